@@ -1,0 +1,2 @@
+@_exported import TallyFormats
+@_exported import TallyStore

@@ -1,0 +1,2 @@
+// placeholder; replaced by the store layer
+public enum StorePlaceholder {}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// Locations tests need: the package root, its fixtures, the shared data, a fresh temp folder.
+public enum Paths {
+    /// The package's root folder (the one holding `Package.swift`).
+    public static let packageRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }  // Tests/TestSupport/Paths.swift
+        return url
+    }()
+
+    /// A file or folder under `fixtures/`.
+    public static func fixture(_ relative: String) -> String {
+        packageRoot.appendingPathComponent("fixtures").appendingPathComponent(relative).path
+    }
+
+    /// A file or folder under `../shared/data/` (real data beside the checkout).
+    public static func sharedData(_ relative: String) -> String {
+        packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
+            .appendingPathComponent(relative).path
+    }
+
+    /// A new, empty temp folder, unique to the call.
+    public static func makeTempDirectory(_ label: String = "tally-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
