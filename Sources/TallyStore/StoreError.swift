@@ -1,2 +1,45 @@
-// placeholder; replaced by the store layer
-public enum StorePlaceholder {}
+internal import CSQLite
+
+/// A failure reported by SQLite, with what a person needs to find it.
+///
+/// Carries the extended result code, SQLite's message and the SQL that failed — never the bound
+/// values, so data cannot leak into logs.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The extended result code (`SQLITE_CONSTRAINT_UNIQUE` is 2067, and so on).
+    public var extendedCode: Int32
+    /// SQLite's message, or ours for errors Tally raises about the store itself.
+    public var message: String
+    /// The statement that failed, when there was one.
+    public var sql: String?
+
+    public init(extendedCode: Int32, message: String, sql: String? = nil) {
+        self.extendedCode = extendedCode
+        self.message = message
+        self.sql = sql
+    }
+
+    /// The primary result code (the low byte of the extended one).
+    public var primaryCode: Int32 { extendedCode & 0xFF }
+
+    /// SQLite's name for the code, such as `SQLITE_CONSTRAINT_UNIQUE`.
+    public var codeName: String {
+        if let name = sqlite3_errstr(extendedCode) { return String(cString: name) }
+        return "code \(extendedCode)"
+    }
+
+    public var isConstraintViolation: Bool { primaryCode == SQLITE_CONSTRAINT }
+    public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+    public var isReadOnly: Bool { primaryCode == SQLITE_READONLY }
+    public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
+
+    public var description: String {
+        var text = "SQLite error \(extendedCode) (\(codeName)): \(message)"
+        if let sql { text += " — while executing `\(sql)`" }
+        return text
+    }
+
+    /// An error Tally raises about the store (not from SQLite), e.g. a schema too new.
+    public static func misuse(_ message: String) -> StoreError {
+        StoreError(extendedCode: SQLITE_MISUSE, message: message)
+    }
+}

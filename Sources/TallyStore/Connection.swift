@@ -1,0 +1,150 @@
+internal import CSQLite
+
+/// A connection to one SQLite store file.
+///
+/// Opens in WAL mode with `synchronous=NORMAL`, foreign keys on, extended result codes and a
+/// busy timeout. Statements prepared through ``prepare(_:)`` are cached by SQL for the life of
+/// the connection. Not thread-safe: use one connection per thread.
+public final class Connection {
+    let handle: OpaquePointer
+    /// The file this connection opened.
+    public let path: String
+    private var cache: [String: Statement] = [:]
+
+    /// How a connection opens its file.
+    public struct Options: Sendable {
+        public var readOnly = false
+        /// Create the file when missing (ignored when read-only).
+        public var create = true
+        /// How long to wait for another connection's lock before `SQLITE_BUSY`.
+        public var busyTimeoutMilliseconds: Int32 = 5_000
+        /// `cache_size` in KiB (negative pragma value); a large cache speeds up bulk imports.
+        public var cacheKiB: Int = 16 * 1024
+
+        public init(readOnly: Bool = false, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5_000, cacheKiB: Int = 16 * 1024) {
+            self.readOnly = readOnly
+            self.create = create
+            self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.cacheKiB = cacheKiB
+        }
+    }
+
+    /// Opens (or creates) the store at `path`. `:memory:` opens a private in-memory store.
+    public init(path: String, options: Options = Options()) throws(StoreError) {
+        self.path = path
+        var handle: OpaquePointer?
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        flags |= options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
+        if options.create && !options.readOnly { flags |= SQLITE_OPEN_CREATE }
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let handle { sqlite3_close_v2(handle) }
+            throw StoreError(extendedCode: code, message: "cannot open the store at \(path): \(message)")
+        }
+        self.handle = handle
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, options.busyTimeoutMilliseconds)
+        do {
+            if !options.readOnly && path != ":memory:" {
+                try execute("PRAGMA journal_mode=WAL")
+            }
+            try execute("PRAGMA synchronous=NORMAL")
+            try execute("PRAGMA foreign_keys=ON")
+            try execute("PRAGMA cache_size=-\(max(options.cacheKiB, 64))")
+        } catch {
+            cache.removeAll()
+            sqlite3_close_v2(handle)
+            throw error
+        }
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(code: Int32, sql: String?) -> StoreError {
+        let extended = sqlite3_extended_errcode(handle)
+        let message = String(cString: sqlite3_errmsg(handle))
+        return StoreError(extendedCode: extended != 0 ? extended : code, message: message, sql: sql)
+    }
+
+    /// Runs one or more statements with no parameters (schema scripts, pragmas).
+    public func execute(_ sql: String) throws(StoreError) {
+        var messagePointer: UnsafeMutablePointer<CChar>?
+        let code = sqlite3_exec(handle, sql, nil, nil, &messagePointer)
+        if code != SQLITE_OK {
+            let message = messagePointer.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            sqlite3_free(messagePointer)
+            throw StoreError(extendedCode: sqlite3_extended_errcode(handle), message: message, sql: sql)
+        }
+    }
+
+    /// The cached prepared statement for `sql`, prepared with `SQLITE_PREPARE_PERSISTENT` on first use.
+    public func prepare(_ sql: String) throws(StoreError) -> Statement {
+        if let statement = cache[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try Statement(connection: self, sql: sql, persistent: true)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// Runs `sql` with `values` bound; a statement that fails is dropped from the cache.
+    public func run(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) {
+        let statement = try prepare(sql)
+        do {
+            try statement.execute(values)
+        } catch {
+            cache[sql] = nil
+            throw error
+        }
+    }
+
+    /// Every row `sql` returns, with `values` bound.
+    public func rows(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> [[SQLValue]] {
+        var result: [[SQLValue]] = []
+        try forEachRow(sql, values) { result.append($0.row()) }
+        return result
+    }
+
+    /// Calls `body` with the statement positioned on each row in turn.
+    public func forEachRow(
+        _ sql: String, _ values: [SQLValue] = [], _ body: (Statement) throws(StoreError) -> Void
+    ) throws(StoreError) {
+        let statement = try prepare(sql)
+        do {
+            try statement.bind(values)
+            while try statement.step() { try body(statement) }
+            statement.reset()
+        } catch {
+            statement.reset()
+            cache[sql] = nil
+            throw error
+        }
+    }
+
+    /// The first column of the first row, or `.null` when there is no row.
+    public func scalar(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> SQLValue {
+        var value = SQLValue.null
+        var seen = false
+        try forEachRow(sql, values) { statement in
+            if !seen { value = statement.value(0); seen = true }
+        }
+        return value
+    }
+
+    /// The rowid of the last insert on this connection.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes64(handle)) }
+
+    /// Whether a transaction is open on this connection.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// The SQLite library's version, e.g. `3.40.1`.
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}

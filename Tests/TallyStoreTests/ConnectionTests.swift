@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TallyStore
+
+@Suite("Connection")
+struct ConnectionTests {
+    func makeStore() throws -> (Connection, URL) {
+        let folder = try Paths.makeTempDirectory("store")
+        let connection = try Connection(path: folder.appendingPathComponent("t.db").path)
+        try connection.execute("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, r REAL, b BLOB, note TEXT NOT NULL DEFAULT '')")
+        return (connection, folder)
+    }
+
+    @Test func opensInWALWithForeignKeys() throws {
+        let (db, _) = try makeStore()
+        #expect(try db.scalar("PRAGMA journal_mode").text == "wal")
+        #expect(try db.scalar("PRAGMA foreign_keys").integer == 1)
+        #expect(try db.scalar("PRAGMA synchronous").integer == 1)  // NORMAL
+    }
+
+    @Test func bindsAndReadsEveryType() throws {
+        let (db, _) = try makeStore()
+        try db.run("INSERT INTO t (id, n, r, b, note) VALUES (?, ?, ?, ?, ?)",
+                   [.text("0042"), .integer(12345678901234), .real(1.5), .blob([0, 1, 255]), .text("")])
+        let row = try #require(try db.rows("SELECT id, n, r, b, note FROM t").first)
+        #expect(row == [.text("0042"), .integer(12345678901234), .real(1.5), .blob([0, 1, 255]), .text("")])
+    }
+
+    @Test func textSurvivesUnicodeAndEmbeddedNul() throws {
+        let (db, _) = try makeStore()
+        let text = "naïve 日本語 😀 a\u{0}b"
+        try db.run("INSERT INTO t (id) VALUES (?)", [.text(text)])
+        #expect(try db.scalar("SELECT id FROM t").text == text)
+    }
+
+    @Test func constraintViolationCarriesCodeAndSQLButNotValues() throws {
+        let (db, _) = try makeStore()
+        let sql = "INSERT INTO t (id) VALUES (?)"
+        try db.run(sql, [.text("secret-value")])
+        let error = try #require(throws: StoreError.self) { try db.run(sql, [.text("secret-value")]) }
+        #expect(error.isConstraintViolation)
+        #expect(error.extendedCode == 1555)  // SQLITE_CONSTRAINT_PRIMARYKEY
+        #expect(error.sql == sql)
+        #expect(!error.description.contains("secret-value"))
+        #expect(error.description.contains("UNIQUE constraint failed: t.id"))
+    }
+
+    @Test func syntaxErrorNamesTheSQL() throws {
+        let (db, _) = try makeStore()
+        let error = try #require(throws: StoreError.self) { _ = try db.prepare("SELEC 1") }
+        #expect(error.primaryCode == 1)
+        #expect(error.sql == "SELEC 1")
+    }
+
+    @Test func statementsAreCachedBySQL() throws {
+        let (db, _) = try makeStore()
+        let first = try db.prepare("SELECT 1")
+        let second = try db.prepare("SELECT 1")
+        #expect(first === second)
+    }
+
+    @Test func aFailedStatementIsDroppedFromTheCache() throws {
+        let (db, _) = try makeStore()
+        let sql = "INSERT INTO t (id) VALUES (?)"
+        try db.run(sql, ["a"])
+        let before = try db.prepare(sql)
+        #expect(throws: StoreError.self) { try db.run(sql, ["a"]) }
+        let after = try db.prepare(sql)
+        #expect(before !== after)
+        try db.run(sql, ["b"])
+        #expect(try db.scalar("SELECT count(*) FROM t").integer == 2)
+    }
+
+    @Test func openingAMissingFolderFailsClearly() throws {
+        let error = try #require(throws: StoreError.self) {
+            _ = try Connection(path: "/nonexistent-folder-\(UUID().uuidString)/x.db")
+        }
+        #expect(error.description.contains("cannot open the store"))
+    }
+}
