@@ -1,0 +1,24 @@
+/// The Tally store: a SQLite file holding entities, runs, findings and audit, at the schema
+/// version this Tally writes.
+public final class TallyDatabase {
+    public let connection: Connection
+    public let path: String
+    /// Migrations applied when this store was opened (empty when it was already current).
+    public let appliedMigrations: [Int]
+
+    /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
+    /// Refuses a store written by a newer Tally.
+    public static func open(path: String, readOnly: Bool = false) throws -> TallyDatabase {
+        let connection = try Connection(path: path, options: .init(readOnly: readOnly))
+        let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
+        return TallyDatabase(connection: connection, path: path, appliedMigrations: applied)
+    }
+
+    init(connection: Connection, path: String, appliedMigrations: [Int]) {
+        self.connection = connection
+        self.path = path
+        self.appliedMigrations = appliedMigrations
+    }
+
+    public var schemaVersion: Int { (try? StoreSchema.migrator.currentVersion(of: connection)) ?? 0 }
+}

@@ -1,0 +1,31 @@
+import TallyKit
+
+/// A `tally` subcommand: its interface as data, validation before work, then the work.
+protocol Command {
+    static var spec: CommandSpec { get }
+    /// Checks the arguments (values, combinations) before any work starts.
+    init(_ arguments: ParsedArguments) throws(UsageError)
+    /// Does the work; returns the exit code. Throws ``CommandFailure`` to stop with a message.
+    func run(_ console: Console) throws -> ExitCode
+}
+
+/// A failure that ends a command with a message and a specific exit code.
+struct CommandFailure: Error, CustomStringConvertible {
+    var exitCode: ExitCode
+    var message: String
+    var description: String { message }
+
+    static func noInput(_ message: String) -> CommandFailure { CommandFailure(exitCode: .noInput, message: message) }
+    static func failed(_ message: String) -> CommandFailure { CommandFailure(exitCode: .failure, message: message) }
+}
+
+/// Every subcommand, in the order help lists them.
+let allCommands: [any Command.Type] = [
+    InitCommand.self,
+    ParseCommand.self,
+]
+
+extension ParsedArguments {
+    /// The store path: `--db`, else `$TALLY_DB`, else `./tally.db`.
+    var databasePath: String { value("db") ?? Environment.value("TALLY_DB") ?? "tally.db" }
+}

@@ -1,0 +1,65 @@
+/// A command's interface, declared as data: its name, help and the arguments it takes.
+///
+/// The parser, the help text and the docs test all read this one description.
+struct CommandSpec: Sendable {
+    var name: String
+    var abstract: String
+    var discussion: String = ""
+    var arguments: [ArgumentSpec] = []
+    var options: [OptionSpec] = []
+
+    /// Options every command accepts.
+    static let commonOptions: [OptionSpec] = [
+        OptionSpec(name: "help", short: "h", help: "Show help for this command.", takesValue: false),
+    ]
+
+    var allOptions: [OptionSpec] { options + Self.commonOptions }
+}
+
+/// A positional argument.
+struct ArgumentSpec: Sendable {
+    var name: String
+    var help: String
+    var isOptional = false
+    /// Takes all remaining positionals (at least one unless optional).
+    var isRepeating = false
+}
+
+/// A `--long` option or flag.
+struct OptionSpec: Sendable {
+    var name: String
+    var short: Character? = nil
+    var valueName: String = "VALUE"
+    var help: String
+    /// `false` for a flag (`--dry-run`), `true` for `--db PATH`.
+    var takesValue = true
+    /// May be given more than once (`--mask a --mask b`).
+    var isRepeatable = false
+    /// Accepted values, when the set is closed; checked before any work starts.
+    var choices: [String] = []
+
+    init(name: String, short: Character? = nil, valueName: String = "VALUE", help: String,
+         takesValue: Bool = true, isRepeatable: Bool = false, choices: [String] = []) {
+        self.name = name
+        self.short = short
+        self.valueName = valueName
+        self.help = help
+        self.takesValue = takesValue
+        self.isRepeatable = isRepeatable
+        self.choices = choices
+    }
+
+    /// A flag: an option without a value.
+    static func flag(_ name: String, short: Character? = nil, help: String) -> OptionSpec {
+        OptionSpec(name: name, short: short, help: help, takesValue: false)
+    }
+
+    /// The shared `--db PATH` option.
+    static let database = OptionSpec(
+        name: "db", valueName: "PATH",
+        help: "The store to use (default: $TALLY_DB, else ./tally.db).")
+    /// The shared `--json` flag.
+    static let json = flag("json", help: "Print machine-readable JSON on stdout.")
+    /// The shared `--dry-run` flag.
+    static let dryRun = flag("dry-run", help: "Do everything except commit; show what would change.")
+}
