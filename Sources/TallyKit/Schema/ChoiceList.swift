@@ -1,0 +1,109 @@
+/// The accepted values of a choice field: codes with their display labels, in display order.
+///
+/// Lookups accept a code (`"2"`), a label (`"High"`, case-insensitive, trimmed) or the
+/// `"N - Label"` form exports use (`"2 - High"` → `2`, when `N` is one of the codes).
+public struct ChoiceList: Sendable, Hashable {
+    /// Whether the stored codes are integers (`state = 2`) or text (`type = normal`).
+    public enum CodeKind: String, Sendable, Hashable, Codable {
+        case integer
+        case text
+    }
+
+    /// One accepted value. `code` is the stored value's canonical text (`"-5"`, `"normal"`).
+    public struct Choice: Sendable, Hashable {
+        public var code: String
+        public var label: String
+
+        public init(code: String, label: String) {
+            self.code = code
+            self.label = label
+        }
+    }
+
+    public let kind: CodeKind
+    public let choices: [Choice]
+    private let byCode: [String: Int]
+    private let byFoldedText: [String: Int]
+
+    /// Integer-coded choices, e.g. `[(1, "New"), (2, "In Progress")]`.
+    public init(_ pairs: [(Int, String)]) {
+        self.init(kind: .integer, choices: pairs.map { Choice(code: String($0.0), label: $0.1) })
+    }
+
+    /// Text-coded choices, e.g. `[("normal", "Normal")]`.
+    public init(text pairs: [(String, String)]) {
+        self.init(kind: .text, choices: pairs.map { Choice(code: $0.0, label: $0.1) })
+    }
+
+    public init(kind: CodeKind, choices: [Choice]) {
+        self.kind = kind
+        self.choices = choices
+        var byCode: [String: Int] = [:]
+        var byFolded: [String: Int] = [:]
+        for (index, choice) in choices.enumerated() {
+            precondition(kind == .text || Int64(choice.code) != nil, "integer choice code '\(choice.code)'")
+            precondition(byCode[choice.code] == nil, "duplicate choice code '\(choice.code)'")
+            byCode[choice.code] = index
+            if byFolded[ChoiceList.fold(choice.code)] == nil { byFolded[ChoiceList.fold(choice.code)] = index }
+        }
+        for (index, choice) in choices.enumerated() where byFolded[ChoiceList.fold(choice.label)] == nil {
+            byFolded[ChoiceList.fold(choice.label)] = index
+        }
+        self.byCode = byCode
+        self.byFoldedText = byFolded
+    }
+
+    /// The choice whose code or label is `text`, or whose code is `N` in `"N - Label"`; `nil` if none.
+    ///
+    /// Codes win over labels, so a label that spells another choice's code cannot shadow it.
+    public func choice(matching text: String) -> Choice? {
+        if let index = byCode[text] { return choices[index] }
+        let folded = ChoiceList.fold(text)
+        if let index = byFoldedText[folded] { return choices[index] }
+        // "2 - High": the part before " - " must be a code.
+        if let dash = folded.firstRange(of: " - ") {
+            let head = String(folded[..<dash.lowerBound]).trimmingSpaces()
+            if let index = byCode[head] { return choices[index] }
+        }
+        return nil
+    }
+
+    /// The choice with exactly this code.
+    public func choice(code: String) -> Choice? {
+        byCode[code].map { choices[$0] }
+    }
+
+    /// The labels in display order, for messages: `New, In Progress, On Hold, …`.
+    public var labelSummary: String {
+        choices.map(\.label).joined(separator: ", ")
+    }
+
+    /// Lowercased and trimmed, the key for case-insensitive lookups.
+    static func fold(_ text: String) -> String {
+        text.trimmingSpaces().lowercased()
+    }
+
+    public static func == (lhs: ChoiceList, rhs: ChoiceList) -> Bool {
+        lhs.kind == rhs.kind && lhs.choices == rhs.choices
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(choices)
+    }
+}
+
+extension String {
+    /// The text without leading and trailing spaces, tabs, carriage returns and newlines.
+    func trimmingSpaces() -> String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        if !isSpace(first) && !isSpace(last) { return self }
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, isSpace(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, isSpace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return String(self[start..<end])
+    }
+}

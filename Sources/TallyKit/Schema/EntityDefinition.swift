@@ -1,0 +1,100 @@
+/// Everything Tally knows about one entity, as data: its fields in order, how records are
+/// identified, ordered and retired. The pipeline reads this; it never switches on an entity.
+public struct EntityDefinition: Sendable, Hashable {
+    /// How a record is marked retired when a full snapshot no longer contains it.
+    public struct RetireRule: Sendable, Hashable {
+        /// The field set on retirement (`install_status`, `active`).
+        public var field: String
+        /// Its value's canonical text once retired (`"7"`, `"false"`).
+        public var value: String
+
+        public init(field: String, value: String) {
+            self.field = field
+            self.value = value
+        }
+    }
+
+    /// The registry name (`incident`, `ci`).
+    public let name: String
+    /// The platform table (`incident`, `cmdb_ci`).
+    public let table: String
+    /// Other names accepted for the entity (the table name is always accepted).
+    public let aliases: [String]
+    /// The fields in canonical order; ``MappedRecord/values`` is aligned with it.
+    public let fields: [FieldDefinition]
+    /// Ordered identification rules: the first group whose fields are all present wins.
+    public let identifierRules: [[String]]
+    /// The business number's prefix (`INC`), for task entities.
+    public let numberPrefix: String?
+    /// Datetime fields that must not decrease along the chain (`opened_at ≤ resolved_at ≤ closed_at`).
+    public let temporalOrder: [String]
+    public let retireRule: RetireRule?
+    /// The field that orders versions of a record (newest wins).
+    public let updatedField: String
+    /// The tie-breaker after ``updatedField``.
+    public let modCountField: String
+    public let doc: String
+    private let indexByName: [String: Int]
+
+    public init(
+        name: String, table: String, aliases: [String] = [], fields: [FieldDefinition],
+        identifierRules: [[String]], numberPrefix: String? = nil, temporalOrder: [String] = [],
+        retireRule: RetireRule? = nil, updatedField: String = "sys_updated_on",
+        modCountField: String = "sys_mod_count", doc: String = ""
+    ) {
+        var index: [String: Int] = [:]
+        for (position, field) in fields.enumerated() {
+            precondition(index[field.name] == nil, "\(name): duplicate field \(field.name)")
+            index[field.name] = position
+        }
+        let referenced = identifierRules.flatMap { $0 } + temporalOrder + [updatedField, modCountField]
+            + (retireRule.map { [$0.field] } ?? [])
+        for field in referenced {
+            precondition(index[field] != nil, "\(name): rule names unknown field \(field)")
+        }
+        self.name = name
+        self.table = table
+        self.aliases = aliases
+        self.fields = fields
+        self.identifierRules = identifierRules
+        self.numberPrefix = numberPrefix
+        self.temporalOrder = temporalOrder
+        self.retireRule = retireRule
+        self.updatedField = updatedField
+        self.modCountField = modCountField
+        self.doc = doc
+        self.indexByName = index
+    }
+
+    /// The position of the field called `name` in ``fields``.
+    public func index(ofField name: String) -> Int? {
+        indexByName[name]
+    }
+
+    /// The field called `name`.
+    public func field(named name: String) -> FieldDefinition? {
+        indexByName[name].map { fields[$0] }
+    }
+
+    /// Every name the entity answers to: its name, its table and its aliases.
+    public var allNames: [String] {
+        var names = [name]
+        if table != name { names.append(table) }
+        for alias in aliases where !names.contains(alias) { names.append(alias) }
+        return names
+    }
+
+    public static func == (lhs: EntityDefinition, rhs: EntityDefinition) -> Bool {
+        lhs.name == rhs.name && lhs.table == rhs.table && lhs.aliases == rhs.aliases
+            && lhs.fields == rhs.fields && lhs.identifierRules == rhs.identifierRules
+            && lhs.numberPrefix == rhs.numberPrefix && lhs.temporalOrder == rhs.temporalOrder
+            && lhs.retireRule == rhs.retireRule && lhs.updatedField == rhs.updatedField
+            && lhs.modCountField == rhs.modCountField && lhs.doc == rhs.doc
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(table)
+        hasher.combine(fields)
+    }
+}

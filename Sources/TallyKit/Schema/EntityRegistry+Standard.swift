@@ -1,0 +1,216 @@
+/// The seven standard entities of `entity-spec.md`, as data.
+///
+/// To add an entity, append one `EntityDefinition(...)` to the list in ``standard``; the default
+/// transform map, validation rules and identification follow from it.
+extension EntityRegistry {
+    public static let standard = EntityRegistry(entities: [
+        StandardEntities.task(
+            name: "case", table: "sn_customerservice_case", prefix: "CS",
+            states: [(1, "New"), (10, "Open"), (18, "Awaiting Info"), (6, "Resolved"), (3, "Closed"), (7, "Cancelled")],
+            extra: [
+                FieldDefinition("account", .text, labels: ["Account"]),
+                FieldDefinition("contact", .text, labels: ["Contact"]),
+                FieldDefinition("product", .text, labels: ["Product"]),
+                FieldDefinition("category", .text, labels: ["Category"]),
+                FieldDefinition("contact_type", .text, labels: ["Channel"]),
+                FieldDefinition("incident", .reference("incident"), labels: ["Incident"]),
+                FieldDefinition("problem", .reference("problem"), labels: ["Problem"]),
+                FieldDefinition("change_request", .reference("change"), labels: ["Change Request"]),
+                FieldDefinition("caused_by", .reference("change"), labels: ["Caused by Change"]),
+                FieldDefinition("parent", .reference("case"), labels: ["Parent"], doc: "Its major case."),
+                FieldDefinition(
+                    "major_case_state",
+                    .choice(ChoiceList(text: [("candidate", "Candidate"), ("accepted", "Accepted"), ("rejected", "Rejected")])),
+                    labels: ["Major case state"]),
+                FieldDefinition(
+                    "resolution_code",
+                    .choice(ChoiceList(text: [
+                        ("fixed_by_closing_prb", "Solved - Fixed by closing related PRB"),
+                        ("workaround_open_prb", "Solved - Workaround provided based on open PRB"),
+                        ("fixed_by_closing_change", "Solved - Fixed by closing related Change Request"),
+                        ("fixed_by_closing_incident", "Solved - Fixed by closing related Incident"),
+                        ("related_request_closed_complete", "Solved - Related Request is Closed Complete"),
+                        ("solved_remotely", "Solved Remotely (Permanently)"),
+                        ("solved_onsite", "Solved (Permanently)"),
+                        ("not_solved", "Not Solved (Not Reproducible)"),
+                    ])),
+                    labels: ["Resolution code"]),
+                FieldDefinition("close_notes", .text, labels: ["Resolution notes"]),
+                FieldDefinition("resolved_by", .text, labels: ["Resolved by"]),
+            ],
+            doc: "A customer-service case; it links at most one incident, problem, change and caused-by change."),
+
+        StandardEntities.task(
+            name: "incident", table: "incident", prefix: "INC",
+            states: [(1, "New"), (2, "In Progress"), (3, "On Hold"), (6, "Resolved"), (7, "Closed"), (8, "Canceled")],
+            extra: [
+                FieldDefinition("caller_id", .text, labels: ["Caller"]),
+                FieldDefinition("category", .text, labels: ["Category"]),
+                FieldDefinition("subcategory", .text, labels: ["Subcategory"]),
+                FieldDefinition("contact_type", .text, labels: ["Channel"]),
+                FieldDefinition("close_code", .text, labels: ["Resolution code"]),
+                FieldDefinition("close_notes", .text, labels: ["Resolution notes"]),
+                FieldDefinition("problem_id", .reference("problem"), labels: ["Problem"]),
+                FieldDefinition("rfc", .reference("change"), labels: ["Change Request"]),
+                FieldDefinition("caused_by", .reference("change"), labels: ["Caused by Change"]),
+                FieldDefinition("reopen_count", .integer, labels: ["Reopen count"]),
+                FieldDefinition("reassignment_count", .integer, labels: ["Reassignment count"]),
+                FieldDefinition("made_sla", .boolean, labels: ["Made SLA"]),
+                FieldDefinition("location", .text, labels: ["Location"]),
+                FieldDefinition("resolved_by", .text, labels: ["Resolved by"]),
+            ],
+            doc: "An unplanned interruption or reduction in quality of a service."),
+
+        StandardEntities.task(
+            name: "problem", table: "problem", prefix: "PRB",
+            states: [(101, "New"), (102, "Assess"), (103, "Root Cause Analysis"), (104, "Fix in Progress"),
+                     (106, "Resolved"), (107, "Closed")],
+            extra: [
+                FieldDefinition("category", .text, labels: ["Category"]),
+                FieldDefinition("known_error", .boolean, labels: ["Known error"]),
+                FieldDefinition("cause_notes", .text, labels: ["Cause notes"]),
+                FieldDefinition("fix_notes", .text, labels: ["Fix notes"]),
+                FieldDefinition("resolved_by", .text, labels: ["Resolved by"]),
+            ],
+            doc: "The cause of one or more incidents."),
+
+        StandardEntities.task(
+            name: "change", table: "change_request", prefix: "CHG",
+            states: [(-5, "New"), (-4, "Assess"), (-3, "Authorize"), (-2, "Scheduled"), (-1, "Implement"),
+                     (0, "Review"), (3, "Closed"), (4, "Canceled")],
+            extra: [
+                FieldDefinition(
+                    "type", .choice(ChoiceList(text: [("normal", "Normal"), ("standard", "Standard"), ("emergency", "Emergency")])),
+                    labels: ["Type"]),
+                FieldDefinition("risk", .choice(ChoiceList([(2, "High"), (3, "Moderate"), (4, "Low")])), labels: ["Risk"]),
+                FieldDefinition("category", .text, labels: ["Category"]),
+                FieldDefinition("requested_by", .text, labels: ["Requested by"]),
+                FieldDefinition("start_date", .datetime, labels: ["Planned start date"]),
+                FieldDefinition("end_date", .datetime, labels: ["Planned end date"]),
+                FieldDefinition("close_code", .text, labels: ["Close code"],
+                                doc: "successful, successful_issues or unsuccessful."),
+                FieldDefinition("close_notes", .text, labels: ["Close notes"]),
+            ],
+            doc: "A change request."),
+
+        StandardEntities.task(
+            name: "request", table: "sc_request", prefix: "REQ",
+            states: [(1, "Open"), (2, "Work in Progress"), (3, "Closed Complete"), (4, "Closed Incomplete"),
+                     (7, "Closed Skipped")],
+            extra: [
+                FieldDefinition(
+                    "request_state",
+                    .choice(ChoiceList(text: [
+                        ("requested", "Requested"), ("in_process", "In Process"), ("closed_complete", "Closed Complete"),
+                        ("closed_incomplete", "Closed Incomplete"), ("closed_cancelled", "Closed Cancelled"),
+                        ("closed_rejected", "Closed Rejected"),
+                    ])),
+                    labels: ["Request state"]),
+                FieldDefinition("requested_for", .text, labels: ["Requested for"]),
+                FieldDefinition("due_date", .datetime, labels: ["Due date"]),
+                FieldDefinition("parent", .reference("case"), labels: ["Parent"], doc: "The case it was raised from."),
+            ],
+            doc: "A service-catalog request."),
+
+        EntityDefinition(
+            name: "ci", table: "cmdb_ci",
+            fields: [
+                FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
+                FieldDefinition("name", .text, required: true, labels: ["Name"]),
+                FieldDefinition("sys_class_name", .text, required: true, labels: ["Class"],
+                                doc: "cmdb_ci_server, cmdb_ci_linux_server, cmdb_ci_win_server, cmdb_ci_computer, "
+                                    + "cmdb_ci_appl, cmdb_ci_database, cmdb_ci_netgear, cmdb_ci_service."),
+                FieldDefinition("serial_number", .text, labels: ["Serial number"]),
+                FieldDefinition("mac_address", .text, labels: ["MAC Address"]),
+                FieldDefinition("ip_address", .text, labels: ["IP Address"]),
+                FieldDefinition("fqdn", .text, labels: ["Fully qualified domain name"]),
+                FieldDefinition("os", .text, labels: ["Operating System"]),
+                FieldDefinition("os_version", .text, labels: ["OS Version"]),
+                FieldDefinition("manufacturer", .text, labels: ["Manufacturer"]),
+                FieldDefinition("model_id", .text, labels: ["Model ID"]),
+                FieldDefinition("asset_tag", .text, labels: ["Asset tag"]),
+                FieldDefinition("owned_by", .text, labels: ["Owned by"]),
+                FieldDefinition("managed_by", .text, labels: ["Managed by"]),
+                FieldDefinition("support_group", .text, labels: ["Support group"]),
+                FieldDefinition("location", .text, labels: ["Location"]),
+                FieldDefinition("short_description", .text, labels: ["Description"]),
+                FieldDefinition(
+                    "operational_status",
+                    .choice(ChoiceList([(1, "Operational"), (2, "Non-Operational"), (3, "Repair in Progress"),
+                                        (4, "DR Standby"), (5, "Ready"), (6, "Retired")])),
+                    labels: ["Operational status"]),
+                FieldDefinition(
+                    "install_status",
+                    .choice(ChoiceList([(1, "Installed"), (2, "On Order"), (3, "In Maintenance"), (4, "Pending Install"),
+                                        (5, "Pending Repair"), (6, "In Stock"), (7, "Retired")])),
+                    labels: ["Status"]),
+                FieldDefinition("discovery_source", .text, labels: ["Discovery source"]),
+                FieldDefinition("first_discovered", .datetime, labels: ["First discovered"]),
+                FieldDefinition("last_discovered", .datetime, labels: ["Most recent discovery"]),
+                FieldDefinition("sys_created_on", .datetime, labels: ["Created"]),
+                FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
+                FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
+            ],
+            identifierRules: [["sys_id"], ["serial_number", "sys_class_name"], ["name", "sys_class_name"], ["mac_address"]],
+            retireRule: .init(field: "install_status", value: "7"),
+            doc: "A configuration item of the CMDB; subclasses are told apart by sys_class_name."),
+
+        EntityDefinition(
+            name: "ci_relationship", table: "cmdb_rel_ci",
+            fields: [
+                FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
+                FieldDefinition("parent", .reference("ci"), required: true, labels: ["Parent"]),
+                FieldDefinition("child", .reference("ci"), required: true, labels: ["Child"]),
+                FieldDefinition("type", .text, labels: ["Type"],
+                                doc: "Depends on::Used by, Runs on::Runs, Hosted on::Hosts, Connects to::Connected by."),
+                FieldDefinition("sys_created_on", .datetime, labels: ["Created"]),
+                FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
+                FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
+            ],
+            identifierRules: [["sys_id"], ["parent", "child", "type"]],
+            doc: "A typed link between two CIs (parent → child)."),
+    ])
+}
+
+/// Builders for the shapes the standard entities share.
+enum StandardEntities {
+    static let priority = ChoiceList([(1, "Critical"), (2, "High"), (3, "Moderate"), (4, "Low"), (5, "Planning")])
+    static let impact = ChoiceList([(1, "High"), (2, "Medium"), (3, "Low")])
+
+    /// A task entity: the fields every task has (with its own states), then `extra`.
+    static func task(
+        name: String, table: String, prefix: String, states: [(Int, String)], extra: [FieldDefinition],
+        aliases: [String] = [], doc: String
+    ) -> EntityDefinition {
+        let head: [FieldDefinition] = [
+            FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
+            FieldDefinition("number", .text, required: true, labels: ["Number"], pattern: .number(prefix: prefix)),
+            FieldDefinition("short_description", .text, labels: ["Short description"]),
+            FieldDefinition("description", .text, labels: ["Description"]),
+            FieldDefinition("state", .choice(ChoiceList(states)), labels: ["State"]),
+            FieldDefinition("active", .boolean, labels: ["Active"]),
+            FieldDefinition("priority", .choice(priority), labels: ["Priority"]),
+            FieldDefinition("impact", .choice(impact), labels: ["Impact"]),
+            FieldDefinition("urgency", .choice(impact), labels: ["Urgency"]),
+            FieldDefinition("assignment_group", .text, labels: ["Assignment group"]),
+            FieldDefinition("assigned_to", .text, labels: ["Assigned to"]),
+            FieldDefinition("opened_at", .datetime, labels: ["Opened"]),
+            FieldDefinition("opened_by", .text, labels: ["Opened by"]),
+            FieldDefinition("resolved_at", .datetime, labels: ["Resolved"]),
+            FieldDefinition("closed_at", .datetime, labels: ["Closed"]),
+            FieldDefinition("cmdb_ci", .reference("ci"), labels: ["Configuration item"]),
+        ]
+        let tail: [FieldDefinition] = [
+            FieldDefinition("sys_created_on", .datetime, labels: ["Created"]),
+            FieldDefinition("sys_created_by", .text, labels: ["Created by"]),
+            FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
+            FieldDefinition("sys_updated_by", .text, labels: ["Updated by"]),
+            FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
+        ]
+        return EntityDefinition(
+            name: name, table: table, aliases: aliases, fields: head + extra + tail,
+            identifierRules: [["sys_id"], ["number"]], numberPrefix: prefix,
+            temporalOrder: ["opened_at", "resolved_at", "closed_at"],
+            retireRule: .init(field: "active", value: "false"), doc: doc)
+    }
+}

@@ -1,0 +1,28 @@
+/// How a field's text is typed when it is mapped, and how it is stored.
+public enum FieldType: Sendable, Hashable {
+    /// Kept verbatim.
+    case text
+    /// A signed 64-bit integer.
+    case integer
+    /// `true`/`false` (inputs also say `1`/`0`, `yes`/`no`).
+    case boolean
+    /// A UTC instant stored as `YYYY-MM-DD HH:MM:SS`.
+    case datetime
+    /// One of a fixed list of codes, stored as the code.
+    case choice(ChoiceList)
+    /// A pointer at another entity (by its registry name), stored as text until reconciliation
+    /// resolves it to a sys_id.
+    case reference(String)
+
+    /// A short name for messages and docs: `text`, `integer`, `choice`, `reference to ci`.
+    public var summary: String {
+        switch self {
+        case .text: "text"
+        case .integer: "integer"
+        case .boolean: "boolean"
+        case .datetime: "datetime"
+        case .choice(let list): list.kind == .integer ? "choice (integer codes)" : "choice (text codes)"
+        case .reference(let entity): "reference to \(entity)"
+        }
+    }
+}

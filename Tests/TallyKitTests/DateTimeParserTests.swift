@@ -1,0 +1,129 @@
+import Testing
+import TallyKit
+
+@Suite("DateTimeParser")
+struct DateTimeParserTests {
+    private func value(_ parser: DateTimeParser, _ text: String) -> String? {
+        try? parser.parse(text).get()
+    }
+
+    private func failureOf(_ parser: DateTimeParser, _ text: String) -> DateTimeParser.Failure? {
+        if case .failure(let failure) = parser.parse(text) { return failure }
+        return nil
+    }
+
+    @Test("default formats read the canonical, ISO-Z and date-only forms")
+    func defaultFormats() throws {
+        let parser = try DateTimeParser()
+        #expect(value(parser, "2026-03-29 01:30:00") == "2026-03-29 01:30:00")
+        #expect(value(parser, "2026-03-29T01:30:00Z") == "2026-03-29 01:30:00")
+        #expect(value(parser, "2026-03-29") == "2026-03-29 00:00:00")
+        #expect(value(parser, "  2024-02-29 23:59:59 ") == "2024-02-29 23:59:59")
+    }
+
+    @Test("day-first, non-padded dates")
+    func dayFirst() throws {
+        let parser = try DateTimeParser(formats: ["d/M/yyyy H:mm"])
+        #expect(value(parser, "29/2/2016 01:16") == "2016-02-29 01:16:00")
+        #expect(value(parser, "5/3/2016 9:05") == "2016-03-05 09:05:00")
+        #expect(value(parser, "10/12/2016 23:00") == "2016-12-10 23:00:00")
+    }
+
+    @Test("12-hour clock, two-digit years and fractions")
+    func otherTokens() throws {
+        let parser = try DateTimeParser(formats: ["MM/dd/yy hh:mm a", "yyyy-MM-dd HH:mm:ss.SSS"])
+        #expect(value(parser, "03/05/26 12:15 AM") == "2026-03-05 00:15:00")
+        #expect(value(parser, "03/05/26 12:15 pm") == "2026-03-05 12:15:00")
+        #expect(value(parser, "03/05/26 01:15 PM") == "2026-03-05 13:15:00")
+        #expect(value(parser, "2026-03-05 10:11:12.345") == "2026-03-05 10:11:12")
+    }
+
+    @Test("invalid dates are type.datetime failures with the reason", arguments: [
+        ("2026-02-30 10:00:00", "has day 30, but February 2026 has 28 days"),
+        ("2025-02-29", "has day 29, but February 2025 has 28 days"),
+        ("2026-13-01 10:00:00", "has month 13 (months are 1–12)"),
+        ("2026-04-31", "has day 31, but April 2026 has 30 days"),
+        ("2026-01-01 24:00:00", "has hour 24 (hours are 0–23)"),
+        ("2026-01-01 10:60:00", "has minute 60 (minutes are 0–59)"),
+        ("2026-01-01 10:00:61", "has second 61 (seconds are 0–59)"),
+        ("yesterday", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
+        ("2026-01-01 10:00", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
+        ("", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
+    ])
+    func invalidDates(text: String, reason: String) throws {
+        let parser = try DateTimeParser()
+        let failure = try #require(failureOf(parser, text))
+        #expect(failure.rule == .typeDatetime)
+        #expect(failure.reason == reason)
+    }
+
+    @Test("leap days follow the Gregorian rules")
+    func leapYears() throws {
+        let parser = try DateTimeParser(formats: ["yyyy-MM-dd"])
+        #expect(value(parser, "2000-02-29") == "2000-02-29 00:00:00")
+        #expect(value(parser, "2024-02-29") == "2024-02-29 00:00:00")
+        #expect(value(parser, "1900-02-29") == nil)
+        #expect(value(parser, "2100-02-29") == nil)
+    }
+
+    @Test("London: winter is GMT, summer is BST, converted to UTC")
+    func londonConversion() throws {
+        let parser = try DateTimeParser(formats: ["yyyy-MM-dd HH:mm"], timeZone: "Europe/London")
+        #expect(value(parser, "2026-01-15 09:00") == "2026-01-15 09:00:00")
+        #expect(value(parser, "2026-07-01 09:00") == "2026-07-01 08:00:00")
+        #expect(value(parser, "2026-03-29 00:59") == "2026-03-29 00:59:00")
+        #expect(value(parser, "2026-03-29 02:00") == "2026-03-29 01:00:00")
+        #expect(value(parser, "2026-10-25 00:59") == "2026-10-24 23:59:00")
+        #expect(value(parser, "2026-10-25 02:00") == "2026-10-25 02:00:00")
+    }
+
+    @Test("New York: EST and EDT, across midnight", arguments: [
+        ("2026-01-15 22:30", "2026-01-16 03:30:00"),
+        ("2026-07-04 12:00", "2026-07-04 16:00:00"),
+        ("2026-03-08 01:59", "2026-03-08 06:59:00"),
+        ("2026-03-08 03:00", "2026-03-08 07:00:00"),
+        ("2026-11-01 00:59", "2026-11-01 04:59:00"),
+        ("2026-11-01 02:00", "2026-11-01 07:00:00"),
+    ])
+    func newYorkConversion(local: String, utc: String) throws {
+        let parser = try DateTimeParser(formats: ["yyyy-MM-dd HH:mm"], timeZone: "America/New_York")
+        #expect(value(parser, local) == utc)
+    }
+
+    @Test("a local time in the spring-forward gap is rejected as dst_gap", arguments: [
+        ("Europe/London", "2026-03-29 01:00"), ("Europe/London", "2026-03-29 01:59"),
+        ("America/New_York", "2026-03-08 02:00"), ("America/New_York", "2026-03-08 02:30"),
+    ])
+    func springForwardGap(zone: String, local: String) throws {
+        let parser = try DateTimeParser(formats: ["yyyy-MM-dd HH:mm"], timeZone: zone)
+        let failure = try #require(failureOf(parser, local))
+        #expect(failure.rule == .dstGap)
+        #expect(failure.reason.hasPrefix("does not exist in \(zone): the clocks went forward"))
+    }
+
+    @Test("a local time in the fall-back overlap is rejected as dst_ambiguous", arguments: [
+        ("Europe/London", "2026-10-25 01:00"), ("Europe/London", "2026-10-25 01:59"),
+        ("America/New_York", "2026-11-01 01:00"), ("America/New_York", "2026-11-01 01:30"),
+    ])
+    func fallBackOverlap(zone: String, local: String) throws {
+        let parser = try DateTimeParser(formats: ["yyyy-MM-dd HH:mm"], timeZone: zone)
+        let failure = try #require(failureOf(parser, local))
+        #expect(failure.rule == .dstAmbiguous)
+        #expect(failure.reason.hasPrefix("happens twice in \(zone): the clocks went back"))
+    }
+
+    @Test("a trailing literal Z means UTC whatever the zone")
+    func literalZIsUTC() throws {
+        let parser = try DateTimeParser(timeZone: "America/New_York")
+        #expect(value(parser, "2026-03-08T02:30:00Z") == "2026-03-08 02:30:00")
+        #expect(value(parser, "2026-03-08 12:00:00") == "2026-03-08 16:00:00")
+    }
+
+    @Test("malformed formats and unknown zones are configuration errors")
+    func configurationErrors() {
+        #expect(throws: DateTimeParser.Configuration.self) { try DateTimeParser(formats: ["yyyy-MM-ddTHH:mm"]) }
+        #expect(throws: DateTimeParser.Configuration.self) { try DateTimeParser(formats: ["HH:mm"]) }
+        #expect(throws: DateTimeParser.Configuration.self) { try DateTimeParser(formats: ["yyyy-MM-dd hh:mm"]) }
+        #expect(throws: DateTimeParser.Configuration.self) { try DateTimeParser(timeZone: "Mars/Olympus_Mons") }
+    }
+}
