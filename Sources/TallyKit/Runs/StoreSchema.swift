@@ -1,11 +1,107 @@
 /// The store's schema, as versioned migrations. Add a migration; never edit a released one.
+///
+/// Entity tables are not here: they follow the entity registry (see ``EntityTables``), so adding
+/// an entity or a field is a registry change, applied when a store is opened.
 public enum StoreSchema {
     public static let migrator = Migrator([
-        Migration(version: 1, summary: "settings", sql: """
+        Migration(version: 1, summary: "runs, inputs, findings, audit, conflicts, settings", sql: """
             CREATE TABLE settings (
                 key   TEXT PRIMARY KEY,
                 value TEXT NOT NULL
             ) STRICT;
+
+            CREATE TABLE runs (
+                id            INTEGER PRIMARY KEY,
+                kind          TEXT NOT NULL,            -- import | rerun | rollback
+                entity        TEXT,
+                source        TEXT,
+                status        TEXT NOT NULL,
+                command       TEXT NOT NULL,
+                started_at    TEXT NOT NULL,
+                finished_at   TEXT,
+                parent_run    INTEGER REFERENCES runs(id),
+                job_run       INTEGER,
+                pid           INTEGER,
+                read          INTEGER NOT NULL DEFAULT 0,
+                inserted      INTEGER NOT NULL DEFAULT 0,
+                updated       INTEGER NOT NULL DEFAULT 0,
+                unchanged     INTEGER NOT NULL DEFAULT 0,
+                skipped_stale INTEGER NOT NULL DEFAULT 0,
+                rejected      INTEGER NOT NULL DEFAULT 0,
+                warnings      INTEGER NOT NULL DEFAULT 0,
+                conflicts     INTEGER NOT NULL DEFAULT 0,
+                retired       INTEGER NOT NULL DEFAULT 0,
+                recovered     INTEGER NOT NULL DEFAULT 0,
+                message       TEXT
+            ) STRICT;
+            CREATE INDEX runs_status ON runs (status);
+
+            CREATE TABLE run_inputs (
+                run           INTEGER NOT NULL REFERENCES runs(id),
+                position      INTEGER NOT NULL,
+                path          TEXT NOT NULL,
+                size          INTEGER,
+                sha256        TEXT,
+                format        TEXT,
+                read          INTEGER NOT NULL DEFAULT 0,
+                inserted      INTEGER NOT NULL DEFAULT 0,
+                updated       INTEGER NOT NULL DEFAULT 0,
+                unchanged     INTEGER NOT NULL DEFAULT 0,
+                skipped_stale INTEGER NOT NULL DEFAULT 0,
+                rejected      INTEGER NOT NULL DEFAULT 0,
+                PRIMARY KEY (run, position)
+            ) STRICT;
+            CREATE INDEX run_inputs_sha256 ON run_inputs (sha256);
+
+            -- Row-level findings: rejects (rejected = 1) and warnings. raw is the record as read,
+            -- a JSON object of its columns in source order.
+            CREATE TABLE findings (
+                id        INTEGER PRIMARY KEY,
+                run       INTEGER NOT NULL REFERENCES runs(id),
+                input     INTEGER NOT NULL,
+                file      TEXT NOT NULL,
+                record    INTEGER,
+                line      INTEGER,
+                field     TEXT,
+                rule      TEXT NOT NULL,
+                severity  TEXT NOT NULL,
+                rejected  INTEGER NOT NULL,
+                message   TEXT NOT NULL,
+                raw       TEXT
+            ) STRICT;
+            CREATE INDEX findings_run ON findings (run, rejected);
+
+            -- One row per field change; an insert is one row with field '*'.
+            CREATE TABLE audit (
+                id        INTEGER PRIMARY KEY,
+                run       INTEGER NOT NULL REFERENCES runs(id),
+                entity    TEXT NOT NULL,
+                record    INTEGER NOT NULL,
+                sys_id    TEXT,
+                key       TEXT,
+                field     TEXT NOT NULL,
+                old       TEXT,
+                new       TEXT,
+                source    TEXT
+            ) STRICT;
+            CREATE INDEX audit_record ON audit (entity, record);
+            CREATE INDEX audit_run ON audit (run);
+
+            CREATE TABLE conflicts (
+                id            INTEGER PRIMARY KEY,
+                run           INTEGER NOT NULL REFERENCES runs(id),
+                entity        TEXT NOT NULL,
+                record        INTEGER,
+                key           TEXT,
+                field         TEXT NOT NULL,
+                stored        TEXT,
+                stored_source TEXT,
+                incoming      TEXT,
+                source        TEXT,
+                rule          TEXT NOT NULL,
+                message       TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX conflicts_run ON conflicts (run);
             """),
     ])
 }

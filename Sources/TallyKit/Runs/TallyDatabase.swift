@@ -3,19 +3,25 @@
 public final class TallyDatabase {
     public let connection: Connection
     public let path: String
+    /// The entities this store holds.
+    public let registry: EntityRegistry
     /// Migrations applied when this store was opened (empty when it was already current).
     public let appliedMigrations: [Int]
 
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
     /// Refuses a store written by a newer Tally.
-    public static func open(path: String, readOnly: Bool = false) throws -> TallyDatabase {
+    public static func open(path: String, readOnly: Bool = false, registry: EntityRegistry = .standard) throws -> TallyDatabase {
         let connection = try Connection(path: path, options: .init(readOnly: readOnly))
         let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
-        return TallyDatabase(connection: connection, path: path, appliedMigrations: applied)
+        if !readOnly {
+            try connection.transaction { try registry.ensureTables(in: connection) }
+        }
+        return TallyDatabase(connection: connection, path: path, registry: registry, appliedMigrations: applied)
     }
 
-    init(connection: Connection, path: String, appliedMigrations: [Int]) {
+    init(connection: Connection, path: String, registry: EntityRegistry, appliedMigrations: [Int]) {
         self.connection = connection
+        self.registry = registry
         self.path = path
         self.appliedMigrations = appliedMigrations
     }

@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One input of a run, as the ledger keeps it.
+public struct RunInput: Sendable, Equatable, Codable {
+    public var position: Int
+    public var path: String
+    public var size: Int64?
+    public var sha256: String?
+    public var format: String?
+    public var counts: RunCounts
+
+    public init(position: Int, path: String, size: Int64?, sha256: String?, format: String?, counts: RunCounts = RunCounts()) {
+        self.position = position
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.format = format
+        self.counts = counts
+    }
+}
+
+/// A run as the ledger keeps it.
+public struct RunRecord: Sendable, Equatable {
+    public var id: Int64
+    public var kind: String
+    public var entity: String?
+    public var source: String?
+    public var status: RunStatus
+    public var command: String
+    public var startedAt: String
+    public var finishedAt: String?
+    public var parentRun: Int64?
+    public var counts: RunCounts
+    public var message: String?
+}
+
+/// The run ledger: every run's id, command, status, times and counts, and its inputs.
+///
+/// A run row is written in its own small transaction before the run's data, so a run that dies
+/// leaves a `running` row behind (later marked `abandoned`), and a failed run is recorded even
+/// though its data was rolled back.
+public struct RunLedger {
+    let connection: Connection
+
+    public init(_ database: TallyDatabase) { connection = database.connection }
+
+    /// Records the start of a run and returns its id.
+    public func begin(kind: String, entity: String?, source: String?, command: String, parentRun: Int64? = nil) throws -> Int64 {
+        try connection.transaction {
+            try connection.run(
+                "INSERT INTO runs (kind, entity, source, status, command, started_at, parent_run, pid) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                [.text(kind), entity.sqlValue, source.sqlValue, .text(command), .text(Timestamp.now()),
+                 parentRun.map(SQLValue.integer) ?? .null, .integer(Int64(getpid()))])
+            return connection.lastInsertRowID
+        }
+    }
+
+    /// Writes an input's row (call inside the run's transaction, so it commits with the data).
+    public func record(_ input: RunInput, run: Int64) throws {
+        var values: [SQLValue] = [.integer(run), .integer(Int64(input.position)), .text(input.path),
+                                  input.size.map(SQLValue.integer) ?? .null, input.sha256.sqlValue, input.format.sqlValue]
+        let c = input.counts
+        values += [c.read, c.inserted, c.updated, c.unchanged, c.skippedStale, c.rejected].map { .integer(Int64($0)) }
+        try connection.run("""
+            INSERT OR REPLACE INTO run_inputs (run, position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, values)
+    }
+
+    /// Sets a run's final status, counts and message.
+    public func finish(run: Int64, status: RunStatus, counts: RunCounts, message: String? = nil) throws {
+        var values: [SQLValue] = [.text(status.rawValue), .text(Timestamp.now()), message.sqlValue]
+        values += counts.named.map { .integer(Int64($0.1)) }
+        values.append(.integer(run))
+        try connection.run("""
+            UPDATE runs SET status = ?, finished_at = ?, message = ?,
+              read = ?, inserted = ?, updated = ?, unchanged = ?, skipped_stale = ?, rejected = ?,
+              warnings = ?, conflicts = ?, retired = ?, recovered = ?
+            WHERE id = ?
+            """, values)
+    }
+
+    /// Finishes a run in a transaction of its own (for failures after the data was rolled back).
+    public func finishSeparately(run: Int64, status: RunStatus, counts: RunCounts, message: String?) throws {
+        try connection.transaction { try finish(run: run, status: status, counts: counts, message: message) }
+    }
+
+    /// The committed run (if any) that already imported a file with this SHA-256 for the entity and source.
+    public func committedRun(sha256: String, entity: String, source: String) throws -> Int64? {
+        try connection.scalar("""
+            SELECT r.id FROM run_inputs i JOIN runs r ON r.id = i.run
+            WHERE i.sha256 = ? AND r.entity = ? AND r.source = ? AND r.status = 'committed'
+            ORDER BY r.id LIMIT 1
+            """, [.text(sha256), .text(entity), .text(source)]).integer
+    }
+
+    static let runColumns = "id, kind, entity, source, status, command, started_at, finished_at, parent_run, message, read, inserted, updated, unchanged, skipped_stale, rejected, warnings, conflicts, retired, recovered"
+
+    /// One run, or nil.
+    public func run(_ id: Int64) throws -> RunRecord? {
+        try runs(where: "id = ?", [.integer(id)]).first
+    }
+
+    /// Runs matching a condition, newest first.
+    public func runs(where condition: String = "1", _ values: [SQLValue] = [], limit: Int = 1_000_000) throws -> [RunRecord] {
+        var result: [RunRecord] = []
+        try connection.forEachRow("SELECT \(Self.runColumns) FROM runs WHERE \(condition) ORDER BY id DESC LIMIT \(limit)", values) { row in
+            var counts = RunCounts()
+            let names = counts.named.map(\.0)
+            var named: [String: Int] = [:]
+            for (offset, name) in names.enumerated() { named[name] = Int(row.int64(Int32(10 + offset))) }
+            counts = RunCounts(named: named)
+            result.append(RunRecord(
+                id: row.int64(0), kind: row.text(1) ?? "", entity: row.text(2), source: row.text(3),
+                status: RunStatus(rawValue: row.text(4) ?? "") ?? .failed, command: row.text(5) ?? "",
+                startedAt: row.text(6) ?? "", finishedAt: row.text(7),
+                parentRun: row.isNull(8) ? nil : row.int64(8), counts: counts, message: row.text(9)))
+        }
+        return result
+    }
+
+    /// A run's inputs in order.
+    public func inputs(run: Int64) throws -> [RunInput] {
+        var result: [RunInput] = []
+        try connection.forEachRow("""
+            SELECT position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected
+            FROM run_inputs WHERE run = ? ORDER BY position
+            """, [.integer(run)]) { row in
+            var counts = RunCounts()
+            counts.read = Int(row.int64(5)); counts.inserted = Int(row.int64(6)); counts.updated = Int(row.int64(7))
+            counts.unchanged = Int(row.int64(8)); counts.skippedStale = Int(row.int64(9)); counts.rejected = Int(row.int64(10))
+            result.append(RunInput(position: Int(row.int64(0)), path: row.text(1) ?? "",
+                                   size: row.isNull(2) ? nil : row.int64(2), sha256: row.text(3), format: row.text(4), counts: counts))
+        }
+        return result
+    }
+}
