@@ -10,6 +10,8 @@ public struct RunInput: Sendable, Equatable, Codable {
     public var sha256: String?
     public var format: String?
     public var counts: RunCounts
+    /// Source columns the map did not know (kept on the records as extra), reported once.
+    public var unknownColumns: [String] = []
 
     public init(position: Int, path: String, size: Int64?, sha256: String?, format: String?, counts: RunCounts = RunCounts()) {
         self.position = position
@@ -63,9 +65,10 @@ public struct RunLedger {
                                   input.size.map(SQLValue.integer) ?? .null, input.sha256.sqlValue, input.format.sqlValue]
         let c = input.counts
         values += [c.read, c.inserted, c.updated, c.unchanged, c.skippedStale, c.rejected].map { .integer(Int64($0)) }
+        values.append(input.unknownColumns.isEmpty ? .null : .text("[" + input.unknownColumns.map(JSON.quote).joined(separator: ",") + "]"))
         try connection.run("""
-            INSERT OR REPLACE INTO run_inputs (run, position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO run_inputs (run, position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected, unknown_columns)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, values)
     }
 

@@ -43,6 +43,7 @@ public enum StoreSchema {
                 size          INTEGER,
                 sha256        TEXT,
                 format        TEXT,
+                unknown_columns TEXT,                   -- JSON array: columns the map did not know
                 read          INTEGER NOT NULL DEFAULT 0,
                 inserted      INTEGER NOT NULL DEFAULT 0,
                 updated       INTEGER NOT NULL DEFAULT 0,

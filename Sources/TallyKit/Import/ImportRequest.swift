@@ -1,0 +1,77 @@
+/// What `tally import` was asked to do.
+public struct ImportRequest: Sendable {
+    /// Input paths; `-` is standard input.
+    public var paths: [String]
+    /// The entity's registry name, table or alias.
+    public var entity: String
+    /// Overrides the map's source name.
+    public var source: String?
+    /// A transform map file; the built-in default map when nil.
+    public var mapPath: String?
+    /// Forces a format instead of detecting it.
+    public var format: InputFormat?
+    /// Forces an encoding instead of the map's.
+    public var encoding: TransformMap.Encoding?
+    /// Do everything but commit.
+    public var dryRun = false
+    /// Import even files whose SHA-256 was already committed for this entity and source.
+    public var force = false
+    /// The command line, for the run ledger.
+    public var command: String
+
+    public init(paths: [String], entity: String, source: String? = nil, mapPath: String? = nil,
+                format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil,
+                dryRun: Bool = false, force: Bool = false, command: String) {
+        self.paths = paths
+        self.entity = entity
+        self.source = source
+        self.mapPath = mapPath
+        self.format = format
+        self.encoding = encoding
+        self.dryRun = dryRun
+        self.force = force
+        self.command = command
+    }
+}
+
+/// What an import did: the run, its status, inputs and counts.
+public struct ImportResult: Sendable {
+    /// The run id; nil for a dry run, which leaves no trace.
+    public var run: Int64?
+    public var status: RunStatus
+    public var entity: String
+    public var source: String
+    public var inputs: [RunInput]
+    public var counts: RunCounts
+    /// Why a run failed or was skipped, for people.
+    public var message: String?
+
+    /// `{"run": …, "status": …, …}`: the one JSON object `--json` prints.
+    public var json: String {
+        let inputsJSON = inputs.map { input in
+            "{\"path\": \(JSON.quote(input.path)), \"sha256\": \(input.sha256.map(JSON.quote) ?? "null"), \"rows\": \(input.counts.read)"
+                + ", \"format\": \(input.format.map(JSON.quote) ?? "null"), \"unknown_columns\": [\(input.unknownColumns.map(JSON.quote).joined(separator: ", "))]}"
+        }.joined(separator: ", ")
+        let countsJSON = counts.named.map { "\(JSON.quote($0.0)): \($0.1)" }.joined(separator: ", ")
+        var text = "{\"run\": \(run.map(String.init) ?? "null"), \"status\": \(JSON.quote(status.rawValue)), "
+        text += "\"entity\": \(JSON.quote(entity)), \"source\": \(JSON.quote(source)), \"inputs\": [\(inputsJSON)], "
+        text += "\"counts\": {\(countsJSON)}"
+        if let message { text += ", \"message\": \(JSON.quote(message))" }
+        return text + "}"
+    }
+}
+
+/// Why an import stopped before or during its run. The run (if any) is recorded as failed.
+public struct ImportFailure: Error, CustomStringConvertible {
+    public enum Kind: Sendable { case inputMissing, invalidRequest, failed }
+    public var kind: Kind
+    public var message: String
+    public var run: Int64?
+    public var description: String { message }
+
+    public init(_ kind: Kind, _ message: String, run: Int64? = nil) {
+        self.kind = kind
+        self.message = message
+        self.run = run
+    }
+}

@@ -1,0 +1,54 @@
+/// Writes the audit trail: one row per field change, one row per inserted record.
+struct AuditTrail {
+    let connection: Connection
+    let run: Int64
+    let source: String
+
+    static let insertSQL = "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    /// An insert: one row with field `*` whose `new` is the record as a JSON object.
+    func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue]) throws {
+        let json = "{" + zip(entity.fields, values).compactMap { field, value in
+            value.canonicalText.map { JSON.quote(field.name) + ":" + JSON.quote($0) }
+        }.joined(separator: ",") + "}"
+        try write(entity: entity, id: id, values: values, field: "*", old: nil, new: json)
+    }
+
+    func recordChange(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {
+        try write(entity: entity, id: id, values: values, field: field, old: old, new: new)
+    }
+
+    private func write(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {
+        let sysID = entity.index(ofField: "sys_id").flatMap { values[$0].canonicalText }
+        try connection.run(Self.insertSQL, [
+            .integer(run), .text(entity.name), .integer(id), sysID.sqlValue, displayKey(of: values, in: entity).sqlValue,
+            .text(field), old.sqlValue, new.sqlValue, .text(source),
+        ])
+    }
+
+    /// The record's business key for people (`INC0010001`, `lnx-web-01/cmdb_ci_server`): the first
+    /// identifier rule other than sys_id whose fields all have values, else the sys_id.
+    func displayKey(of values: [FieldValue], in entity: EntityDefinition) -> String? {
+        for group in entity.identifierRules where group != ["sys_id"] {
+            let parts = group.compactMap { entity.index(ofField: $0).flatMap { values[$0].canonicalText } }
+            if parts.count == group.count && !parts.contains("") { return parts.joined(separator: "/") }
+        }
+        return entity.index(ofField: "sys_id").flatMap { values[$0].canonicalText }
+    }
+}
+
+/// Writes conflicts: writes a rule refused, with both sides and the rule.
+struct ConflictLog {
+    let connection: Connection
+    let run: Int64
+    let source: String
+
+    func record(entity: EntityDefinition, record: Int64?, key: String?, field: String, stored: String?,
+                storedSource: String? = nil, incoming: String?, rule: String, message: String) throws {
+        try connection.run("""
+            INSERT INTO conflicts (run, entity, record, key, field, stored, stored_source, incoming, source, rule, message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [.integer(run), .text(entity.name), record.map(SQLValue.integer) ?? .null, key.sqlValue, .text(field),
+                  stored.sqlValue, storedSource.sqlValue, incoming.sqlValue, .text(source), .text(rule), .text(message)])
+    }
+}

@@ -1,0 +1,27 @@
+extension FieldValue {
+    /// The value as bound into its column: booleans as 0/1, datetimes as canonical text.
+    public var sqlValue: SQLValue {
+        switch self {
+        case .null: .null
+        case .text(let text), .datetime(let text): .text(text)
+        case .integer(let number): .integer(number)
+        case .boolean(let flag): .integer(flag ? 1 : 0)
+        }
+    }
+
+    /// The value read back from a column of a field of `type`.
+    ///
+    /// A text value in an integer column (a choice kept as-is by its map) stays text, so it
+    /// compares equal to what the mapper produces for the same input.
+    public init(stored: SQLValue, type: FieldType) {
+        switch (stored, type) {
+        case (.null, _): self = .null
+        case (.integer(let number), .boolean): self = .boolean(number != 0)
+        case (.integer(let number), _): self = .integer(number)
+        case (.text(let text), .datetime): self = .datetime(text)
+        case (.text(let text), _): self = .text(text)
+        case (.real(let number), _): self = .text(String(number))
+        case (.blob(let bytes), _): self = .text(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+}
