@@ -19,7 +19,8 @@ public final class EntityWriter {
     private let insertSQL: String
     private let sysIDIndex: Int?
 
-    public init(connection: Connection, entity: EntityDefinition, run: Int64, source: String) {
+    /// A writer for `entity` in `run`; `identifierRules` default to the entity's (a map may override them).
+    public init(connection: Connection, entity: EntityDefinition, run: Int64, source: String, identifierRules: [[String]]? = nil) {
         self.connection = connection
         self.entity = entity
         self.table = EntityTable(entity)
@@ -31,7 +32,7 @@ public final class EntityWriter {
         modCountIndex = entity.index(ofField: entity.modCountField)
         sysIDIndex = entity.index(ofField: "sys_id")
         let name = table.name
-        identifierSQL = entity.identifierRules.map { group in
+        identifierSQL = (identifierRules ?? entity.identifierRules).map { group in
             let conditions = group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")
             return (group.compactMap { entity.index(ofField: $0) },
                     "SELECT _id, \"sys_id\" FROM \(name) WHERE \(conditions) ORDER BY _id LIMIT 20")

@@ -48,15 +48,18 @@ public struct RunLedger {
 
     public init(_ database: TallyDatabase) { connection = database.connection }
 
-    /// Records the start of a run and returns its id.
-    public func begin(kind: String, entity: String?, source: String?, command: String, parentRun: Int64? = nil) throws -> Int64 {
-        try connection.transaction {
+    /// Records the start of a run and returns its id. The row commits at once in a transaction
+    /// of its own, unless `inTransaction` says the caller's transaction holds it (dry runs).
+    public func begin(kind: String, entity: String?, source: String?, command: String, parentRun: Int64? = nil,
+                      inTransaction: Bool = false) throws -> Int64 {
+        let insert = { [connection] () throws -> Int64 in
             try connection.run(
                 "INSERT INTO runs (kind, entity, source, status, command, started_at, parent_run, pid) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
                 [.text(kind), entity.sqlValue, source.sqlValue, .text(command), .text(Timestamp.now()),
                  parentRun.map(SQLValue.integer) ?? .null, .integer(Int64(getpid()))])
             return connection.lastInsertRowID
         }
+        return inTransaction ? try insert() : try connection.transaction(insert)
     }
 
     /// Writes an input's row (call inside the run's transaction, so it commits with the data).

@@ -23,6 +23,7 @@ struct CommandFailure: Error, CustomStringConvertible {
 let allCommands: [any Command.Type] = [
     InitCommand.self,
     ParseCommand.self,
+    ImportCommand.self,
 ]
 
 extension ParsedArguments {

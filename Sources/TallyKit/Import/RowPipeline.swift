@@ -1,0 +1,60 @@
+/// The per-row flow of an import, for one entity, map and run:
+/// read → map → validate → reconcile, with findings stored and every row counted once.
+struct RowPipeline {
+    let connection: Connection
+    let entity: EntityDefinition
+    let map: TransformMap
+    let source: String
+    let run: Int64
+
+    /// Processes one staged input inside the run's transaction; returns its ledger entry.
+    func process(_ input: StagedInput, position: Int, format: InputFormat?, encoding: TransformMap.Encoding?) throws -> RunInput {
+        let declared = (encoding ?? map.encoding).transcoding
+        let opened = try InputOpener.open(path: input.path, format: format, encoding: declared == .utf8 ? nil : declared)
+        let findings = FindingLog(connection: connection, run: run)
+        var counts = RunCounts()
+        var mapper: RecordMapper?
+        var writer: EntityWriter?
+        var validator: Validator?
+        var unknownColumns: [String] = []
+
+        while let event = try opened.reader.next() {
+            switch event {
+            case .issue(let issue):
+                try findings.record(issue, input: position)
+                if issue.record != nil { counts.count(.rejected([])) }
+            case .record(var raw):
+                raw.provenance.file = input.displayPath
+                if mapper == nil {
+                    let compiled = try RecordMapper(map: map, entity: entity, header: raw.names)
+                    mapper = compiled
+                    unknownColumns = compiled.unknownColumns
+                    writer = EntityWriter(connection: connection, entity: entity, run: run, source: source,
+                                          identifierRules: compiled.identifierRules)
+                    validator = Validator(entity: entity, map: map)
+                }
+                let mapped = mapper!.map(raw)
+                var found = mapped.findings + validator!.validate(mapped)
+                let outcome: RecordOutcome
+                if found.rejects {
+                    outcome = .rejected(found)
+                } else {
+                    outcome = try writer!.apply(mapped)
+                    if case .rejected(let more) = outcome { found += more }
+                }
+                if !found.isEmpty {
+                    let rejected: Bool
+                    if case .rejected = outcome { rejected = true } else { rejected = false }
+                    try findings.record(found, input: position, raw: raw, rejected: rejected)
+                    if !rejected { counts.warnings += found.count }
+                }
+                counts.count(outcome)
+            }
+        }
+        var result = input.ledgerInput(position: position)
+        result.format = opened.format.rawValue
+        result.counts = counts
+        result.unknownColumns = unknownColumns
+        return result
+    }
+}

@@ -1,0 +1,36 @@
+/// An input opened for reading: its reader and the format it was read as.
+public struct OpenedInput {
+    public var reader: any RecordReader
+    public var format: InputFormat
+    public var encoding: TranscodingByteSource.Encoding
+}
+
+/// Opens an export for reading: picks the encoding (declared, else a UTF-16 byte-order mark,
+/// else UTF-8) and the format (declared, else detected from the content, never the file name).
+public enum InputOpener {
+    public static func open(
+        path: String, format declaredFormat: InputFormat? = nil,
+        encoding declaredEncoding: TranscodingByteSource.Encoding? = nil,
+        delimiter: CSVOptions.Delimiter? = nil
+    ) throws(ReadIssue) -> OpenedInput {
+        let file = try FileByteSource(path: path)
+        let raw = PeekableByteSource(file)
+        let encoding = try declaredEncoding ?? TranscodingByteSource.Encoding.detect(prefix: raw.peek(4)) ?? .utf8
+        let decoded: any ByteSource = encoding == .utf8 ? raw : TranscodingByteSource(source: raw, encoding: encoding)
+        let source = decoded is PeekableByteSource ? raw : PeekableByteSource(decoded)
+        let prefix = try source.peek(64 * 1024)
+        let format = declaredFormat ?? FormatDetector.detect(prefix: prefix)
+        let reader: any RecordReader
+        switch format {
+        case .csv, .tsv:
+            var options = CSVOptions()
+            options.delimiter = delimiter ?? (format == .tsv ? .tab : CSVOptions.sniffDelimiter(prefix: prefix))
+            reader = CSVReader(source: source, options: options)
+        case .json, .ndjson:
+            reader = JSONRecordReader(source: source)
+        case .xml:
+            reader = XMLUnloadReader(source: source)
+        }
+        return OpenedInput(reader: reader, format: format, encoding: encoding)
+    }
+}

@@ -1,0 +1,103 @@
+import TallyKit
+
+/// `tally import`: one run per invocation, committed whole or not at all.
+struct ImportCommand: Command {
+    static let spec = CommandSpec(
+        name: "import",
+        abstract: "Import exports of one entity into the store as one run, committed whole or not at all.",
+        discussion: "Each row is mapped, validated and reconciled; rejected rows are kept with a reason (see 'tally rejects'). A file whose SHA-256 was already committed for the entity and source is skipped unless --force is given. Exit 0: committed clean; 65: committed with rejects or conflicts; 1: failed, nothing committed; 66: an input is missing.",
+        arguments: [ArgumentSpec(name: "file", help: "Exports to import ('-' reads standard input).", isRepeating: true)],
+        options: [
+            OptionSpec(name: "entity", short: "e", valueName: "ENTITY",
+                       help: "The entity: case, incident, problem, change, request, ci, ci_relationship (or a platform table name)."),
+            OptionSpec(name: "source", valueName: "NAME", help: "The source's name (default: the map's, else 'default')."),
+            OptionSpec(name: "map", valueName: "FILE", help: "A transform map (JSON); default: the built-in map for the entity."),
+            OptionSpec(name: "format", valueName: "FORMAT", help: "The input format (default: detected from the content).",
+                       choices: ["auto", "csv", "tsv", "json", "ndjson", "xml"]),
+            OptionSpec(name: "encoding", valueName: "NAME", help: "The input's encoding (default: the map's, else UTF-8).",
+                       choices: ["utf-8", "utf-16", "latin-1", "windows-1252"]),
+            .database, .dryRun,
+            .flag("force", help: "Import files even when their SHA-256 was already committed."),
+            .json,
+        ]
+    )
+
+    var request: ImportRequest
+    var databasePath: String
+    var json: Bool
+
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        guard let entity = arguments.value("entity") else {
+            throw UsageError(message: "missing --entity (one of: \(EntityRegistry.standard.names.joined(separator: ", ")))", command: Self.spec.name)
+        }
+        guard EntityRegistry.standard.entity(named: entity) != nil else {
+            throw UsageError(message: "unknown entity '\(entity)'; known entities: \(EntityRegistry.standard.names.joined(separator: ", "))", command: Self.spec.name)
+        }
+        let format = arguments.value("format").flatMap { $0 == "auto" ? nil : InputFormat(rawValue: $0) }
+        let encoding = arguments.value("encoding").flatMap(TransformMap.Encoding.init(rawValue:))
+        request = ImportRequest(
+            paths: arguments.positionalList("file"), entity: entity, source: arguments.value("source"),
+            mapPath: arguments.value("map"), format: format, encoding: encoding,
+            dryRun: arguments.has("dry-run"), force: arguments.has("force"),
+            command: (["tally", "import"] + CommandLine.arguments.dropFirst(2)).joined(separator: " "))
+        databasePath = arguments.databasePath
+        json = arguments.has("json")
+    }
+
+    func run(_ console: Console) throws -> ExitCode {
+        let database = try TallyDatabase.open(path: databasePath)
+        let result: ImportResult
+        do {
+            result = try Importer(database: database).run(request)
+        } catch {
+            if json {
+                let failed = ImportResult(run: error.run, status: .failed, entity: request.entity, source: request.source ?? "",
+                                          inputs: [], counts: RunCounts(), message: error.message)
+                console.line(failed.json)
+            }
+            switch error.kind {
+            case .inputMissing: throw CommandFailure.noInput(error.message)
+            case .invalidRequest: throw CommandFailure(exitCode: .usage, message: error.message)
+            case .failed: throw CommandFailure.failed(error.run.map { "run \($0) failed: " } .map { $0 + error.message } ?? error.message)
+            }
+        }
+        if json {
+            console.line(result.json)
+        } else {
+            console.out(ImportSummary.text(result))
+        }
+        if result.status == .skipped { return .success }
+        return result.counts.rejected > 0 || result.counts.conflicts > 0 ? .dataIssues : .success
+    }
+}
+
+/// The human summary of an import.
+enum ImportSummary {
+    static func text(_ result: ImportResult) -> String {
+        var lines: [String] = []
+        let runText = result.run.map { "Run \($0)" } ?? "Dry run"
+        switch result.status {
+        case .skipped:
+            lines.append("\(runText): skipped — \(result.message ?? "nothing new to import").")
+            return lines.joined(separator: "\n") + "\n"
+        case .dryRun:
+            lines.append("Dry run of \(result.entity) from source '\(result.source)': nothing was written.")
+        default:
+            lines.append("\(runText) \(result.status.rawValue): \(result.entity) from source '\(result.source)'.")
+        }
+        for input in result.inputs {
+            let c = input.counts
+            lines.append("  \(input.path) (\(input.format ?? "?")): read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), skipped_stale \(c.skippedStale), rejected \(c.rejected)")
+            if !input.unknownColumns.isEmpty {
+                lines.append("    columns not in the map, kept as extra: \(input.unknownColumns.joined(separator: ", "))")
+            }
+        }
+        let c = result.counts
+        lines.append("Total: read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), skipped_stale \(c.skippedStale), rejected \(c.rejected), warnings \(c.warnings), conflicts \(c.conflicts)")
+        if let message = result.message { lines.append("Note: \(message)") }
+        if c.rejected > 0, let run = result.run {
+            lines.append("See the rejected rows with: tally rejects --run \(run)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
