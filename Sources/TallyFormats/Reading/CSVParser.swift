@@ -63,6 +63,7 @@ struct CSVParser {
     private var recordLine = 0
     private(set) var recordNumber = 0
     private var issue: ReadIssue?
+    private var hasIssue = false  // `issue != nil`, cheap to test in the loop
 
     // The field being read: its content is `accumulator` (when `accumulated`) + buffer[segmentStart..<…].
     private var segmentStart = 0
@@ -124,7 +125,6 @@ struct CSVParser {
                 if countsRecords { recordNumber += 1 }
                 recordLine = line
                 rawStart = i
-                issue = nil
                 fieldCount = 0
                 values = []
                 values.reserveCapacity(expectedFields == Int.max ? 16 : expectedFields)
@@ -240,7 +240,7 @@ struct CSVParser {
         fieldColumn = base + i - lineStart + 1
         accumulated = false
         if recordsFieldPositions { fieldPositions.append((fieldLine, fieldColumn)) }
-        if fieldCount == expectedFields && issue == nil {
+        if fieldCount == expectedFields && !hasIssue {
             flag(.tooManyFields, line: fieldLine, column: fieldColumn,
                  "more fields than the \(expectedFields) columns of the header; an unquoted delimiter inside a value?")
         }
@@ -249,7 +249,7 @@ struct CSVParser {
     /// Adds a segment of the current buffer to the field's accumulated content, unless the field
     /// would grow past `maxFieldBytes` (then it is flagged and no longer buffered).
     private mutating func appendToAccumulator(_ range: Range<Int>) {
-        guard issue == nil else { return }
+        if hasIssue { return }
         if accumulator.count + range.count > maxFieldBytes {
             flagFieldTooLarge()
             if accumulator.capacity > 1 << 20 { accumulator = [] } else { accumulator.removeAll(keepingCapacity: true) }
@@ -266,26 +266,32 @@ struct CSVParser {
 
     @inline(__always)
     private mutating func finishField(contentEnd: Int) {
-        guard issue == nil else { return }
+        if hasIssue { return }
         let count = contentEnd - segmentStart
         let value: String?
         if !accumulated {
             if count > maxFieldBytes { flagFieldTooLarge(); return }
-            value = String(validating: UnsafeBufferPointer(start: buffer + segmentStart, count: count), as: UTF8.self)
-            if value == nil { flagInvalidUTF8(UnsafeBufferPointer(start: buffer + segmentStart, count: count)) }
+            value = makeString(UnsafeBufferPointer(start: buffer + segmentStart, count: count))
         } else {
             appendToAccumulator(segmentStart..<contentEnd)
-            guard issue == nil else { return }
-            value = accumulator.withUnsafeBufferPointer { bytes in
-                let value = String(validating: bytes, as: UTF8.self)
-                if value == nil { flagInvalidUTF8(bytes) }
-                return value
-            }
+            if hasIssue { return }
+            value = accumulator.withUnsafeBufferPointer { makeString($0) }
             accumulator.removeAll(keepingCapacity: accumulator.capacity <= 1 << 20)
         }
         guard let value else { return }
         fieldCount += 1
         values.append(value)
+    }
+
+    /// One field's `String`, or `nil` (and the record flagged) when it is not valid UTF-8.
+    @inline(__always)
+    private mutating func makeString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.isEmpty { return "" }
+        if !UTF8Validation.isASCII(bytes) && UTF8Validation.firstInvalidOffset(in: bytes) != nil {
+            flagInvalidUTF8(bytes)
+            return nil
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Finds the first ill-formed UTF-8 sequence in a field's content and flags its position.
@@ -326,7 +332,8 @@ struct CSVParser {
     }
 
     private mutating func flag(_ kind: ReadIssue.Kind, line: Int, column: Int, _ message: String) {
-        guard issue == nil else { return }
+        if hasIssue { return }
+        hasIssue = true
         issue = ReadIssue(kind: kind, file: fileName, line: line, column: column,
                           record: countsRecords ? recordNumber : nil, message: message)
     }
@@ -334,13 +341,14 @@ struct CSVParser {
     /// Ends the record at `buffer[terminator]` (a line break, or `end` at EOF), before the line
     /// break is counted.
     private mutating func finishRecord(terminatorAt terminator: Int) -> Outcome {
-        if issue == nil && fieldCount < expectedFields && expectedFields != Int.max {
+        if !hasIssue && fieldCount < expectedFields && expectedFields != Int.max {
             flag(.tooFewFields, at: terminator,
                  "\(fieldCount) field\(fieldCount == 1 ? "" : "s") where the header has \(expectedFields)")
         }
-        if var issue {
+        if hasIssue, var issue {
             issue.rawText = rawText(upTo: terminator)
             self.issue = nil
+            hasIssue = false
             rawCarry.removeAll(keepingCapacity: true)
             values = []
             return .issue(issue)

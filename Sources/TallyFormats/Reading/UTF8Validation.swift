@@ -1,5 +1,24 @@
 /// UTF-8 checks for the slow path, when a fast validating initialiser has already said "invalid".
 enum UTF8Validation {
+    /// Whether every byte is below 0x80, checked eight bytes at a time.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var index = 0
+        var bits: UInt64 = 0
+        let raw = UnsafeRawPointer(base)
+        while index + 8 <= count {
+            bits |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < count {
+            bits |= UInt64(base[index])
+            index += 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
+    }
+
     /// The offset of the first byte of the first ill-formed sequence in `bytes`, or `nil` when
     /// `bytes` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
     static func firstInvalidOffset(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
