@@ -1,0 +1,173 @@
+/// SHA-256 (FIPS 180-4), streaming: feed bytes with ``update(_:)-(UnsafeRawBufferPointer)`` in
+/// pieces of any size, then call ``finalize()`` once.
+///
+/// Pure Swift, no allocation per block: whole 64-byte blocks are compressed straight from the
+/// caller's memory; only a partial block is copied.
+public struct SHA256: Sendable {
+    /// The digest size in bytes.
+    public static let digestCount = 32
+
+    private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19
+    )
+    /// A partial block (up to 63 bytes) waiting for more input.
+    private var tail: [UInt8] = []
+    private var totalBytes: UInt64 = 0
+    private var finalized = false
+
+    public init() {
+        tail.reserveCapacity(64)
+    }
+
+    /// Adds bytes to the message.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        precondition(!finalized, "SHA256.update after finalize")
+        guard var base = bytes.baseAddress, bytes.count > 0 else { return }
+        var remaining = bytes.count
+        totalBytes &+= UInt64(remaining)
+        if !tail.isEmpty {
+            let take = min(64 - tail.count, remaining)
+            tail.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+            base += take
+            remaining -= take
+            if tail.count < 64 { return }
+            tail.withUnsafeBytes { Self.compress(&h, blocks: $0.baseAddress!, count: 1) }
+            tail.removeAll(keepingCapacity: true)
+        }
+        let blocks = remaining / 64
+        if blocks > 0 {
+            Self.compress(&h, blocks: base, count: blocks)
+            base += blocks * 64
+            remaining -= blocks * 64
+        }
+        if remaining > 0 {
+            tail.append(contentsOf: UnsafeRawBufferPointer(start: base, count: remaining))
+        }
+    }
+
+    /// Adds bytes to the message.
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Adds a string's UTF-8 bytes to the message.
+    public mutating func update(_ text: String) {
+        var text = text
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Pads the message and returns the 32-byte digest. Call it once; no updates after it.
+    public mutating func finalize() -> [UInt8] {
+        precondition(!finalized, "SHA256.finalize called twice")
+        let bitLength = totalBytes &* 8
+        var padding: [UInt8] = [0x80]
+        let afterPad = (tail.count + 1) % 64
+        padding.append(contentsOf: repeatElement(0, count: afterPad <= 56 ? 56 - afterPad : 120 - afterPad))
+        for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        let savedTotal = totalBytes
+        update(padding)
+        totalBytes = savedTotal
+        finalized = true
+        var digest: [UInt8] = []
+        digest.reserveCapacity(32)
+        for word in [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7] {
+            digest.append(UInt8(truncatingIfNeeded: word >> 24))
+            digest.append(UInt8(truncatingIfNeeded: word >> 16))
+            digest.append(UInt8(truncatingIfNeeded: word >> 8))
+            digest.append(UInt8(truncatingIfNeeded: word))
+        }
+        return digest
+    }
+
+    /// Finalizes and returns the digest as 64 lowercase hex digits (the form `sha256sum` prints).
+    public mutating func hexDigest() -> String {
+        Self.hex(finalize())
+    }
+
+    /// Bytes as lowercase hex digits.
+    public static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The digest of `bytes`.
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    /// The digest of a file's contents (`-` is standard input), read in 1 MiB chunks.
+    /// Throws `.unreadable` when the file cannot be opened or read.
+    public static func hash(fileAt path: String) throws(ReadIssue) -> [UInt8] {
+        let source = try FileByteSource(path: path)
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try source.read(into: buffer)
+            if count == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+        return hasher.finalize()
+    }
+
+    // MARK: - Compression
+
+    private static let k: [UInt32] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    ]
+
+    @inline(__always)
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
+
+    /// Compresses `count` 64-byte blocks starting at `blocks` into the state `h`.
+    private static func compress(
+        _ h: inout (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32),
+        blocks: UnsafeRawPointer, count: Int
+    ) {
+        k.withUnsafeBufferPointer { k in
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                var block = blocks
+                for _ in 0..<count {
+                    for t in 0..<16 {
+                        w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
+                    }
+                    for t in 16..<64 {
+                        let w15 = w[t - 15], w2 = w[t - 2]
+                        let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
+                        let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
+                        w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+                    }
+                    var a = h.0, b = h.1, c = h.2, d = h.3, e = h.4, f = h.5, g = h.6, hh = h.7
+                    for t in 0..<64 {
+                        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                        let ch = (e & f) ^ (~e & g)
+                        let t1 = hh &+ s1 &+ ch &+ k[t] &+ w[t]
+                        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                        let maj = (a & b) ^ (a & c) ^ (b & c)
+                        let t2 = s0 &+ maj
+                        hh = g; g = f; f = e; e = d &+ t1
+                        d = c; c = b; b = a; a = t1 &+ t2
+                    }
+                    h.0 &+= a; h.1 &+= b; h.2 &+= c; h.3 &+= d
+                    h.4 &+= e; h.5 &+= f; h.6 &+= g; h.7 &+= hh
+                    block += 64
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// One input record typed against its entity: what the mapping stage hands to validation.
+public struct MappedRecord: Sendable, Equatable {
+    /// The registry name of the entity.
+    public var entity: String
+    /// One slot per ``EntityDefinition/fields``, in that order. `nil` means the input does not
+    /// carry the field (no such column), so a stored value must be left alone; `.null` means it
+    /// carries an empty or null value.
+    public var values: [FieldValue?]
+    /// Columns the map does not know, in source order (stored as JSON on the record).
+    public var extra: [ExtraField]
+    /// `FIELD.display_value` columns, kept aside.
+    public var displayValues: [DisplayValue]
+    /// Problems found while typing the values (bad integer, date, boolean, unknown choice).
+    public var findings: [Finding]
+    public var provenance: Provenance
+    /// The record as read, for rejects a steward can fix and re-import.
+    public var raw: RawRecord
+
+    public init(
+        entity: String, values: [FieldValue?], extra: [ExtraField] = [], displayValues: [DisplayValue] = [],
+        findings: [Finding] = [], provenance: Provenance, raw: RawRecord
+    ) {
+        self.entity = entity
+        self.values = values
+        self.extra = extra
+        self.displayValues = displayValues
+        self.findings = findings
+        self.provenance = provenance
+        self.raw = raw
+    }
+
+    /// The value of `field` (`nil` when absent), looked up through `entity`.
+    public func value(of field: String, in entity: EntityDefinition) -> FieldValue? {
+        entity.index(ofField: field).flatMap { values[$0] }
+    }
+}

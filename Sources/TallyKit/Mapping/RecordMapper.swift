@@ -1,0 +1,225 @@
+/// Maps raw records of one input onto an entity, under one transform map.
+///
+/// Compiled once per (map, header): every column gets an action (a field with its converter,
+/// a display value, kept as extra, ignored), so mapping a row is a walk over the values with no
+/// dictionary lookups. Typing problems become ``Finding``s on the ``MappedRecord``; nothing throws
+/// per row. Records whose names differ from the header (some JSON inputs) get a plan of their own.
+public struct RecordMapper: Sendable {
+    /// A mistake in the map itself, found before any row is mapped: the run must stop.
+    public struct Invalid: Error, Sendable, Hashable, CustomStringConvertible {
+        public var message: String
+        public init(_ message: String) { self.message = message }
+        public var description: String { message }
+    }
+
+    enum Action: Sendable {
+        case field(Int)  // index into `converters`
+        case display(String)
+        case extra
+        case ignore
+    }
+
+    struct Plan: Sendable {
+        var actions: [Action]
+        var unknown: [String] = []
+        var duplicates: [String] = []
+        var ignored: [String] = []
+    }
+
+    public let entity: EntityDefinition
+    public let map: TransformMap
+    /// The header the mapper was compiled for.
+    public let header: [String]
+    /// Columns the map does not know, kept on each record as extra: report them once per file.
+    public let unknownColumns: [String]
+    /// Columns naming a field an earlier column (or a constant) already fills; kept as extra.
+    public let duplicateColumns: [String]
+    /// Columns dropped because the map lists them under `ignore` (or `FIELD.link`).
+    public let ignoredColumns: [String]
+    /// The identification rules in force: the map's `keys`, else the entity's.
+    public var identifierRules: [[String]] { map.keys ?? entity.identifierRules }
+
+    private let converters: [FieldConverter]
+    private let exact: [String: Int]
+    private let folded: [String: Int]
+    private let ignoreSet: Set<String>
+    private let constants: [(index: Int, value: FieldValue)]
+    private let plan: Plan
+
+    /// A mapper for `map`'s entity, looked up in `registry`.
+    public init(map: TransformMap, registry: EntityRegistry = .standard, header: [String]) throws(Invalid) {
+        guard let entity = registry.entity(named: map.entity) else {
+            throw Invalid("the map's entity '\(map.entity)' is not known (known: \(registry.names.joined(separator: ", ")))")
+        }
+        try self.init(map: map, entity: entity, header: header)
+    }
+
+    /// A mapper for `entity` (the map's `entity` is not consulted).
+    public init(map: TransformMap, entity: EntityDefinition, header: [String]) throws(Invalid) {
+        func fieldIndex(_ name: String, _ context: String) throws(Invalid) -> Int {
+            guard let index = entity.index(ofField: name) else {
+                throw Invalid("\(context) names '\(name)', which is not a field of \(entity.name)")
+            }
+            return index
+        }
+        var converters: [FieldConverter] = []
+        var exact: [String: Int] = [:]
+        var folded: [String: Int] = [:]
+        var foldedField: [String: String] = [:]
+        for (column, options) in map.columns.sorted(by: { $0.key < $1.key }) {
+            let index = try fieldIndex(options.field, "column '\(column)'")
+            exact[column] = converters.count
+            let key = ChoiceList.fold(column)
+            if let other = foldedField[key], other != options.field {
+                throw Invalid("columns differing only in case map to different fields (\(other), \(options.field)): '\(column)'")
+            }
+            foldedField[key] = options.field
+            folded[key] = converters.count
+            converters.append(try FieldConverter(entity: entity, fieldIndex: index, options: options, map: map, column: column))
+        }
+        if map.defaults {
+            for (index, field) in entity.fields.enumerated() {
+                let converter = converters.count
+                var used = false
+                for name in [field.name] + field.labels {
+                    let key = ChoiceList.fold(name)
+                    if folded[key] == nil {
+                        folded[key] = converter
+                        used = true
+                    }
+                }
+                if used {
+                    converters.append(try FieldConverter(entity: entity, fieldIndex: index, options: nil, map: map, column: nil))
+                }
+            }
+        }
+        var ignoreSet: Set<String> = []
+        for column in map.ignore {
+            if map.columns[column] != nil { throw Invalid("column '\(column)' is both mapped and ignored") }
+            ignoreSet.insert(ChoiceList.fold(column))
+        }
+        var constants: [(index: Int, value: FieldValue)] = []
+        for (name, scalar) in map.constants.sorted(by: { $0.key < $1.key }) {
+            let index = try fieldIndex(name, "constant")
+            let converter = try FieldConverter(
+                entity: entity, fieldIndex: index, options: nil, map: TransformMap(entity: entity.name, dateFormats:
+                    DateTimeParser.defaultFormats + map.dateFormats), column: nil)
+            var findings: [Finding] = []
+            let value = converter.convert(scalar.text, provenance: Provenance(file: "map", record: 0, line: 0),
+                                          findings: &findings)
+            if let problem = findings.first { throw Invalid("constant \(problem.message)") }
+            constants.append((index, value ?? .null))
+        }
+        for group in map.keys ?? [] {
+            guard !group.isEmpty else { throw Invalid("keys has an empty group") }
+            for name in group { _ = try fieldIndex(name, "keys") }
+        }
+        for name in map.required { _ = try fieldIndex(name, "required") }
+
+        self.entity = entity
+        self.map = map
+        self.header = header
+        self.converters = converters
+        self.exact = exact
+        self.folded = folded
+        self.ignoreSet = ignoreSet
+        self.constants = constants
+        let plan = RecordMapper.plan(
+            for: header, converters: converters, exact: exact, folded: folded, ignore: ignoreSet,
+            taken: Set(constants.map(\.index)))
+        self.plan = plan
+        self.unknownColumns = plan.unknown
+        self.duplicateColumns = plan.duplicates
+        self.ignoredColumns = plan.ignored
+    }
+
+    private static func plan(
+        for names: [String], converters: [FieldConverter], exact: [String: Int], folded: [String: Int],
+        ignore: Set<String>, taken: Set<Int>
+    ) -> Plan {
+        func resolve(_ name: String) -> Int? {
+            exact[name] ?? folded[ChoiceList.fold(name)]
+        }
+        var taken = taken
+        var plan = Plan(actions: [])
+        plan.actions.reserveCapacity(names.count)
+        for name in names {
+            if ignore.contains(ChoiceList.fold(name)) {
+                plan.actions.append(.ignore)
+                plan.ignored.append(name)
+                continue
+            }
+            var converter = resolve(name)
+            if converter == nil, let dot = name.lastIndex(of: ".") {
+                let prefix = String(name[..<dot])
+                let suffix = name[name.index(after: dot)...]
+                if let target = resolve(prefix) {
+                    switch suffix {
+                    case "display_value":
+                        plan.actions.append(.display(converters[target].field.name))
+                        continue
+                    case "link":
+                        plan.actions.append(.ignore)
+                        plan.ignored.append(name)
+                        continue
+                    case "value":
+                        converter = target
+                    default:
+                        break
+                    }
+                }
+            }
+            guard let converter else {
+                plan.actions.append(.extra)
+                plan.unknown.append(name)
+                continue
+            }
+            guard taken.insert(converters[converter].fieldIndex).inserted else {
+                plan.actions.append(.extra)
+                plan.duplicates.append(name)
+                continue
+            }
+            plan.actions.append(.field(converter))
+        }
+        return plan
+    }
+
+    /// Types `record` against the entity. Never throws: problems are the result's findings.
+    public func map(_ record: RawRecord) -> MappedRecord {
+        if record.names == header {
+            return map(record, with: plan)
+        }
+        let own = RecordMapper.plan(
+            for: record.names, converters: converters, exact: exact, folded: folded, ignore: ignoreSet,
+            taken: Set(constants.map(\.index)))
+        return map(record, with: own)
+    }
+
+    private func map(_ record: RawRecord, with plan: Plan) -> MappedRecord {
+        var values = [FieldValue?](repeating: nil, count: entity.fields.count)
+        var extra: [ExtraField] = []
+        var display: [DisplayValue] = []
+        var findings: [Finding] = []
+        let provenance = record.provenance
+        for (position, action) in plan.actions.enumerated() {
+            let raw = record.values[position]
+            switch action {
+            case .field(let index):
+                let converter = converters[index]
+                values[converter.fieldIndex] = converter.convert(raw, provenance: provenance, findings: &findings)
+            case .display(let field):
+                display.append(DisplayValue(field: field, value: raw))
+            case .extra:
+                extra.append(ExtraField(name: record.names[position], value: raw))
+            case .ignore:
+                break
+            }
+        }
+        for constant in constants {
+            values[constant.index] = constant.value
+        }
+        return MappedRecord(
+            entity: entity.name, values: values, extra: extra, displayValues: display, findings: findings,
+            provenance: provenance, raw: record)
+    }
+}
