@@ -91,6 +91,15 @@ public final class FileOutputSink: OutputSink {
         if let failure { throw failure }
     }
 
+    /// Flushes, then asks the kernel to put the bytes on disk (`fsync`), so a rename after it
+    /// can never expose a file whose content is not there yet.
+    public func sync() throws(OutputError) {
+        try flush()
+        if fsync(descriptor) != 0 {
+            throw OutputError(name: name, message: "fsync failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
     /// Flushes, then closes the descriptor if this sink opened it. Throws when either fails.
     public func close() throws(OutputError) {
         guard !closed else { return }

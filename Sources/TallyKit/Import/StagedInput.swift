@@ -32,7 +32,7 @@ struct StagedInput {
             try output.close()
             self.path = temp
             self.size = size
-            self.sha256 = hasher.finalize().hexDigest
+            self.sha256 = hasher.hexDigest()
             isTemporary = true
             return
         }
@@ -47,7 +47,7 @@ struct StagedInput {
         self.path = path
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        do { sha256 = try SHA256.hash(fileAt: path).hexDigest }
+        do { sha256 = SHA256.hex(try SHA256.hash(fileAt: path)) }
         catch { throw ImportFailure(.inputMissing, "\(path) cannot be read: \(error)") }
         isTemporary = false
     }

@@ -34,3 +34,15 @@ public enum InputOpener {
         return OpenedInput(reader: reader, format: format, encoding: encoding)
     }
 }
+
+extension TransformMap.Encoding {
+    /// The reader's encoding for a map's declared one.
+    public var transcoding: TranscodingByteSource.Encoding {
+        switch self {
+        case .utf8: .utf8
+        case .windows1252: .windows1252
+        case .latin1: .latin1
+        case .utf16: .utf16
+        }
+    }
+}

@@ -59,7 +59,7 @@ public struct RunLedger {
                  parentRun.map(SQLValue.integer) ?? .null, .integer(Int64(getpid()))])
             return connection.lastInsertRowID
         }
-        return inTransaction ? try insert() : try connection.transaction(insert)
+        return inTransaction ? try insert() : try connection.transaction { try insert() }
     }
 
     /// Writes an input's row (call inside the run's transaction, so it commits with the data).
