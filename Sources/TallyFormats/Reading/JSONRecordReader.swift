@@ -168,12 +168,13 @@ public final class JSONRecordReader: RecordReader {
         do throws(ReadIssue) {
             outcome = try parseRecord(depth: 1, detectContainer: true)
         } catch {
-            if error.line != startLine || error.kind == .fieldTooLarge {
+            let resumesHere = startsNewLine(after: error, startLine: startLine)
+            if error.kind == .fieldTooLarge || (error.line != startLine && !resumesHere) {
                 throw fatal(error)
             }
             layout = .lines
             state = .lines
-            try skipLine()
+            if !resumesHere { try skipLine() }
             return .issue(error)
         }
         switch outcome {
@@ -277,6 +278,7 @@ public final class JSONRecordReader: RecordReader {
     /// One NDJSON line starting with `first`.
     private func lineRecord(first c: Int) throws(ReadIssue) -> ReadEvent? {
         recordNumber += 1
+        let startLine = line
         do throws(ReadIssue) {
             if c == Byte.openBrace {
                 return try finishLine(try parseRecord(depth: 1, detectContainer: false).event)
@@ -285,9 +287,16 @@ public final class JSONRecordReader: RecordReader {
             return try finishLine(.issue(issue))
         } catch {
             if error.kind == .fieldTooLarge { throw fatal(error) }
-            try skipLine()
+            if !startsNewLine(after: error, startLine: startLine) { try skipLine() }
             return .issue(error)
         }
+    }
+
+    /// Whether a broken NDJSON record ran onto a later line that starts a new object, e.g. a line
+    /// cut short (`{"a"`) followed by a good one: reading resumes at that `{` rather than skipping it.
+    private func startsNewLine(after error: ReadIssue, startLine: Int) -> Bool {
+        error.line > startLine && error.line == line && error.column == base + pos - lineStart + 1
+            && pos < end && buf[pos] == Byte.openBrace
     }
 
     /// After an NDJSON record: only blanks may follow on its line.
@@ -1046,9 +1055,10 @@ public final class JSONRecordReader: RecordReader {
     @inline(__always)
     private func ensure(_ i: inout Int, _ count: Int) throws(ReadIssue) -> Bool {
         while i + count > end {
-            let shift = pos
-            guard try refill() else { return false }
-            i -= shift
+            let before = base
+            let more = try refill()
+            i -= base - before
+            if !more { return false }
         }
         return true
     }
