@@ -71,23 +71,23 @@ public final class FileByteSource: ByteSource {
 public final class MemoryByteSource: ByteSource {
     public let name: String
     private let bytes: [UInt8]
-    private let chunkSize: Int
+    private let chunkSize: Int?
     private var offset = 0
 
-    /// `chunkSize` caps the bytes one `read` returns, so tests can split records across chunks.
-    public init(_ bytes: [UInt8], name: String = "<memory>", chunkSize: Int = .max) {
-        precondition(chunkSize > 0, "chunkSize must be positive")
+    /// `chunkSize`, when set, caps what one `read(into:)` returns, so tests can split every token.
+    public init(_ bytes: [UInt8], name: String = "<memory>", chunkSize: Int? = nil) {
+        precondition(chunkSize.map { $0 > 0 } ?? true, "a chunk holds at least one byte")
         self.bytes = bytes
         self.name = name
         self.chunkSize = chunkSize
     }
 
-    public convenience init(_ text: String, name: String = "<memory>", chunkSize: Int = .max) {
+    public convenience init(_ text: String, name: String = "<memory>", chunkSize: Int? = nil) {
         self.init(Array(text.utf8), name: name, chunkSize: chunkSize)
     }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(ReadIssue) -> Int {
-        let count = min(buffer.count, bytes.count - offset, chunkSize)
+        let count = min(buffer.count, bytes.count - offset, chunkSize ?? Int.max)
         guard count > 0 else { return 0 }
         bytes.withUnsafeBytes { source in
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offset..<offset + count]))
