@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "TallyKitTests", dependencies: ["TallyKit", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "TallyEndToEndTests",
-            dependencies: ["tally", "TestSupport"],
+            dependencies: ["tally", "TestSupport", "TallyStore"],
             swiftSettings: strictSettings
         ),
     ],

@@ -26,6 +26,9 @@ struct RowPipeline {
             case .record(var raw):
                 raw.provenance.file = input.displayPath
                 if mapper == nil {
+                    // A reject export fed back: its _reject_* columns describe the old reject, not the record.
+                    var map = map
+                    map.ignore += raw.names.filter { $0.hasPrefix("_reject_") }
                     let compiled = try RecordMapper(map: map, entity: entity, header: raw.names)
                     mapper = compiled
                     unknownColumns = compiled.unknownColumns

@@ -1,0 +1,87 @@
+import TallyKit
+
+/// `tally rejects`: the rejected rows, with every reason and the row as read.
+struct RejectsCommand: Command {
+    static let spec = CommandSpec(
+        name: "rejects",
+        abstract: "List rejected rows with run, file, line, field, rule, message and the row as read.",
+        discussion: "The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are ignored there). NDJSON gives one object per rejected row.",
+        options: [
+            OptionSpec(name: "run", valueName: "N", help: "Only this run's rejects (default: every run)."),
+            OptionSpec(name: "format", valueName: "FORMAT", help: "Output format (default: ndjson).", choices: ["csv", "ndjson"]),
+            OptionSpec(name: "out", short: "o", valueName: "FILE", help: "Write to FILE atomically (default: stdout)."),
+            .database,
+        ]
+    )
+
+    static let metadataColumns = ["_reject_run", "_reject_file", "_reject_line", "_reject_field", "_reject_rule", "_reject_message"]
+
+    var run: Int64?
+    var csv: Bool
+    var out: String?
+    var databasePath: String
+
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        run = try arguments.integer("run", command: Self.spec.name).map(Int64.init)
+        csv = arguments.value("format") == "csv"
+        out = arguments.value("out")
+        databasePath = arguments.databasePath
+    }
+
+    func run(_ console: Console) throws -> ExitCode {
+        let database = try TallyDatabase.open(path: databasePath)
+        if let run, try RunLedger(database).run(run) == nil {
+            throw CommandFailure.failed("there is no run \(run) in \(databasePath); see 'tally runs'")
+        }
+        let rejects = try RejectStore(database).rejects(run: run)
+        let file = try out.map { path throws(OutputError) in try AtomicFile(path: path) }
+        let sink: any OutputSink = file?.sink ?? FileOutputSink(descriptor: 1, name: "stdout")
+        if csv {
+            try writeCSV(rejects, to: sink)
+        } else {
+            try writeNDJSON(rejects, to: sink)
+        }
+        try sink.flush()
+        try file?.commit()
+        if let out { console.error("wrote \(out): \(rejects.count) rejected rows") }
+        return .success
+    }
+
+    private func writeCSV(_ rejects: [RejectedRecord], to sink: any OutputSink) throws {
+        var columns: [String] = []
+        var seen = Set<String>()
+        for reject in rejects {
+            for (name, _) in reject.columns where seen.insert(name).inserted { columns.append(name) }
+        }
+        let hasRawText = rejects.contains { $0.rawText != nil }
+        let writer = CSVWriter(sink: sink)
+        try writer.writeRow((columns + Self.metadataColumns + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
+        for reject in rejects {
+            var byName: [String: String?] = [:]
+            for (name, value) in reject.columns where byName[name] == nil { byName[name] = value }
+            var row: [String?] = columns.map { byName[$0] ?? nil }
+            row += [String(reject.run), reject.file, reject.line.map(String.init),
+                    reject.reasons.compactMap(\.field).joined(separator: "; "),
+                    reject.reasons.map(\.rule).joined(separator: "; "),
+                    reject.reasons.map(\.message).joined(separator: "; ")]
+            if hasRawText { row.append(reject.rawText) }
+            try writer.writeRow(row)
+        }
+        try writer.flush()
+    }
+
+    private func writeNDJSON(_ rejects: [RejectedRecord], to sink: any OutputSink) throws {
+        for reject in rejects {
+            var text = "{\"run\": \(reject.run), \"entity\": \(reject.entity.map(JSON.quote) ?? "null"), \"file\": \(JSON.quote(reject.file)), "
+            text += "\"line\": \(reject.line.map(String.init) ?? "null"), \"record\": \(reject.record.map(String.init) ?? "null"), \"reasons\": ["
+            text += reject.reasons.map { "{\"field\": \($0.field.map(JSON.quote) ?? "null"), \"rule\": \(JSON.quote($0.rule)), \"message\": \(JSON.quote($0.message))}" }.joined(separator: ", ")
+            text += "], \"raw\": "
+            if reject.columns.isEmpty {
+                text += reject.rawText.map(JSON.quote) ?? "null"
+            } else {
+                text += "{" + reject.columns.map { "\(JSON.quote($0.0)): \($0.1.map(JSON.quote) ?? "null")" }.joined(separator: ", ") + "}"
+            }
+            try sink.write(Array((text + "}\n").utf8))
+        }
+    }
+}

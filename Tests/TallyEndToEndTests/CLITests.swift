@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("CLI contract")
+struct CLITests {
+    static let commands = ["init", "parse", "import", "rejects", "extract"]
+
+    @Test func rootHelpListsEveryCommand() throws {
+        let result = try TallyProcess.run(["--help"])
+        #expect(result.status == 0)
+        for command in Self.commands {
+            #expect(result.stdout.contains("\n  \(command) "), "help does not list \(command)")
+        }
+        #expect(result.stdout.contains("EXIT CODES"))
+    }
+
+    @Test(arguments: commands)
+    func everyCommandHasHelp(_ command: String) throws {
+        let viaHelp = try TallyProcess.run(["help", command])
+        let viaFlag = try TallyProcess.run([command, "--help"])
+        #expect(viaHelp.status == 0)
+        #expect(viaHelp.stdout == viaFlag.stdout)
+        #expect(viaHelp.stdout.hasPrefix("OVERVIEW: "))
+        #expect(viaHelp.stdout.contains("USAGE: tally \(command)"))
+        #expect(viaHelp.stdout.contains("--help"))
+    }
+
+    @Test(arguments: commands)
+    func everyCommandIsInTheREADME(_ command: String) throws {
+        let readme = try String(contentsOf: Paths.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("`tally \(command)"), "README does not document tally \(command)")
+    }
+
+    @Test func versionPrintsTheVersion() throws {
+        let result = try TallyProcess.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("tally "))
+    }
+
+    @Test func noCommandIsAUsageError() throws {
+        let result = try TallyProcess.run([])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("error: no command given"))
+    }
+
+    @Test func unknownCommandSuggestsTheClosest() throws {
+        let result = try TallyProcess.run(["imprt"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("error: unknown command 'imprt'; did you mean 'import'?"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func unknownOptionIsAUsageErrorWithTheUsageLine() throws {
+        let result = try TallyProcess.run(["parse", "x.csv", "--delimter", ";"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("error: unknown option '--delimter'; did you mean '--delimiter'?"))
+        #expect(result.stderr.contains("usage: tally parse <file> [options]"))
+    }
+
+    @Test func anOptionValueOutsideItsChoicesIsRefusedBeforeWork() throws {
+        let result = try TallyProcess.run(["parse", "missing.csv", "--format", "xlsx"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("'--format' must be one of auto, csv, tsv, json, ndjson, xml; got 'xlsx'"))
+    }
+
+    @Test func initIsHarmlessToRepeat() throws {
+        let folder = try Paths.makeTempDirectory()
+        let first = try TallyProcess.run(["init"], in: folder)
+        let second = try TallyProcess.run(["init", "--json"], in: folder)
+        #expect(first.status == 0)
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("\"schema_version\": 1"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tally.db").path))
+    }
+
+    @Test func theStoreComesFromTALLY_DBWhenNoDbOption() throws {
+        let folder = try Paths.makeTempDirectory()
+        let path = folder.appendingPathComponent("elsewhere.db").path
+        let result = try TallyProcess.run(["init"], in: folder, environment: ["TALLY_DB": path])
+        #expect(result.status == 0)
+        #expect(FileManager.default.fileExists(atPath: path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("tally.db").path))
+    }
+}
