@@ -93,4 +93,19 @@ struct TransformMapTests {
         #expect(map.columns["incident_state"]?.choices?["Awaiting Vendor"] == .integer(3))
         _ = try RecordMapper(map: map, header: ["number"])
     }
+
+    @Test("every example in docs/transform-maps.md decodes and compiles against its entity")
+    func documentedExamples() throws {
+        let doc = try String(contentsOfFile: Paths.packageRoot.appendingPathComponent("docs/transform-maps.md").path,
+                             encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        #expect(blocks.count == 7)
+        var entities: Set<String> = []
+        for block in blocks {
+            let map = try decode(block)
+            let mapper = try RecordMapper(map: map, header: Array(map.columns.keys))
+            entities.insert(mapper.entity.name)
+        }
+        #expect(entities == Set(EntityRegistry.standard.names))
+    }
 }
