@@ -46,6 +46,16 @@ public struct ImportResult: Sendable {
     /// Why a run failed or was skipped, for people.
     public var message: String?
 
+    public init(run: Int64?, status: RunStatus, entity: String, source: String, inputs: [RunInput], counts: RunCounts, message: String? = nil) {
+        self.run = run
+        self.status = status
+        self.entity = entity
+        self.source = source
+        self.inputs = inputs
+        self.counts = counts
+        self.message = message
+    }
+
     /// `{"run": …, "status": …, …}`: the one JSON object `--json` prints.
     public var json: String {
         let inputsJSON = inputs.map { input in

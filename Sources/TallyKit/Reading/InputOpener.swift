@@ -15,11 +15,16 @@ public enum InputOpener {
     ) throws(ReadIssue) -> OpenedInput {
         let file = try FileByteSource(path: path)
         let raw = PeekableByteSource(file)
-        let encoding = try declaredEncoding ?? TranscodingByteSource.Encoding.detect(prefix: raw.peek(4)) ?? .utf8
-        let decoded: any ByteSource = encoding == .utf8 ? raw : TranscodingByteSource(source: raw, encoding: encoding)
-        let source = decoded is PeekableByteSource ? raw : PeekableByteSource(decoded)
-        let prefix = try source.peek(64 * 1024)
-        let format = declaredFormat ?? FormatDetector.detect(prefix: prefix)
+        var encoding = TranscodingByteSource.Encoding.utf8
+        if let declaredEncoding {
+            encoding = declaredEncoding
+        } else if let detected = TranscodingByteSource.Encoding.detect(prefix: try raw.peek(4)) {
+            encoding = detected
+        }
+        let source = encoding == .utf8 ? raw : PeekableByteSource(TranscodingByteSource(source: raw, encoding: encoding))
+        let format: InputFormat
+        if let declaredFormat { format = declaredFormat } else { format = try FormatDetector.detect(source) }
+        let prefix = try source.peek(FormatDetector.sampleSize)
         let reader: any RecordReader
         switch format {
         case .csv, .tsv:
@@ -29,7 +34,7 @@ public enum InputOpener {
         case .json, .ndjson:
             reader = JSONRecordReader(source: source)
         case .xml:
-            reader = XMLUnloadReader(source: source)
+            throw ReadIssue(kind: .unexpectedShape, file: path, line: 1, column: 1, message: "XML unloads are not wired yet")
         }
         return OpenedInput(reader: reader, format: format, encoding: encoding)
     }

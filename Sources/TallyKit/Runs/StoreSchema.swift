@@ -103,6 +103,62 @@ public enum StoreSchema {
                 message       TEXT NOT NULL
             ) STRICT;
             CREATE INDEX conflicts_run ON conflicts (run);
+
+            -- References whose target is not in the store yet; resolved_in_run is set when a later
+            -- run brings the target (the column then holds the target's sys_id).
+            CREATE TABLE pending_references (
+                id             INTEGER PRIMARY KEY,
+                run            INTEGER NOT NULL REFERENCES runs(id),
+                entity         TEXT NOT NULL,
+                record         INTEGER NOT NULL,
+                field          TEXT NOT NULL,
+                target_entity  TEXT NOT NULL,
+                raw_value      TEXT NOT NULL,
+                display_value  TEXT,
+                resolved_in_run INTEGER REFERENCES runs(id),
+                UNIQUE (entity, record, field)
+            ) STRICT;
+            CREATE INDEX pending_references_open ON pending_references (target_entity, resolved_in_run);
+
+            -- Work notes written to cases when a related incident, problem, change or request changes.
+            CREATE TABLE case_journal (
+                id              INTEGER PRIMARY KEY,
+                run             INTEGER NOT NULL REFERENCES runs(id),
+                case_record     INTEGER NOT NULL,
+                case_number     TEXT,
+                related_entity  TEXT NOT NULL,
+                related_record  INTEGER NOT NULL,
+                related_number  TEXT,
+                field           TEXT NOT NULL,
+                old             TEXT,
+                new             TEXT,
+                copied_from     INTEGER,                -- the major case's journal entry this copies
+                note            TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX case_journal_case ON case_journal (case_record);
+            CREATE INDEX case_journal_run ON case_journal (run);
+
+            -- Delta feeds: the last (sys_updated_on, sys_id) a feed delivered.
+            CREATE TABLE feed_cursors (
+                feed           TEXT PRIMARY KEY,
+                entity         TEXT NOT NULL,
+                last_updated   TEXT,
+                last_sys_id    TEXT,
+                last_key       INTEGER,
+                picked_up_at   TEXT NOT NULL,
+                rows           INTEGER NOT NULL
+            ) STRICT;
+
+            -- A job run groups the runs of one `tally run JOB`.
+            CREATE TABLE job_runs (
+                id           INTEGER PRIMARY KEY,
+                job          TEXT NOT NULL,
+                status       TEXT NOT NULL,
+                started_at   TEXT NOT NULL,
+                finished_at  TEXT,
+                pid          INTEGER,
+                message      TEXT
+            ) STRICT;
             """),
     ])
 }
