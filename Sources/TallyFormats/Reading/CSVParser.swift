@@ -238,7 +238,10 @@ struct CSVParser {
     private mutating func startField(at i: Int) {
         fieldLine = line
         fieldColumn = base + i - lineStart + 1
-        accumulated = false
+        if accumulated {  // left over from a field of a record that had an issue
+            accumulator.removeAll(keepingCapacity: accumulator.capacity <= 1 << 20)
+            accumulated = false
+        }
         if recordsFieldPositions { fieldPositions.append((fieldLine, fieldColumn)) }
         if fieldCount == expectedFields && !hasIssue {
             flag(.tooManyFields, line: fieldLine, column: fieldColumn,
@@ -277,6 +280,7 @@ struct CSVParser {
             if hasIssue { return }
             value = accumulator.withUnsafeBufferPointer { makeString($0) }
             accumulator.removeAll(keepingCapacity: accumulator.capacity <= 1 << 20)
+            accumulated = false
         }
         guard let value else { return }
         fieldCount += 1

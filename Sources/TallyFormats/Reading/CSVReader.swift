@@ -40,6 +40,7 @@ public final class CSVReader: RecordReader {
         self.source = source
         self.options = options
         parser = CSVParser(fileName: source.name, options: options, bufferSize: bufferSize)
+        parser.countsRecords = !options.hasHeader
     }
 
     deinit { parser.deallocate() }

@@ -1,0 +1,56 @@
+import Testing
+import TallyFormats
+import TestSupport
+import Foundation
+
+@Suite("SHA256")
+struct SHA256Tests {
+    /// FIPS 180-2 appendix B (and the empty message).
+    @Test("NIST vectors", arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func vectors(message: String, expected: String) {
+        #expect(SHA256.hex(SHA256.hash(Array(message.utf8))) == expected)
+        var hasher = SHA256()
+        hasher.update(message)
+        #expect(hasher.hexDigest() == expected)
+    }
+
+    @Test("one million 'a's")
+    func million() {
+        var hasher = SHA256()
+        let block = [UInt8](repeating: 0x61, count: 1000)
+        for _ in 0..<1000 { hasher.update(block) }
+        #expect(hasher.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test("hashing in pieces of any size equals hashing at once", arguments: [1, 3, 55, 56, 63, 64, 65, 127, 1000])
+    func pieces(size: Int) {
+        var rng = SeededGenerator(seed: UInt64(size))
+        for length in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 4099] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var hasher = SHA256()
+            var start = 0
+            while start < bytes.count {
+                let end = min(start + size, bytes.count)
+                hasher.update(Array(bytes[start..<end]))
+                start = end
+            }
+            #expect(hasher.finalize() == SHA256.hash(bytes), "length \(length)")
+        }
+    }
+
+    @Test("a file's hash is its contents' hash; a missing file is unreadable")
+    func file() throws {
+        let directory = try Paths.makeTempDirectory()
+        let path = directory.appendingPathComponent("abc.txt").path
+        try Data("abc".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(SHA256.hex(try SHA256.hash(fileAt: path)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect { try SHA256.hash(fileAt: directory.appendingPathComponent("missing").path) } throws: { error in
+            (error as? ReadIssue)?.kind == .unreadable
+        }
+    }
+}
