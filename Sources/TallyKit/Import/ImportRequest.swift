@@ -14,14 +14,22 @@ public struct ImportRequest: Sendable {
     public var encoding: TransformMap.Encoding?
     /// Do everything but commit.
     public var dryRun = false
-    /// Import even files whose SHA-256 was already committed for this entity and source.
+    /// Import even files whose SHA-256 was already committed for this entity and source, and
+    /// override the snapshot guards.
     public var force = false
+    /// A precedence file (JSON); none means every source may change everything.
+    public var precedencePath: String?
+    /// Set when the inputs are a full snapshot of the entity from the source.
+    public var snapshot: SnapshotOptions?
     /// The command line, for the run ledger.
     public var command: String
 
     public init(paths: [String], entity: String, source: String? = nil, mapPath: String? = nil,
                 format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil,
-                dryRun: Bool = false, force: Bool = false, command: String) {
+                dryRun: Bool = false, force: Bool = false, precedencePath: String? = nil,
+                snapshot: SnapshotOptions? = nil, command: String) {
+        self.precedencePath = precedencePath
+        self.snapshot = snapshot
         self.paths = paths
         self.entity = entity
         self.source = source

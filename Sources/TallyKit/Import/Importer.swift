@@ -15,6 +15,7 @@ public final class Importer {
             throw ImportFailure(.invalidRequest, "unknown entity '\(request.entity)'; known entities: \(database.registry.names.joined(separator: ", "))")
         }
         let map = try loadMap(request, entity: entity)
+        let precedence = try loadPrecedence(request)
         let source = request.source ?? map.source
         let staged = try stageInputs(request.paths)
         defer { staged.forEach { $0.cleanUp() } }
@@ -59,7 +60,8 @@ public final class Importer {
             if request.dryRun {
                 runID = try ledger.begin(kind: "import", entity: entity.name, source: source, command: request.command, inTransaction: true)
             }
-            let pipeline = RowPipeline(connection: connection, entity: entity, map: map, source: source, run: runID)
+            let pipeline = RowPipeline(connection: connection, registry: database.registry, entity: entity, map: map,
+                                       source: source, run: runID, precedence: precedence)
             var inputs: [RunInput] = []
             var total = RunCounts()
             for (position, input) in pending.enumerated() {
@@ -72,7 +74,15 @@ public final class Importer {
                 total = total + result.counts
             }
             guard total.isConserved else { throw ImportFailure(.failed, "internal error: the run's counts do not add up; nothing was committed") }
-            let message = skippedNotes.isEmpty ? nil : skippedNotes.joined(separator: "; ")
+            if let snapshot = request.snapshot {
+                total.retired = try SnapshotRetirement(connection: connection, entity: entity, source: source, run: runID)
+                    .retire(seen: pipeline.writer.seen, rowsRead: total.read, options: snapshot, force: request.force)
+            }
+            let resolved = try ReferenceResolver.resolvePending(target: entity, registry: database.registry,
+                                                                connection: connection, run: runID, source: source)
+            var notes = skippedNotes
+            if resolved > 0 { notes.append("\(resolved) pending reference(s) to \(entity.name) resolved") }
+            let message = notes.isEmpty ? nil : notes.joined(separator: "; ")
             try ledger.finish(run: runID, status: .committed, counts: total, message: message)
             if request.dryRun {
                 try connection.execute("ROLLBACK")
@@ -103,6 +113,15 @@ public final class Importer {
             throw ImportFailure(.invalidRequest, "the map \(path) is for entity '\(map.entity)', but the import is for '\(entity.name)'")
         }
         return map
+    }
+
+    private func loadPrecedence(_ request: ImportRequest) throws(ImportFailure) -> PrecedenceRules {
+        guard let path = request.precedencePath else { return .none }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ImportFailure(.inputMissing, "the precedence file \(path) does not exist or cannot be read")
+        }
+        do { return try PrecedenceRules.load(path: path, registry: database.registry) }
+        catch { throw ImportFailure(.invalidRequest, "the precedence file \(path) is not valid: \(Self.describe(error))") }
     }
 
     private func stageInputs(_ paths: [String]) throws(ImportFailure) -> [StagedInput] {

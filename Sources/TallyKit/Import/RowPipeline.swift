@@ -1,26 +1,38 @@
 /// The per-row flow of an import, for one entity, map and run:
 /// read → map → validate → reconcile, with findings stored and every row counted once.
-struct RowPipeline {
+final class RowPipeline {
     let connection: Connection
     let entity: EntityDefinition
     let map: TransformMap
-    let source: String
     let run: Int64
+    let writer: EntityWriter
+    private let validator: Validator
+    private let findings: FindingLog
+
+    init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, map: TransformMap, source: String,
+         run: Int64, precedence: PrecedenceRules) {
+        self.connection = connection
+        self.entity = entity
+        self.map = map
+        self.run = run
+        writer = EntityWriter(connection: connection, registry: registry, entity: entity, run: run, source: source,
+                              identifierRules: map.keys, precedence: precedence)
+        validator = Validator(entity: entity, map: map)
+        findings = FindingLog(connection: connection, run: run)
+    }
 
     /// Processes one staged input inside the run's transaction; returns its ledger entry.
     func process(_ input: StagedInput, position: Int, format: InputFormat?, encoding: TransformMap.Encoding?) throws -> RunInput {
         let declared = (encoding ?? map.encoding).transcoding
         let opened = try InputOpener.open(path: input.path, format: format, encoding: declared == .utf8 ? nil : declared)
-        let findings = FindingLog(connection: connection, run: run)
         var counts = RunCounts()
         var mapper: RecordMapper?
-        var writer: EntityWriter?
-        var validator: Validator?
         var unknownColumns: [String] = []
 
         while let event = try opened.reader.next() {
             switch event {
-            case .issue(let issue):
+            case .issue(var issue):
+                issue.file = input.displayPath
                 try findings.record(issue, input: position)
                 if issue.record != nil { counts.count(.rejected([])) }
             case .record(var raw):
@@ -32,17 +44,17 @@ struct RowPipeline {
                     let compiled = try RecordMapper(map: map, entity: entity, header: raw.names)
                     mapper = compiled
                     unknownColumns = compiled.unknownColumns
-                    writer = EntityWriter(connection: connection, entity: entity, run: run, source: source,
-                                          identifierRules: compiled.identifierRules)
-                    validator = Validator(entity: entity, map: map)
                 }
                 let mapped = mapper!.map(raw)
-                var found = mapped.findings + validator!.validate(mapped)
+                var found = mapped.findings + validator.validate(mapped)
                 let outcome: RecordOutcome
                 if found.rejects {
                     outcome = .rejected(found)
                 } else {
-                    outcome = try writer!.apply(mapped)
+                    let result = try writer.apply(mapped)
+                    outcome = result.outcome
+                    counts.conflicts += result.conflicts
+                    found += result.warnings
                     if case .rejected(let more) = outcome { found += more }
                 }
                 if !found.isEmpty {

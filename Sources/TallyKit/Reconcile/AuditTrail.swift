@@ -26,6 +26,13 @@ struct AuditTrail {
         ])
     }
 
+    /// The source that last set `field` of the record (its latest change, else its insert).
+    func lastSource(entity: EntityDefinition, id: Int64, field: String) throws -> String? {
+        try connection.scalar("""
+            SELECT source FROM audit WHERE entity = ? AND record = ? AND field IN (?, '*') ORDER BY id DESC LIMIT 1
+            """, [.text(entity.name), .integer(id), .text(field)]).text
+    }
+
     /// The record's business key for people (`INC0010001`, `lnx-web-01/cmdb_ci_server`): the first
     /// identifier rule other than sys_id whose fields all have values, else the sys_id.
     func displayKey(of values: [FieldValue], in entity: EntityDefinition) -> String? {

@@ -42,6 +42,13 @@ public struct ContentHash {
     public var value: Int64 { Int64(bitPattern: state) }
 
     /// The hash of a full row: every field value, then the extra columns' JSON.
+    public static func of(_ values: [FieldValue], extra: String?) -> Int64 {
+        var hash = ContentHash()
+        for value in values { hash.combine(value) }
+        hash.combine(extra)
+        return hash.value
+    }
+
     public static func of(_ values: [FieldValue?], extra: String?) -> Int64 {
         var hash = ContentHash()
         for value in values { hash.combine(value) }

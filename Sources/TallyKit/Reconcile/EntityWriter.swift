@@ -1,63 +1,89 @@
 /// Reconciles mapped records of one entity into its table, within a run's transaction.
 ///
-/// For each record: identify it by the entity's ordered identifier rules (an empty value never
-/// matches; several matches reject it as ambiguous), protect against stale data by comparing
-/// versions, write only what changed, and audit every change. Never commits: the caller owns
-/// the transaction.
+/// For each record: resolve its references, identify it by the ordered identifier rules (an
+/// empty value never matches; several matches reject it as ambiguous), protect against stale
+/// data by comparing versions, apply the attribute precedence and the case rules, write only
+/// what changed, and audit every change. Never commits: the caller owns the transaction.
 public final class EntityWriter {
     public let entity: EntityDefinition
     let table: EntityTable
     let connection: Connection
     let run: Int64
     let source: String
+    let precedence: PrecedenceRules
     private let audit: AuditTrail
     private let conflicts: ConflictLog
+    private let references: ReferenceResolver
+    private let caseLinks: CaseLinks?
+    private let journal: CaseJournal?
     private let updatedIndex: Int?
     private let modCountIndex: Int?
+    private let sysIDIndex: Int?
     private let identifierSQL: [(fields: [Int], sql: String)]
     private let selectSQL: String
     private let insertSQL: String
-    private let sysIDIndex: Int?
+    private let requiredIndexes: [Int]
+    /// Records this run has seen (matched or inserted), for snapshot retirement.
+    public private(set) var seen = Set<Int64>()
 
-    /// A writer for `entity` in `run`; `identifierRules` default to the entity's (a map may override them).
-    public init(connection: Connection, entity: EntityDefinition, run: Int64, source: String, identifierRules: [[String]]? = nil) {
+    public init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, run: Int64, source: String,
+                identifierRules: [[String]]? = nil, precedence: PrecedenceRules = .none) {
         self.connection = connection
         self.entity = entity
         self.table = EntityTable(entity)
         self.run = run
         self.source = source
-        self.audit = AuditTrail(connection: connection, run: run, source: source)
-        self.conflicts = ConflictLog(connection: connection, run: run, source: source)
+        self.precedence = precedence
+        audit = AuditTrail(connection: connection, run: run, source: source)
+        conflicts = ConflictLog(connection: connection, run: run, source: source)
+        references = ReferenceResolver(connection: connection, entity: entity, registry: registry)
+        caseLinks = entity.caseRules.map { CaseLinks(connection: connection, registry: registry, entity: entity, rules: $0, run: run, source: source) }
+        journal = CaseJournal.make(for: entity, registry: registry, connection: connection, run: run)
         updatedIndex = entity.index(ofField: entity.updatedField)
         modCountIndex = entity.index(ofField: entity.modCountField)
         sysIDIndex = entity.index(ofField: "sys_id")
+        requiredIndexes = entity.fields.indices.filter { entity.fields[$0].required }
         let name = table.name
         identifierSQL = (identifierRules ?? entity.identifierRules).map { group in
             let conditions = group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")
             return (group.compactMap { entity.index(ofField: $0) },
                     "SELECT _id, \"sys_id\" FROM \(name) WHERE \(conditions) ORDER BY _id LIMIT 20")
         }
+        selectSQL = Self.selectSQL(for: entity)
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
-        selectSQL = "SELECT \(columns.joined(separator: ", ")), _extra, _hash FROM \(name) WHERE _id = ?"
         let insertColumns = columns + ["_extra", "_hash", "_source", "_created_run", "_updated_run"]
         insertSQL = "INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
     }
 
     /// Applies one valid record and says what happened.
-    public func apply(_ record: MappedRecord) throws -> RecordOutcome {
+    public func apply(_ record: MappedRecord) throws -> WriteResult {
+        var values = record.values
+        let unresolved = try references.resolve(&values, displayValues: record.displayValues)
         let extra = Self.extraJSON(record.extra)
-        switch try identify(record) {
+        switch try identify(values) {
         case .none:
-            try insert(record, extra: extra)
-            return .inserted
+            let missing = requiredIndexes.filter { values[$0] == nil }.map { entity.fields[$0].name }
+            guard missing.isEmpty else {
+                return WriteResult(outcome: .rejected([Finding(
+                    severity: .error, rule: .required, field: missing[0],
+                    message: "no stored \(entity.name) matches this row, and it cannot be inserted: the input has no \(missing.joined(separator: ", ")) column (a partial export can only update records already in the store)",
+                    provenance: record.provenance)]))
+            }
+            let id = try insert(values, extra: extra)
+            seen.insert(id)
+            try references.recordPending(unresolved, entity: entity.name, record: id, run: run)
+            let stored = values.map { $0 ?? .null }
+            let warnings = try caseLinks?.afterWrite(id: id, values: stored, previous: nil, provenance: record.provenance) ?? []
+            return WriteResult(outcome: .inserted, warnings: warnings)
         case .ambiguous(let candidates):
             let names = try candidates.map(describe).joined(separator: ", ")
-            return .rejected([Finding(
+            return WriteResult(outcome: .rejected([Finding(
                 severity: .error, rule: "ambiguous_match", field: nil,
                 message: "the record matches \(candidates.count) stored \(entity.name) records (\(names)); make its identifying fields unique or give it a sys_id",
-                provenance: record.provenance)])
+                provenance: record.provenance)]))
         case .one(let id):
-            return try update(id: id, with: record, extra: extra)
+            seen.insert(id)
+            return try update(id: id, values: values, extra: extra, unresolved: unresolved, provenance: record.provenance)
         }
     }
 
@@ -65,12 +91,12 @@ public final class EntityWriter {
 
     enum Identification { case none, one(Int64), ambiguous([Int64]) }
 
-    func identify(_ record: MappedRecord) throws -> Identification {
-        let incomingSysID = sysIDIndex.flatMap { record.values[$0]?.canonicalText }
+    func identify(_ values: [FieldValue?]) throws -> Identification {
+        let incomingSysID = sysIDIndex.flatMap { values[$0]?.canonicalText }
         for rule in identifierSQL {
             var keys: [SQLValue] = []
             for index in rule.fields {
-                guard let value = record.values[index], let text = value.canonicalText, !text.isEmpty else { break }
+                guard let value = values[index], let text = value.canonicalText, !text.isEmpty else { break }
                 keys.append(value.sqlValue)
             }
             guard keys.count == rule.fields.count else { continue }
@@ -93,82 +119,162 @@ public final class EntityWriter {
 
     // MARK: - Writing
 
-    private func insert(_ record: MappedRecord, extra: String?) throws {
-        let values = record.values.map { $0 ?? .null }
-        var bindings = values.map(\.sqlValue)
-        bindings += [extra.sqlValue, .integer(ContentHash.of(values, extra: extra)), .text(source), .integer(run), .integer(run)]
+    private func insert(_ values: [FieldValue?], extra: String?) throws -> Int64 {
+        let row = values.map { $0 ?? .null }
+        var bindings = row.map(\.sqlValue)
+        bindings += [extra.sqlValue, .integer(ContentHash.of(row, extra: extra)), .text(source), .integer(run), .integer(run)]
         try connection.run(insertSQL, bindings)
-        try audit.recordInsert(entity: entity, id: connection.lastInsertRowID, values: values)
+        let id = connection.lastInsertRowID
+        try audit.recordInsert(entity: entity, id: id, values: row)
+        return id
     }
 
-    private func update(id: Int64, with record: MappedRecord, extra incomingExtra: String?) throws -> RecordOutcome {
+    private func update(id: Int64, values: [FieldValue?], extra incomingExtra: String?,
+                        unresolved: [ReferenceResolver.Unresolved], provenance: Provenance) throws -> WriteResult {
         let stored = try load(id)
-        let incoming = version(of: record.values)
-        let current = version(of: stored.values)
-        if incoming < current { return .skippedStale }
+        let supersedes = stored.writtenIn(run: run)
+        let incoming = version(of: values)
+        let current = version(of: stored.values.map(Optional.some))
+        if incoming < current { return WriteResult(outcome: .skippedStale) }
 
         var merged = stored.values
-        for (index, value) in record.values.enumerated() { if let value { merged[index] = value } }
+        for (index, value) in values.enumerated() { if let value { merged[index] = value } }
+        var notes = try caseLinks?.protect(stored: stored, merged: &merged) ?? []
+        notes += try applyPrecedence(stored: stored, merged: &merged)
         let extra = incomingExtra ?? stored.extra
         let changed = merged.indices.filter { merged[$0] != stored.values[$0] }
-        if changed.isEmpty && extra == stored.extra { return .unchanged }
+        let key = audit.displayKey(of: stored.values, in: entity)
 
+        if changed.isEmpty && extra == stored.extra {
+            try record(notes, id: id, key: key)
+            return WriteResult(outcome: supersedes ? .skippedStale : .unchanged, conflicts: notes.count)
+        }
         let hash = ContentHash.of(merged, extra: extra)
-        if incoming == current {
+        if incoming == current && !supersedes {
             // Same version, different content: a tie no arrival order may decide. The higher
             // content hash wins, so every order of imports ends in the same state.
             let storedWins = (stored.hash ?? Int64.min) > hash
             for index in changed {
-                try conflicts.record(
-                    entity: entity, record: id, key: audit.displayKey(of: stored.values, in: entity),
-                    field: entity.fields[index].name, stored: stored.values[index].canonicalText,
+                notes.append(ConflictNote(
+                    field: entity.fields[index].name, stored: stored.values[index].canonicalText, storedSource: stored.source,
                     incoming: merged[index].canonicalText, rule: "same_version",
-                    message: storedWins
-                        ? "same sys_updated_on and sys_mod_count as the stored record but different content; the stored value was kept (higher content hash wins)"
-                        : "same sys_updated_on and sys_mod_count as the stored record but different content; the incoming value won (higher content hash wins)")
+                    message: "same \(entity.updatedField) and \(entity.modCountField) as the stored record but different content; the \(storedWins ? "stored" : "incoming") value was kept (the higher content hash wins, whatever the arrival order)"))
             }
-            if storedWins { return .unchanged }
+            if storedWins {
+                try record(notes, id: id, key: key)
+                return WriteResult(outcome: .unchanged, conflicts: notes.count)
+            }
         }
+        try record(notes, id: id, key: key)
 
         var assignments = changed.map { "\(EntityTable.quoted(entity.fields[$0].name)) = ?" }
         var bindings = changed.map { merged[$0].sqlValue }
         assignments += ["_extra = ?", "_hash = ?", "_source = ?", "_updated_run = ?"]
-        bindings += [extra.sqlValue, .integer(hash), .text(source), .integer(run), .integer(id)]
+        bindings += [extra.sqlValue, .integer(hash), .text(source), .integer(run)]
+        if stored.retiredInRun != nil {
+            assignments.append("retired_in_run = NULL")
+        }
+        bindings.append(.integer(id))
         try connection.run("UPDATE \(table.name) SET \(assignments.joined(separator: ", ")) WHERE _id = ?", bindings)
+        var changes: [(field: String, old: String?, new: String?)] = []
         for index in changed {
-            try audit.recordChange(entity: entity, id: id, values: merged, field: entity.fields[index].name,
-                                   old: stored.values[index].canonicalText, new: merged[index].canonicalText)
+            let change = (entity.fields[index].name, stored.values[index].canonicalText, merged[index].canonicalText)
+            try audit.recordChange(entity: entity, id: id, values: merged, field: change.0, old: change.1, new: change.2)
+            changes.append(change)
         }
         if extra != stored.extra {
             try audit.recordChange(entity: entity, id: id, values: merged, field: "_extra", old: stored.extra, new: extra)
         }
-        return .updated(fields: changed.map { entity.fields[$0].name })
+        let presentReferences = unresolved.filter { reference in values[entity.index(ofField: reference.field)!] != nil }
+        if references.slots.contains(where: { values[$0.index] != nil }) {
+            try references.recordPending(presentReferences, entity: entity.name, record: id, run: run)
+        }
+        try journal?.recordChanges(record: id, values: merged, changes: changes)
+        let warnings = try caseLinks?.afterWrite(id: id, values: merged, previous: stored.values, provenance: provenance) ?? []
+        return WriteResult(outcome: supersedes ? .skippedStale : .updated(fields: changes.map(\.field)),
+                           warnings: warnings, conflicts: notes.count)
+    }
+
+    /// Reverts changes a lower-priority source may not make, and says which.
+    private func applyPrecedence(stored: StoredRecord, merged: inout [FieldValue]) throws -> [ConflictNote] {
+        guard precedence.governs(entity: entity.name) else { return [] }
+        var notes: [ConflictNote] = []
+        for index in merged.indices where merged[index] != stored.values[index] {
+            let field = entity.fields[index].name
+            let rule = precedence.rule(entity: entity.name, field: field)
+            let storedValue = stored.values[index]
+            let isEmpty = storedValue.canonicalText?.isEmpty ?? true
+            switch rule.policy {
+            case .any:
+                continue
+            case .writeIfEmpty:
+                if isEmpty { continue }
+                notes.append(ConflictNote(
+                    field: field, stored: storedValue.canonicalText, storedSource: try audit.lastSource(entity: entity, id: stored.id, field: field),
+                    incoming: merged[index].canonicalText, rule: "precedence.write_if_empty",
+                    message: "\(field) may only be written while empty; source '\(source)' tried to change it"))
+            case .owner:
+                if isEmpty { continue }
+                let owner = try audit.lastSource(entity: entity, id: stored.id, field: field) ?? stored.source ?? source
+                if rule.rank(of: source) <= rule.rank(of: owner) { continue }
+                notes.append(ConflictNote(
+                    field: field, stored: storedValue.canonicalText, storedSource: owner,
+                    incoming: merged[index].canonicalText, rule: "precedence.owner",
+                    message: "source '\(source)' ranks below '\(owner)' for \(entity.name).\(field) (order: \(rule.sources.joined(separator: " > "))); the stored value was kept"))
+            }
+            merged[index] = storedValue
+        }
+        return notes
+    }
+
+    private func record(_ notes: [ConflictNote], id: Int64, key: String?) throws {
+        for note in notes {
+            try conflicts.record(entity: entity, record: id, key: key, field: note.field, stored: note.stored,
+                                 storedSource: note.storedSource, incoming: note.incoming, rule: note.rule, message: note.message)
+        }
+    }
+
+    // MARK: - Reading back
+
+    static func selectSQL(for entity: EntityDefinition) -> String {
+        let columns = entity.fields.map { EntityTable.quoted($0.name) }
+        return "SELECT \(columns.joined(separator: ", ")), _extra, _hash, _source, _created_run, _updated_run, retired_in_run FROM \(EntityTable(entity).name) WHERE _id = ?"
     }
 
     func load(_ id: Int64) throws -> StoredRecord {
+        try Self.load(entity, id: id, connection: connection, sql: selectSQL)
+    }
+
+    static func load(_ entity: EntityDefinition, id: Int64, connection: Connection, sql: String? = nil) throws -> StoredRecord {
         var result: StoredRecord?
-        try connection.forEachRow(selectSQL, [.integer(id)]) { row in
+        try connection.forEachRow(sql ?? selectSQL(for: entity), [.integer(id)]) { row in
             var values: [FieldValue] = []
             values.reserveCapacity(entity.fields.count)
             for (index, field) in entity.fields.enumerated() {
                 values.append(FieldValue(stored: row.value(Int32(index)), type: field.type))
             }
             let base = Int32(entity.fields.count)
-            result = StoredRecord(id: id, values: values, extra: row.text(base),
-                                  hash: row.isNull(base + 1) ? nil : row.int64(base + 1))
+            func integer(_ offset: Int32) -> Int64? { row.isNull(base + offset) ? nil : row.int64(base + offset) }
+            result = StoredRecord(id: id, values: values, extra: row.text(base), hash: integer(1), source: row.text(base + 2),
+                                  createdRun: integer(3), updatedRun: integer(4), retiredInRun: integer(5))
         }
-        guard let result else { throw StoreError.misuse("record \(id) of \(table.name) vanished during the run") }
+        guard let result else { throw StoreError.misuse("record \(id) of \(EntityTable(entity).name) vanished during the run") }
         return result
+    }
+
+    /// Recomputes a record's content hash after a change made outside ``apply(_:)``; returns its values.
+    @discardableResult
+    static func rehash(_ entity: EntityDefinition, id: Int64, connection: Connection) throws -> [FieldValue] {
+        let stored = try load(entity, id: id, connection: connection)
+        try connection.run("UPDATE \(EntityTable(entity).name) SET _hash = ? WHERE _id = ?",
+                           [.integer(ContentHash.of(stored.values, extra: stored.extra)), .integer(id)])
+        return stored.values
     }
 
     private func version(of values: [FieldValue?]) -> RecordVersion {
         var modCount: Int64?
         if let modCountIndex, case .integer(let number)? = values[modCountIndex] { modCount = number }
         return RecordVersion(updated: updatedIndex.flatMap { values[$0]?.canonicalText }, modCount: modCount)
-    }
-
-    private func version(of values: [FieldValue]) -> RecordVersion {
-        version(of: values.map(Optional.some))
     }
 
     /// Extra columns as a JSON object in source order, or nil when there are none.

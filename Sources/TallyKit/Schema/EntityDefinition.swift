@@ -34,13 +34,19 @@ public struct EntityDefinition: Sendable, Hashable {
     /// The tie-breaker after ``updatedField``.
     public let modCountField: String
     public let doc: String
+    /// The field that names a record for people and references by name (`number`, `name`):
+    /// a reference holding this value instead of a sys_id is resolved through it.
+    public let displayField: String?
+    /// The case ↔ ITSM rules, for the entity that holds cases.
+    public let caseRules: CaseRules?
     private let indexByName: [String: Int]
 
     public init(
         name: String, table: String, aliases: [String] = [], fields: [FieldDefinition],
         identifierRules: [[String]], numberPrefix: String? = nil, temporalOrder: [String] = [],
         retireRule: RetireRule? = nil, updatedField: String = "sys_updated_on",
-        modCountField: String = "sys_mod_count", doc: String = ""
+        modCountField: String = "sys_mod_count", displayField: String? = nil, caseRules: CaseRules? = nil,
+        doc: String = ""
     ) {
         var index: [String: Int] = [:]
         for (position, field) in fields.enumerated() {
@@ -63,6 +69,8 @@ public struct EntityDefinition: Sendable, Hashable {
         self.updatedField = updatedField
         self.modCountField = modCountField
         self.doc = doc
+        self.displayField = displayField ?? (numberPrefix != nil ? "number" : nil)
+        self.caseRules = caseRules
         self.indexByName = index
     }
 

@@ -38,6 +38,7 @@ extension EntityRegistry {
                 FieldDefinition("close_notes", .text, labels: ["Resolution notes"]),
                 FieldDefinition("resolved_by", .text, labels: ["Resolved by"]),
             ],
+            caseRules: .standard,
             doc: "A customer-service case; it links at most one incident, problem, change and caused-by change."),
 
         StandardEntities.task(
@@ -153,6 +154,7 @@ extension EntityRegistry {
             ],
             identifierRules: [["sys_id"], ["serial_number", "sys_class_name"], ["name", "sys_class_name"], ["mac_address"]],
             retireRule: .init(field: "install_status", value: "7"),
+            displayField: "name",
             doc: "A configuration item of the CMDB; subclasses are told apart by sys_class_name."),
 
         EntityDefinition(
@@ -180,7 +182,7 @@ enum StandardEntities {
     /// A task entity: the fields every task has (with its own states), then `extra`.
     static func task(
         name: String, table: String, prefix: String, states: [(Int, String)], extra: [FieldDefinition],
-        aliases: [String] = [], doc: String
+        aliases: [String] = [], caseRules: CaseRules? = nil, doc: String
     ) -> EntityDefinition {
         let head: [FieldDefinition] = [
             FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
@@ -211,6 +213,6 @@ enum StandardEntities {
             name: name, table: table, aliases: aliases, fields: head + extra + tail,
             identifierRules: [["sys_id"], ["number"]], numberPrefix: prefix,
             temporalOrder: ["opened_at", "resolved_at", "closed_at"],
-            retireRule: .init(field: "active", value: "false"), doc: doc)
+            retireRule: .init(field: "active", value: "false"), caseRules: caseRules, doc: doc)
     }
 }

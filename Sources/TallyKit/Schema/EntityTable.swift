@@ -17,7 +17,14 @@ public struct EntityTable: Sendable {
         ("retired_in_run", "INTEGER"), // set when a snapshot retired the record
     ]
 
-    public init(_ entity: EntityDefinition) { self.entity = entity }
+    /// Fields indexed on their own because rules look records up by them (a case's related
+    /// records, a request's case).
+    public let indexedFields: [String]
+
+    public init(_ entity: EntityDefinition, indexedFields: [String] = []) {
+        self.entity = entity
+        self.indexedFields = indexedFields
+    }
 
     public var name: String { "entity_\(entity.name)" }
 
@@ -44,11 +51,18 @@ public struct EntityTable: Sendable {
 
     /// Index statements: a unique index on sys_id, one index per identifier rule.
     var indexSQL: [String] {
-        entity.identifierRules.enumerated().map { offset, group in
+        var statements = entity.identifierRules.enumerated().map { offset, group in
             let columns = group.map(Self.quoted).joined(separator: ", ")
             let unique = group == ["sys_id"] ? "UNIQUE " : ""
             return "CREATE \(unique)INDEX IF NOT EXISTS \(name)_key\(offset) ON \(name) (\(columns))"
         }
+        if let display = entity.displayField, !entity.identifierRules.contains([display]) {
+            statements.append("CREATE INDEX IF NOT EXISTS \(name)_display ON \(name) (\(Self.quoted(display)))")
+        }
+        for field in indexedFields {
+            statements.append("CREATE INDEX IF NOT EXISTS \(name)_by_\(field) ON \(name) (\(Self.quoted(field)))")
+        }
+        return statements
     }
 
     /// Creates the table if missing and adds columns for fields the registry gained since.
@@ -67,6 +81,16 @@ public struct EntityTable: Sendable {
 extension EntityRegistry {
     /// Creates or extends every entity's table.
     public func ensureTables(in connection: Connection) throws {
-        for entity in entities { try EntityTable(entity).ensure(in: connection) }
+        for entity in entities { try table(for: entity).ensure(in: connection) }
+    }
+
+    /// The entity's table, with the extra indexes the case rules look records up by.
+    public func table(for entity: EntityDefinition) -> EntityTable {
+        var indexed: [String] = []
+        if let rules = entity.caseRules { indexed += rules.relatedFields + [rules.parentField] }
+        for rules in entities.compactMap(\.caseRules) where rules.requestLink.entity == entity.name {
+            indexed.append(rules.requestLink.field)
+        }
+        return EntityTable(entity, indexedFields: indexed)
     }
 }

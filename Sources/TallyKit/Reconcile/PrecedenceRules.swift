@@ -1,0 +1,93 @@
+import Foundation
+
+/// Which source may change which attribute: per entity and field, a policy and a priority list
+/// of sources (first is highest). Loaded from a precedence file:
+///
+/// ```json
+/// {"ci": {"ip_address": {"policy": "owner", "sources": ["discovery", "manual"]},
+///         "owned_by":   {"policy": "owner", "sources": ["manual", "discovery"]},
+///         "*":          {"policy": "any"}}}
+/// ```
+/// A field without a rule follows the entity's `"*"` rule, else `any`. A source missing from a
+/// rule's list ranks below every listed source.
+public struct PrecedenceRules: Sendable, Equatable {
+    public enum Policy: String, Sendable, Codable, Equatable {
+        /// Only the highest-priority source that has supplied the attribute may change it.
+        case owner
+        /// Any source may set the attribute while it is empty; nobody may change it after.
+        case writeIfEmpty = "write_if_empty"
+        /// Any source may change it (the default).
+        case any
+    }
+
+    public struct Rule: Sendable, Codable, Equatable {
+        public var policy: Policy
+        public var sources: [String]
+
+        public init(policy: Policy, sources: [String] = []) {
+            self.policy = policy
+            self.sources = sources
+        }
+
+        enum CodingKeys: String, CodingKey { case policy, sources }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            policy = try container.decode(Policy.self, forKey: .policy)
+            sources = try container.decodeIfPresent([String].self, forKey: .sources) ?? []
+        }
+
+        /// The rank of `source`: 0 is the highest; unlisted sources rank last.
+        public func rank(of source: String) -> Int {
+            sources.firstIndex(of: source) ?? sources.count
+        }
+
+        public static let any = Rule(policy: .any)
+    }
+
+    /// Entity registry name → field (or `*`) → rule.
+    public private(set) var rules: [String: [String: Rule]]
+
+    public init(rules: [String: [String: Rule]] = [:]) { self.rules = rules }
+
+    /// No rules: every source may change everything.
+    public static let none = PrecedenceRules()
+
+    /// Reads a precedence file, checking entity and field names against `registry`.
+    public static func load(path: String, registry: EntityRegistry) throws -> PrecedenceRules {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let raw = try JSONDecoder().decode([String: [String: Rule]].self, from: data)
+        var rules: [String: [String: Rule]] = [:]
+        for (entityName, fields) in raw {
+            guard let entity = registry.entity(named: entityName) else {
+                throw PrecedenceError(message: "\(path): unknown entity '\(entityName)' (known: \(registry.names.joined(separator: ", ")))")
+            }
+            for (field, rule) in fields {
+                guard field == "*" || entity.index(ofField: field) != nil else {
+                    throw PrecedenceError(message: "\(path): \(entity.name) has no field '\(field)'")
+                }
+                if rule.policy == .owner && rule.sources.isEmpty {
+                    throw PrecedenceError(message: "\(path): \(entity.name).\(field) uses policy 'owner' but lists no sources")
+                }
+                rules[entity.name, default: [:]][field] = rule
+            }
+        }
+        return PrecedenceRules(rules: rules)
+    }
+
+    /// The rule for one attribute.
+    public func rule(entity: String, field: String) -> Rule {
+        rules[entity]?[field] ?? rules[entity]?["*"] ?? .any
+    }
+
+    /// Whether any attribute of `entity` is governed by something other than `any`.
+    public func governs(entity: String) -> Bool {
+        rules[entity]?.values.contains { $0.policy != .any } ?? false
+    }
+}
+
+/// A precedence file that cannot be used.
+public struct PrecedenceError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,128 @@
+/// Resolves reference fields to the target record's sys_id: by sys_id, else by the target's
+/// display field (a task's number, a CI's name; an ambiguous name stays unresolved).
+///
+/// An unresolved reference keeps its raw value in the column and is recorded as pending, to be
+/// resolved by ``resolvePending(target:run:source:)`` when a later run brings the target.
+struct ReferenceResolver {
+    /// A reference field of the entity being written, with how to look its target up.
+    struct Slot {
+        var index: Int
+        var field: String
+        var target: EntityDefinition
+        var bySysIDSQL: String
+        var byDisplaySQL: String?
+    }
+
+    /// A reference that did not resolve.
+    struct Unresolved: Equatable {
+        var field: String
+        var target: String
+        var raw: String
+        var display: String?
+    }
+
+    let connection: Connection
+    let slots: [Slot]
+
+    init(connection: Connection, entity: EntityDefinition, registry: EntityRegistry) {
+        self.connection = connection
+        slots = entity.fields.enumerated().compactMap { index, field in
+            guard case .reference(let targetName) = field.type, let target = registry.entity(named: targetName) else { return nil }
+            let table = EntityTable(target).name
+            return Slot(
+                index: index, field: field.name, target: target,
+                bySysIDSQL: "SELECT 1 FROM \(table) WHERE \"sys_id\" = ? LIMIT 1",
+                byDisplaySQL: target.displayField.map { "SELECT \"sys_id\", _id FROM \(table) WHERE \(EntityTable.quoted($0)) = ? LIMIT 2" })
+        }
+    }
+
+    /// Replaces resolvable references in `values` with sys_ids; returns the ones that did not resolve.
+    func resolve(_ values: inout [FieldValue?], displayValues: [DisplayValue]) throws -> [Unresolved] {
+        var unresolved: [Unresolved] = []
+        for slot in slots {
+            guard case .text(let raw)? = values[slot.index], !raw.isEmpty else { continue }
+            switch try lookUp(raw, in: slot) {
+            case .found(let sysID):
+                if let sysID { values[slot.index] = .text(sysID) }
+            case .missing:
+                let display = displayValues.first { $0.field == slot.field }?.value
+                unresolved.append(Unresolved(field: slot.field, target: slot.target.name, raw: raw, display: display))
+            }
+        }
+        return unresolved
+    }
+
+    enum Lookup { case found(String?), missing }
+
+    /// Finds the target of `raw`: `.found(sysID)` (nil when the target has no sys_id, so the raw
+    /// value stays), or `.missing`.
+    func lookUp(_ raw: String, in slot: Slot) throws -> Lookup {
+        if Validator.isSysID(raw) {
+            if try !connection.scalar(slot.bySysIDSQL, [.text(raw)]).isNull { return .found(raw) }
+        }
+        guard let sql = slot.byDisplaySQL else { return .missing }
+        let rows = try connection.rows(sql, [.text(raw)])
+        guard rows.count == 1 else { return .missing }
+        return .found(rows[0][0].text)
+    }
+
+    /// Records the unresolved references of one record (replacing what it had pending before),
+    /// and closes pending rows of fields that now resolve.
+    func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64) throws {
+        for slot in slots where !unresolved.contains(where: { $0.field == slot.field }) {
+            try connection.run("""
+                UPDATE pending_references SET resolved_in_run = ?
+                WHERE entity = ? AND record = ? AND field = ? AND resolved_in_run IS NULL
+                """, [.integer(run), .text(entity), .integer(record), .text(slot.field)])
+        }
+        for reference in unresolved {
+            try connection.run("""
+                INSERT INTO pending_references (run, entity, record, field, target_entity, raw_value, display_value)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (entity, record, field) DO UPDATE SET
+                  run = excluded.run, target_entity = excluded.target_entity, raw_value = excluded.raw_value,
+                  display_value = excluded.display_value, resolved_in_run = NULL
+                """, [.integer(run), .text(entity), .integer(record), .text(reference.field), .text(reference.target),
+                      .text(reference.raw), reference.display.sqlValue])
+        }
+    }
+}
+
+extension ReferenceResolver {
+    /// Resolves pending references to `target` that its records now satisfy: sets the column to
+    /// the target's sys_id (audited) and marks the pending row resolved in `run`. Returns how many.
+    static func resolvePending(target: EntityDefinition, registry: EntityRegistry, connection: Connection,
+                               run: Int64, source: String) throws -> Int {
+        var open: [(id: Int64, entity: String, record: Int64, field: String, raw: String)] = []
+        try connection.forEachRow("""
+            SELECT id, entity, record, field, raw_value FROM pending_references
+            WHERE target_entity = ? AND resolved_in_run IS NULL ORDER BY id
+            """, [.text(target.name)]) { row in
+            open.append((row.int64(0), row.text(1) ?? "", row.int64(2), row.text(3) ?? "", row.text(4) ?? ""))
+        }
+        guard !open.isEmpty else { return 0 }
+        var resolvers: [String: ReferenceResolver] = [:]
+        let audit = AuditTrail(connection: connection, run: run, source: source)
+        var resolved = 0
+        for pending in open {
+            guard let entity = registry.entity(named: pending.entity) else { continue }
+            let resolver = resolvers[entity.name] ?? ReferenceResolver(connection: connection, entity: entity, registry: registry)
+            resolvers[entity.name] = resolver
+            guard let slot = resolver.slots.first(where: { $0.field == pending.field }),
+                  case .found(let sysID) = try resolver.lookUp(pending.raw, in: slot) else { continue }
+            let table = EntityTable(entity).name
+            let column = EntityTable.quoted(pending.field)
+            let current = try connection.scalar("SELECT \(column) FROM \(table) WHERE _id = ?", [.integer(pending.record)]).text
+            if current == pending.raw, let sysID, sysID != pending.raw {
+                try connection.run("UPDATE \(table) SET \(column) = ?, _updated_run = ? WHERE _id = ?",
+                                   [.text(sysID), .integer(run), .integer(pending.record)])
+                let values = try EntityWriter.rehash(entity, id: pending.record, connection: connection)
+                try audit.recordChange(entity: entity, id: pending.record, values: values, field: pending.field,
+                                       old: pending.raw, new: sysID)
+            }
+            try connection.run("UPDATE pending_references SET resolved_in_run = ? WHERE id = ?", [.integer(run), .integer(pending.id)])
+            resolved += 1
+        }
+        return resolved
+    }
+}

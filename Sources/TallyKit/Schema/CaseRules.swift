@@ -1,0 +1,60 @@
+/// The case ↔ ITSM rules (seed `000_7823e654d85c7566.txt`), as data the reconciler follows.
+///
+/// A case holds at most one related record per field in ``relatedFields``; requests point at
+/// their case through a field of theirs (``requestLink``). A child case points at its major
+/// case through ``parentField``; while it is a child, its related-record fields are read-only.
+public struct CaseRules: Sendable, Hashable {
+    /// Each requirement a resolution code places on the case's related records.
+    public struct Requirement: Sendable, Hashable {
+        /// The resolution code (`fixed_by_closing_prb`).
+        public var code: String
+        /// The related entity that must satisfy it.
+        public var entity: String
+        /// The case field naming the related record; nil when the records point at the case (requests).
+        public var caseField: String?
+        /// The field of the related record that is checked (`state`, `request_state`).
+        public var stateField: String
+        /// The values that satisfy the requirement (as canonical text).
+        public var acceptedValues: [String]
+        /// What the requirement says, for messages (`a closed problem`).
+        public var summary: String
+    }
+
+    /// A link from records of another entity to their case (`request.parent`).
+    public struct BackLink: Sendable, Hashable {
+        public var entity: String
+        public var field: String
+        /// The name used for it in `case_fields_to_sync` and journal entries.
+        public var syncName: String
+    }
+
+    /// Case fields holding one related record each: `incident`, `problem`, `change_request`, `caused_by`.
+    public var relatedFields: [String]
+    public var parentField: String
+    public var majorStateField: String
+    /// The value of ``majorStateField`` that makes a case a major case.
+    public var acceptedMajorState: String
+    public var resolutionField: String
+    public var requirements: [Requirement]
+    public var requestLink: BackLink
+
+    public static let standard = CaseRules(
+        relatedFields: ["incident", "problem", "change_request", "caused_by"],
+        parentField: "parent",
+        majorStateField: "major_case_state",
+        acceptedMajorState: "accepted",
+        resolutionField: "resolution_code",
+        requirements: [
+            Requirement(code: "fixed_by_closing_prb", entity: "problem", caseField: "problem", stateField: "state",
+                        acceptedValues: ["107"], summary: "a closed problem"),
+            Requirement(code: "workaround_open_prb", entity: "problem", caseField: "problem", stateField: "state",
+                        acceptedValues: ["101", "102", "103", "104"], summary: "an open problem"),
+            Requirement(code: "fixed_by_closing_change", entity: "change", caseField: "change_request", stateField: "state",
+                        acceptedValues: ["3"], summary: "a closed change request"),
+            Requirement(code: "fixed_by_closing_incident", entity: "incident", caseField: "incident", stateField: "state",
+                        acceptedValues: ["6", "7"], summary: "a resolved or closed incident"),
+            Requirement(code: "related_request_closed_complete", entity: "request", caseField: nil, stateField: "request_state",
+                        acceptedValues: ["closed_complete"], summary: "at least one request in closed_complete"),
+        ],
+        requestLink: BackLink(entity: "request", field: "parent", syncName: "requests"))
+}
