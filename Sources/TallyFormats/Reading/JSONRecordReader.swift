@@ -44,11 +44,36 @@ public final class JSONRecordReader: RecordReader {
         case lines
     }
 
-    public private(set) var layout: Layout?
-    public let maxDepth: Int
-    public let maxStringBytes: Int
+    public var layout: Layout? { engine.layout }
+    public var maxDepth: Int { engine.maxDepth }
+    public var maxStringBytes: Int { engine.maxStringBytes }
 
-    private let source: any ByteSource
+    /// The parser's state lives in a struct, so each `next()` is one exclusive access to it
+    /// rather than one runtime exclusivity check per property touched.
+    private var engine: JSONRecordEngine
+
+    /// - Parameters:
+    ///   - maxDepth: deepest nesting of arrays and objects accepted, counting the record's own
+    ///     containers.
+    ///   - maxStringBytes: longest string, number or nested field value accepted, in bytes.
+    public init(source: any ByteSource, maxDepth: Int = 512, maxStringBytes: Int = 16 * 1024 * 1024) {
+        engine = JSONRecordEngine(source: source, maxDepth: maxDepth, maxStringBytes: maxStringBytes)
+    }
+
+    deinit { engine.deallocate() }
+
+    public func next() throws(ReadIssue) -> ReadEvent? {
+        try engine.next()
+    }
+}
+
+/// The state and logic of ``JSONRecordReader``.
+fileprivate struct JSONRecordEngine {
+    var layout: JSONRecordReader.Layout?
+    let maxDepth: Int
+    let maxStringBytes: Int
+
+    let source: any ByteSource
     private let file: String
 
     // The window on the input: valid bytes are buf[0..<end]; `pos` is the next unread byte.
@@ -85,11 +110,12 @@ public final class JSONRecordReader: RecordReader {
     private var out: [UInt8] = []
     private var stack: [Bool] = []
 
+
     /// - Parameters:
     ///   - maxDepth: deepest nesting of arrays and objects accepted, counting the record's own
     ///     containers.
     ///   - maxStringBytes: longest string, number or nested field value accepted, in bytes.
-    public init(source: any ByteSource, maxDepth: Int = 512, maxStringBytes: Int = 16 * 1024 * 1024) {
+    init(source: any ByteSource, maxDepth: Int, maxStringBytes: Int) {
         self.source = source
         self.file = source.name
         self.maxDepth = max(2, maxDepth)
@@ -98,11 +124,11 @@ public final class JSONRecordReader: RecordReader {
         buf = .allocate(capacity: capacity)
     }
 
-    deinit { buf.deallocate() }
+    mutating func deallocate() { buf.deallocate() }
 
     // MARK: - Records
 
-    public func next() throws(ReadIssue) -> ReadEvent? {
+    mutating func next() throws(ReadIssue) -> ReadEvent? {
         while true {
             switch state {
             case .finished:
@@ -126,12 +152,12 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private func fatal(_ issue: ReadIssue) -> ReadIssue {
+    mutating func fatal(_ issue: ReadIssue) -> ReadIssue {
         state = .finished
         return issue
     }
 
-    private func start() throws(ReadIssue) -> ReadEvent? {
+    mutating func start() throws(ReadIssue) -> ReadEvent? {
         var i = pos
         if try ensure(&i, 3), buf[i] == 0xEF, buf[i + 1] == 0xBB, buf[i + 2] == 0xBF {
             pos = i + 3
@@ -161,7 +187,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// The first top-level object: a container (`result`/`records`) or the first NDJSON record.
-    private func firstObject() throws(ReadIssue) -> ReadEvent? {
+    mutating func firstObject() throws(ReadIssue) -> ReadEvent? {
         recordNumber += 1
         let startLine = line
         let outcome: RecordOutcome
@@ -197,7 +223,7 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private func arrayElement() throws(ReadIssue) -> ReadEvent? {
+    mutating func arrayElement() throws(ReadIssue) -> ReadEvent? {
         do throws(ReadIssue) {
             var c = try skipWhitespace()
             if state == .arrayNext {
@@ -232,7 +258,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// After a value inside the top-level container object: more keys, or its end.
-    private func containerMember() throws(ReadIssue) -> ReadEvent? {
+    mutating func containerMember() throws(ReadIssue) -> ReadEvent? {
         do throws(ReadIssue) {
             var c = try skipWhitespace()
             if c == Byte.closeBrace {
@@ -276,7 +302,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// One NDJSON line starting with `first`.
-    private func lineRecord(first c: Int) throws(ReadIssue) -> ReadEvent? {
+    mutating func lineRecord(first c: Int) throws(ReadIssue) -> ReadEvent? {
         recordNumber += 1
         let startLine = line
         do throws(ReadIssue) {
@@ -294,13 +320,13 @@ public final class JSONRecordReader: RecordReader {
 
     /// Whether a broken NDJSON record ran onto a later line that starts a new object, e.g. a line
     /// cut short (`{"a"`) followed by a good one: reading resumes at that `{` rather than skipping it.
-    private func startsNewLine(after error: ReadIssue, startLine: Int) -> Bool {
+    mutating func startsNewLine(after error: ReadIssue, startLine: Int) -> Bool {
         error.line > startLine && error.line == line && error.column == base + pos - lineStart + 1
             && pos < end && buf[pos] == Byte.openBrace
     }
 
     /// After an NDJSON record: only blanks may follow on its line.
-    private func finishLine(_ event: ReadEvent) throws(ReadIssue) -> ReadEvent {
+    mutating func finishLine(_ event: ReadEvent) throws(ReadIssue) -> ReadEvent {
         while true {
             while pos < end {
                 let c = buf[pos]
@@ -320,7 +346,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Skips to just after the next line feed (or the end).
-    private func skipLine() throws(ReadIssue) {
+    mutating func skipLine() throws(ReadIssue) {
         while true {
             while pos < end {
                 let c = buf[pos]
@@ -336,7 +362,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Reads (and validates) a value that should have been an object, into an issue.
-    private func notAnObject(depth: Int) throws(ReadIssue) -> ReadIssue {
+    mutating func notAnObject(depth: Int) throws(ReadIssue) -> ReadIssue {
         let at = position(pos)
         var ignored: RefCapture? = nil
         try parseValue(emit: true, depth: depth, ref: &ignored)
@@ -346,7 +372,7 @@ public final class JSONRecordReader: RecordReader {
                          rawText: text)
     }
 
-    private func kindName(of first: UInt8?) -> String {
+    func kindName(of first: UInt8?) -> String {
         switch first {
         case Byte.openBracket: return "an array"
         case Byte.quote: return "a string"
@@ -358,7 +384,7 @@ public final class JSONRecordReader: RecordReader {
 
     // MARK: - One record
 
-    private enum RecordOutcome {
+    enum RecordOutcome {
         case record(RawRecord)
         case issue(ReadIssue)
         /// The object is a container: its `key` (`result` or `records`) holds an array or object at `pos`.
@@ -374,7 +400,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Parses the object at `pos` as a record whose `{` sits at nesting `depth`.
-    private func parseRecord(depth: Int, detectContainer: Bool) throws(ReadIssue) -> RecordOutcome {
+    mutating func parseRecord(depth: Int, detectContainer: Bool) throws(ReadIssue) -> RecordOutcome {
         recordLine = line
         let recordColumn = position(pos).column
         pos += 1
@@ -481,7 +507,7 @@ public final class JSONRecordReader: RecordReader {
     /// Matches the field name at `slot` against the previous record's, without making a String
     /// when it is the same.
     @inline(__always)
-    private func keySlot(bytes: UnsafeBufferPointer<UInt8>, slot: Int,
+    mutating func keySlot(bytes: UnsafeBufferPointer<UInt8>, slot: Int,
                          matching: inout Bool, newNames: inout [String]) {
         if matching {
             if slot < nameEnds.count {
@@ -500,7 +526,7 @@ public final class JSONRecordReader: RecordReader {
         newNames.append(String(decoding: bytes, as: UTF8.self))
     }
 
-    private func keySlot(name: String, slot: Int, matching: inout Bool, newNames: inout [String]) {
+    mutating func keySlot(name: String, slot: Int, matching: inout Bool, newNames: inout [String]) {
         if matching {
             if slot < previousNames.count && previousNames[slot] == name { return }
             matching = false
@@ -512,7 +538,7 @@ public final class JSONRecordReader: RecordReader {
     private static let displaySuffix = Array(".display_value".utf8)
 
     /// Names slot `slot` after the field before it, plus `.display_value`.
-    private func displaySlot(_ slot: Int, matching: inout Bool, newNames: inout [String]) {
+    mutating func displaySlot(_ slot: Int, matching: inout Bool, newNames: inout [String]) {
         if matching {
             if slot < nameEnds.count {
                 let keyStart = slot == 1 ? 0 : nameEnds[slot - 2]
@@ -534,7 +560,7 @@ public final class JSONRecordReader: RecordReader {
         newNames.append(newNames[slot - 1] + ".display_value")
     }
 
-    private func rememberNames(_ names: [String]) {
+    mutating func rememberNames(_ names: [String]) {
         previousNames = names
         nameArena.removeAll(keepingCapacity: true)
         nameEnds.removeAll(keepingCapacity: true)
@@ -547,7 +573,7 @@ public final class JSONRecordReader: RecordReader {
     // MARK: - Nested values
 
     /// What a nested object tells about being a reference (`value` + `link`/`display_value`).
-    private struct RefCapture {
+    struct RefCapture {
         var possible = true
         var value: String?? = .none
         var display: String?? = .none
@@ -571,7 +597,7 @@ public final class JSONRecordReader: RecordReader {
     /// Parses and validates the value at `pos` (any kind), iteratively; `depth` is the nesting of
     /// the container holding it. With `emit`, its compact text is left in `out`. `ref`, when
     /// given, learns whether the value is a reference object.
-    private func parseValue(emit: Bool, depth: Int, ref: inout RefCapture?) throws(ReadIssue) {
+    mutating func parseValue(emit: Bool, depth: Int, ref: inout RefCapture?) throws(ReadIssue) {
         enum Step { case value, firstValue, firstKey, key, afterValue }
         out.removeAll(keepingCapacity: true)
         stack.removeAll(keepingCapacity: true)
@@ -695,13 +721,13 @@ public final class JSONRecordReader: RecordReader {
     }
 
     @inline(__always)
-    private func close() {
+    mutating func close() {
         pos += 1
         stack.removeLast()
     }
 
     /// Appends a string token to `out` as minimal JSON.
-    private func emitString(_ token: StringToken) {
+    mutating func emitString(_ token: StringToken) {
         out.append(Byte.quote)
         if !token.escaped {
             out.append(contentsOf: UnsafeBufferPointer(start: buf + token.start, count: token.end - token.start))
@@ -730,7 +756,7 @@ public final class JSONRecordReader: RecordReader {
     // MARK: - Tokens
 
     /// A string token in the window: content `start..<end`, `next` just past the closing quote.
-    private struct StringToken {
+    struct StringToken {
         var start: Int
         var end: Int
         var next: Int
@@ -757,7 +783,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Scans and validates the string whose opening quote is at `pos`; `pos` is not moved.
-    private func scanString() throws(ReadIssue) -> StringToken {
+    mutating func scanString() throws(ReadIssue) -> StringToken {
         var i = pos + 1
         var escaped = false
         let table = Self.stringClass
@@ -831,7 +857,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Reads the four hex digits of the `\u` escape at `i` (the backslash).
-    private func hexEscape(at i: inout Int) throws(ReadIssue) -> Int {
+    mutating func hexEscape(at i: inout Int) throws(ReadIssue) -> Int {
         guard try ensure(&i, 6) else {
             throw error(.malformedJSON, at: i, "the input ends inside a \\u escape (truncated?)")
         }
@@ -848,7 +874,7 @@ public final class JSONRecordReader: RecordReader {
 
     /// Validates the multi-byte UTF-8 sequence at `i`; returns its length.
     @inline(__always)
-    private func utf8Sequence(at i: inout Int) throws(ReadIssue) -> Int {
+    mutating func utf8Sequence(at i: inout Int) throws(ReadIssue) -> Int {
         let c = buf[i]
         let length: Int
         var low: UInt8 = 0x80, high: UInt8 = 0xBF
@@ -877,7 +903,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Scans the number at `pos`; returns the index just past it. `pos` is not moved.
-    private func scanNumber() throws(ReadIssue) -> Int {
+    mutating func scanNumber() throws(ReadIssue) -> Int {
         var i = pos
         func byte(_ i: inout Int) throws(ReadIssue) -> Int {
             try ensure(&i, 1) ? Int(buf[i]) : -1
@@ -919,7 +945,7 @@ public final class JSONRecordReader: RecordReader {
     private static let literalFalse = "false"
 
     /// Reads `true`, `false` or `null` at `pos` and moves past it; `null` is `nil`.
-    private func scanLiteral(_ c: Int) throws(ReadIssue) -> String? {
+    mutating func scanLiteral(_ c: Int) throws(ReadIssue) -> String? {
         let (word, text): (StaticString, String?) =
             c == Byte.t ? ("true", Self.literalTrue) : c == Byte.f ? ("false", Self.literalFalse) : ("null", nil)
         let count = word.utf8CodeUnitCount
@@ -934,7 +960,7 @@ public final class JSONRecordReader: RecordReader {
 
     /// The token's decoded text.
     @inline(__always)
-    private func makeString(_ token: StringToken) -> String {
+    mutating func makeString(_ token: StringToken) -> String {
         if !token.escaped {
             return String(decoding: UnsafeBufferPointer(start: buf + token.start, count: token.end - token.start),
                           as: UTF8.self)
@@ -944,7 +970,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Decodes a validated, escaped string token into `scratch`.
-    private func decode(_ token: StringToken) {
+    mutating func decode(_ token: StringToken) {
         scratch.removeAll(keepingCapacity: true)
         var i = token.start
         let e = token.end
@@ -975,13 +1001,13 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private func hex4(_ i: Int) -> Int {
+    func hex4(_ i: Int) -> Int {
         var value = 0
         for k in 0..<4 { value = value << 4 | Self.hexValue(buf[i + k]) }
         return value
     }
 
-    private func appendUTF8(_ scalar: Int) {
+    mutating func appendUTF8(_ scalar: Int) {
         switch scalar {
         case 0..<0x80:
             scratch.append(UInt8(scalar))
@@ -1000,7 +1026,7 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private static func hexValue(_ c: UInt8) -> Int {
+    static func hexValue(_ c: UInt8) -> Int {
         switch c {
         case Byte.zero...Byte.nine: return Int(c - Byte.zero)
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(c - UInt8(ascii: "a") + 10)
@@ -1024,7 +1050,7 @@ public final class JSONRecordReader: RecordReader {
 
     /// Skips JSON whitespace, counting lines; returns the byte at `pos`, or -1 at the end.
     @inline(__always)
-    private func skipWhitespace() throws(ReadIssue) -> Int {
+    mutating func skipWhitespace() throws(ReadIssue) -> Int {
         while true {
             var p = pos
             let e = end
@@ -1053,7 +1079,7 @@ public final class JSONRecordReader: RecordReader {
     /// Makes `count` bytes from index `i` (at or after `pos`) available, refilling as needed;
     /// `i` follows the bytes when the window moves. False when the input ends first.
     @inline(__always)
-    private func ensure(_ i: inout Int, _ count: Int) throws(ReadIssue) -> Bool {
+    mutating func ensure(_ i: inout Int, _ count: Int) throws(ReadIssue) -> Bool {
         while i + count > end {
             let before = base
             let more = try refill()
@@ -1064,7 +1090,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Moves the unread bytes (from `pos`) to the front and reads more. False at the end.
-    private func refill() throws(ReadIssue) -> Bool {
+    mutating func refill() throws(ReadIssue) -> Bool {
         if atEOF { return false }
         if pos > 0 {
             let live = end - pos
@@ -1092,31 +1118,31 @@ public final class JSONRecordReader: RecordReader {
 
     // MARK: - Messages
 
-    private func position(_ i: Int) -> (line: Int, column: Int) {
+    func position(_ i: Int) -> (line: Int, column: Int) {
         (line, base + i - lineStart + 1)
     }
 
-    private func error(_ kind: ReadIssue.Kind, at i: Int, _ message: String) -> ReadIssue {
+    func error(_ kind: ReadIssue.Kind, at i: Int, _ message: String) -> ReadIssue {
         let at = position(i)
         return ReadIssue(kind: kind, file: file, line: at.line, column: at.column,
                          record: recordNumber > 0 ? recordNumber : nil, message: message)
     }
 
-    private func describe(_ c: Int) -> String {
+    func describe(_ c: Int) -> String {
         if c < 0 { return "the end of the input" }
         return UInt8(c) >= 0x21 && UInt8(c) < 0x7F ? "'\(printable(UInt8(c)))'" : "byte \(hexByte(UInt8(c)))"
     }
 
-    private func printable(_ c: UInt8) -> String {
+    func printable(_ c: UInt8) -> String {
         c >= 0x20 && c < 0x7F ? String(UnicodeScalar(c)) : hexByte(c)
     }
 
-    private func hexByte(_ c: UInt8) -> String {
+    func hexByte(_ c: UInt8) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         return "0x" + String(decoding: [digits[Int(c >> 4)], digits[Int(c & 0xF)]], as: UTF8.self)
     }
 
-    private func hex(_ unit: Int) -> String {
+    func hex(_ unit: Int) -> String {
         let text = String(unit, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: max(0, 4 - text.count)) + text
     }
