@@ -101,9 +101,21 @@ fileprivate struct JSONRecordEngine {
     private var recordLine = 0
 
     // Names shared between records with the same keys.
+    // The current shape: its names, and their UTF-8 bytes end to end (`nameEnds[i]` is where
+    // name `i` ends in `nameArena`).
     private var previousNames: [String] = []
     private var nameArena: [UInt8] = []
     private var nameEnds: [Int] = []
+    /// Other recent shapes, most recent first: exports alternate between a few (a reference
+    /// that is `""` in one record and carries a display value in the next).
+    private var otherShapes: [Shape] = []
+    private static let shapeCacheSize = 4
+
+    struct Shape {
+        var names: [String]
+        var arena: [UInt8]
+        var ends: [Int]
+    }
 
     // Scratch space, reused.
     private var scratch: [UInt8] = []
@@ -488,6 +500,9 @@ fileprivate struct JSONRecordEngine {
         }
 
         let provenance = Provenance(file: file, record: recordNumber, line: recordLine)
+        if matching && slot < previousNames.count {
+            _ = switchShape(at: slot, where: { $0.ends.count == slot })
+        }
         if matching && slot == previousNames.count {
             return .record(RawRecord(names: previousNames, values: values, provenance: provenance))
         }
@@ -508,27 +523,50 @@ fileprivate struct JSONRecordEngine {
     /// when it is the same.
     @inline(__always)
     mutating func keySlot(bytes: UnsafeBufferPointer<UInt8>, slot: Int,
-                         matching: inout Bool, newNames: inout [String]) {
+                          matching: inout Bool, newNames: inout [String]) {
         if matching {
-            if slot < nameEnds.count {
-                let start = slot == 0 ? 0 : nameEnds[slot - 1]
-                let length = nameEnds[slot] - start
-                if length == bytes.count {
-                    let same = nameArena.withUnsafeBufferPointer { arena in
-                        length == 0 || memcmp(arena.baseAddress! + start, bytes.baseAddress!, length) == 0
-                    }
-                    if same { return }
-                }
-            }
+            if Self.slot(slot, of: nameArena, nameEnds, equals: bytes) { return }
+            if switchShape(at: slot, where: { Self.slot(slot, of: $0.arena, $0.ends, equals: bytes) }) { return }
             matching = false
             newNames = Array(previousNames[0..<slot])
         }
         newNames.append(String(decoding: bytes, as: UTF8.self))
     }
 
+    /// Whether name `slot` of a shape is `bytes`.
+    @inline(__always)
+    static func slot(_ slot: Int, of arena: [UInt8], _ ends: [Int], equals bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard slot < ends.count else { return false }
+        let start = slot == 0 ? 0 : ends[slot - 1]
+        let length = ends[slot] - start
+        guard length == bytes.count else { return false }
+        return length == 0 || arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, bytes.baseAddress!, length) == 0 }
+    }
+
+    /// Makes current another recent shape that shares the current one's first `slot` names
+    /// and passes `test`; false when there is none.
+    mutating func switchShape(at slot: Int, where test: (Shape) -> Bool) -> Bool {
+        let prefix = slot == 0 ? 0 : nameEnds[slot - 1]
+        for index in otherShapes.indices {
+            let shape = otherShapes[index]
+            guard shape.ends.count > slot, slot == 0 || shape.ends[slot - 1] == prefix else { continue }
+            let samePrefix = prefix == 0 || shape.arena.withUnsafeBufferPointer { other in
+                nameArena.withUnsafeBufferPointer { memcmp(other.baseAddress!, $0.baseAddress!, prefix) == 0 }
+            }
+            guard samePrefix && test(shape) else { continue }
+            otherShapes[index] = Shape(names: previousNames, arena: nameArena, ends: nameEnds)
+            previousNames = shape.names
+            nameArena = shape.arena
+            nameEnds = shape.ends
+            return true
+        }
+        return false
+    }
+
     mutating func keySlot(name: String, slot: Int, matching: inout Bool, newNames: inout [String]) {
         if matching {
             if slot < previousNames.count && previousNames[slot] == name { return }
+            if switchShape(at: slot, where: { slot < $0.names.count && $0.names[slot] == name }) { return }
             matching = false
             newNames = Array(previousNames[0..<slot])
         }
@@ -540,30 +578,37 @@ fileprivate struct JSONRecordEngine {
     /// Names slot `slot` after the field before it, plus `.display_value`.
     mutating func displaySlot(_ slot: Int, matching: inout Bool, newNames: inout [String]) {
         if matching {
-            if slot < nameEnds.count {
-                let keyStart = slot == 1 ? 0 : nameEnds[slot - 2]
-                let keyLength = nameEnds[slot - 1] - keyStart
-                let start = nameEnds[slot - 1]
-                if nameEnds[slot] - start == keyLength + Self.displaySuffix.count {
-                    let same = nameArena.withUnsafeBufferPointer { arena in
-                        Self.displaySuffix.withUnsafeBufferPointer { suffix in
-                            memcmp(arena.baseAddress! + start, arena.baseAddress! + keyStart, keyLength) == 0
-                                && memcmp(arena.baseAddress! + start + keyLength, suffix.baseAddress!, suffix.count) == 0
-                        }
-                    }
-                    if same { return }
-                }
-            }
+            if Self.isDisplaySlot(slot, of: nameArena, nameEnds) { return }
+            if switchShape(at: slot, where: { Self.isDisplaySlot(slot, of: $0.arena, $0.ends) }) { return }
             matching = false
             newNames = Array(previousNames[0..<slot])
         }
         newNames.append(newNames[slot - 1] + ".display_value")
     }
 
+    /// Whether name `slot` of a shape is name `slot - 1` plus `.display_value`.
+    static func isDisplaySlot(_ slot: Int, of arena: [UInt8], _ ends: [Int]) -> Bool {
+        guard slot < ends.count else { return false }
+        let keyStart = slot == 1 ? 0 : ends[slot - 2]
+        let keyLength = ends[slot - 1] - keyStart
+        let start = ends[slot - 1]
+        guard ends[slot] - start == keyLength + displaySuffix.count else { return false }
+        return arena.withUnsafeBufferPointer { arena in
+            displaySuffix.withUnsafeBufferPointer { suffix in
+                memcmp(arena.baseAddress! + start, arena.baseAddress! + keyStart, keyLength) == 0
+                    && memcmp(arena.baseAddress! + start + keyLength, suffix.baseAddress!, suffix.count) == 0
+            }
+        }
+    }
+
     mutating func rememberNames(_ names: [String]) {
+        if !nameEnds.isEmpty || !previousNames.isEmpty {
+            otherShapes.insert(Shape(names: previousNames, arena: nameArena, ends: nameEnds), at: 0)
+            if otherShapes.count >= Self.shapeCacheSize { otherShapes.removeLast() }
+        }
         previousNames = names
-        nameArena.removeAll(keepingCapacity: true)
-        nameEnds.removeAll(keepingCapacity: true)
+        nameArena = []
+        nameEnds = []
         for name in names {
             nameArena.append(contentsOf: name.utf8)
             nameEnds.append(nameArena.count)
