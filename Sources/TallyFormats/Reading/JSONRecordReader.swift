@@ -30,6 +30,12 @@ import Darwin
 /// - nesting deeper than `maxDepth` is `malformedJSON`, a string or nested value longer than
 ///   `maxStringBytes` is `fieldTooLarge` (both treated like malformed JSON: fatal in containers).
 ///
+/// In NDJSON, reading resumes on the line after a broken one, or at a `{` that opens a later
+/// line when the broken record ran on to it (`{"a"` then a good line). A broken first object is
+/// treated as an NDJSON line when the break is on its first line, and as a broken container
+/// (fatal) otherwise. A UTF-8 byte order mark at the start is skipped; anywhere else it is an
+/// error, as is UTF-16 (declare and transcode it first). Empty input has no records.
+///
 /// Every issue carries the 1-based line and byte column of the offending byte.
 public final class JSONRecordReader: RecordReader {
     /// The shape the reader found, once the first event has been read.
@@ -185,12 +191,12 @@ fileprivate struct JSONRecordEngine {
         case -1:
             state = .finished
             return nil
-        case Int(Byte.openBracket):
+        case Int(JSONByte.openBracket):
             layout = .array
             pos += 1
             state = .arrayFirst
             return nil
-        case Int(Byte.openBrace):
+        case Int(JSONByte.openBrace):
             return try firstObject()
         default:
             throw fatal(error(.unexpectedShape, at: pos,
@@ -239,17 +245,17 @@ fileprivate struct JSONRecordEngine {
         do throws(ReadIssue) {
             var c = try skipWhitespace()
             if state == .arrayNext {
-                if c == Byte.comma {
+                if c == JSONByte.comma {
                     pos += 1
                     c = try skipWhitespace()
-                    if c == Byte.closeBracket {
+                    if c == JSONByte.closeBracket {
                         throw error(.malformedJSON, at: pos, "a trailing comma before ']' is not allowed")
                     }
-                } else if c != Byte.closeBracket {
+                } else if c != JSONByte.closeBracket {
                     throw error(.malformedJSON, at: pos, "expected ',' or ']' after a record, found \(describe(c))")
                 }
             }
-            if c == Byte.closeBracket {
+            if c == JSONByte.closeBracket {
                 pos += 1
                 state = arrayInContainer ? .containerNext : .trailing
                 return nil
@@ -260,7 +266,7 @@ fileprivate struct JSONRecordEngine {
             state = .arrayNext
             recordNumber += 1
             let depth = arrayInContainer ? 2 : 1
-            if c == Byte.openBrace {
+            if c == JSONByte.openBrace {
                 return try parseRecord(depth: depth + 1, detectContainer: false).event
             }
             return .issue(try notAnObject(depth: depth))
@@ -273,34 +279,34 @@ fileprivate struct JSONRecordEngine {
     mutating func containerMember() throws(ReadIssue) -> ReadEvent? {
         do throws(ReadIssue) {
             var c = try skipWhitespace()
-            if c == Byte.closeBrace {
+            if c == JSONByte.closeBrace {
                 pos += 1
                 state = .trailing
                 return nil
             }
-            guard c == Byte.comma else {
+            guard c == JSONByte.comma else {
                 throw error(.malformedJSON, at: pos, "expected ',' or '}' in the top-level object, found \(describe(c))")
             }
             pos += 1
             c = try skipWhitespace()
-            guard c == Byte.quote else {
+            guard c == JSONByte.quote else {
                 throw error(.malformedJSON, at: pos, "expected a key in the top-level object, found \(describe(c))")
             }
             let key = try scanString()
             let isRecords = key.isContainerKey(in: buf)
             pos = key.next
             c = try skipWhitespace()
-            guard c == Byte.colon else {
+            guard c == JSONByte.colon else {
                 throw error(.malformedJSON, at: pos, "expected ':' after a key, found \(describe(c))")
             }
             pos += 1
             c = try skipWhitespace()
-            if isRecords && c == Byte.openBracket {
+            if isRecords && c == JSONByte.openBracket {
                 pos += 1
                 state = .arrayFirst
                 return nil
             }
-            if isRecords && c == Byte.openBrace {
+            if isRecords && c == JSONByte.openBrace {
                 recordNumber += 1
                 return try parseRecord(depth: 2, detectContainer: false).event
             }
@@ -318,7 +324,7 @@ fileprivate struct JSONRecordEngine {
         recordNumber += 1
         let startLine = line
         do throws(ReadIssue) {
-            if c == Byte.openBrace {
+            if c == JSONByte.openBrace {
                 return try finishLine(try parseRecord(depth: 1, detectContainer: false).event)
             }
             let issue = try notAnObject(depth: 0)
@@ -334,7 +340,7 @@ fileprivate struct JSONRecordEngine {
     /// cut short (`{"a"`) followed by a good one: reading resumes at that `{` rather than skipping it.
     mutating func startsNewLine(after error: ReadIssue, startLine: Int) -> Bool {
         error.line > startLine && error.line == line && error.column == base + pos - lineStart + 1
-            && pos < end && buf[pos] == Byte.openBrace
+            && pos < end && buf[pos] == JSONByte.openBrace
     }
 
     /// After an NDJSON record: only blanks may follow on its line.
@@ -342,9 +348,9 @@ fileprivate struct JSONRecordEngine {
         while true {
             while pos < end {
                 let c = buf[pos]
-                if c == Byte.space || c == Byte.tab || c == Byte.cr {
+                if c == JSONByte.space || c == JSONByte.tab || c == JSONByte.cr {
                     pos += 1
-                } else if c == Byte.lf {
+                } else if c == JSONByte.lf {
                     return event
                 } else {
                     let issue = error(.malformedJSON, at: pos,
@@ -363,7 +369,7 @@ fileprivate struct JSONRecordEngine {
             while pos < end {
                 let c = buf[pos]
                 pos += 1
-                if c == Byte.lf {
+                if c == JSONByte.lf {
                     line += 1
                     lineStart = base + pos
                     return
@@ -386,8 +392,8 @@ fileprivate struct JSONRecordEngine {
 
     func kindName(of first: UInt8?) -> String {
         switch first {
-        case Byte.openBracket: return "an array"
-        case Byte.quote: return "a string"
+        case JSONByte.openBracket: return "an array"
+        case JSONByte.quote: return "a string"
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a boolean"
         case UInt8(ascii: "n"): return "null"
         default: return "a number"
@@ -423,11 +429,11 @@ fileprivate struct JSONRecordEngine {
         var newNames: [String] = []
 
         var c = try skipWhitespace()
-        if c == Byte.closeBrace {
+        if c == JSONByte.closeBrace {
             pos += 1
         } else {
             while true {
-                guard c == Byte.quote else {
+                guard c == JSONByte.quote else {
                     throw error(.malformedJSON, at: pos,
                                 c < 0 ? "the input ends inside a record (truncated?)"
                                       : "expected a field name in quotes, found \(describe(c))")
@@ -445,28 +451,28 @@ fileprivate struct JSONRecordEngine {
                 pos = key.next
                 slot += 1
                 c = try skipWhitespace()
-                guard c == Byte.colon else {
+                guard c == JSONByte.colon else {
                     throw error(.malformedJSON, at: pos, "expected ':' after a field name, found \(describe(c))")
                 }
                 pos += 1
                 c = try skipWhitespace()
-                if containerKey && (c == Byte.openBracket || (c == Byte.openBrace && slot == 1)) {
+                if containerKey && (c == JSONByte.openBracket || (c == JSONByte.openBrace && slot == 1)) {
                     let name = matching ? previousNames[slot - 1] : newNames[slot - 1]
-                    return .container(isArray: c == Byte.openBracket, key: name)
+                    return .container(isArray: c == JSONByte.openBracket, key: name)
                 }
                 switch c {
-                case Int(Byte.quote):
+                case Int(JSONByte.quote):
                     let token = try scanString()
                     values.append(makeString(token))
                     pos = token.next
-                case Int(Byte.minus), Int(Byte.zero)...Int(Byte.nine):
+                case Int(JSONByte.minus), Int(JSONByte.zero)...Int(JSONByte.nine):
                     let end = try scanNumber()
                     values.append(String(decoding: UnsafeBufferPointer(start: buf + pos, count: end - pos), as: UTF8.self))
                     pos = end
-                case Int(Byte.t), Int(Byte.f), Int(Byte.n):
+                case Int(JSONByte.t), Int(JSONByte.f), Int(JSONByte.n):
                     values.append(try scanLiteral(c))
-                case Int(Byte.openBrace), Int(Byte.openBracket):
-                    var ref: RefCapture? = c == Byte.openBrace ? RefCapture() : nil
+                case Int(JSONByte.openBrace), Int(JSONByte.openBracket):
+                    var ref: RefCapture? = c == JSONByte.openBrace ? RefCapture() : nil
                     try parseValue(emit: true, depth: depth, ref: &ref)
                     if let ref, ref.isReference, let value = ref.value {
                         values.append(value)
@@ -484,12 +490,12 @@ fileprivate struct JSONRecordEngine {
                     throw error(.malformedJSON, at: pos, "expected a value, found \(describe(c))")
                 }
                 c = try skipWhitespace()
-                if c == Byte.comma {
+                if c == JSONByte.comma {
                     pos += 1
                     c = try skipWhitespace()
                     continue
                 }
-                if c == Byte.closeBrace {
+                if c == JSONByte.closeBrace {
                     pos += 1
                     break
                 }
@@ -653,8 +659,8 @@ fileprivate struct JSONRecordEngine {
                 let c = try skipWhitespace()
                 let topLevel = stack.count == 1
                 switch c {
-                case Int(Byte.openBrace), Int(Byte.openBracket):
-                    let isObject = c == Byte.openBrace
+                case Int(JSONByte.openBrace), Int(JSONByte.openBracket):
+                    let isObject = c == JSONByte.openBrace
                     if depth + stack.count + 1 > maxDepth {
                         throw error(.malformedJSON, at: pos, "the JSON is nested deeper than \(maxDepth) levels")
                     }
@@ -664,12 +670,12 @@ fileprivate struct JSONRecordEngine {
                     pos += 1
                     step = isObject ? .firstKey : .firstValue
                     continue
-                case Int(Byte.quote):
+                case Int(JSONByte.quote):
                     let token = try scanString()
                     if emit { emitString(token) }
                     if topLevel && ref != nil && ref!.possible { ref!.capture(makeString(token)) }
                     pos = token.next
-                case Int(Byte.minus), Int(Byte.zero)...Int(Byte.nine):
+                case Int(JSONByte.minus), Int(JSONByte.zero)...Int(JSONByte.nine):
                     let end = try scanNumber()
                     let count = end - pos
                     if emit { out.append(contentsOf: UnsafeBufferPointer(start: buf + pos, count: count)) }
@@ -677,7 +683,7 @@ fileprivate struct JSONRecordEngine {
                         ref!.capture(String(decoding: UnsafeBufferPointer(start: buf + pos, count: count), as: UTF8.self))
                     }
                     pos = end
-                case Int(Byte.t), Int(Byte.f), Int(Byte.n):
+                case Int(JSONByte.t), Int(JSONByte.f), Int(JSONByte.n):
                     let text = try scanLiteral(c)
                     if emit { out.append(contentsOf: (text ?? "null").utf8) }
                     if topLevel && ref != nil && ref!.possible { ref!.capture(text) }
@@ -688,24 +694,24 @@ fileprivate struct JSONRecordEngine {
                 }
                 step = .afterValue
             case .firstValue:
-                if try skipWhitespace() == Byte.closeBracket {
+                if try skipWhitespace() == JSONByte.closeBracket {
                     step = .afterValue
                     close()
-                    if emit { out.append(Byte.closeBracket) }
+                    if emit { out.append(JSONByte.closeBracket) }
                 } else {
                     step = .value
                 }
             case .firstKey:
-                if try skipWhitespace() == Byte.closeBrace {
+                if try skipWhitespace() == JSONByte.closeBrace {
                     step = .afterValue
                     close()
-                    if emit { out.append(Byte.closeBrace) }
+                    if emit { out.append(JSONByte.closeBrace) }
                 } else {
                     step = .key
                 }
             case .key:
                 var c = try skipWhitespace()
-                guard c == Byte.quote else {
+                guard c == JSONByte.quote else {
                     throw error(.malformedJSON, at: pos,
                                 c < 0 ? "the input ends inside an object (truncated?)"
                                       : "expected a key in quotes, found \(describe(c))")
@@ -727,10 +733,10 @@ fileprivate struct JSONRecordEngine {
                 }
                 pos = token.next
                 c = try skipWhitespace()
-                guard c == Byte.colon else {
+                guard c == JSONByte.colon else {
                     throw error(.malformedJSON, at: pos, "expected ':' after a key, found \(describe(c))")
                 }
-                if emit { out.append(Byte.colon) }
+                if emit { out.append(JSONByte.colon) }
                 pos += 1
                 step = .value
             case .afterValue:
@@ -742,16 +748,16 @@ fileprivate struct JSONRecordEngine {
                 }
                 let c = try skipWhitespace()
                 let isObject = stack[stack.count - 1]
-                if c == Byte.comma {
+                if c == JSONByte.comma {
                     if emit {
-                        out.append(Byte.comma)
+                        out.append(JSONByte.comma)
                         if out.count > maxStringBytes {
                             throw error(.fieldTooLarge, at: pos, "a nested value is longer than \(maxStringBytes) bytes")
                         }
                     }
                     pos += 1
                     step = isObject ? .key : .value
-                } else if c == (isObject ? Byte.closeBrace : Byte.closeBracket) {
+                } else if c == (isObject ? JSONByte.closeBrace : JSONByte.closeBracket) {
                     close()
                     if emit { out.append(UInt8(c)) }
                 } else if c < 0 {
@@ -773,29 +779,29 @@ fileprivate struct JSONRecordEngine {
 
     /// Appends a string token to `out` as minimal JSON.
     mutating func emitString(_ token: StringToken) {
-        out.append(Byte.quote)
+        out.append(JSONByte.quote)
         if !token.escaped {
             out.append(contentsOf: UnsafeBufferPointer(start: buf + token.start, count: token.end - token.start))
         } else {
             decode(token)
             for b in scratch {
                 switch b {
-                case Byte.quote: out.append(Byte.backslash); out.append(Byte.quote)
-                case Byte.backslash: out.append(Byte.backslash); out.append(Byte.backslash)
-                case Byte.lf: out.append(Byte.backslash); out.append(UInt8(ascii: "n"))
-                case Byte.cr: out.append(Byte.backslash); out.append(UInt8(ascii: "r"))
-                case Byte.tab: out.append(Byte.backslash); out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(Byte.backslash); out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(Byte.backslash); out.append(UInt8(ascii: "f"))
+                case JSONByte.quote: out.append(JSONByte.backslash); out.append(JSONByte.quote)
+                case JSONByte.backslash: out.append(JSONByte.backslash); out.append(JSONByte.backslash)
+                case JSONByte.lf: out.append(JSONByte.backslash); out.append(UInt8(ascii: "n"))
+                case JSONByte.cr: out.append(JSONByte.backslash); out.append(UInt8(ascii: "r"))
+                case JSONByte.tab: out.append(JSONByte.backslash); out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(JSONByte.backslash); out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(JSONByte.backslash); out.append(UInt8(ascii: "f"))
                 case 0..<0x20:
                     let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [Byte.backslash, UInt8(ascii: "u"), Byte.zero, Byte.zero,
+                    out.append(contentsOf: [JSONByte.backslash, UInt8(ascii: "u"), JSONByte.zero, JSONByte.zero,
                                             hex[Int(b >> 4)], hex[Int(b & 0xF)]])
                 default: out.append(b)
                 }
             }
         }
-        out.append(Byte.quote)
+        out.append(JSONByte.quote)
     }
 
     // MARK: - Tokens
@@ -862,7 +868,7 @@ fileprivate struct JSONRecordEngine {
                     throw error(.malformedJSON, at: i, "the input ends inside an escape sequence (truncated?)")
                 }
                 switch buf[i + 1] {
-                case Byte.quote, Byte.backslash, Byte.slash, UInt8(ascii: "b"), UInt8(ascii: "f"),
+                case JSONByte.quote, JSONByte.backslash, JSONByte.slash, UInt8(ascii: "b"), UInt8(ascii: "f"),
                      UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     i += 2
                 case UInt8(ascii: "u"):
@@ -873,7 +879,7 @@ fileprivate struct JSONRecordEngine {
                     }
                     if unit >= 0xD800 && unit <= 0xDBFF {
                         guard try ensure(&i, 12),
-                              buf[i + 6] == Byte.backslash, buf[i + 7] == UInt8(ascii: "u") else {
+                              buf[i + 6] == JSONByte.backslash, buf[i + 7] == UInt8(ascii: "u") else {
                             throw error(.invalidEncoding, at: i,
                                         "\\u escape \(hex(unit)) is a high surrogate without its low half")
                         }
@@ -893,7 +899,7 @@ fileprivate struct JSONRecordEngine {
                 }
             case 3:
                 throw error(.malformedJSON, at: i,
-                            c == Byte.lf ? "a string is not closed on its line (raw line feed inside a string)"
+                            c == JSONByte.lf ? "a string is not closed on its line (raw line feed inside a string)"
                                          : "control character \(describe(Int(c))) inside a string must be escaped")
             default:
                 i += try utf8Sequence(at: &i)
@@ -955,10 +961,10 @@ fileprivate struct JSONRecordEngine {
         }
         func digits(_ i: inout Int, required: Bool) throws(ReadIssue) {
             var c = try byte(&i)
-            if required && !(Int(Byte.zero)...Int(Byte.nine)).contains(c) {
+            if required && !(Int(JSONByte.zero)...Int(JSONByte.nine)).contains(c) {
                 throw error(.malformedJSON, at: i, "a number needs a digit here, found \(describe(c))")
             }
-            while (Int(Byte.zero)...Int(Byte.nine)).contains(c) {
+            while (Int(JSONByte.zero)...Int(JSONByte.nine)).contains(c) {
                 i += 1
                 if i - pos > maxStringBytes {
                     throw error(.fieldTooLarge, at: pos, "a number is longer than \(maxStringBytes) bytes")
@@ -966,8 +972,8 @@ fileprivate struct JSONRecordEngine {
                 c = try byte(&i)
             }
         }
-        if buf[i] == Byte.minus { i += 1 }
-        if try byte(&i) == Int(Byte.zero) {
+        if buf[i] == JSONByte.minus { i += 1 }
+        if try byte(&i) == Int(JSONByte.zero) {
             i += 1
         } else {
             try digits(&i, required: true)
@@ -980,7 +986,7 @@ fileprivate struct JSONRecordEngine {
         if c == Int(UInt8(ascii: "e")) || c == Int(UInt8(ascii: "E")) {
             i += 1
             let sign = try byte(&i)
-            if sign == Int(UInt8(ascii: "+")) || sign == Int(Byte.minus) { i += 1 }
+            if sign == Int(UInt8(ascii: "+")) || sign == Int(JSONByte.minus) { i += 1 }
             try digits(&i, required: true)
         }
         return i
@@ -992,7 +998,7 @@ fileprivate struct JSONRecordEngine {
     /// Reads `true`, `false` or `null` at `pos` and moves past it; `null` is `nil`.
     mutating func scanLiteral(_ c: Int) throws(ReadIssue) -> String? {
         let (word, text): (StaticString, String?) =
-            c == Byte.t ? ("true", Self.literalTrue) : c == Byte.f ? ("false", Self.literalFalse) : ("null", nil)
+            c == JSONByte.t ? ("true", Self.literalTrue) : c == JSONByte.f ? ("false", Self.literalFalse) : ("null", nil)
         let count = word.utf8CodeUnitCount
         var i = pos
         guard try ensure(&i, count),
@@ -1021,7 +1027,7 @@ fileprivate struct JSONRecordEngine {
         let e = token.end
         while i < e {
             var j = i
-            while j < e && buf[j] != Byte.backslash { j += 1 }
+            while j < e && buf[j] != JSONByte.backslash { j += 1 }
             if j > i { scratch.append(contentsOf: UnsafeBufferPointer(start: buf + i, count: j - i)) }
             if j == e { break }
             let x = buf[j + 1]
@@ -1029,9 +1035,9 @@ fileprivate struct JSONRecordEngine {
             switch x {
             case UInt8(ascii: "b"): scratch.append(0x08)
             case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(Byte.lf)
-            case UInt8(ascii: "r"): scratch.append(Byte.cr)
-            case UInt8(ascii: "t"): scratch.append(Byte.tab)
+            case UInt8(ascii: "n"): scratch.append(JSONByte.lf)
+            case UInt8(ascii: "r"): scratch.append(JSONByte.cr)
+            case UInt8(ascii: "t"): scratch.append(JSONByte.tab)
             case UInt8(ascii: "u"):
                 var scalar = hex4(j + 2)
                 i = j + 6
@@ -1073,7 +1079,7 @@ fileprivate struct JSONRecordEngine {
 
     static func hexValue(_ c: UInt8) -> Int {
         switch c {
-        case Byte.zero...Byte.nine: return Int(c - Byte.zero)
+        case JSONByte.zero...JSONByte.nine: return Int(c - JSONByte.zero)
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(c - UInt8(ascii: "a") + 10)
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(c - UInt8(ascii: "A") + 10)
         default: return -1
@@ -1086,8 +1092,8 @@ fileprivate struct JSONRecordEngine {
         for b in 0..<256 {
             table[b] = b < 0x20 ? 3 : b >= 0x80 ? 4 : 0
         }
-        table[Int(Byte.quote)] = 1
-        table[Int(Byte.backslash)] = 2
+        table[Int(JSONByte.quote)] = 1
+        table[Int(JSONByte.backslash)] = 2
         return table
     }()
 
@@ -1101,13 +1107,13 @@ fileprivate struct JSONRecordEngine {
             let e = end
             while p < e {
                 let c = buf[p]
-                if c > Byte.space {
+                if c > JSONByte.space {
                     pos = p
                     return Int(c)
                 }
-                if c == Byte.space || c == Byte.tab || c == Byte.cr {
+                if c == JSONByte.space || c == JSONByte.tab || c == JSONByte.cr {
                     p += 1
-                } else if c == Byte.lf {
+                } else if c == JSONByte.lf {
                     p += 1
                     line += 1
                     lineStart = base + p
@@ -1194,7 +1200,7 @@ fileprivate struct JSONRecordEngine {
 }
 
 /// ASCII bytes the JSON reader looks for.
-enum Byte {
+enum JSONByte {
     static let quote = UInt8(ascii: "\"")
     static let backslash = UInt8(ascii: "\\")
     static let slash = UInt8(ascii: "/")
