@@ -111,6 +111,21 @@ struct JSONRecordReaderTests {
         #expect(records[2]["a"] == "6")
     }
 
+    @Test func alternatingShapesKeepTheirOwnNames() throws {
+        let ref = #"{"display_value": "Ann", "value": "1"}"#
+        let rows = [#"{"a":"1","c":""}"#, #"{"a":"2","c":\#(ref)}"#, #"{"a":"3","c":""}"#, #"{"a":"4","c":\#(ref)}"#,
+                    #"{"a":"5"}"#, #"{"a":"6","c":\#(ref),"d":"x"}"#, #"{"a":"7","c":\#(ref)}"#, #"{"b":"8"}"#,
+                    #"{"a":"9","c":"","d":"y"}"#, #"{"a":"10","c":""}"#]
+        let records = readJSON("[" + rows.joined(separator: ",") + "]").compactMap(\.record)
+        try #require(records.count == rows.count)
+        let plain = ["a", "c"], display = ["a", "c", "c.display_value"]
+        #expect(records.map(\.names) == [plain, display, plain, display, ["a"], display + ["d"], display, ["b"],
+                                         plain + ["d"], plain])
+        #expect(records.map { $0["a"] ?? nil } == ["1", "2", "3", "4", "5", "6", "7", nil, "9", "10"])
+        #expect(records[3]["c.display_value"] == "Ann")
+        #expect(records[8]["d"] == "y")
+    }
+
     @Test func duplicateKeysCostTheRecord() throws {
         let events = readJSON("[{\"a\":\"1\"},\n {\"a\":\"1\",\"b\":\"2\",\"a\":\"3\"},\n {\"a\":\"4\"}]")
         #expect(events.count == 3)

@@ -30,6 +30,12 @@ import Darwin
 /// - nesting deeper than `maxDepth` is `malformedJSON`, a string or nested value longer than
 ///   `maxStringBytes` is `fieldTooLarge` (both treated like malformed JSON: fatal in containers).
 ///
+/// In NDJSON, reading resumes on the line after a broken one, or at a `{` that opens a later
+/// line when the broken record ran on to it (`{"a"` then a good line). A broken first object is
+/// treated as an NDJSON line when the break is on its first line, and as a broken container
+/// (fatal) otherwise. A UTF-8 byte order mark at the start is skipped; anywhere else it is an
+/// error, as is UTF-16 (declare and transcode it first). Empty input has no records.
+///
 /// Every issue carries the 1-based line and byte column of the offending byte.
 public final class JSONRecordReader: RecordReader {
     /// The shape the reader found, once the first event has been read.
@@ -44,11 +50,36 @@ public final class JSONRecordReader: RecordReader {
         case lines
     }
 
-    public private(set) var layout: Layout?
-    public let maxDepth: Int
-    public let maxStringBytes: Int
+    public var layout: Layout? { engine.layout }
+    public var maxDepth: Int { engine.maxDepth }
+    public var maxStringBytes: Int { engine.maxStringBytes }
 
-    private let source: any ByteSource
+    /// The parser's state lives in a struct, so each `next()` is one exclusive access to it
+    /// rather than one runtime exclusivity check per property touched.
+    private var engine: JSONRecordEngine
+
+    /// - Parameters:
+    ///   - maxDepth: deepest nesting of arrays and objects accepted, counting the record's own
+    ///     containers.
+    ///   - maxStringBytes: longest string, number or nested field value accepted, in bytes.
+    public init(source: any ByteSource, maxDepth: Int = 512, maxStringBytes: Int = 16 * 1024 * 1024) {
+        engine = JSONRecordEngine(source: source, maxDepth: maxDepth, maxStringBytes: maxStringBytes)
+    }
+
+    deinit { engine.deallocate() }
+
+    public func next() throws(ReadIssue) -> ReadEvent? {
+        try engine.next()
+    }
+}
+
+/// The state and logic of ``JSONRecordReader``.
+fileprivate struct JSONRecordEngine {
+    var layout: JSONRecordReader.Layout?
+    let maxDepth: Int
+    let maxStringBytes: Int
+
+    let source: any ByteSource
     private let file: String
 
     // The window on the input: valid bytes are buf[0..<end]; `pos` is the next unread byte.
@@ -76,20 +107,33 @@ public final class JSONRecordReader: RecordReader {
     private var recordLine = 0
 
     // Names shared between records with the same keys.
+    // The current shape: its names, and their UTF-8 bytes end to end (`nameEnds[i]` is where
+    // name `i` ends in `nameArena`).
     private var previousNames: [String] = []
     private var nameArena: [UInt8] = []
     private var nameEnds: [Int] = []
+    /// Other recent shapes, most recent first: exports alternate between a few (a reference
+    /// that is `""` in one record and carries a display value in the next).
+    private var otherShapes: [Shape] = []
+    private static let shapeCacheSize = 4
+
+    struct Shape {
+        var names: [String]
+        var arena: [UInt8]
+        var ends: [Int]
+    }
 
     // Scratch space, reused.
     private var scratch: [UInt8] = []
     private var out: [UInt8] = []
     private var stack: [Bool] = []
 
+
     /// - Parameters:
     ///   - maxDepth: deepest nesting of arrays and objects accepted, counting the record's own
     ///     containers.
     ///   - maxStringBytes: longest string, number or nested field value accepted, in bytes.
-    public init(source: any ByteSource, maxDepth: Int = 512, maxStringBytes: Int = 16 * 1024 * 1024) {
+    init(source: any ByteSource, maxDepth: Int, maxStringBytes: Int) {
         self.source = source
         self.file = source.name
         self.maxDepth = max(2, maxDepth)
@@ -98,11 +142,11 @@ public final class JSONRecordReader: RecordReader {
         buf = .allocate(capacity: capacity)
     }
 
-    deinit { buf.deallocate() }
+    mutating func deallocate() { buf.deallocate() }
 
     // MARK: - Records
 
-    public func next() throws(ReadIssue) -> ReadEvent? {
+    mutating func next() throws(ReadIssue) -> ReadEvent? {
         while true {
             switch state {
             case .finished:
@@ -126,12 +170,12 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private func fatal(_ issue: ReadIssue) -> ReadIssue {
+    mutating func fatal(_ issue: ReadIssue) -> ReadIssue {
         state = .finished
         return issue
     }
 
-    private func start() throws(ReadIssue) -> ReadEvent? {
+    mutating func start() throws(ReadIssue) -> ReadEvent? {
         var i = pos
         if try ensure(&i, 3), buf[i] == 0xEF, buf[i + 1] == 0xBB, buf[i + 2] == 0xBF {
             pos = i + 3
@@ -147,12 +191,12 @@ public final class JSONRecordReader: RecordReader {
         case -1:
             state = .finished
             return nil
-        case Int(Byte.openBracket):
+        case Int(JSONByte.openBracket):
             layout = .array
             pos += 1
             state = .arrayFirst
             return nil
-        case Int(Byte.openBrace):
+        case Int(JSONByte.openBrace):
             return try firstObject()
         default:
             throw fatal(error(.unexpectedShape, at: pos,
@@ -161,7 +205,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// The first top-level object: a container (`result`/`records`) or the first NDJSON record.
-    private func firstObject() throws(ReadIssue) -> ReadEvent? {
+    mutating func firstObject() throws(ReadIssue) -> ReadEvent? {
         recordNumber += 1
         let startLine = line
         let outcome: RecordOutcome
@@ -197,21 +241,21 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private func arrayElement() throws(ReadIssue) -> ReadEvent? {
+    mutating func arrayElement() throws(ReadIssue) -> ReadEvent? {
         do throws(ReadIssue) {
             var c = try skipWhitespace()
             if state == .arrayNext {
-                if c == Byte.comma {
+                if c == JSONByte.comma {
                     pos += 1
                     c = try skipWhitespace()
-                    if c == Byte.closeBracket {
+                    if c == JSONByte.closeBracket {
                         throw error(.malformedJSON, at: pos, "a trailing comma before ']' is not allowed")
                     }
-                } else if c != Byte.closeBracket {
+                } else if c != JSONByte.closeBracket {
                     throw error(.malformedJSON, at: pos, "expected ',' or ']' after a record, found \(describe(c))")
                 }
             }
-            if c == Byte.closeBracket {
+            if c == JSONByte.closeBracket {
                 pos += 1
                 state = arrayInContainer ? .containerNext : .trailing
                 return nil
@@ -222,7 +266,7 @@ public final class JSONRecordReader: RecordReader {
             state = .arrayNext
             recordNumber += 1
             let depth = arrayInContainer ? 2 : 1
-            if c == Byte.openBrace {
+            if c == JSONByte.openBrace {
                 return try parseRecord(depth: depth + 1, detectContainer: false).event
             }
             return .issue(try notAnObject(depth: depth))
@@ -232,37 +276,37 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// After a value inside the top-level container object: more keys, or its end.
-    private func containerMember() throws(ReadIssue) -> ReadEvent? {
+    mutating func containerMember() throws(ReadIssue) -> ReadEvent? {
         do throws(ReadIssue) {
             var c = try skipWhitespace()
-            if c == Byte.closeBrace {
+            if c == JSONByte.closeBrace {
                 pos += 1
                 state = .trailing
                 return nil
             }
-            guard c == Byte.comma else {
+            guard c == JSONByte.comma else {
                 throw error(.malformedJSON, at: pos, "expected ',' or '}' in the top-level object, found \(describe(c))")
             }
             pos += 1
             c = try skipWhitespace()
-            guard c == Byte.quote else {
+            guard c == JSONByte.quote else {
                 throw error(.malformedJSON, at: pos, "expected a key in the top-level object, found \(describe(c))")
             }
             let key = try scanString()
             let isRecords = key.isContainerKey(in: buf)
             pos = key.next
             c = try skipWhitespace()
-            guard c == Byte.colon else {
+            guard c == JSONByte.colon else {
                 throw error(.malformedJSON, at: pos, "expected ':' after a key, found \(describe(c))")
             }
             pos += 1
             c = try skipWhitespace()
-            if isRecords && c == Byte.openBracket {
+            if isRecords && c == JSONByte.openBracket {
                 pos += 1
                 state = .arrayFirst
                 return nil
             }
-            if isRecords && c == Byte.openBrace {
+            if isRecords && c == JSONByte.openBrace {
                 recordNumber += 1
                 return try parseRecord(depth: 2, detectContainer: false).event
             }
@@ -276,11 +320,11 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// One NDJSON line starting with `first`.
-    private func lineRecord(first c: Int) throws(ReadIssue) -> ReadEvent? {
+    mutating func lineRecord(first c: Int) throws(ReadIssue) -> ReadEvent? {
         recordNumber += 1
         let startLine = line
         do throws(ReadIssue) {
-            if c == Byte.openBrace {
+            if c == JSONByte.openBrace {
                 return try finishLine(try parseRecord(depth: 1, detectContainer: false).event)
             }
             let issue = try notAnObject(depth: 0)
@@ -294,19 +338,19 @@ public final class JSONRecordReader: RecordReader {
 
     /// Whether a broken NDJSON record ran onto a later line that starts a new object, e.g. a line
     /// cut short (`{"a"`) followed by a good one: reading resumes at that `{` rather than skipping it.
-    private func startsNewLine(after error: ReadIssue, startLine: Int) -> Bool {
+    mutating func startsNewLine(after error: ReadIssue, startLine: Int) -> Bool {
         error.line > startLine && error.line == line && error.column == base + pos - lineStart + 1
-            && pos < end && buf[pos] == Byte.openBrace
+            && pos < end && buf[pos] == JSONByte.openBrace
     }
 
     /// After an NDJSON record: only blanks may follow on its line.
-    private func finishLine(_ event: ReadEvent) throws(ReadIssue) -> ReadEvent {
+    mutating func finishLine(_ event: ReadEvent) throws(ReadIssue) -> ReadEvent {
         while true {
             while pos < end {
                 let c = buf[pos]
-                if c == Byte.space || c == Byte.tab || c == Byte.cr {
+                if c == JSONByte.space || c == JSONByte.tab || c == JSONByte.cr {
                     pos += 1
-                } else if c == Byte.lf {
+                } else if c == JSONByte.lf {
                     return event
                 } else {
                     let issue = error(.malformedJSON, at: pos,
@@ -320,12 +364,12 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Skips to just after the next line feed (or the end).
-    private func skipLine() throws(ReadIssue) {
+    mutating func skipLine() throws(ReadIssue) {
         while true {
             while pos < end {
                 let c = buf[pos]
                 pos += 1
-                if c == Byte.lf {
+                if c == JSONByte.lf {
                     line += 1
                     lineStart = base + pos
                     return
@@ -336,7 +380,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Reads (and validates) a value that should have been an object, into an issue.
-    private func notAnObject(depth: Int) throws(ReadIssue) -> ReadIssue {
+    mutating func notAnObject(depth: Int) throws(ReadIssue) -> ReadIssue {
         let at = position(pos)
         var ignored: RefCapture? = nil
         try parseValue(emit: true, depth: depth, ref: &ignored)
@@ -346,10 +390,10 @@ public final class JSONRecordReader: RecordReader {
                          rawText: text)
     }
 
-    private func kindName(of first: UInt8?) -> String {
+    func kindName(of first: UInt8?) -> String {
         switch first {
-        case Byte.openBracket: return "an array"
-        case Byte.quote: return "a string"
+        case JSONByte.openBracket: return "an array"
+        case JSONByte.quote: return "a string"
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a boolean"
         case UInt8(ascii: "n"): return "null"
         default: return "a number"
@@ -358,7 +402,7 @@ public final class JSONRecordReader: RecordReader {
 
     // MARK: - One record
 
-    private enum RecordOutcome {
+    enum RecordOutcome {
         case record(RawRecord)
         case issue(ReadIssue)
         /// The object is a container: its `key` (`result` or `records`) holds an array or object at `pos`.
@@ -374,7 +418,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Parses the object at `pos` as a record whose `{` sits at nesting `depth`.
-    private func parseRecord(depth: Int, detectContainer: Bool) throws(ReadIssue) -> RecordOutcome {
+    mutating func parseRecord(depth: Int, detectContainer: Bool) throws(ReadIssue) -> RecordOutcome {
         recordLine = line
         let recordColumn = position(pos).column
         pos += 1
@@ -385,11 +429,11 @@ public final class JSONRecordReader: RecordReader {
         var newNames: [String] = []
 
         var c = try skipWhitespace()
-        if c == Byte.closeBrace {
+        if c == JSONByte.closeBrace {
             pos += 1
         } else {
             while true {
-                guard c == Byte.quote else {
+                guard c == JSONByte.quote else {
                     throw error(.malformedJSON, at: pos,
                                 c < 0 ? "the input ends inside a record (truncated?)"
                                       : "expected a field name in quotes, found \(describe(c))")
@@ -407,28 +451,28 @@ public final class JSONRecordReader: RecordReader {
                 pos = key.next
                 slot += 1
                 c = try skipWhitespace()
-                guard c == Byte.colon else {
+                guard c == JSONByte.colon else {
                     throw error(.malformedJSON, at: pos, "expected ':' after a field name, found \(describe(c))")
                 }
                 pos += 1
                 c = try skipWhitespace()
-                if containerKey && (c == Byte.openBracket || (c == Byte.openBrace && slot == 1)) {
+                if containerKey && (c == JSONByte.openBracket || (c == JSONByte.openBrace && slot == 1)) {
                     let name = matching ? previousNames[slot - 1] : newNames[slot - 1]
-                    return .container(isArray: c == Byte.openBracket, key: name)
+                    return .container(isArray: c == JSONByte.openBracket, key: name)
                 }
                 switch c {
-                case Int(Byte.quote):
+                case Int(JSONByte.quote):
                     let token = try scanString()
                     values.append(makeString(token))
                     pos = token.next
-                case Int(Byte.minus), Int(Byte.zero)...Int(Byte.nine):
+                case Int(JSONByte.minus), Int(JSONByte.zero)...Int(JSONByte.nine):
                     let end = try scanNumber()
                     values.append(String(decoding: UnsafeBufferPointer(start: buf + pos, count: end - pos), as: UTF8.self))
                     pos = end
-                case Int(Byte.t), Int(Byte.f), Int(Byte.n):
+                case Int(JSONByte.t), Int(JSONByte.f), Int(JSONByte.n):
                     values.append(try scanLiteral(c))
-                case Int(Byte.openBrace), Int(Byte.openBracket):
-                    var ref: RefCapture? = c == Byte.openBrace ? RefCapture() : nil
+                case Int(JSONByte.openBrace), Int(JSONByte.openBracket):
+                    var ref: RefCapture? = c == JSONByte.openBrace ? RefCapture() : nil
                     try parseValue(emit: true, depth: depth, ref: &ref)
                     if let ref, ref.isReference, let value = ref.value {
                         values.append(value)
@@ -446,12 +490,12 @@ public final class JSONRecordReader: RecordReader {
                     throw error(.malformedJSON, at: pos, "expected a value, found \(describe(c))")
                 }
                 c = try skipWhitespace()
-                if c == Byte.comma {
+                if c == JSONByte.comma {
                     pos += 1
                     c = try skipWhitespace()
                     continue
                 }
-                if c == Byte.closeBrace {
+                if c == JSONByte.closeBrace {
                     pos += 1
                     break
                 }
@@ -462,6 +506,9 @@ public final class JSONRecordReader: RecordReader {
         }
 
         let provenance = Provenance(file: file, record: recordNumber, line: recordLine)
+        if matching && slot < previousNames.count {
+            _ = switchShape(at: slot, where: { $0.ends.count == slot })
+        }
         if matching && slot == previousNames.count {
             return .record(RawRecord(names: previousNames, values: values, provenance: provenance))
         }
@@ -481,28 +528,51 @@ public final class JSONRecordReader: RecordReader {
     /// Matches the field name at `slot` against the previous record's, without making a String
     /// when it is the same.
     @inline(__always)
-    private func keySlot(bytes: UnsafeBufferPointer<UInt8>, slot: Int,
-                         matching: inout Bool, newNames: inout [String]) {
+    mutating func keySlot(bytes: UnsafeBufferPointer<UInt8>, slot: Int,
+                          matching: inout Bool, newNames: inout [String]) {
         if matching {
-            if slot < nameEnds.count {
-                let start = slot == 0 ? 0 : nameEnds[slot - 1]
-                let length = nameEnds[slot] - start
-                if length == bytes.count {
-                    let same = nameArena.withUnsafeBufferPointer { arena in
-                        length == 0 || memcmp(arena.baseAddress! + start, bytes.baseAddress!, length) == 0
-                    }
-                    if same { return }
-                }
-            }
+            if Self.slot(slot, of: nameArena, nameEnds, equals: bytes) { return }
+            if switchShape(at: slot, where: { Self.slot(slot, of: $0.arena, $0.ends, equals: bytes) }) { return }
             matching = false
             newNames = Array(previousNames[0..<slot])
         }
         newNames.append(String(decoding: bytes, as: UTF8.self))
     }
 
-    private func keySlot(name: String, slot: Int, matching: inout Bool, newNames: inout [String]) {
+    /// Whether name `slot` of a shape is `bytes`.
+    @inline(__always)
+    static func slot(_ slot: Int, of arena: [UInt8], _ ends: [Int], equals bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard slot < ends.count else { return false }
+        let start = slot == 0 ? 0 : ends[slot - 1]
+        let length = ends[slot] - start
+        guard length == bytes.count else { return false }
+        return length == 0 || arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + start, bytes.baseAddress!, length) == 0 }
+    }
+
+    /// Makes current another recent shape that shares the current one's first `slot` names
+    /// and passes `test`; false when there is none.
+    mutating func switchShape(at slot: Int, where test: (Shape) -> Bool) -> Bool {
+        let prefix = slot == 0 ? 0 : nameEnds[slot - 1]
+        for index in otherShapes.indices {
+            let shape = otherShapes[index]
+            guard shape.ends.count > slot, slot == 0 || shape.ends[slot - 1] == prefix else { continue }
+            let samePrefix = prefix == 0 || shape.arena.withUnsafeBufferPointer { other in
+                nameArena.withUnsafeBufferPointer { memcmp(other.baseAddress!, $0.baseAddress!, prefix) == 0 }
+            }
+            guard samePrefix && test(shape) else { continue }
+            otherShapes[index] = Shape(names: previousNames, arena: nameArena, ends: nameEnds)
+            previousNames = shape.names
+            nameArena = shape.arena
+            nameEnds = shape.ends
+            return true
+        }
+        return false
+    }
+
+    mutating func keySlot(name: String, slot: Int, matching: inout Bool, newNames: inout [String]) {
         if matching {
             if slot < previousNames.count && previousNames[slot] == name { return }
+            if switchShape(at: slot, where: { slot < $0.names.count && $0.names[slot] == name }) { return }
             matching = false
             newNames = Array(previousNames[0..<slot])
         }
@@ -512,32 +582,39 @@ public final class JSONRecordReader: RecordReader {
     private static let displaySuffix = Array(".display_value".utf8)
 
     /// Names slot `slot` after the field before it, plus `.display_value`.
-    private func displaySlot(_ slot: Int, matching: inout Bool, newNames: inout [String]) {
+    mutating func displaySlot(_ slot: Int, matching: inout Bool, newNames: inout [String]) {
         if matching {
-            if slot < nameEnds.count {
-                let keyStart = slot == 1 ? 0 : nameEnds[slot - 2]
-                let keyLength = nameEnds[slot - 1] - keyStart
-                let start = nameEnds[slot - 1]
-                if nameEnds[slot] - start == keyLength + Self.displaySuffix.count {
-                    let same = nameArena.withUnsafeBufferPointer { arena in
-                        Self.displaySuffix.withUnsafeBufferPointer { suffix in
-                            memcmp(arena.baseAddress! + start, arena.baseAddress! + keyStart, keyLength) == 0
-                                && memcmp(arena.baseAddress! + start + keyLength, suffix.baseAddress!, suffix.count) == 0
-                        }
-                    }
-                    if same { return }
-                }
-            }
+            if Self.isDisplaySlot(slot, of: nameArena, nameEnds) { return }
+            if switchShape(at: slot, where: { Self.isDisplaySlot(slot, of: $0.arena, $0.ends) }) { return }
             matching = false
             newNames = Array(previousNames[0..<slot])
         }
         newNames.append(newNames[slot - 1] + ".display_value")
     }
 
-    private func rememberNames(_ names: [String]) {
+    /// Whether name `slot` of a shape is name `slot - 1` plus `.display_value`.
+    static func isDisplaySlot(_ slot: Int, of arena: [UInt8], _ ends: [Int]) -> Bool {
+        guard slot < ends.count else { return false }
+        let keyStart = slot == 1 ? 0 : ends[slot - 2]
+        let keyLength = ends[slot - 1] - keyStart
+        let start = ends[slot - 1]
+        guard ends[slot] - start == keyLength + displaySuffix.count else { return false }
+        return arena.withUnsafeBufferPointer { arena in
+            displaySuffix.withUnsafeBufferPointer { suffix in
+                memcmp(arena.baseAddress! + start, arena.baseAddress! + keyStart, keyLength) == 0
+                    && memcmp(arena.baseAddress! + start + keyLength, suffix.baseAddress!, suffix.count) == 0
+            }
+        }
+    }
+
+    mutating func rememberNames(_ names: [String]) {
+        if !nameEnds.isEmpty || !previousNames.isEmpty {
+            otherShapes.insert(Shape(names: previousNames, arena: nameArena, ends: nameEnds), at: 0)
+            if otherShapes.count >= Self.shapeCacheSize { otherShapes.removeLast() }
+        }
         previousNames = names
-        nameArena.removeAll(keepingCapacity: true)
-        nameEnds.removeAll(keepingCapacity: true)
+        nameArena = []
+        nameEnds = []
         for name in names {
             nameArena.append(contentsOf: name.utf8)
             nameEnds.append(nameArena.count)
@@ -547,7 +624,7 @@ public final class JSONRecordReader: RecordReader {
     // MARK: - Nested values
 
     /// What a nested object tells about being a reference (`value` + `link`/`display_value`).
-    private struct RefCapture {
+    struct RefCapture {
         var possible = true
         var value: String?? = .none
         var display: String?? = .none
@@ -571,7 +648,7 @@ public final class JSONRecordReader: RecordReader {
     /// Parses and validates the value at `pos` (any kind), iteratively; `depth` is the nesting of
     /// the container holding it. With `emit`, its compact text is left in `out`. `ref`, when
     /// given, learns whether the value is a reference object.
-    private func parseValue(emit: Bool, depth: Int, ref: inout RefCapture?) throws(ReadIssue) {
+    mutating func parseValue(emit: Bool, depth: Int, ref: inout RefCapture?) throws(ReadIssue) {
         enum Step { case value, firstValue, firstKey, key, afterValue }
         out.removeAll(keepingCapacity: true)
         stack.removeAll(keepingCapacity: true)
@@ -582,8 +659,8 @@ public final class JSONRecordReader: RecordReader {
                 let c = try skipWhitespace()
                 let topLevel = stack.count == 1
                 switch c {
-                case Int(Byte.openBrace), Int(Byte.openBracket):
-                    let isObject = c == Byte.openBrace
+                case Int(JSONByte.openBrace), Int(JSONByte.openBracket):
+                    let isObject = c == JSONByte.openBrace
                     if depth + stack.count + 1 > maxDepth {
                         throw error(.malformedJSON, at: pos, "the JSON is nested deeper than \(maxDepth) levels")
                     }
@@ -593,12 +670,12 @@ public final class JSONRecordReader: RecordReader {
                     pos += 1
                     step = isObject ? .firstKey : .firstValue
                     continue
-                case Int(Byte.quote):
+                case Int(JSONByte.quote):
                     let token = try scanString()
                     if emit { emitString(token) }
                     if topLevel && ref != nil && ref!.possible { ref!.capture(makeString(token)) }
                     pos = token.next
-                case Int(Byte.minus), Int(Byte.zero)...Int(Byte.nine):
+                case Int(JSONByte.minus), Int(JSONByte.zero)...Int(JSONByte.nine):
                     let end = try scanNumber()
                     let count = end - pos
                     if emit { out.append(contentsOf: UnsafeBufferPointer(start: buf + pos, count: count)) }
@@ -606,7 +683,7 @@ public final class JSONRecordReader: RecordReader {
                         ref!.capture(String(decoding: UnsafeBufferPointer(start: buf + pos, count: count), as: UTF8.self))
                     }
                     pos = end
-                case Int(Byte.t), Int(Byte.f), Int(Byte.n):
+                case Int(JSONByte.t), Int(JSONByte.f), Int(JSONByte.n):
                     let text = try scanLiteral(c)
                     if emit { out.append(contentsOf: (text ?? "null").utf8) }
                     if topLevel && ref != nil && ref!.possible { ref!.capture(text) }
@@ -617,24 +694,24 @@ public final class JSONRecordReader: RecordReader {
                 }
                 step = .afterValue
             case .firstValue:
-                if try skipWhitespace() == Byte.closeBracket {
+                if try skipWhitespace() == JSONByte.closeBracket {
                     step = .afterValue
                     close()
-                    if emit { out.append(Byte.closeBracket) }
+                    if emit { out.append(JSONByte.closeBracket) }
                 } else {
                     step = .value
                 }
             case .firstKey:
-                if try skipWhitespace() == Byte.closeBrace {
+                if try skipWhitespace() == JSONByte.closeBrace {
                     step = .afterValue
                     close()
-                    if emit { out.append(Byte.closeBrace) }
+                    if emit { out.append(JSONByte.closeBrace) }
                 } else {
                     step = .key
                 }
             case .key:
                 var c = try skipWhitespace()
-                guard c == Byte.quote else {
+                guard c == JSONByte.quote else {
                     throw error(.malformedJSON, at: pos,
                                 c < 0 ? "the input ends inside an object (truncated?)"
                                       : "expected a key in quotes, found \(describe(c))")
@@ -656,10 +733,10 @@ public final class JSONRecordReader: RecordReader {
                 }
                 pos = token.next
                 c = try skipWhitespace()
-                guard c == Byte.colon else {
+                guard c == JSONByte.colon else {
                     throw error(.malformedJSON, at: pos, "expected ':' after a key, found \(describe(c))")
                 }
-                if emit { out.append(Byte.colon) }
+                if emit { out.append(JSONByte.colon) }
                 pos += 1
                 step = .value
             case .afterValue:
@@ -671,16 +748,16 @@ public final class JSONRecordReader: RecordReader {
                 }
                 let c = try skipWhitespace()
                 let isObject = stack[stack.count - 1]
-                if c == Byte.comma {
+                if c == JSONByte.comma {
                     if emit {
-                        out.append(Byte.comma)
+                        out.append(JSONByte.comma)
                         if out.count > maxStringBytes {
                             throw error(.fieldTooLarge, at: pos, "a nested value is longer than \(maxStringBytes) bytes")
                         }
                     }
                     pos += 1
                     step = isObject ? .key : .value
-                } else if c == (isObject ? Byte.closeBrace : Byte.closeBracket) {
+                } else if c == (isObject ? JSONByte.closeBrace : JSONByte.closeBracket) {
                     close()
                     if emit { out.append(UInt8(c)) }
                 } else if c < 0 {
@@ -695,42 +772,42 @@ public final class JSONRecordReader: RecordReader {
     }
 
     @inline(__always)
-    private func close() {
+    mutating func close() {
         pos += 1
         stack.removeLast()
     }
 
     /// Appends a string token to `out` as minimal JSON.
-    private func emitString(_ token: StringToken) {
-        out.append(Byte.quote)
+    mutating func emitString(_ token: StringToken) {
+        out.append(JSONByte.quote)
         if !token.escaped {
             out.append(contentsOf: UnsafeBufferPointer(start: buf + token.start, count: token.end - token.start))
         } else {
             decode(token)
             for b in scratch {
                 switch b {
-                case Byte.quote: out.append(Byte.backslash); out.append(Byte.quote)
-                case Byte.backslash: out.append(Byte.backslash); out.append(Byte.backslash)
-                case Byte.lf: out.append(Byte.backslash); out.append(UInt8(ascii: "n"))
-                case Byte.cr: out.append(Byte.backslash); out.append(UInt8(ascii: "r"))
-                case Byte.tab: out.append(Byte.backslash); out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(Byte.backslash); out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(Byte.backslash); out.append(UInt8(ascii: "f"))
+                case JSONByte.quote: out.append(JSONByte.backslash); out.append(JSONByte.quote)
+                case JSONByte.backslash: out.append(JSONByte.backslash); out.append(JSONByte.backslash)
+                case JSONByte.lf: out.append(JSONByte.backslash); out.append(UInt8(ascii: "n"))
+                case JSONByte.cr: out.append(JSONByte.backslash); out.append(UInt8(ascii: "r"))
+                case JSONByte.tab: out.append(JSONByte.backslash); out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(JSONByte.backslash); out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(JSONByte.backslash); out.append(UInt8(ascii: "f"))
                 case 0..<0x20:
                     let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [Byte.backslash, UInt8(ascii: "u"), Byte.zero, Byte.zero,
+                    out.append(contentsOf: [JSONByte.backslash, UInt8(ascii: "u"), JSONByte.zero, JSONByte.zero,
                                             hex[Int(b >> 4)], hex[Int(b & 0xF)]])
                 default: out.append(b)
                 }
             }
         }
-        out.append(Byte.quote)
+        out.append(JSONByte.quote)
     }
 
     // MARK: - Tokens
 
     /// A string token in the window: content `start..<end`, `next` just past the closing quote.
-    private struct StringToken {
+    struct StringToken {
         var start: Int
         var end: Int
         var next: Int
@@ -757,7 +834,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Scans and validates the string whose opening quote is at `pos`; `pos` is not moved.
-    private func scanString() throws(ReadIssue) -> StringToken {
+    mutating func scanString() throws(ReadIssue) -> StringToken {
         var i = pos + 1
         var escaped = false
         let table = Self.stringClass
@@ -791,7 +868,7 @@ public final class JSONRecordReader: RecordReader {
                     throw error(.malformedJSON, at: i, "the input ends inside an escape sequence (truncated?)")
                 }
                 switch buf[i + 1] {
-                case Byte.quote, Byte.backslash, Byte.slash, UInt8(ascii: "b"), UInt8(ascii: "f"),
+                case JSONByte.quote, JSONByte.backslash, JSONByte.slash, UInt8(ascii: "b"), UInt8(ascii: "f"),
                      UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     i += 2
                 case UInt8(ascii: "u"):
@@ -802,7 +879,7 @@ public final class JSONRecordReader: RecordReader {
                     }
                     if unit >= 0xD800 && unit <= 0xDBFF {
                         guard try ensure(&i, 12),
-                              buf[i + 6] == Byte.backslash, buf[i + 7] == UInt8(ascii: "u") else {
+                              buf[i + 6] == JSONByte.backslash, buf[i + 7] == UInt8(ascii: "u") else {
                             throw error(.invalidEncoding, at: i,
                                         "\\u escape \(hex(unit)) is a high surrogate without its low half")
                         }
@@ -822,7 +899,7 @@ public final class JSONRecordReader: RecordReader {
                 }
             case 3:
                 throw error(.malformedJSON, at: i,
-                            c == Byte.lf ? "a string is not closed on its line (raw line feed inside a string)"
+                            c == JSONByte.lf ? "a string is not closed on its line (raw line feed inside a string)"
                                          : "control character \(describe(Int(c))) inside a string must be escaped")
             default:
                 i += try utf8Sequence(at: &i)
@@ -831,7 +908,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Reads the four hex digits of the `\u` escape at `i` (the backslash).
-    private func hexEscape(at i: inout Int) throws(ReadIssue) -> Int {
+    mutating func hexEscape(at i: inout Int) throws(ReadIssue) -> Int {
         guard try ensure(&i, 6) else {
             throw error(.malformedJSON, at: i, "the input ends inside a \\u escape (truncated?)")
         }
@@ -848,7 +925,7 @@ public final class JSONRecordReader: RecordReader {
 
     /// Validates the multi-byte UTF-8 sequence at `i`; returns its length.
     @inline(__always)
-    private func utf8Sequence(at i: inout Int) throws(ReadIssue) -> Int {
+    mutating func utf8Sequence(at i: inout Int) throws(ReadIssue) -> Int {
         let c = buf[i]
         let length: Int
         var low: UInt8 = 0x80, high: UInt8 = 0xBF
@@ -877,17 +954,17 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Scans the number at `pos`; returns the index just past it. `pos` is not moved.
-    private func scanNumber() throws(ReadIssue) -> Int {
+    mutating func scanNumber() throws(ReadIssue) -> Int {
         var i = pos
         func byte(_ i: inout Int) throws(ReadIssue) -> Int {
             try ensure(&i, 1) ? Int(buf[i]) : -1
         }
         func digits(_ i: inout Int, required: Bool) throws(ReadIssue) {
             var c = try byte(&i)
-            if required && !(Int(Byte.zero)...Int(Byte.nine)).contains(c) {
+            if required && !(Int(JSONByte.zero)...Int(JSONByte.nine)).contains(c) {
                 throw error(.malformedJSON, at: i, "a number needs a digit here, found \(describe(c))")
             }
-            while (Int(Byte.zero)...Int(Byte.nine)).contains(c) {
+            while (Int(JSONByte.zero)...Int(JSONByte.nine)).contains(c) {
                 i += 1
                 if i - pos > maxStringBytes {
                     throw error(.fieldTooLarge, at: pos, "a number is longer than \(maxStringBytes) bytes")
@@ -895,8 +972,8 @@ public final class JSONRecordReader: RecordReader {
                 c = try byte(&i)
             }
         }
-        if buf[i] == Byte.minus { i += 1 }
-        if try byte(&i) == Int(Byte.zero) {
+        if buf[i] == JSONByte.minus { i += 1 }
+        if try byte(&i) == Int(JSONByte.zero) {
             i += 1
         } else {
             try digits(&i, required: true)
@@ -909,7 +986,7 @@ public final class JSONRecordReader: RecordReader {
         if c == Int(UInt8(ascii: "e")) || c == Int(UInt8(ascii: "E")) {
             i += 1
             let sign = try byte(&i)
-            if sign == Int(UInt8(ascii: "+")) || sign == Int(Byte.minus) { i += 1 }
+            if sign == Int(UInt8(ascii: "+")) || sign == Int(JSONByte.minus) { i += 1 }
             try digits(&i, required: true)
         }
         return i
@@ -919,9 +996,9 @@ public final class JSONRecordReader: RecordReader {
     private static let literalFalse = "false"
 
     /// Reads `true`, `false` or `null` at `pos` and moves past it; `null` is `nil`.
-    private func scanLiteral(_ c: Int) throws(ReadIssue) -> String? {
+    mutating func scanLiteral(_ c: Int) throws(ReadIssue) -> String? {
         let (word, text): (StaticString, String?) =
-            c == Byte.t ? ("true", Self.literalTrue) : c == Byte.f ? ("false", Self.literalFalse) : ("null", nil)
+            c == JSONByte.t ? ("true", Self.literalTrue) : c == JSONByte.f ? ("false", Self.literalFalse) : ("null", nil)
         let count = word.utf8CodeUnitCount
         var i = pos
         guard try ensure(&i, count),
@@ -934,7 +1011,7 @@ public final class JSONRecordReader: RecordReader {
 
     /// The token's decoded text.
     @inline(__always)
-    private func makeString(_ token: StringToken) -> String {
+    mutating func makeString(_ token: StringToken) -> String {
         if !token.escaped {
             return String(decoding: UnsafeBufferPointer(start: buf + token.start, count: token.end - token.start),
                           as: UTF8.self)
@@ -944,13 +1021,13 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Decodes a validated, escaped string token into `scratch`.
-    private func decode(_ token: StringToken) {
+    mutating func decode(_ token: StringToken) {
         scratch.removeAll(keepingCapacity: true)
         var i = token.start
         let e = token.end
         while i < e {
             var j = i
-            while j < e && buf[j] != Byte.backslash { j += 1 }
+            while j < e && buf[j] != JSONByte.backslash { j += 1 }
             if j > i { scratch.append(contentsOf: UnsafeBufferPointer(start: buf + i, count: j - i)) }
             if j == e { break }
             let x = buf[j + 1]
@@ -958,9 +1035,9 @@ public final class JSONRecordReader: RecordReader {
             switch x {
             case UInt8(ascii: "b"): scratch.append(0x08)
             case UInt8(ascii: "f"): scratch.append(0x0C)
-            case UInt8(ascii: "n"): scratch.append(Byte.lf)
-            case UInt8(ascii: "r"): scratch.append(Byte.cr)
-            case UInt8(ascii: "t"): scratch.append(Byte.tab)
+            case UInt8(ascii: "n"): scratch.append(JSONByte.lf)
+            case UInt8(ascii: "r"): scratch.append(JSONByte.cr)
+            case UInt8(ascii: "t"): scratch.append(JSONByte.tab)
             case UInt8(ascii: "u"):
                 var scalar = hex4(j + 2)
                 i = j + 6
@@ -975,13 +1052,13 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private func hex4(_ i: Int) -> Int {
+    func hex4(_ i: Int) -> Int {
         var value = 0
         for k in 0..<4 { value = value << 4 | Self.hexValue(buf[i + k]) }
         return value
     }
 
-    private func appendUTF8(_ scalar: Int) {
+    mutating func appendUTF8(_ scalar: Int) {
         switch scalar {
         case 0..<0x80:
             scratch.append(UInt8(scalar))
@@ -1000,9 +1077,9 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private static func hexValue(_ c: UInt8) -> Int {
+    static func hexValue(_ c: UInt8) -> Int {
         switch c {
-        case Byte.zero...Byte.nine: return Int(c - Byte.zero)
+        case JSONByte.zero...JSONByte.nine: return Int(c - JSONByte.zero)
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(c - UInt8(ascii: "a") + 10)
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(c - UInt8(ascii: "A") + 10)
         default: return -1
@@ -1015,8 +1092,8 @@ public final class JSONRecordReader: RecordReader {
         for b in 0..<256 {
             table[b] = b < 0x20 ? 3 : b >= 0x80 ? 4 : 0
         }
-        table[Int(Byte.quote)] = 1
-        table[Int(Byte.backslash)] = 2
+        table[Int(JSONByte.quote)] = 1
+        table[Int(JSONByte.backslash)] = 2
         return table
     }()
 
@@ -1024,19 +1101,19 @@ public final class JSONRecordReader: RecordReader {
 
     /// Skips JSON whitespace, counting lines; returns the byte at `pos`, or -1 at the end.
     @inline(__always)
-    private func skipWhitespace() throws(ReadIssue) -> Int {
+    mutating func skipWhitespace() throws(ReadIssue) -> Int {
         while true {
             var p = pos
             let e = end
             while p < e {
                 let c = buf[p]
-                if c > Byte.space {
+                if c > JSONByte.space {
                     pos = p
                     return Int(c)
                 }
-                if c == Byte.space || c == Byte.tab || c == Byte.cr {
+                if c == JSONByte.space || c == JSONByte.tab || c == JSONByte.cr {
                     p += 1
-                } else if c == Byte.lf {
+                } else if c == JSONByte.lf {
                     p += 1
                     line += 1
                     lineStart = base + p
@@ -1053,7 +1130,7 @@ public final class JSONRecordReader: RecordReader {
     /// Makes `count` bytes from index `i` (at or after `pos`) available, refilling as needed;
     /// `i` follows the bytes when the window moves. False when the input ends first.
     @inline(__always)
-    private func ensure(_ i: inout Int, _ count: Int) throws(ReadIssue) -> Bool {
+    mutating func ensure(_ i: inout Int, _ count: Int) throws(ReadIssue) -> Bool {
         while i + count > end {
             let before = base
             let more = try refill()
@@ -1064,7 +1141,7 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Moves the unread bytes (from `pos`) to the front and reads more. False at the end.
-    private func refill() throws(ReadIssue) -> Bool {
+    mutating func refill() throws(ReadIssue) -> Bool {
         if atEOF { return false }
         if pos > 0 {
             let live = end - pos
@@ -1092,38 +1169,38 @@ public final class JSONRecordReader: RecordReader {
 
     // MARK: - Messages
 
-    private func position(_ i: Int) -> (line: Int, column: Int) {
+    func position(_ i: Int) -> (line: Int, column: Int) {
         (line, base + i - lineStart + 1)
     }
 
-    private func error(_ kind: ReadIssue.Kind, at i: Int, _ message: String) -> ReadIssue {
+    func error(_ kind: ReadIssue.Kind, at i: Int, _ message: String) -> ReadIssue {
         let at = position(i)
         return ReadIssue(kind: kind, file: file, line: at.line, column: at.column,
                          record: recordNumber > 0 ? recordNumber : nil, message: message)
     }
 
-    private func describe(_ c: Int) -> String {
+    func describe(_ c: Int) -> String {
         if c < 0 { return "the end of the input" }
         return UInt8(c) >= 0x21 && UInt8(c) < 0x7F ? "'\(printable(UInt8(c)))'" : "byte \(hexByte(UInt8(c)))"
     }
 
-    private func printable(_ c: UInt8) -> String {
+    func printable(_ c: UInt8) -> String {
         c >= 0x20 && c < 0x7F ? String(UnicodeScalar(c)) : hexByte(c)
     }
 
-    private func hexByte(_ c: UInt8) -> String {
+    func hexByte(_ c: UInt8) -> String {
         let digits = Array("0123456789ABCDEF".utf8)
         return "0x" + String(decoding: [digits[Int(c >> 4)], digits[Int(c & 0xF)]], as: UTF8.self)
     }
 
-    private func hex(_ unit: Int) -> String {
+    func hex(_ unit: Int) -> String {
         let text = String(unit, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: max(0, 4 - text.count)) + text
     }
 }
 
 /// ASCII bytes the JSON reader looks for.
-enum Byte {
+enum JSONByte {
     static let quote = UInt8(ascii: "\"")
     static let backslash = UInt8(ascii: "\\")
     static let slash = UInt8(ascii: "/")

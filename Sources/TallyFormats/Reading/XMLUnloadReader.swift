@@ -1,0 +1,311 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Streams records out of a ServiceNow XML unload:
+/// `<unload unload_date="…"><incident action="INSERT_OR_UPDATE"><sys_id>…</sys_id>…</incident>…</unload>`.
+///
+/// Each child element of the root is one record; its child elements are the fields, in order.
+/// The first two fields are always `_table` (the record element's name, e.g. `incident`) and
+/// `_action` (its `action` attribute, `nil` when absent): an unload may mix tables and actions,
+/// so they travel with each record rather than as reader properties. Field values: the element's
+/// text (entities decoded, CDATA included, whitespace kept); `<x/>` is `""`; an element with
+/// `xsi:nil="true"` is `nil`; a `display_value` attribute adds a field `NAME.display_value` right
+/// after it, as in JSON. A field holding child elements, or a record naming a field twice,
+/// costs that record (`unexpectedShape`). Malformed XML is thrown (`malformedXML`, with the
+/// parser's line and column): the rest cannot be trusted.
+///
+/// FoundationXML's `XMLParser` is push-based, so it runs on its own thread, pulling 64 KiB
+/// chunks from the source, and hands records over through a small bounded queue: memory stays
+/// flat and at most `bufferedRecords` records wait. Stopping early (dropping the reader) stops
+/// the parser thread.
+public final class XMLUnloadReader: RecordReader {
+    private let handoff: Handoff
+    private let worker: Worker
+    private var started = false
+
+    /// The root element's `unload_date` attribute, once the first event has been read.
+    public var unloadDate: String? { handoff.withLock { handoff.unloadDate } }
+
+    public init(source: any ByteSource, bufferedRecords: Int = 16) {
+        handoff = Handoff(capacity: max(1, bufferedRecords))
+        worker = Worker(source: source, handoff: handoff)
+    }
+
+    deinit {
+        handoff.cancel()
+    }
+
+    public func next() throws(ReadIssue) -> ReadEvent? {
+        if !started {
+            started = true
+            let worker = self.worker
+            let thread = Thread { worker.run() }
+            thread.name = "tally.xml-reader"
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+        return try handoff.take()
+    }
+}
+
+/// The bounded queue between the parser thread and `next()`.
+private final class Handoff: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var events: [ReadEvent] = []
+    private var head = 0
+    private let capacity: Int
+    private var finished = false
+    private var fatal: ReadIssue?
+    private(set) var cancelled = false
+    var unloadDate: String?
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func withLock<T>(_ body: () -> T) -> T {
+        condition.lock()
+        defer { condition.unlock() }
+        return body()
+    }
+
+    /// Waits for room; false when the reader is gone.
+    func put(_ event: ReadEvent) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while events.count - head >= capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        events.append(event)
+        condition.broadcast()
+        return true
+    }
+
+    func finish(_ issue: ReadIssue?) {
+        condition.lock()
+        finished = true
+        fatal = issue
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func take() throws(ReadIssue) -> ReadEvent? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == events.count && !finished { condition.wait() }
+        if head < events.count {
+            let event = events[head]
+            head += 1
+            if head == events.count {
+                events.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            condition.broadcast()
+            return event
+        }
+        if let issue = fatal {
+            fatal = nil
+            throw issue
+        }
+        return nil
+    }
+}
+
+/// Runs `XMLParser` over the source on the parser thread.
+private final class Worker: @unchecked Sendable {
+    let source: any ByteSource
+    let handoff: Handoff
+
+    init(source: any ByteSource, handoff: Handoff) {
+        self.source = source
+        self.handoff = handoff
+    }
+
+    func run() {
+        let stream = ByteSourceStream(source: source, handoff: handoff)
+        let parser = XMLParser(stream: stream)
+        let builder = RecordBuilder(file: source.name, handoff: handoff)
+        parser.delegate = builder
+        parser.shouldProcessNamespaces = false
+        parser.shouldResolveExternalEntities = false
+        let ok = parser.parse()
+        if handoff.cancelled { return handoff.finish(nil) }
+        if let issue = stream.failure {
+            return handoff.finish(issue)
+        }
+        if let issue = builder.fatal {
+            return handoff.finish(issue)
+        }
+        if ok && builder.depth == 0 && !builder.sawRoot && stream.bytesRead > 0 {
+            // XMLParser never parses an input shorter than 4 bytes; anything else has a root.
+            return handoff.finish(ReadIssue(kind: .malformedXML, file: source.name, line: 1, column: 1,
+                                            message: "no XML element found"))
+        }
+        if !ok || builder.depth != 0 {
+            let code = (parser.parserError as NSError?)?.code
+            return handoff.finish(ReadIssue(
+                kind: .malformedXML, file: source.name, line: parser.lineNumber, column: parser.columnNumber,
+                record: builder.depth >= 2 ? builder.recordNumber : nil,
+                message: builder.depth != 0 ? "the input ends inside <\(builder.openElement)> (truncated?)"
+                                            : "the XML is malformed" + (code.map { " (parser error \($0))" } ?? "")))
+        }
+        handoff.finish(nil)
+    }
+}
+
+/// An `InputStream` that pulls from a ``ByteSource``, for `XMLParser(stream:)`.
+private final class ByteSourceStream: InputStream {
+    private let source: any ByteSource
+    private let handoff: Handoff
+    private(set) var failure: ReadIssue?
+    private var ended = false
+    private(set) var bytesRead = 0
+
+    init(source: any ByteSource, handoff: Handoff) {
+        self.source = source
+        self.handoff = handoff
+        super.init(data: Data())
+    }
+
+    override func open() {}
+    override func close() {}
+    override var hasBytesAvailable: Bool { !ended }
+    override var streamStatus: Stream.Status { ended ? .atEnd : .open }
+
+    override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength length: Int) -> Int {
+        if ended || handoff.cancelled { return 0 }
+        do {
+            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
+            if count == 0 { ended = true }
+            bytesRead += count
+            return count
+        } catch {
+            failure = error
+            ended = true
+            return -1
+        }
+    }
+}
+
+/// Turns parser events into records (on the parser thread).
+private final class RecordBuilder: NSObject, XMLParserDelegate {
+    let file: String
+    let handoff: Handoff
+    /// 0 outside the root, 1 in the root, 2 in a record, 3 in a field, more inside a field.
+    private(set) var depth = 0
+    private(set) var recordNumber = 0
+    private(set) var openElement = ""
+    private(set) var sawRoot = false
+    var fatal: ReadIssue?
+
+    private var recordLine = 0
+    private var recordColumn = 0
+    private var names: [String] = []
+    private var values: [String?] = []
+    private var previousNames: [String] = []
+    private var problem: String?
+
+    private var field = ""
+    private var text = ""
+    private var isNil = false
+    private var display: String?
+
+    init(file: String, handoff: Handoff) {
+        self.file = file
+        self.handoff = handoff
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName: String?, attributes: [String: String] = [:]) {
+        guard fatal == nil else { return }
+        depth += 1
+        openElement = elementName
+        switch depth {
+        case 1:
+            sawRoot = true
+            if let date = attributes["unload_date"] {
+                handoff.withLock { handoff.unloadDate = date }
+            }
+        case 2:
+            recordNumber += 1
+            recordLine = parser.lineNumber
+            recordColumn = parser.columnNumber
+            names = ["_table", "_action"]
+            names.reserveCapacity(previousNames.count)
+            values = [elementName, attributes["action"]]
+            values.reserveCapacity(previousNames.count)
+            problem = nil
+        case 3:
+            field = elementName
+            text = ""
+            isNil = attributes["xsi:nil"] == "true"
+            display = attributes["display_value"]
+        default:
+            if problem == nil { problem = "the field <\(field)> holds an element <\(elementName)>; fields hold text only" }
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if depth == 3 { text += string }
+    }
+
+    func parser(_ parser: XMLParser, foundCDATA block: Data) {
+        if depth == 3 { text += String(decoding: block, as: UTF8.self) }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+        guard fatal == nil else { return }
+        switch depth {
+        case 3:
+            names.append(field)
+            values.append(isNil ? nil : text)
+            if let display {
+                names.append(field + ".display_value")
+                values.append(display)
+            }
+        case 2:
+            emitRecord(parser)
+        default:
+            break
+        }
+        depth -= 1
+    }
+
+    private func emitRecord(_ parser: XMLParser) {
+        if problem == nil && names != previousNames {
+            var seen = Set<String>()
+            if let twice = names.first(where: { !seen.insert($0).inserted }) {
+                problem = "the record has the field \"\(twice)\" more than once"
+            } else {
+                previousNames = names
+            }
+        }
+        let event: ReadEvent
+        if let problem {
+            event = .issue(ReadIssue(kind: .unexpectedShape, file: file, line: recordLine, column: recordColumn,
+                                     record: recordNumber, message: problem))
+        } else {
+            event = .record(RawRecord(names: previousNames, values: values,
+                                      provenance: Provenance(file: file, record: recordNumber, line: recordLine)))
+        }
+        if !handoff.put(event) { parser.abortParsing() }
+    }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+        guard fatal == nil else { return }
+        let code = (parseError as NSError).code
+        let reason = XMLParser.ErrorCode(rawValue: code).map { "\($0)" } ?? "error \(code)"
+        fatal = ReadIssue(kind: .malformedXML, file: file, line: parser.lineNumber, column: parser.columnNumber,
+                          record: depth >= 2 ? recordNumber : nil,
+                          message: "malformed XML (\(reason))" + (depth >= 1 ? " inside <\(openElement)>" : ""))
+        parser.abortParsing()
+    }
+}
