@@ -17,17 +17,6 @@ func readCSV(
     readCSV(Array(text.utf8), chunkSize: chunkSize, options: options, bufferSize: bufferSize)
 }
 
-extension ReadEvent {
-    var record: RawRecord? {
-        if case .record(let record) = self { return record }
-        return nil
-    }
-
-    var issue: ReadIssue? {
-        if case .issue(let issue) = self { return issue }
-        return nil
-    }
-}
 
 /// The values of every record (issues dropped).
 func values(_ events: [ReadEvent]) -> [[String?]] {

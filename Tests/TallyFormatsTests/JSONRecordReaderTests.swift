@@ -13,10 +13,6 @@ func readJSON(bytes: [UInt8], chunkSize: Int? = nil) -> [ReadEvent] {
     JSONRecordReader(source: MemoryByteSource(bytes, name: "t.json", chunkSize: chunkSize)).readAll()
 }
 
-extension ReadEvent {
-    var record: RawRecord? { if case .record(let r) = self { r } else { nil } }
-    var issue: ReadIssue? { if case .issue(let i) = self { i } else { nil } }
-}
 
 @Suite("JSONRecordReader")
 struct JSONRecordReaderTests {

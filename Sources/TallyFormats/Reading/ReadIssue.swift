@@ -55,3 +55,10 @@ public enum ReadEvent: Sendable, Equatable {
     case record(RawRecord)
     case issue(ReadIssue)
 }
+
+extension ReadEvent {
+    /// The record, when the event is one.
+    public var record: RawRecord? { if case .record(let record) = self { record } else { nil } }
+    /// The issue, when the event is one.
+    public var issue: ReadIssue? { if case .issue(let issue) = self { issue } else { nil } }
+}

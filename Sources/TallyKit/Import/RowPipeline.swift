@@ -21,6 +21,17 @@ final class RowPipeline {
         findings = FindingLog(connection: connection, run: run)
     }
 
+    /// Columns readers add to describe a record (an XML unload's table element and action).
+    static let metadataColumns: Set<String> = ["_table", "_action"]
+
+    /// A record an unload says belongs to another table is rejected, not imported as this entity.
+    private func checkTable(_ raw: RawRecord) -> [Finding] {
+        guard case .some(.some(let table)) = raw["_table"], !entity.allNames.contains(table) else { return [] }
+        return [Finding(severity: .error, rule: "wrong_table", field: nil,
+                        message: "the record is a '\(table)' element, but the import is for \(entity.name) (\(entity.table)); import it with --entity \(table)",
+                        provenance: raw.provenance)]
+    }
+
     /// Processes one staged input inside the run's transaction; returns its ledger entry.
     func process(_ input: StagedInput, position: Int, format: InputFormat?, encoding: TransformMap.Encoding?) throws -> RunInput {
         let declared = (encoding ?? map.encoding).transcoding
@@ -38,15 +49,16 @@ final class RowPipeline {
             case .record(var raw):
                 raw.provenance.file = input.displayPath
                 if mapper == nil {
-                    // A reject export fed back: its _reject_* columns describe the old reject, not the record.
+                    // Reader metadata (an unload's _table and _action) and a reject export's _reject_*
+                    // columns describe the row, not the record: they are not data to keep.
                     var map = map
-                    map.ignore += raw.names.filter { $0.hasPrefix("_reject_") }
+                    map.ignore += raw.names.filter { Self.metadataColumns.contains($0) || $0.hasPrefix("_reject_") }
                     let compiled = try RecordMapper(map: map, entity: entity, header: raw.names)
                     mapper = compiled
                     unknownColumns = compiled.unknownColumns
                 }
                 let mapped = mapper!.map(raw)
-                var found = mapped.findings + validator.validate(mapped)
+                var found = mapped.findings + validator.validate(mapped) + checkTable(raw)
                 let outcome: RecordOutcome
                 if found.rejects {
                     outcome = .rejected(found)

@@ -34,7 +34,7 @@ public enum InputOpener {
         case .json, .ndjson:
             reader = JSONRecordReader(source: source)
         case .xml:
-            throw ReadIssue(kind: .unexpectedShape, file: path, line: 1, column: 1, message: "XML unloads are not wired yet")
+            reader = XMLUnloadReader(source: source)
         }
         return OpenedInput(reader: reader, format: format, encoding: encoding)
     }
