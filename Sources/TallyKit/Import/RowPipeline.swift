@@ -58,7 +58,7 @@ final class RowPipeline {
                     unknownColumns = compiled.unknownColumns
                 }
                 let mapped = mapper!.map(raw)
-                var found = mapped.findings + validator.validate(mapped) + checkTable(raw)
+                var found = validator.validate(mapped) + checkTable(raw)  // validate() includes the typing findings
                 let outcome: RecordOutcome
                 if found.rejects {
                     outcome = .rejected(found)

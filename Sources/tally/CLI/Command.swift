@@ -25,6 +25,9 @@ let allCommands: [any Command.Type] = [
     ParseCommand.self,
     ImportCommand.self,
     RejectsCommand.self,
+    ConflictsCommand.self,
+    HistoryCommand.self,
+    SettingsCommand.self,
     ExtractCommand.self,
 ]
 

@@ -16,8 +16,12 @@ struct ImportCommand: Command {
                        choices: ["auto", "csv", "tsv", "json", "ndjson", "xml"]),
             OptionSpec(name: "encoding", valueName: "NAME", help: "The input's encoding (default: the map's, else UTF-8).",
                        choices: ["utf-8", "utf-16", "latin-1", "windows-1252"]),
+            OptionSpec(name: "precedence", valueName: "FILE", help: "A precedence file (JSON): which source may change which attribute."),
+            .flag("snapshot", help: "The inputs are a full snapshot: retire the source's records they no longer contain."),
+            OptionSpec(name: "max-retire", valueName: "FRACTION", help: "With --snapshot: abort if more than this share would be retired (default 0.10)."),
+            OptionSpec(name: "expect-rows", valueName: "N", help: "With --snapshot: abort if the inputs hold fewer rows than N."),
             .database, .dryRun,
-            .flag("force", help: "Import files even when their SHA-256 was already committed."),
+            .flag("force", help: "Import files even when their SHA-256 was already committed; override the snapshot guards."),
             .json,
         ]
     )
@@ -40,6 +44,20 @@ struct ImportCommand: Command {
             mapPath: arguments.value("map"), format: format, encoding: encoding,
             dryRun: arguments.has("dry-run"), force: arguments.has("force"),
             command: (["tally", "import"] + CommandLine.arguments.dropFirst(2)).joined(separator: " "))
+        if arguments.has("snapshot") {
+            var snapshot = SnapshotOptions()
+            if let text = arguments.value("max-retire") {
+                guard let fraction = Double(text), fraction >= 0, fraction <= 1 else {
+                    throw UsageError(message: "'--max-retire' must be a fraction from 0 to 1 (e.g. 0.10); got '\(text)'", command: Self.spec.name)
+                }
+                snapshot.maxRetire = fraction
+            }
+            snapshot.expectRows = try arguments.integer("expect-rows", command: Self.spec.name)
+            request.snapshot = snapshot
+        } else if arguments.value("max-retire") != nil || arguments.value("expect-rows") != nil {
+            throw UsageError(message: "'--max-retire' and '--expect-rows' go with --snapshot", command: Self.spec.name)
+        }
+        request.precedencePath = arguments.value("precedence")
         databasePath = arguments.databasePath
         json = arguments.has("json")
     }

@@ -1,0 +1,67 @@
+import TallyKit
+
+/// `tally settings`: reads and writes store-wide settings.
+struct SettingsCommand: Command {
+    static let spec = CommandSpec(
+        name: "settings",
+        abstract: "Show or change store settings (sync_enabled, case_fields_to_sync, ...).",
+        discussion: "'tally settings' lists every setting; 'tally settings get KEY' prints one; 'tally settings set KEY VALUE' changes one; 'tally settings unset KEY' removes one. Known keys: " + StoreSettings.known.map { "\($0.key) — \($0.help)" }.joined(separator: "; ") + ".",
+        arguments: [
+            ArgumentSpec(name: "action", help: "list (default), get, set or unset.", isOptional: true),
+            ArgumentSpec(name: "key", help: "The setting's key.", isOptional: true),
+            ArgumentSpec(name: "value", help: "The new value (for set).", isOptional: true),
+        ],
+        options: [.database]
+    )
+
+    enum Action { case list, get(String), set(String, String), unset(String) }
+
+    var action: Action
+    var databasePath: String
+
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        let key = arguments.positional("key")
+        let value = arguments.positional("value")
+        func need(_ what: String) -> UsageError { UsageError(message: "missing \(what)", command: Self.spec.name) }
+        switch arguments.positional("action") ?? "list" {
+        case "list": action = .list
+        case "get":
+            guard let key else { throw need("key") }
+            action = .get(key)
+        case "set":
+            guard let key else { throw need("key") }
+            guard let value else { throw need("value") }
+            guard StoreSettings.known.contains(where: { $0.key == key }) else {
+                throw UsageError(message: "unknown setting '\(key)'; known: \(StoreSettings.known.map(\.key).joined(separator: ", "))", command: Self.spec.name)
+            }
+            if key == StoreSettings.syncEnabled && !["true", "false"].contains(value) {
+                throw UsageError(message: "sync_enabled must be true or false; got '\(value)'", command: Self.spec.name)
+            }
+            action = .set(key, value)
+        case "unset":
+            guard let key else { throw need("key") }
+            action = .unset(key)
+        case let other:
+            throw UsageError(message: "unknown action '\(other)'; use list, get, set or unset", command: Self.spec.name)
+        }
+        databasePath = arguments.databasePath
+    }
+
+    func run(_ console: Console) throws -> ExitCode {
+        let database = try TallyDatabase.open(path: databasePath)
+        let settings = StoreSettings(database)
+        switch action {
+        case .list:
+            for (key, value) in try settings.all() where key != StoreSettings.maskSalt { console.line("\(key)=\(value)") }
+        case .get(let key):
+            guard let value = try settings.value(key) else { throw CommandFailure.failed("setting '\(key)' is not set") }
+            console.line(value)
+        case .set(let key, let value):
+            try database.connection.transaction { try settings.set(key, value) }
+            console.line("\(key)=\(value)")
+        case .unset(let key):
+            try database.connection.transaction { try settings.remove(key) }
+        }
+        return .success
+    }
+}
