@@ -18,8 +18,9 @@ public final class EntityWriter {
     private let journal: CaseJournal?
     private let updatedIndex: Int?
     private let modCountIndex: Int?
-    private let sysIDIndex: Int?
     private let identifierSQL: [(fields: [Int], sql: String)]
+    /// The distinguishing groups as field indexes; identification queries return their columns after `_id`.
+    private let distinguishing: [[Int]]
     private let selectSQL: String
     private let insertSQL: String
     private let requiredIndexes: [Int]
@@ -41,13 +42,16 @@ public final class EntityWriter {
         journal = CaseJournal.make(for: entity, registry: registry, connection: connection, run: run)
         updatedIndex = entity.index(ofField: entity.updatedField)
         modCountIndex = entity.index(ofField: entity.modCountField)
-        sysIDIndex = entity.index(ofField: "sys_id")
         requiredIndexes = entity.fields.indices.filter { entity.fields[$0].required }
         let name = table.name
+        let distinguishing = entity.distinguishingRules.map { $0.compactMap { entity.index(ofField: $0) } }
+        self.distinguishing = distinguishing
+        let distinguishingColumns = distinguishing.flatMap { $0 }.map { EntityTable.quoted(entity.fields[$0].name) }
+        let selected = (["_id"] + distinguishingColumns).joined(separator: ", ")
         identifierSQL = (identifierRules ?? entity.identifierRules).map { group in
             let conditions = group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")
             return (group.compactMap { entity.index(ofField: $0) },
-                    "SELECT _id, \"sys_id\" FROM \(name) WHERE \(conditions) ORDER BY _id LIMIT 20")
+                    "SELECT \(selected) FROM \(name) WHERE \(conditions) ORDER BY _id LIMIT 20")
         }
         selectSQL = Self.selectSQL(for: entity)
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
@@ -92,7 +96,11 @@ public final class EntityWriter {
     enum Identification { case none, one(Int64), ambiguous([Int64]) }
 
     func identify(_ values: [FieldValue?]) throws -> Identification {
-        let incomingSysID = sysIDIndex.flatMap { values[$0]?.canonicalText }
+        // The incoming record's distinguishing keys (nil where it lacks one).
+        let incomingKeys: [[String]?] = distinguishing.map { group in
+            let parts = group.compactMap { values[$0]?.canonicalText }.filter { !$0.isEmpty }
+            return parts.count == group.count ? parts : nil
+        }
         for rule in identifierSQL {
             var keys: [SQLValue] = []
             for index in rule.fields {
@@ -102,8 +110,13 @@ public final class EntityWriter {
             guard keys.count == rule.fields.count else { continue }
             var matches: [Int64] = []
             try connection.forEachRow(rule.sql, keys) { row in
-                // A stored record with another sys_id is another record, whatever else it shares.
-                if let incomingSysID, let storedSysID = row.text(1), storedSysID != incomingSysID { return }
+                // A stored record disagreeing on a distinguishing key is another record, whatever else it shares.
+                var column: Int32 = 1
+                for (group, incoming) in zip(distinguishing, incomingKeys) {
+                    let stored = (0..<Int32(group.count)).map { row.text(column + $0) }
+                    column += Int32(group.count)
+                    if let incoming, stored.allSatisfy({ !($0 ?? "").isEmpty }), stored.map({ $0 ?? "" }) != incoming { return }
+                }
                 matches.append(row.int64(0))
             }
             if matches.count == 1 { return .one(matches[0]) }

@@ -24,6 +24,10 @@ public struct EntityDefinition: Sendable, Hashable {
     public let fields: [FieldDefinition]
     /// Ordered identification rules: the first group whose fields are all present wins.
     public let identifierRules: [[String]]
+    /// Identifier groups on which a disagreement means another record: a candidate found by a
+    /// later rule is not a match when both it and the incoming record carry one of these groups
+    /// with different values (so 173 CIs sharing a name but not a serial stay 173 CIs).
+    public let distinguishingRules: [[String]]
     /// The business number's prefix (`INC`), for task entities.
     public let numberPrefix: String?
     /// Datetime fields that must not decrease along the chain (`opened_at ≤ resolved_at ≤ closed_at`).
@@ -46,6 +50,7 @@ public struct EntityDefinition: Sendable, Hashable {
         identifierRules: [[String]], numberPrefix: String? = nil, temporalOrder: [String] = [],
         retireRule: RetireRule? = nil, updatedField: String = "sys_updated_on",
         modCountField: String = "sys_mod_count", displayField: String? = nil, caseRules: CaseRules? = nil,
+        distinguishingRules: [[String]] = [["sys_id"]],
         doc: String = ""
     ) {
         var index: [String: Int] = [:]
@@ -63,6 +68,7 @@ public struct EntityDefinition: Sendable, Hashable {
         self.aliases = aliases
         self.fields = fields
         self.identifierRules = identifierRules
+        self.distinguishingRules = distinguishingRules.filter { $0.allSatisfy { index[$0] != nil } }
         self.numberPrefix = numberPrefix
         self.temporalOrder = temporalOrder
         self.retireRule = retireRule

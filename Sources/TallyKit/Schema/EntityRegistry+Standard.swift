@@ -155,6 +155,7 @@ extension EntityRegistry {
             identifierRules: [["sys_id"], ["serial_number", "sys_class_name"], ["name", "sys_class_name"], ["mac_address"]],
             retireRule: .init(field: "install_status", value: "7"),
             displayField: "name",
+            distinguishingRules: [["sys_id"], ["serial_number", "sys_class_name"]],
             doc: "A configuration item of the CMDB; subclasses are told apart by sys_class_name."),
 
         EntityDefinition(

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import TallyKit
+
+@Suite("Identification")
+struct IdentificationTests {
+    static let ciHeader = "name,sys_class_name,serial_number,mac_address,sys_updated_on"
+
+    @Test func cisSharingOneNameAreNotCollapsed() throws {
+        let store = try StoreHarness()
+        // 173 CIs named alike: distinct serials, and a few distinct classes.
+        let rows = (1...173).map { "srv-shared,cmdb_ci_server\($0 % 3 == 0 ? "" : "_linux"),SN\($0),,2026-01-01 00:00:00" }
+        let first = try store.importText(csv(Self.ciHeader, rows), entity: "ci")
+        #expect(first.counts.inserted == 173)
+        #expect(try store.count("SELECT count(*) FROM entity_ci WHERE name = 'srv-shared'") == 173)
+        let again = try store.importText(csv(Self.ciHeader, rows), entity: "ci")
+        #expect(again.counts.unchanged == 173)
+        #expect(again.counts.inserted == 0)
+    }
+
+    @Test func identificationFallsThroughTheRulesInOrder() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.ciHeader, [
+            "web-01,cmdb_ci_server,SN1,aa:bb:cc:00:00:01,2026-01-01 00:00:00",
+        ]), entity: "ci")
+        // Serial + class match although the name changed.
+        let renamed = try store.importText(csv(Self.ciHeader, ["web-01-renamed,cmdb_ci_server,SN1,aa:bb:cc:00:00:01,2026-01-02 00:00:00"]), entity: "ci")
+        #expect(renamed.counts.updated == 1)
+        // No serial: name + class match.
+        let byName = try store.importText(csv("name,sys_class_name,sys_updated_on", ["web-01-renamed,cmdb_ci_server,2026-01-03 00:00:00"]), entity: "ci")
+        #expect(byName.counts.updated == 1)
+        // Only the MAC address matches (the CI has no serial on either side, so nothing disagrees).
+        try store.connection.execute("UPDATE entity_ci SET serial_number = NULL")
+        let byMAC = try store.importText(csv(Self.ciHeader, ["other-name,cmdb_ci_linux_server,,aa:bb:cc:00:00:01,2026-01-04 00:00:00"]), entity: "ci")
+        #expect(byMAC.counts.updated == 1)
+        #expect(try store.count("SELECT count(*) FROM entity_ci") == 1)
+    }
+
+    @Test func anEmptyValueNeverMatches() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.ciHeader, ["a,cmdb_ci_server,,,2026-01-01 00:00:00"]), entity: "ci")
+        // Same (empty) serial and MAC, different name: a new CI, not a match on emptiness.
+        let result = try store.importText(csv(Self.ciHeader, ["b,cmdb_ci_server,,,2026-01-01 00:00:00"]), entity: "ci")
+        #expect(result.counts.inserted == 1)
+    }
+
+    @Test func severalMatchesRejectAsAmbiguousNamingTheCandidates() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.ciHeader, [
+            "dup,cmdb_ci_server,SN1,,2026-01-01 00:00:00",
+            "dup,cmdb_ci_server,SN2,,2026-01-01 00:00:00",
+        ]), entity: "ci")
+        let result = try store.importText(csv(Self.ciHeader, ["dup,cmdb_ci_server,,,2026-01-02 00:00:00"]), entity: "ci")
+        #expect(result.counts.rejected == 1)
+        let message = try store.value("SELECT message FROM findings WHERE rule = 'ambiguous_match'")
+        #expect(message?.contains("matches 2 stored ci records (SN1/cmdb_ci_server, SN2/cmdb_ci_server)") == true)
+    }
+
+    @Test func aStoredRecordWithAnotherSysIDIsAnotherRecord() throws {
+        let store = try StoreHarness()
+        let header = "sys_id,number,short_description,sys_updated_on"
+        try store.importText(csv(header, ["\(sysID("a")),INC0000001,first,2026-01-01 00:00:00"]), entity: "incident")
+        let result = try store.importText(csv(header, ["\(sysID("b")),INC0000001,second,2026-01-01 00:00:00"]), entity: "incident")
+        #expect(result.counts.inserted == 1)
+        #expect(try store.value("SELECT short_description FROM entity_incident WHERE sys_id = ?", [.text(sysID("a"))]) == "first")
+    }
+
+    @Test func aPartialRowThatMatchesNothingCannotBeInserted() throws {
+        let store = try StoreHarness()
+        let result = try store.importText(csv("sys_id,state,sys_updated_on", ["\(sysID("x")),2,2026-01-01 00:00:00"]), entity: "incident")
+        #expect(result.counts.rejected == 1)
+        #expect(try store.value("SELECT rule FROM findings") == "required")
+        #expect(try store.value("SELECT message FROM findings")?.contains("cannot be inserted: the input has no number column") == true)
+    }
+}
