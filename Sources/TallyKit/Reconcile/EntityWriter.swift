@@ -163,7 +163,9 @@ public final class EntityWriter {
             return WriteResult(outcome: supersedes ? .skippedStale : .unchanged, conflicts: notes.count)
         }
         let hash = ContentHash.of(merged, extra: extra)
-        if incoming == current && !supersedes {
+        // A retired record seen again comes back even at the same version: retiring it was our
+        // change, not the source's.
+        if incoming == current && !supersedes && stored.retiredInRun == nil {
             // Same version, different content: a tie no arrival order may decide. The higher
             // content hash wins, so every order of imports ends in the same state.
             let storedWins = (stored.hash ?? Int64.min) > hash

@@ -13,7 +13,7 @@ struct IdentificationTests {
         let first = try store.importText(csv(Self.ciHeader, rows), entity: "ci")
         #expect(first.counts.inserted == 173)
         #expect(try store.count("SELECT count(*) FROM entity_ci WHERE name = 'srv-shared'") == 173)
-        let again = try store.importText(csv(Self.ciHeader, rows), entity: "ci")
+        let again = try store.importText(csv(Self.ciHeader, rows), entity: "ci", force: true)
         #expect(again.counts.unchanged == 173)
         #expect(again.counts.inserted == 0)
     }

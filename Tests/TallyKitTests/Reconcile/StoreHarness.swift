@@ -17,7 +17,7 @@ final class StoreHarness {
 
     /// Writes `text` to a new file and imports it.
     @discardableResult
-    func importText(_ text: String, entity: String, source: String? = nil, force: Bool = true,
+    func importText(_ text: String, entity: String, source: String? = nil, force: Bool = false,
                     precedence: String? = nil, snapshot: SnapshotOptions? = nil, map: String? = nil,
                     dryRun: Bool = false) throws -> ImportResult {
         fileCount += 1

@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import TallyKit
+
+@Suite("References")
+struct ReferenceTests {
+    @Test func aReferenceToARecordNotYetThereIsPendingThenResolved() throws {
+        let store = try StoreHarness()
+        let incidents = csv("number,problem_id,cmdb_ci,sys_updated_on", [
+            "INC0000001,PRB0000001,web-01,2026-01-01 00:00:00",
+        ])
+        try store.importText(incidents, entity: "incident")
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL") == 2)
+        #expect(try store.value("SELECT problem_id FROM entity_incident") == "PRB0000001")
+
+        try store.importText(csv("sys_id,number,sys_updated_on", ["\(sysID("p1")),PRB0000001,2026-01-01 00:00:00"]), entity: "problem")
+        #expect(try store.value("SELECT problem_id FROM entity_incident") == sysID("p1"))
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL") == 1)
+        #expect(try store.count("SELECT count(*) FROM audit WHERE field = 'problem_id' AND old = 'PRB0000001' AND new = ?", [.text(sysID("p1"))]) == 1)
+
+        // Re-importing the incident with the number again is not a change: it resolves to the same sys_id.
+        let again = try store.importText(incidents, entity: "incident", force: true)
+        #expect(again.counts.unchanged == 1)
+    }
+
+    @Test func anAmbiguousNameStaysUnresolved() throws {
+        let store = try StoreHarness()
+        try store.importText(csv("sys_id,name,sys_class_name,sys_updated_on", [
+            "\(sysID("c1")),twin,cmdb_ci_server,2026-01-01 00:00:00",
+            "\(sysID("c2")),twin,cmdb_ci_linux_server,2026-01-01 00:00:00",
+            "\(sysID("c3")),single,cmdb_ci_server,2026-01-01 00:00:00",
+        ]), entity: "ci")
+        try store.importText(csv("number,cmdb_ci,sys_updated_on", [
+            "INC0000001,twin,2026-01-01 00:00:00",
+            "INC0000002,single,2026-01-01 00:00:00",
+        ]), entity: "incident")
+        #expect(try store.value("SELECT cmdb_ci FROM entity_incident WHERE number = 'INC0000001'") == "twin")
+        #expect(try store.value("SELECT cmdb_ci FROM entity_incident WHERE number = 'INC0000002'") == sysID("c3"))
+        #expect(try store.value("SELECT raw_value FROM pending_references WHERE resolved_in_run IS NULL") == "twin")
+    }
+
+    @Test func aSysIDReferenceWhoseTargetArrivesLaterIsResolvedToo() throws {
+        let store = try StoreHarness()
+        try store.importText(csv("number,parent,sys_updated_on", ["REQ0000001,\(sysID("case")),2026-01-01 00:00:00"]), entity: "request")
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL") == 1)
+        try store.importText(csv("sys_id,number,sys_updated_on", ["\(sysID("case")),CS0000001,2026-01-01 00:00:00"]), entity: "case")
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL") == 0)
+    }
+}
