@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TallyKit
+
+@Suite("Audit")
+struct AuditTests {
+    static let header = "number,state,short_description,assigned_to,sys_updated_on,sys_mod_count"
+
+    @Test func anInsertIsOneRowAndAnUpdateOneRowPerChangedField() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.header, ["INC0000001,1,printer jam,Ann,2026-01-01 00:00:00,1"]), entity: "incident")
+        #expect(try store.count("SELECT count(*) FROM audit") == 1)
+        #expect(try store.value("SELECT new FROM audit WHERE field = '*'") ==
+                #"{"number":"INC0000001","short_description":"printer jam","state":"1","assigned_to":"Ann","sys_updated_on":"2026-01-01 00:00:00","sys_mod_count":"1"}"#)
+        try store.importText(csv(Self.header, ["INC0000001,2,printer jam,Bob,2026-01-02 00:00:00,2"]), entity: "incident")
+        let rows = try store.connection.rows("SELECT run, field, old, new, source FROM audit WHERE run = 2 ORDER BY field").map { $0.map(\.text) }
+        #expect(rows == [
+            ["2", "assigned_to", "Ann", "Bob", "default"],
+            ["2", "state", "1", "2", "default"],
+            ["2", "sys_mod_count", "1", "2", "default"],
+            ["2", "sys_updated_on", "2026-01-01 00:00:00", "2026-01-02 00:00:00", "default"],
+        ])
+    }
+
+    @Test func aColumnTheInputLacksIsLeftAloneAndAnEmptyOneIsCleared() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.header, ["INC0000001,1,printer jam,Ann,2026-01-01 00:00:00,1"]), entity: "incident")
+        try store.importText(csv("number,assigned_to,sys_updated_on,sys_mod_count", ["INC0000001,,2026-01-02 00:00:00,2"]), entity: "incident")
+        #expect(try store.value("SELECT short_description FROM entity_incident") == "printer jam")
+        #expect(try store.value("SELECT assigned_to FROM entity_incident") == nil)
+        #expect(try store.count("SELECT count(*) FROM audit WHERE field = 'assigned_to' AND old = 'Ann' AND new IS NULL") == 1)
+    }
+
+    @Test func anUnchangedRecordWritesNothing() throws {
+        let store = try StoreHarness()
+        let text = csv(Self.header, ["INC0000001,1,printer jam,Ann,2026-01-01 00:00:00,1"])
+        try store.importText(text, entity: "incident")
+        let result = try store.importText(text, entity: "incident", force: true)
+        #expect(result.counts.unchanged == 1)
+        #expect(try store.count("SELECT count(*) FROM audit") == 1)
+        #expect(try store.value("SELECT _updated_run FROM entity_incident") == "1")
+    }
+}
+
+@Suite("UCI event log")
+struct UCIReconcileTests {
+    static let path = Paths.sharedData("uci-incident-event-log/incident_event_log_sample.csv")
+    static let map = Paths.packageRoot.appendingPathComponent("jobs/maps/uci-incident.json").path
+
+    func importFiles(_ paths: [String], into store: StoreHarness) throws -> RunCounts {
+        var total = RunCounts()
+        for path in paths {
+            let result = try Importer(database: store.database).run(ImportRequest(paths: [path], entity: "incident", mapPath: Self.map, command: "test"))
+            #expect(result.counts.isConserved)
+            total = total + result.counts
+        }
+        return total
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: path)))
+    func shuffledRunsEndInTheSameStateAsTheInOrderImport() throws {
+        let inOrder = try StoreHarness()
+        let counts = try importFiles([Self.path], into: inOrder)
+        #expect(counts.read == 10_869)
+        #expect(counts.inserted == 1_536)
+        #expect(counts.rejected == 5)   // the five incident_state '-100' rows
+        #expect(counts.skippedStale == 10_869 - 1_536 - 5)
+        #expect(try inOrder.count("SELECT count(DISTINCT rule) FROM findings") == 1)
+        let expected = try inOrder.extract("incident")
+
+        let lines = try String(contentsOfFile: Self.path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        let header = String(lines[0])
+        var rows = lines.dropFirst().map(String.init)
+        var rng = SeededGenerator(seed: 498)
+        rows.shuffle(using: &rng)
+        let shuffled = try StoreHarness()
+        var paths: [String] = []
+        for (index, chunk) in stride(from: 0, to: rows.count, by: 3_000).enumerated() {
+            let path = shuffled.folder.appendingPathComponent("part-\(index).csv").path
+            try ([header] + rows[chunk..<min(chunk + 3_000, rows.count)]).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            paths.append(path)
+        }
+        let total = try importFiles(paths, into: shuffled)
+        #expect(total.read == 10_869)
+        #expect(total.rejected == 5)
+        #expect(try shuffled.extract("incident") == expected)
+        let extras = "SELECT number, _extra FROM entity_incident ORDER BY number"
+        #expect(try shuffled.connection.rows(extras) == inOrder.connection.rows(extras))
+    }
+}
