@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("history, conflicts, settings")
+struct StewardCommandTests {
+    func write(_ text: String, _ name: String, in folder: URL) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func historyShowsChangesNewestFirstAndWhoLastSetEachField() throws {
+        let folder = try Paths.makeTempDirectory()
+        let header = "number,state,assigned_to,sys_updated_on,sys_mod_count\n"
+        let first = try write(header + "INC0000001,1,Ann,2026-01-01 00:00:00,1\n", "a.csv", in: folder)
+        let second = try write(header + "INC0000001,2,Bob,2026-01-02 00:00:00,2\n", "b.csv", in: folder)
+        #expect(try TallyProcess.run(["import", first, "-e", "incident", "--source", "servicenow"], in: folder).status == 0)
+        #expect(try TallyProcess.run(["import", second, "-e", "incident", "--source", "manual"], in: folder).status == 0)
+        let result = try TallyProcess.run(["history", "incident", "INC0000001"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines[0] == "incident INC0000001: 5 change(s), newest first")
+        #expect(lines.contains("  run 2 [manual] assigned_to: Ann → Bob"))
+        #expect(lines.last(where: { $0.contains("inserted") }) == "  run 1 [servicenow] inserted")
+        #expect(lines.contains("  assigned_to: source manual, run 2"))
+        #expect(lines.contains("  opened_at: source servicenow, run 1"))
+
+        let json = try TallyProcess.run(["history", "incident", "INC0000001", "--json"], in: folder)
+        let objects = json.stdout.split(separator: "\n").compactMap { try? jsonObject(String($0)) }
+        #expect(objects.count == 5)
+        #expect(objects.first?["run"] as? Int == 2)
+
+        let missing = try TallyProcess.run(["history", "incident", "INC9999999"], in: folder)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("no incident with sys_id, number or key 'INC9999999'"))
+    }
+
+    @Test func conflictsAreListedAndTheImportExits65() throws {
+        let folder = try Paths.makeTempDirectory()
+        let precedence = try write(#"{"ci": {"ip_address": {"policy": "owner", "sources": ["discovery", "manual"]}}}"#, "p.json", in: folder)
+        let header = "name,sys_class_name,serial_number,ip_address,sys_updated_on\n"
+        let discovered = try write(header + "web,cmdb_ci_server,SN1,10.0.0.1,2026-01-01 00:00:00\n", "d.csv", in: folder)
+        let manual = try write(header + "web,cmdb_ci_server,SN1,10.9.9.9,2026-01-02 00:00:00\n", "m.csv", in: folder)
+        #expect(try TallyProcess.run(["import", discovered, "-e", "ci", "--source", "discovery", "--precedence", precedence], in: folder).status == 0)
+        let second = try TallyProcess.run(["import", manual, "-e", "ci", "--source", "manual", "--precedence", precedence, "--json"], in: folder)
+        #expect(second.status == 65)
+        #expect(counts(try jsonObject(second.stdout))["conflicts"] == 1)
+        let listed = try TallyProcess.run(["conflicts", "--run", "2", "--format", "csv"], in: folder)
+        #expect(listed.status == 0)
+        let lines = listed.stdout.split(separator: "\n")
+        #expect(lines.first == "run,entity,key,field,stored,stored_source,incoming,source,rule,message")
+        #expect(lines.count == 2)
+        #expect(lines.last?.hasPrefix("2,ci,SN1/cmdb_ci_server,ip_address,10.0.0.1,discovery,10.9.9.9,manual,precedence.owner,") == true)
+    }
+
+    @Test func aSnapshotThatWouldWipeTooMuchExits1AndSaysWhy() throws {
+        let folder = try Paths.makeTempDirectory()
+        let header = "name,sys_class_name,serial_number,sys_updated_on\n"
+        let full = try write(header + (1...10).map { "ci-\($0),cmdb_ci_server,SN\($0),2026-01-01 00:00:00\n" }.joined(), "full.csv", in: folder)
+        let cut = try write(header + (1...5).map { "ci-\($0),cmdb_ci_server,SN\($0),2026-01-01 00:00:00\n" }.joined(), "cut.csv", in: folder)
+        #expect(try TallyProcess.run(["import", full, "-e", "ci"], in: folder).status == 0)
+        let result = try TallyProcess.run(["import", cut, "-e", "ci", "--snapshot"], in: folder)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("would retire 5 of 10 ci records"))
+        #expect(try StoreProbe(folder).count("entity_ci", "install_status = 7") == 0)
+        let bad = try TallyProcess.run(["import", cut, "-e", "ci", "--max-retire", "0.5"], in: folder)
+        #expect(bad.status == 64)
+        #expect(bad.stderr.contains("'--max-retire' and '--expect-rows' go with --snapshot"))
+    }
+
+    @Test func settingsAreSetListedAndChecked() throws {
+        let folder = try Paths.makeTempDirectory()
+        #expect(try TallyProcess.run(["settings", "set", "sync_enabled", "true"], in: folder).status == 0)
+        #expect(try TallyProcess.run(["settings", "set", "case_fields_to_sync", "incident,problem"], in: folder).status == 0)
+        let listed = try TallyProcess.run(["settings"], in: folder)
+        #expect(listed.stdout == "case_fields_to_sync=incident,problem\nsync_enabled=true\n")
+        #expect(try TallyProcess.run(["settings", "get", "sync_enabled"], in: folder).stdout == "true\n")
+        let unknown = try TallyProcess.run(["settings", "set", "sync", "true"], in: folder)
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("unknown setting 'sync'"))
+        let badValue = try TallyProcess.run(["settings", "set", "sync_enabled", "maybe"], in: folder)
+        #expect(badValue.status == 64)
+    }
+}
