@@ -1,44 +1,78 @@
-/// What `tally import` was asked to do.
+/// What `tally import` (or a rerun) was asked to do.
 public struct ImportRequest: Sendable {
     /// Input paths; `-` is standard input.
     public var paths: [String]
+    /// Inputs kept by an earlier run, read instead of `paths` (reruns).
+    public var storedInputs: [StoredInput] = []
+    /// What the run does with its inputs (kept with the run, so a rerun can repeat it).
+    public var settings: RunSettings
+    /// Do everything but commit, and report the changes record by record.
+    public var dryRun = false
+    /// Import even files whose SHA-256 was already committed for this entity and source, and
+    /// override the snapshot guards.
+    public var force = false
+    /// `import` or `rerun`.
+    public var kind = "import"
+    /// The run this one re-does, for reruns.
+    public var parentRun: Int64?
+    /// The command line, for the run ledger.
+    public var command: String
+
+    public var entity: String { settings.entity }
+
+    public init(paths: [String], entity: String, source: String? = nil, mapPath: String? = nil,
+                format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil,
+                dryRun: Bool = false, force: Bool = false, precedencePath: String? = nil,
+                snapshot: SnapshotOptions? = nil, command: String) {
+        self.paths = paths
+        self.settings = RunSettings(entity: entity, source: source, mapPath: mapPath, precedencePath: precedencePath,
+                                    format: format, encoding: encoding, snapshot: snapshot)
+        self.dryRun = dryRun
+        self.force = force
+        self.command = command
+    }
+}
+
+/// How a run reads, maps and reconciles its inputs: kept with the run as JSON so that
+/// `tally rerun` can repeat it with today's maps and rules.
+public struct RunSettings: Sendable, Codable, Equatable {
     /// The entity's registry name, table or alias.
     public var entity: String
     /// Overrides the map's source name.
     public var source: String?
     /// A transform map file; the built-in default map when nil.
     public var mapPath: String?
+    /// A precedence file (JSON); none means every source may change everything.
+    public var precedencePath: String?
     /// Forces a format instead of detecting it.
     public var format: InputFormat?
     /// Forces an encoding instead of the map's.
     public var encoding: TransformMap.Encoding?
-    /// Do everything but commit.
-    public var dryRun = false
-    /// Import even files whose SHA-256 was already committed for this entity and source, and
-    /// override the snapshot guards.
-    public var force = false
-    /// A precedence file (JSON); none means every source may change everything.
-    public var precedencePath: String?
     /// Set when the inputs are a full snapshot of the entity from the source.
     public var snapshot: SnapshotOptions?
-    /// The command line, for the run ledger.
-    public var command: String
 
-    public init(paths: [String], entity: String, source: String? = nil, mapPath: String? = nil,
-                format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil,
-                dryRun: Bool = false, force: Bool = false, precedencePath: String? = nil,
-                snapshot: SnapshotOptions? = nil, command: String) {
-        self.precedencePath = precedencePath
-        self.snapshot = snapshot
-        self.paths = paths
+    public init(entity: String, source: String? = nil, mapPath: String? = nil, precedencePath: String? = nil,
+                format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil, snapshot: SnapshotOptions? = nil) {
         self.entity = entity
         self.source = source
         self.mapPath = mapPath
+        self.precedencePath = precedencePath
         self.format = format
         self.encoding = encoding
-        self.dryRun = dryRun
-        self.force = force
-        self.command = command
+        self.snapshot = snapshot
+    }
+}
+
+/// An input an earlier run kept: where it was read from, where the copy is, and its SHA-256.
+public struct StoredInput: Sendable, Equatable {
+    public var displayPath: String
+    public var storedPath: String
+    public var sha256: String
+
+    public init(displayPath: String, storedPath: String, sha256: String) {
+        self.displayPath = displayPath
+        self.storedPath = storedPath
+        self.sha256 = sha256
     }
 }
 
@@ -51,8 +85,11 @@ public struct ImportResult: Sendable {
     public var source: String
     public var inputs: [RunInput]
     public var counts: RunCounts
-    /// Why a run failed or was skipped, for people.
+    /// Why a run failed or was skipped, and other notes for people.
     public var message: String?
+    /// For dry runs: what would change, record by record.
+    public var changes: [RecordChange] = []
+    public var parentRun: Int64?
 
     public init(run: Int64?, status: RunStatus, entity: String, source: String, inputs: [RunInput], counts: RunCounts, message: String? = nil) {
         self.run = run
@@ -74,6 +111,7 @@ public struct ImportResult: Sendable {
         var text = "{\"run\": \(run.map(String.init) ?? "null"), \"status\": \(JSON.quote(status.rawValue)), "
         text += "\"entity\": \(JSON.quote(entity)), \"source\": \(JSON.quote(source)), \"inputs\": [\(inputsJSON)], "
         text += "\"counts\": {\(countsJSON)}"
+        if let parentRun { text += ", \"parent_run\": \(parentRun)" }
         if let message { text += ", \"message\": \(JSON.quote(message))" }
         return text + "}"
     }

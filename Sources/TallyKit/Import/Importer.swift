@@ -1,32 +1,35 @@
 import Foundation
 
-/// Runs `tally import`: reads, maps, validates and reconciles inputs into the store as one run,
-/// committed whole or not at all, with every row accounted for.
+/// Runs `tally import` and `tally rerun`: reads, maps, validates and reconciles inputs into the
+/// store as one run, committed whole or not at all, with every row accounted for.
 public final class Importer {
     public let database: TallyDatabase
     var connection: Connection { database.connection }
 
     public init(database: TallyDatabase) { self.database = database }
 
-    /// Imports `request.paths` as one run. Throws ``ImportFailure`` when the run cannot start
+    /// Everything a run needs, resolved before it starts.
+    struct Plan {
+        var entity: EntityDefinition
+        var map: TransformMap
+        var precedence: PrecedenceRules
+        var source: String
+        var inputs: [StagedInput]
+    }
+
+    /// Imports the request's inputs as one run. Throws ``ImportFailure`` when the run cannot start
     /// (missing input, bad map) or fails (nothing is committed then, and the run is recorded failed).
     public func run(_ request: ImportRequest) throws(ImportFailure) -> ImportResult {
-        guard let entity = database.registry.entity(named: request.entity) else {
-            throw ImportFailure(.invalidRequest, "unknown entity '\(request.entity)'; known entities: \(database.registry.names.joined(separator: ", "))")
-        }
-        let map = try loadMap(request, entity: entity)
-        let precedence = try loadPrecedence(request)
-        let source = request.source ?? map.source
-        let staged = try stageInputs(request.paths)
-        defer { staged.forEach { $0.cleanUp() } }
-
+        let plan = try prepare(request)
+        defer { plan.inputs.forEach { $0.cleanUp() } }
         let ledger = RunLedger(database)
+
         var pending: [StagedInput] = []
-        var skippedNotes: [String] = []
+        var notes: [String] = []
         do {
-            for input in staged {
-                if !request.force, let earlier = try ledger.committedRun(sha256: input.sha256, entity: entity.name, source: source) {
-                    skippedNotes.append("\(input.displayPath) was already imported by run \(earlier) (same SHA-256); use --force to import it again")
+            for input in plan.inputs {
+                if !request.force, let earlier = try ledger.committedRun(sha256: input.sha256, entity: plan.entity.name, source: plan.source) {
+                    notes.append("\(input.displayPath) was already imported by run \(earlier) (same SHA-256); use --force to import it again")
                 } else {
                     pending.append(input)
                 }
@@ -34,21 +37,52 @@ public final class Importer {
         } catch {
             throw ImportFailure(.failed, "cannot read the run ledger: \(error)")
         }
-        if pending.isEmpty {
-            let message = skippedNotes.joined(separator: "; ")
-            var runID: Int64?
-            if !request.dryRun {
-                runID = try? ledger.begin(kind: "import", entity: entity.name, source: source, command: request.command)
-                if let runID { try? ledger.finishSeparately(run: runID, status: .skipped, counts: RunCounts(), message: message) }
-            }
-            return ImportResult(run: runID, status: request.dryRun ? .dryRun : .skipped, entity: entity.name, source: source,
-                                inputs: staged.map { $0.ledgerInput(position: 0) }, counts: RunCounts(), message: message)
-        }
+        if pending.isEmpty { return skipped(request, plan, notes: notes) }
+        return try execute(request, plan, pending, notes: notes)
+    }
 
+    private func prepare(_ request: ImportRequest) throws(ImportFailure) -> Plan {
+        let settings = request.settings
+        guard let entity = database.registry.entity(named: settings.entity) else {
+            throw ImportFailure(.invalidRequest, "unknown entity '\(settings.entity)'; known entities: \(database.registry.names.joined(separator: ", "))")
+        }
+        let map = try loadMap(settings, entity: entity)
+        let precedence = try loadPrecedence(settings)
+        var inputs: [StagedInput] = []
+        do {
+            for path in request.paths { inputs.append(try StagedInput(path: path)) }
+            for stored in request.storedInputs { inputs.append(try StagedInput(stored: stored)) }
+        } catch {
+            inputs.forEach { $0.cleanUp() }
+            if let failure = error as? ImportFailure { throw failure }
+            throw ImportFailure(.inputMissing, "\(error)")
+        }
+        return Plan(entity: entity, map: map, precedence: precedence, source: settings.source ?? map.source, inputs: inputs)
+    }
+
+    /// Every input was already committed: record a skipped run (unless dry) and say so.
+    private func skipped(_ request: ImportRequest, _ plan: Plan, notes: [String]) -> ImportResult {
+        let message = notes.joined(separator: "; ")
+        var runID: Int64?
+        if !request.dryRun {
+            let ledger = RunLedger(database)
+            runID = try? ledger.begin(kind: request.kind, entity: plan.entity.name, source: plan.source, command: request.command,
+                                      parentRun: request.parentRun, settings: request.settings)
+            if let runID { try? ledger.finishSeparately(run: runID, status: .skipped, counts: RunCounts(), message: message) }
+        }
+        return ImportResult(run: runID, status: request.dryRun ? .dryRun : .skipped, entity: plan.entity.name, source: plan.source,
+                            inputs: plan.inputs.map { $0.ledgerInput(position: 0) }, counts: RunCounts(), message: message)
+    }
+
+    private func execute(_ request: ImportRequest, _ plan: Plan, _ pending: [StagedInput], notes: [String]) throws(ImportFailure) -> ImportResult {
+        let ledger = RunLedger(database)
+        var notes = notes
         var runID: Int64 = 0
         if !request.dryRun {
-            do { runID = try ledger.begin(kind: "import", entity: entity.name, source: source, command: request.command) }
-            catch { throw ImportFailure(.failed, "cannot start a run: \(error)") }
+            do {
+                runID = try ledger.begin(kind: request.kind, entity: plan.entity.name, source: plan.source, command: request.command,
+                                         parentRun: request.parentRun, settings: request.settings)
+            } catch { throw ImportFailure(.failed, "cannot start a run: \(error)") }
         }
         do {
             try connection.execute("BEGIN IMMEDIATE TRANSACTION")
@@ -56,40 +90,59 @@ public final class Importer {
             if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: "\(error)") }
             throw ImportFailure(.failed, "cannot lock the store for writing: \(error)", run: request.dryRun ? nil : runID)
         }
+        var clock = StageClock()
         do {
             if request.dryRun {
-                runID = try ledger.begin(kind: "import", entity: entity.name, source: source, command: request.command, inTransaction: true)
+                runID = try ledger.begin(kind: request.kind, entity: plan.entity.name, source: plan.source, command: request.command,
+                                         parentRun: request.parentRun, settings: request.settings, inTransaction: true)
             }
-            let pipeline = RowPipeline(connection: connection, registry: database.registry, entity: entity, map: map,
-                                       source: source, run: runID, precedence: precedence)
+            let pipeline = RowPipeline(connection: connection, registry: database.registry, entity: plan.entity, map: plan.map,
+                                       source: plan.source, run: runID, precedence: plan.precedence)
             var inputs: [RunInput] = []
             var total = RunCounts()
             for (position, input) in pending.enumerated() {
-                let result = try pipeline.process(input, position: position + 1, format: request.format, encoding: request.encoding)
+                var result = try clock.time("read, map, validate, reconcile") {
+                    try pipeline.process(input, position: position + 1, format: request.settings.format, encoding: request.settings.encoding)
+                }
                 guard result.counts.isConserved else {
                     throw ImportFailure(.failed, "internal error: the counts for \(input.displayPath) do not add up (\(result.counts)); nothing was committed")
+                }
+                if !request.dryRun {
+                    result.storedPath = try clock.time("keep inputs") { try InputArchive(storePath: database.path).keep(input) }
                 }
                 try ledger.record(result, run: runID)
                 inputs.append(result)
                 total = total + result.counts
             }
             guard total.isConserved else { throw ImportFailure(.failed, "internal error: the run's counts do not add up; nothing was committed") }
-            if let snapshot = request.snapshot {
-                total.retired = try SnapshotRetirement(connection: connection, entity: entity, source: source, run: runID)
-                    .retire(seen: pipeline.writer.seen, rowsRead: total.read, options: snapshot, force: request.force)
+            if let snapshot = request.settings.snapshot {
+                total.retired = try clock.time("retire") {
+                    try SnapshotRetirement(connection: connection, entity: plan.entity, source: plan.source, run: runID)
+                        .retire(seen: pipeline.writer.seen, rowsRead: total.read, options: snapshot, force: request.force)
+                }
             }
-            let resolved = try ReferenceResolver.resolvePending(target: entity, registry: database.registry,
-                                                                connection: connection, run: runID, source: source)
-            var notes = skippedNotes
-            if resolved > 0 { notes.append("\(resolved) pending reference(s) to \(entity.name) resolved") }
+            let resolved = try clock.time("resolve references") {
+                try ReferenceResolver.resolvePending(target: plan.entity, registry: database.registry,
+                                                     connection: connection, run: runID, source: plan.source)
+            }
+            if resolved > 0 { notes.append("\(resolved) pending reference(s) to \(plan.entity.name) resolved") }
+            let parentRun = request.parentRun ?? pipeline.rejectExportRun
+            total.recovered = try recovered(pipeline: pipeline, parentRun: parentRun, isRerun: request.parentRun != nil, run: runID)
+            if request.parentRun == nil, let parentRun { try ledger.setParent(run: runID, parent: parentRun) }
             let message = notes.isEmpty ? nil : notes.joined(separator: "; ")
-            try ledger.finish(run: runID, status: .committed, counts: total, message: message)
+            try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json)
+            var result = ImportResult(run: runID, status: .committed, entity: plan.entity.name, source: plan.source,
+                                      inputs: inputs, counts: total, message: message)
+            result.parentRun = parentRun
             if request.dryRun {
+                result.changes = try RecordChange.of(run: runID, connection: connection)
                 try connection.execute("ROLLBACK")
-                return ImportResult(run: nil, status: .dryRun, entity: entity.name, source: source, inputs: inputs, counts: total, message: message)
+                result.run = nil
+                result.status = .dryRun
+                return result
             }
             try connection.execute("COMMIT")
-            return ImportResult(run: runID, status: .committed, entity: entity.name, source: source, inputs: inputs, counts: total, message: message)
+            return result
         } catch {
             try? connection.execute("ROLLBACK")
             let message: String
@@ -101,8 +154,19 @@ public final class Importer {
         }
     }
 
-    private func loadMap(_ request: ImportRequest, entity: EntityDefinition) throws(ImportFailure) -> TransformMap {
-        guard let path = request.mapPath else { return TransformMap.default(for: entity) }
+    /// Rows the parent run rejected that this run accepted: for a rerun, by input position and
+    /// record number; for a fed-back reject export, every accepted row that carried a reject.
+    private func recovered(pipeline: RowPipeline, parentRun: Int64?, isRerun: Bool, run: Int64) throws -> Int {
+        guard let parentRun else { return 0 }
+        if !isRerun { return pipeline.recoveredRejects }
+        return Int(try connection.scalar("""
+            SELECT count(*) FROM (SELECT DISTINCT input, record FROM findings WHERE run = ?1 AND rejected = 1 AND record IS NOT NULL) old
+            WHERE NOT EXISTS (SELECT 1 FROM findings f WHERE f.run = ?2 AND f.rejected = 1 AND f.input = old.input AND f.record = old.record)
+            """, [.integer(parentRun), .integer(run)]).integer ?? 0)
+    }
+
+    private func loadMap(_ settings: RunSettings, entity: EntityDefinition) throws(ImportFailure) -> TransformMap {
+        guard let path = settings.mapPath else { return TransformMap.default(for: entity) }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ImportFailure(.inputMissing, "the map \(path) does not exist or cannot be read")
         }
@@ -115,23 +179,13 @@ public final class Importer {
         return map
     }
 
-    private func loadPrecedence(_ request: ImportRequest) throws(ImportFailure) -> PrecedenceRules {
-        guard let path = request.precedencePath else { return .none }
+    private func loadPrecedence(_ settings: RunSettings) throws(ImportFailure) -> PrecedenceRules {
+        guard let path = settings.precedencePath else { return .none }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ImportFailure(.inputMissing, "the precedence file \(path) does not exist or cannot be read")
         }
         do { return try PrecedenceRules.load(path: path, registry: database.registry) }
         catch { throw ImportFailure(.invalidRequest, "the precedence file \(path) is not valid: \(Self.describe(error))") }
-    }
-
-    private func stageInputs(_ paths: [String]) throws(ImportFailure) -> [StagedInput] {
-        var staged: [StagedInput] = []
-        for path in paths {
-            do { staged.append(try StagedInput(path: path)) }
-            catch let failure as ImportFailure { staged.forEach { $0.cleanUp() }; throw failure }
-            catch { staged.forEach { $0.cleanUp() }; throw ImportFailure(.inputMissing, "\(path): \(error)") }
-        }
-        return staged
     }
 
     /// A decoding error as one readable sentence.

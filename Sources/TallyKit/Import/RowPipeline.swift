@@ -8,6 +8,11 @@ final class RowPipeline {
     let writer: EntityWriter
     private let validator: Validator
     private let findings: FindingLog
+    /// The run a fed-back reject export came from, when all its rows name one.
+    private(set) var rejectExportRun: Int64?
+    /// Rows of a fed-back reject export that this run accepted.
+    private(set) var recoveredRejects = 0
+    private var rejectRuns = Set<Int64>()
 
     init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, map: TransformMap, source: String,
          run: Int64, precedence: PrecedenceRules) {
@@ -30,6 +35,15 @@ final class RowPipeline {
         return [Finding(severity: .error, rule: "wrong_table", field: nil,
                         message: "the record is a '\(table)' element, but the import is for \(entity.name) (\(entity.table)); import it with --entity \(table)",
                         provenance: raw.provenance)]
+    }
+
+    /// A row from `tally rejects --format csv` carries `_reject_run`: link the run and count recoveries.
+    private func noteRejectExport(_ raw: RawRecord, outcome: RecordOutcome) {
+        guard case .some(.some(let text)) = raw["_reject_run"], let run = Int64(text) else { return }
+        rejectRuns.insert(run)
+        rejectExportRun = rejectRuns.count == 1 ? run : nil
+        if case .rejected = outcome { return }
+        recoveredRejects += 1
     }
 
     /// Processes one staged input inside the run's transaction; returns its ledger entry.
@@ -76,6 +90,7 @@ final class RowPipeline {
                     if !rejected { counts.warnings += found.count }
                 }
                 counts.count(outcome)
+                noteRejectExport(raw, outcome: outcome)
             }
         }
         var result = input.ledgerInput(position: position)

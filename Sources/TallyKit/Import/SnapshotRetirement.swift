@@ -68,7 +68,7 @@ struct SnapshotRetirement {
 }
 
 /// How a snapshot import guards against truncated exports.
-public struct SnapshotOptions: Sendable, Equatable {
+public struct SnapshotOptions: Sendable, Equatable, Codable {
     /// The largest share of the source's records a snapshot may retire (default 0.10).
     public var maxRetire: Double
     /// Fewer rows than this abort the run.

@@ -52,6 +52,25 @@ struct StagedInput {
         isTemporary = false
     }
 
+    /// An input an earlier run kept, checked against the SHA-256 recorded then.
+    init(stored: StoredInput) throws {
+        displayPath = stored.displayPath
+        path = stored.storedPath
+        guard FileManager.default.isReadableFile(atPath: stored.storedPath) else {
+            throw ImportFailure(.inputMissing, "the input \(stored.displayPath) kept at \(stored.storedPath) is gone (pruned or deleted), so the run cannot be rerun")
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: stored.storedPath)
+        size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        let digest: String
+        do { digest = SHA256.hex(try SHA256.hash(fileAt: stored.storedPath)) }
+        catch { throw ImportFailure(.inputMissing, "the kept input \(stored.storedPath) cannot be read: \(error)") }
+        guard digest == stored.sha256 else {
+            throw ImportFailure(.failed, "the kept input \(stored.storedPath) no longer matches its SHA-256 (\(stored.sha256)); it was changed after the run, so it cannot be rerun")
+        }
+        sha256 = digest
+        isTemporary = false
+    }
+
     func cleanUp() {
         if isTemporary { try? FileManager.default.removeItem(atPath: path) }
     }

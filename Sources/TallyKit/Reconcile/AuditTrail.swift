@@ -1,5 +1,10 @@
 /// Writes the audit trail: one row per field change, one row per inserted record.
 struct AuditTrail {
+    /// The field of an audit row that records an insert (its `new` is the record as JSON).
+    static let insertField = "*"
+    /// The field of an audit row that records a removal (its `old` is the record as JSON).
+    static let removeField = "-"
+
     let connection: Connection
     let run: Int64
     let source: String

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
 /// One input of a run, as the ledger keeps it.
 public struct RunInput: Sendable, Equatable, Codable {
@@ -12,6 +10,8 @@ public struct RunInput: Sendable, Equatable, Codable {
     public var counts: RunCounts
     /// Source columns the map did not know (kept on the records as extra), reported once.
     public var unknownColumns: [String] = []
+    /// Where the run kept a copy of the input, for reruns (nil once pruned).
+    public var storedPath: String?
 
     public init(position: Int, path: String, size: Int64?, sha256: String?, format: String?, counts: RunCounts = RunCounts()) {
         self.position = position
@@ -51,12 +51,13 @@ public struct RunLedger {
     /// Records the start of a run and returns its id. The row commits at once in a transaction
     /// of its own, unless `inTransaction` says the caller's transaction holds it (dry runs).
     public func begin(kind: String, entity: String?, source: String?, command: String, parentRun: Int64? = nil,
-                      inTransaction: Bool = false) throws -> Int64 {
+                      settings: RunSettings? = nil, inTransaction: Bool = false) throws -> Int64 {
+        let request = try settings.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let insert = { [connection] () throws -> Int64 in
             try connection.run(
-                "INSERT INTO runs (kind, entity, source, status, command, started_at, parent_run, pid) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+                "INSERT INTO runs (kind, entity, source, status, command, started_at, parent_run, pid, request) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)",
                 [.text(kind), entity.sqlValue, source.sqlValue, .text(command), .text(Timestamp.now()),
-                 parentRun.map(SQLValue.integer) ?? .null, .integer(Int64(getpid()))])
+                 parentRun.map(SQLValue.integer) ?? .null, .integer(Int64(getpid())), request.sqlValue])
             return connection.lastInsertRowID
         }
         return inTransaction ? try insert() : try connection.transaction { try insert() }
@@ -69,23 +70,40 @@ public struct RunLedger {
         let c = input.counts
         values += [c.read, c.inserted, c.updated, c.unchanged, c.skippedStale, c.rejected].map { .integer(Int64($0)) }
         values.append(input.unknownColumns.isEmpty ? .null : .text("[" + input.unknownColumns.map(JSON.quote).joined(separator: ",") + "]"))
+        values.append(input.storedPath.sqlValue)
         try connection.run("""
-            INSERT OR REPLACE INTO run_inputs (run, position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected, unknown_columns)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO run_inputs (run, position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected, unknown_columns, stored_path)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, values)
     }
 
     /// Sets a run's final status, counts and message.
-    public func finish(run: Int64, status: RunStatus, counts: RunCounts, message: String? = nil) throws {
-        var values: [SQLValue] = [.text(status.rawValue), .text(Timestamp.now()), message.sqlValue]
+    public func finish(run: Int64, status: RunStatus, counts: RunCounts, message: String? = nil, timings: String? = nil) throws {
+        var values: [SQLValue] = [.text(status.rawValue), .text(Timestamp.now()), message.sqlValue, timings.sqlValue]
         values += counts.named.map { .integer(Int64($0.1)) }
         values.append(.integer(run))
         try connection.run("""
-            UPDATE runs SET status = ?, finished_at = ?, message = ?,
+            UPDATE runs SET status = ?, finished_at = ?, message = ?, timings = coalesce(?, timings),
               read = ?, inserted = ?, updated = ?, unchanged = ?, skipped_stale = ?, rejected = ?,
               warnings = ?, conflicts = ?, retired = ?, recovered = ?
             WHERE id = ?
             """, values)
+    }
+
+    /// Links a run to the run it follows up (a fed-back reject export's run).
+    public func setParent(run: Int64, parent: Int64) throws {
+        try connection.run("UPDATE runs SET parent_run = ? WHERE id = ?", [.integer(parent), .integer(run)])
+    }
+
+    /// Sets a run's status alone (a rolled-back run).
+    public func setStatus(run: Int64, _ status: RunStatus) throws {
+        try connection.run("UPDATE runs SET status = ? WHERE id = ?", [.text(status.rawValue), .integer(run)])
+    }
+
+    /// The settings a run was started with, for reruns.
+    public func settings(run: Int64) throws -> RunSettings? {
+        guard let text = try connection.scalar("SELECT request FROM runs WHERE id = ?", [.integer(run)]).text else { return nil }
+        return try JSONDecoder().decode(RunSettings.self, from: Data(text.utf8))
     }
 
     /// Finishes a run in a transaction of its own (for failures after the data was rolled back).
@@ -131,14 +149,19 @@ public struct RunLedger {
     public func inputs(run: Int64) throws -> [RunInput] {
         var result: [RunInput] = []
         try connection.forEachRow("""
-            SELECT position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected
+            SELECT position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected, stored_path, unknown_columns
             FROM run_inputs WHERE run = ? ORDER BY position
             """, [.integer(run)]) { row in
             var counts = RunCounts()
             counts.read = Int(row.int64(5)); counts.inserted = Int(row.int64(6)); counts.updated = Int(row.int64(7))
             counts.unchanged = Int(row.int64(8)); counts.skippedStale = Int(row.int64(9)); counts.rejected = Int(row.int64(10))
-            result.append(RunInput(position: Int(row.int64(0)), path: row.text(1) ?? "",
-                                   size: row.isNull(2) ? nil : row.int64(2), sha256: row.text(3), format: row.text(4), counts: counts))
+            var input = RunInput(position: Int(row.int64(0)), path: row.text(1) ?? "",
+                                 size: row.isNull(2) ? nil : row.int64(2), sha256: row.text(3), format: row.text(4), counts: counts)
+            input.storedPath = row.text(11)
+            if let unknown = row.text(12) {
+                input.unknownColumns = (try? JSONDecoder().decode([String].self, from: Data(unknown.utf8))) ?? []
+            }
+            result.append(input)
         }
         return result
     }

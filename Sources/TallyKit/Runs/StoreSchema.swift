@@ -32,7 +32,9 @@ public enum StoreSchema {
                 conflicts     INTEGER NOT NULL DEFAULT 0,
                 retired       INTEGER NOT NULL DEFAULT 0,
                 recovered     INTEGER NOT NULL DEFAULT 0,
-                message       TEXT
+                message       TEXT,
+                request       TEXT,                   -- JSON: what the run was asked (entity, source, map, …), for reruns
+                timings       TEXT                    -- JSON: seconds spent per stage
             ) STRICT;
             CREATE INDEX runs_status ON runs (status);
 
@@ -44,6 +46,7 @@ public enum StoreSchema {
                 sha256        TEXT,
                 format        TEXT,
                 unknown_columns TEXT,                   -- JSON array: columns the map did not know
+                stored_path   TEXT,                     -- the kept copy of the input, for reruns (until pruned)
                 read          INTEGER NOT NULL DEFAULT 0,
                 inserted      INTEGER NOT NULL DEFAULT 0,
                 updated       INTEGER NOT NULL DEFAULT 0,

@@ -5,7 +5,7 @@ struct ImportCommand: Command {
     static let spec = CommandSpec(
         name: "import",
         abstract: "Import exports of one entity into the store as one run, committed whole or not at all.",
-        discussion: "Each row is mapped, validated and reconciled; rejected rows are kept with a reason (see 'tally rejects'). A file whose SHA-256 was already committed for the entity and source is skipped unless --force is given. Exit 0: committed clean; 65: committed with rejects or conflicts; 1: failed, nothing committed; 66: an input is missing.",
+        discussion: "Each row is mapped, validated and reconciled; rejected rows are kept with a reason (see 'tally rejects'). A file whose SHA-256 was already committed for the entity and source is skipped unless --force is given. --dry-run prints what would change, record by record (with --json, one NDJSON line per change, then the summary). A reject export from 'tally rejects --format csv' can be fed back: its _reject_* columns are ignored, the run is linked to the rejects' run and the rows it accepts are counted as recovered. Exit 0: committed clean; 65: committed with rejects or conflicts; 1: failed, nothing committed; 66: an input is missing.",
         arguments: [ArgumentSpec(name: "file", help: "Exports to import ('-' reads standard input).", isRepeating: true)],
         options: [
             OptionSpec(name: "entity", short: "e", valueName: "ENTITY",
@@ -53,11 +53,11 @@ struct ImportCommand: Command {
                 snapshot.maxRetire = fraction
             }
             snapshot.expectRows = try arguments.integer("expect-rows", command: Self.spec.name)
-            request.snapshot = snapshot
+            request.settings.snapshot = snapshot
         } else if arguments.value("max-retire") != nil || arguments.value("expect-rows") != nil {
             throw UsageError(message: "'--max-retire' and '--expect-rows' go with --snapshot", command: Self.spec.name)
         }
-        request.precedencePath = arguments.value("precedence")
+        request.settings.precedencePath = arguments.value("precedence")
         databasePath = arguments.databasePath
         json = arguments.has("json")
     }
@@ -69,7 +69,7 @@ struct ImportCommand: Command {
             result = try Importer(database: database).run(request)
         } catch {
             if json {
-                let failed = ImportResult(run: error.run, status: .failed, entity: request.entity, source: request.source ?? "",
+                let failed = ImportResult(run: error.run, status: .failed, entity: request.entity, source: request.settings.source ?? "",
                                           inputs: [], counts: RunCounts(), message: error.message)
                 console.line(failed.json)
             }
@@ -80,8 +80,10 @@ struct ImportCommand: Command {
             }
         }
         if json {
+            for change in result.changes { console.line(change.json) }
             console.line(result.json)
         } else {
+            for change in result.changes { console.line("  " + change.line) }
             console.out(ImportSummary.text(result))
         }
         if result.status == .skipped { return .success }
