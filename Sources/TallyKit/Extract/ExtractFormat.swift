@@ -94,6 +94,9 @@ public final class TableWriter {
         try sink.flush()
     }
 
+    /// The same as ``finish()``, for callers written before JSON arrays: call it once, at the end.
+    public func flush() throws(OutputError) { try finish() }
+
     private func appendObject() {
         line.append(0x7B)
         for (index, column) in columns.enumerated() {

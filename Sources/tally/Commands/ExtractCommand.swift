@@ -19,7 +19,7 @@ struct ExtractCommand: Command {
         arguments: [ArgumentSpec(name: "name", help: "Reports and entity feeds to extract (e.g. case_links incident).", isOptional: true, isRepeating: true)],
         options: [
             OptionSpec(name: "out", short: "o", valueName: "DIR", help: "The folder to write into, or - for stdout (one extract, no manifest; default: -)."),
-            OptionSpec(name: "format", valueName: "FORMAT", help: "The file format (default: csv).", choices: ExtractFormat.allCases.map(\.rawValue)),
+            OptionSpec(name: "format", valueName: "FORMAT", help: "The file format (default: ndjson).", choices: ExtractFormat.allCases.map(\.rawValue)),
             .flag("list", help: "List every report and entity feed with a one-line description."),
             OptionSpec(name: "feed", valueName: "NAME", help: "Pick up the delta feed NAME of one entity: only records written since its last pickup."),
             .flag("full", help: "With --feed: deliver every record and restart the feed's cursor from there."),
@@ -48,7 +48,7 @@ struct ExtractCommand: Command {
         if let feed = arguments.value("feed"), feed.isEmpty { throw fail("'--feed' needs a name") }
         request = ExtractRequest(
             names: names,
-            format: arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .csv,
+            format: arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .ndjson,
             parameters: ReportParameters(staleDays: staleDays),
             formulaGuard: !arguments.has("no-formula-guard"),
             maskFields: masks,
