@@ -1,50 +1,105 @@
 /// An entity's current records under canonical field names, in a stable order: by sys_id, then
 /// (records without one) by business key. Datetimes are canonical UTC text, choices their codes,
-/// booleans `true`/`false`, null is null. Importing the extract back changes nothing.
-public struct EntityExtract {
+/// booleans `true`/`false`, null is null. Importing the extract back changes nothing (with
+/// `--no-formula-guard` for CSV whose text starts with `=`, `+`, `-` or `@`).
+///
+/// As a delta feed (see ``FeedCursor``) the order is `(sys_updated_on, sys_id, _id)` instead.
+public struct EntityExtract: Sendable {
     public let entity: EntityDefinition
 
     public init(_ entity: EntityDefinition) { self.entity = entity }
 
     public var columns: [String] { entity.fields.map(\.name) }
 
+    private var fieldList: String { entity.fields.map { EntityTable.quoted($0.name) }.joined(separator: ", ") }
+
     var selectSQL: String {
         let table = EntityTable(entity)
-        let fields = entity.fields.map { EntityTable.quoted($0.name) }.joined(separator: ", ")
         var order = ["\"sys_id\" IS NULL", "\"sys_id\""]
         for group in entity.identifierRules where group != ["sys_id"] {
             order += group.map(EntityTable.quoted)
         }
         order.append("_id")
-        return "SELECT \(fields) FROM \(table.name) ORDER BY \(order.joined(separator: ", "))"
+        return "SELECT \(fieldList) FROM \(table.name) ORDER BY \(order.joined(separator: ", "))"
+    }
+
+    /// The feed query: the fields, then the position and `_updated_run`; `?1` = 1 selects every
+    /// record, else `?2` is the run watermark and `(?3, ?4, ?5)` the cursor position.
+    var feedSQL: String {
+        let updated = "coalesce(\(EntityTable.quoted(entity.updatedField)), '')"
+        let sysID = entity.field(named: "sys_id") != nil ? "coalesce(\"sys_id\", '')" : "''"
+        return """
+            SELECT \(fieldList), \(updated), \(sysID), _id, _updated_run FROM \(EntityTable(entity).name)
+            WHERE ?1 = 1 OR coalesce(_updated_run, 0) > ?2 OR (\(updated), \(sysID), _id) > (?3, ?4, ?5)
+            ORDER BY \(updated), \(sysID), _id
+            """
     }
 
     /// Calls `body` with each record's values as canonical text, in extract order.
     public func forEachRow(in connection: Connection, _ body: ([String?]) throws -> Void) throws {
+        let statement = try connection.prepare(selectSQL)
+        defer { statement.reset() }
+        try statement.bind([])
         var values: [String?] = []
         values.reserveCapacity(entity.fields.count)
-        let statement = try connection.prepare(selectSQL)
-        try statement.bind([])
         while try statement.step() {
-            values.removeAll(keepingCapacity: true)
-            for (index, field) in entity.fields.enumerated() {
-                values.append(FieldValue(stored: statement.value(Int32(index)), type: field.type).canonicalText)
-            }
+            try read(statement, into: &values)
             try body(values)
         }
-        statement.reset()
+    }
+
+    /// Calls `body` with each record a feed pickup delivers after `cursor` (every record when
+    /// nil), in feed order; returns the cursor the pickup ends at (not stored).
+    public func forEachDelta(
+        in connection: Connection, after cursor: FeedCursor?, feed: String, _ body: ([String?]) throws -> Void
+    ) throws -> FeedCursor {
+        let statement = try connection.prepare(feedSQL)
+        defer { statement.reset() }
+        let position = cursor?.position
+        try statement.bind([
+            .integer(cursor == nil ? 1 : 0), .integer(cursor?.lastRun ?? 0),
+            .text(position?.updated ?? ""), .text(position?.sysID ?? ""), .integer(position?.key ?? Int64.min),
+        ])
+        var next = cursor ?? FeedCursor(feed: feed, entity: entity.name)
+        next.entity = entity.name
+        next.rows = 0
+        var last = position
+        let base = Int32(entity.fields.count)
+        var values: [String?] = []
+        values.reserveCapacity(entity.fields.count)
+        while try statement.step() {
+            try read(statement, into: &values)
+            try body(values)
+            next.rows += 1
+            let here = FeedCursor.Position(updated: statement.text(base) ?? "", sysID: statement.text(base + 1) ?? "", key: statement.int64(base + 2))
+            if last.map({ $0 < here }) ?? true { last = here }
+            if !statement.isNull(base + 3) { next.lastRun = max(next.lastRun, statement.int64(base + 3)) }
+        }
+        // Every record visible now has been delivered at its current version: the watermark is
+        // the newest run in the table, even when this pickup delivered nothing new from it.
+        let newest = try connection.scalar("SELECT max(_updated_run) FROM \(EntityTable(entity).name)").integer ?? 0
+        next.lastRun = max(next.lastRun, newest)
+        if let last {
+            next.lastUpdated = last.updated
+            next.lastSysID = last.sysID.isEmpty ? nil : last.sysID
+            next.lastKey = last.key
+        }
+        return next
+    }
+
+    private func read(_ statement: Statement, into values: inout [String?]) throws {
+        values.removeAll(keepingCapacity: true)
+        for (index, field) in entity.fields.enumerated() {
+            values.append(FieldValue(stored: statement.value(Int32(index)), type: field.type).canonicalText)
+        }
     }
 
     /// Writes the extract; returns the number of rows.
     @discardableResult
-    public func write(from connection: Connection, format: ExtractFormat, to sink: any OutputSink) throws -> Int {
-        let writer = try TableWriter(columns: columns, format: format, sink: sink)
-        var rows = 0
-        try forEachRow(in: connection) { values in
-            try writer.write(values)
-            rows += 1
-        }
-        try writer.flush()
-        return rows
+    public func write(from connection: Connection, format: ExtractFormat, to sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws -> Int {
+        let writer = try TableWriter(columns: columns, format: format, sink: sink, policy: policy)
+        try forEachRow(in: connection) { try writer.write($0) }
+        try writer.finish()
+        return writer.rows
     }
 }

@@ -2,35 +2,143 @@
 public enum ExtractFormat: String, Sendable, CaseIterable, Codable {
     case csv
     case ndjson
+    /// One JSON array of objects, one object per line.
+    case json
 
     public var fileExtension: String { rawValue }
 }
 
-/// Writes rows of named text values as CSV (header first) or NDJSON, to any sink.
+/// How cells are written, beyond the format.
+public struct CellPolicy: Sendable {
+    /// Prefix CSV cells that would run as spreadsheet formulas (see ``FormulaGuard``).
+    public var formulaGuard: Bool
+    /// Fields replaced by a salted hash, in every format.
+    public var mask: FieldMask?
+
+    public init(formulaGuard: Bool = true, mask: FieldMask? = nil) {
+        self.formulaGuard = formulaGuard
+        self.mask = mask
+    }
+}
+
+/// Writes rows of named text values as CSV (header first), NDJSON or a JSON array, to any sink.
+///
+/// JSON and NDJSON write `integer` and `decimal` columns as JSON numbers and `boolean` columns as
+/// `true`/`false` (any value that is not one is written as a string); everything else is a string,
+/// null is `null`. The formula guard applies to CSV only; masking to every format.
 public final class TableWriter {
     private let csv: CSVWriter?
-    private let ndjson: NDJSONWriter?
-    private let columns: [String]
+    private let sink: any OutputSink
+    private let format: ExtractFormat
+    private let columns: [ReportColumn]
+    private let masked: [Bool]
+    private let policy: CellPolicy
+    private var line: [UInt8] = []
+    private var cells: [String?] = []
+    public private(set) var rows = 0
 
-    public init(columns: [String], format: ExtractFormat, sink: any OutputSink) throws(OutputError) {
+    public init(columns: [ReportColumn], format: ExtractFormat, sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws(OutputError) {
         self.columns = columns
+        self.format = format
+        self.sink = sink
+        self.policy = policy
+        masked = columns.map { policy.mask?.fields.contains($0.name) ?? false }
         switch format {
         case .csv:
             csv = CSVWriter(sink: sink)
-            ndjson = nil
-            try csv!.writeRow(columns.map(Optional.some))
+            try csv!.writeRow(columns.map { Optional($0.name) })
         case .ndjson:
             csv = nil
-            ndjson = NDJSONWriter(sink: sink)
+        case .json:
+            csv = nil
+            try sink.write(Array("[".utf8))
         }
+    }
+
+    /// Convenience for untyped columns (entity feeds): every column is text.
+    public convenience init(columns: [String], format: ExtractFormat, sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws(OutputError) {
+        try self.init(columns: columns.map { ReportColumn($0) }, format: format, sink: sink, policy: policy)
     }
 
     /// Writes one row; `values` align with the columns, nil is null (an empty CSV cell).
     public func write(_ values: [String?]) throws(OutputError) {
-        if let csv { try csv.writeRow(values) } else { try ndjson!.write(names: columns, values: values) }
+        precondition(values.count == columns.count, "one value per column")
+        cells.removeAll(keepingCapacity: true)
+        for (index, value) in values.enumerated() {
+            if masked[index], let value, let mask = policy.mask { cells.append(mask.masked(value)) } else { cells.append(value) }
+        }
+        switch format {
+        case .csv:
+            if policy.formulaGuard {
+                try csv!.writeRow(cells.lazy.map { $0.map(FormulaGuard.neutralised) })
+            } else {
+                try csv!.writeRow(cells)
+            }
+        case .ndjson:
+            line.removeAll(keepingCapacity: true)
+            appendObject()
+            line.append(0x0A)
+            try sink.write(line)
+        case .json:
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: rows == 0 ? [0x0A] : [0x2C, 0x0A])
+            appendObject()
+            try sink.write(line)
+        }
+        rows += 1
     }
 
-    public func flush() throws(OutputError) {
-        if let csv { try csv.flush() } else { try ndjson!.flush() }
+    /// Ends the output (closes a JSON array) and flushes it to the sink's destination.
+    public func finish() throws(OutputError) {
+        if format == .json { try sink.write(Array((rows == 0 ? "]\n" : "\n]\n").utf8)) }
+        try sink.flush()
+    }
+
+    /// The same as ``finish()``, for callers written before JSON arrays: call it once, at the end.
+    public func flush() throws(OutputError) { try finish() }
+
+    private func appendObject() {
+        line.append(0x7B)
+        for (index, column) in columns.enumerated() {
+            if index > 0 { line.append(0x2C) }
+            appendJSONString(column.name, to: &line)
+            line.append(0x3A)
+            guard let value = cells[index] else {
+                line.append(contentsOf: Array("null".utf8))
+                continue
+            }
+            let type: ReportColumnType = masked[index] ? .text : column.type
+            switch type {
+            case .integer where Self.isJSONNumber(value), .decimal where Self.isJSONNumber(value):
+                line.append(contentsOf: Array(value.utf8))
+            case .boolean where value == "true" || value == "false":
+                line.append(contentsOf: Array(value.utf8))
+            default:
+                appendJSONString(value, to: &line)
+            }
+        }
+        line.append(0x7D)
+    }
+
+    /// JSON's number grammar: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    static func isJSONNumber(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        var index = 0
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard isDigit(index) else { return false }
+        if bytes[index] == 0x30 { index += 1 } else { while isDigit(index) { index += 1 } }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard isDigit(index) else { return false }
+            while isDigit(index) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard isDigit(index) else { return false }
+            while isDigit(index) { index += 1 }
+        }
+        return index == bytes.count
     }
 }

@@ -1,67 +1,106 @@
 import Foundation
 import TallyKit
 
-/// `tally extract`: writes entity feeds (and, later, reports) from the store.
+/// `tally extract`: writes reports and entity feeds from the store, with a manifest and checksums.
 struct ExtractCommand: Command {
     static let spec = CommandSpec(
         name: "extract",
-        abstract: "Write entity feeds from the store as CSV or NDJSON, to a folder or stdout.",
-        discussion: "Each entity's current records under canonical field names, ordered by sys_id (then business key). Datetimes are UTC 'YYYY-MM-DD HH:MM:SS', choices their codes, null an empty CSV cell or JSON null. Files in a folder are written atomically as NAME.csv or NAME.ndjson. Importing an extract back changes nothing.",
-        arguments: [ArgumentSpec(name: "name", help: "Entities to extract (e.g. incident ci).", isRepeating: true)],
+        abstract: "Write reports and entity feeds from the store, with manifest.json and SHA256SUMS.",
+        discussion: """
+            Each NAME is a report of the catalogue or an entity feed ('tally extract --list' shows them all). Files are \
+            written atomically into --out DIR as NAME.csv, NAME.ndjson or NAME.json, all from one snapshot of the store; \
+            then manifest.json (rows, bytes and SHA-256 of each file, the store watermark, the Tally and schema versions) \
+            and SHA256SUMS (for 'sha256sum -c'). The same store and arguments give byte-identical data files. \
+            CSV cells starting with =, +, -, @, tab or CR get a leading ' unless they are plain numbers (--no-formula-guard \
+            turns this off). --feed NAME makes an entity extract a delta feed: it delivers the records written since the \
+            feed's last pickup (by a run newer than the last one delivered, or after its (sys_updated_on, sys_id) cursor) \
+            and moves the cursor only after the files are written; --full delivers everything and restarts the cursor.
+            """,
+        arguments: [ArgumentSpec(name: "name", help: "Reports and entity feeds to extract (e.g. case_links incident).", isOptional: true, isRepeating: true)],
         options: [
+            OptionSpec(name: "out", short: "o", valueName: "DIR", help: "The folder to write into, or - for stdout (one extract, no manifest; default: -)."),
             OptionSpec(name: "format", valueName: "FORMAT", help: "The file format (default: ndjson).", choices: ExtractFormat.allCases.map(\.rawValue)),
-            OptionSpec(name: "out", short: "o", valueName: "DIR", help: "The folder to write into, or - for stdout (default: -)."),
+            .flag("list", help: "List every report and entity feed with a one-line description."),
+            OptionSpec(name: "feed", valueName: "NAME", help: "Pick up the delta feed NAME of one entity: only records written since its last pickup."),
+            .flag("full", help: "With --feed: deliver every record and restart the feed's cursor from there."),
+            OptionSpec(name: "mask", valueName: "FIELDS", help: "Replace these columns (comma-separated, e.g. caller_id,contact) with a stable salted hash.", isRepeatable: true),
+            .flag("no-formula-guard", help: "Write CSV cells exactly, even those a spreadsheet would run as formulas."),
+            OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
             .database,
         ]
     )
 
-    var names: [EntityDefinition]
-    var format: ExtractFormat
+    var list: Bool
+    var request: ExtractRequest
     var out: String
     var databasePath: String
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
-        var names: [EntityDefinition] = []
-        for name in arguments.positionalList("name") {
-            guard let entity = EntityRegistry.standard.entity(named: name) else {
-                throw UsageError(message: "unknown extract '\(name)'; known: \(EntityRegistry.standard.names.joined(separator: ", "))", command: Self.spec.name)
-            }
-            names.append(entity)
-        }
-        self.names = names
-        format = arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .ndjson
+        func fail(_ message: String) -> UsageError { UsageError(message: message, command: Self.spec.name) }
+        list = arguments.has("list")
+        let names = arguments.positionalList("name")
+        if list && !names.isEmpty { throw fail("--list takes no names") }
+        if !list && names.isEmpty { throw fail("missing name (see 'tally extract --list')") }
+        let staleDays = try arguments.integer("stale-days", command: Self.spec.name) ?? 60
+        guard staleDays >= 0 else { throw fail("'--stale-days' must be 0 or more; got \(staleDays)") }
+        let masks = arguments.allValues("mask").flatMap { $0.split(separator: ",") }.map { String($0).trimmingCharacters(in: .whitespaces) }
+        if masks.contains(where: \.isEmpty) { throw fail("'--mask' needs field names separated by commas") }
+        if let feed = arguments.value("feed"), feed.isEmpty { throw fail("'--feed' needs a name") }
+        request = ExtractRequest(
+            names: names,
+            format: arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .ndjson,
+            parameters: ReportParameters(staleDays: staleDays),
+            formulaGuard: !arguments.has("no-formula-guard"),
+            maskFields: masks,
+            feed: arguments.value("feed"),
+            full: arguments.has("full"))
         out = arguments.value("out") ?? "-"
-        if out == "-" && names.count > 1 {
-            throw UsageError(message: "several extracts need a folder: give --out DIR", command: Self.spec.name)
-        }
         databasePath = arguments.databasePath
+        if !list {
+            // Name and combination checks need only the catalogue, not the store.
+            do throws(ExtractRequestError) {
+                _ = try Extractor.sources(for: request, in: .standard)
+            } catch {
+                throw fail(error.message)
+            }
+            if out == "-" && names.count > 1 { throw fail("several extracts need a folder: give --out DIR") }
+        }
     }
 
     func run(_ console: Console) throws -> ExitCode {
+        if list {
+            for source in ReportCatalogue.standard.allExtracts {
+                console.line(HelpFormatter.row(source.name, source.summary))
+            }
+            return .success
+        }
         guard FileManager.default.fileExists(atPath: databasePath) else {
             throw CommandFailure.noInput("no store at \(databasePath); create one with 'tally init' or import into it")
         }
         let database = try TallyDatabase.open(path: databasePath)
-        if out == "-" {
-            console.flush()
-            let sink = FileOutputSink(descriptor: 1, name: "stdout")
-            try EntityExtract(names[0]).write(from: database.connection, format: format, to: sink)
-            try sink.flush()
+        let extractor = Extractor(database: database)
+        do {
+            if out == "-" {
+                console.flush()
+                let sink = FileOutputSink(descriptor: 1, name: "stdout")
+                let result = try extractor.write(request, to: sink)
+                try sink.flush()
+                if let feed = result.manifest.feed {
+                    console.error("feed \(feed.cursor.feed): \(feed.cursor.rows) rows; cursor moved")
+                }
+                return .success
+            }
+            let result = try extractor.write(request, toFolder: out)
+            for file in result.manifest.files {
+                console.error("wrote \(out)/\(file.file): \(file.rows) rows")
+            }
+            if let feed = result.manifest.feed {
+                console.error("feed \(feed.cursor.feed): \(feed.cursor.rows) rows; cursor moved")
+            }
+            console.error("wrote \(out)/\(Extractor.manifestName) and \(out)/\(Extractor.checksumsName)")
             return .success
+        } catch let error as ExtractRequestError {
+            throw CommandFailure.failed(error.message)
         }
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } else if !isDirectory.boolValue {
-            throw CommandFailure.failed("\(out) is a file; --out needs a folder (or - for stdout)")
-        }
-        for entity in names {
-            let path = out + "/" + entity.name + "." + format.fileExtension
-            let file = try AtomicFile(path: path)
-            let rows = try EntityExtract(entity).write(from: database.connection, format: format, to: file.sink)
-            try file.commit()
-            console.error("wrote \(path): \(rows) rows")
-        }
-        return .success
     }
 }

@@ -1,0 +1,58 @@
+/// Something `tally extract` can write: a report from the catalogue or an entity's feed.
+public enum ExtractSource: Sendable {
+    case report(ReportDefinition)
+    case entity(EntityExtract)
+
+    /// The name on the command line and of the file (`case_links`, `incident`).
+    public var name: String {
+        switch self {
+        case .report(let report): report.name
+        case .entity(let extract): extract.entity.name
+        }
+    }
+
+    /// One line for `tally extract --list`.
+    public var summary: String {
+        switch self {
+        case .report(let report): report.summary
+        case .entity(let extract): "Entity feed: \(extract.entity.doc.isEmpty ? extract.entity.name : extract.entity.doc) Takes --feed for deltas."
+        }
+    }
+
+    public var columns: [ReportColumn] {
+        switch self {
+        case .report(let report): report.columns
+        case .entity(let extract): extract.columns.map { ReportColumn($0) }
+        }
+    }
+
+    public var isEntityFeed: Bool {
+        if case .entity = self { true } else { false }
+    }
+}
+
+extension ReportDefinition {
+    /// Calls `body` with each row's values as text, in the report's order.
+    public func forEachRow(in connection: Connection, parameters: ReportParameters, _ body: ([String?]) throws -> Void) throws {
+        let statement = try connection.prepare(sql)
+        defer { statement.reset() }
+        try statement.bind(self.parameters.map(parameters.value(of:)))
+        let count = Int32(columns.count)
+        precondition(statement.columnCount == count, "\(name): the query returns \(statement.columnCount) columns, the definition names \(count)")
+        var values: [String?] = []
+        values.reserveCapacity(columns.count)
+        while try statement.step() {
+            values.removeAll(keepingCapacity: true)
+            for index in 0..<count {
+                switch statement.value(index) {
+                case .null: values.append(nil)
+                case .integer(let number): values.append(String(number))
+                case .real(let number): values.append(String(number))
+                case .text(let text): values.append(text)
+                case .blob(let bytes): values.append(String(decoding: bytes, as: UTF8.self))
+                }
+            }
+            try body(values)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+/// Where a delta feed's last pickup ended, kept in the store (`feed_cursors`, plus the run
+/// watermark in the setting `feed_run:<feed>`, written in the same transaction).
+///
+/// The delivery rule — a record is in the next pickup when any of these holds:
+/// 1. the feed has no cursor yet, or `--full` was given;
+/// 2. the record was written by a run newer than ``lastRun`` (`_updated_run > lastRun`);
+/// 3. its position `(sys_updated_on, sys_id, _id)` is after (``lastUpdated``, ``lastSysID``, ``lastKey``).
+///
+/// Rule 2 is what makes the feed exact. A cursor on (sys_updated_on, sys_id) alone skips a record
+/// that arrives after a pickup with the same second as the cursor and a smaller sys_id (or an
+/// older second: a late export, a rollback restoring older values). Every such record was written
+/// by a run after the pickup, so rule 2 delivers it. Nothing is delivered twice: after a pickup,
+/// every record visible to it was delivered at its current version, and a record only passes rule
+/// 2 or 3 again once a later run rewrites it (its new version, delivered once). Runs never
+/// interleave (the store's lock) and commit whole, so run ids grow in commit order and a
+/// snapshot holding a record of run R holds all of R. Rule 3 keeps the classic cursor for records
+/// without `_updated_run`.
+///
+/// Rows are delivered in `(sys_updated_on, sys_id, _id)` order. The cursor moves only after the
+/// files are written (and the manifest with them); a failed pickup leaves it where it was, so the
+/// next one delivers the same rows again.
+public struct FeedCursor: Sendable, Equatable {
+    public var feed: String
+    public var entity: String
+    public var lastUpdated: String?
+    public var lastSysID: String?
+    public var lastKey: Int64?
+    /// The newest run whose writes the feed has delivered (0: none).
+    public var lastRun: Int64
+    public var pickedUpAt: String?
+    /// Rows delivered by the pickup that set this cursor.
+    public var rows: Int
+
+    public init(feed: String, entity: String, lastUpdated: String? = nil, lastSysID: String? = nil, lastKey: Int64? = nil,
+                lastRun: Int64 = 0, pickedUpAt: String? = nil, rows: Int = 0) {
+        self.feed = feed
+        self.entity = entity
+        self.lastUpdated = lastUpdated
+        self.lastSysID = lastSysID
+        self.lastKey = lastKey
+        self.lastRun = lastRun
+        self.pickedUpAt = pickedUpAt
+        self.rows = rows
+    }
+
+    static func runSetting(_ feed: String) -> String { "feed_run:" + feed }
+
+    /// The stored cursor of `feed`, or nil before its first pickup.
+    public static func load(feed: String, from connection: Connection) throws -> FeedCursor? {
+        let rows = try connection.rows(
+            "SELECT entity, last_updated, last_sys_id, last_key, picked_up_at, rows FROM feed_cursors WHERE feed = ?", [.text(feed)])
+        guard let row = rows.first else { return nil }
+        let run = try connection.scalar("SELECT value FROM settings WHERE key = ?", [.text(runSetting(feed))]).integer ?? 0
+        return FeedCursor(feed: feed, entity: row[0].text ?? "", lastUpdated: row[1].text, lastSysID: row[2].text,
+                          lastKey: row[3].integer, lastRun: run, pickedUpAt: row[4].text, rows: Int(row[5].integer ?? 0))
+    }
+
+    /// Stores this cursor (cursor row and run watermark in one transaction).
+    public func save(to connection: Connection) throws {
+        try connection.transaction(.immediate) {
+            try connection.run("""
+                INSERT INTO feed_cursors (feed, entity, last_updated, last_sys_id, last_key, picked_up_at, rows)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (feed) DO UPDATE SET entity = excluded.entity, last_updated = excluded.last_updated,
+                    last_sys_id = excluded.last_sys_id, last_key = excluded.last_key,
+                    picked_up_at = excluded.picked_up_at, rows = excluded.rows
+                """, [.text(feed), .text(entity), lastUpdated.sqlValue, lastSysID.sqlValue,
+                      lastKey.map(SQLValue.integer) ?? .null, .text(pickedUpAt ?? Timestamp.now()), .integer(Int64(rows))])
+            try connection.run("""
+                INSERT INTO settings (key, value) VALUES (?, ?)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value
+                """, [.text(Self.runSetting(feed)), .text(String(lastRun))])
+        }
+    }
+
+    /// The position `(sys_updated_on, sys_id, _id)` of a record, compared as the feed orders them.
+    struct Position: Comparable {
+        var updated: String
+        var sysID: String
+        var key: Int64
+
+        static func < (a: Position, b: Position) -> Bool {
+            (a.updated, a.sysID, a.key) < (b.updated, b.sysID, b.key)
+        }
+    }
+
+    var position: Position? {
+        guard lastUpdated != nil || lastSysID != nil || lastKey != nil else { return nil }
+        return Position(updated: lastUpdated ?? "", sysID: lastSysID ?? "", key: lastKey ?? 0)
+    }
+}

@@ -1,0 +1,40 @@
+/// Neutralises CSV cells a spreadsheet would run as formulas (OWASP's CSV-injection advice): a
+/// cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`. A plain
+/// number such as `-5`, `+3.5` or `-1e3` is data, not a formula, and is left alone.
+public enum FormulaGuard {
+    public static func neutralised(_ cell: String) -> String {
+        guard let first = cell.utf8.first else { return cell }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "@"), 0x09, 0x0D:
+            return "'" + cell
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            return isPlainNumber(cell) ? cell : "'" + cell
+        default:
+            return cell
+        }
+    }
+
+    /// `[+-]?(digits[.digits]|.digits)([eE][+-]?digits)?`, nothing else.
+    static func isPlainNumber(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        var index = 0
+        func digits() -> Int {
+            let start = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+            return index - start
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+        var mantissa = digits()
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            mantissa += digits()
+        }
+        guard mantissa > 0 else { return false }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return index == bytes.count
+    }
+}

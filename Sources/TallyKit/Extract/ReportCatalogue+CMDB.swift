@@ -1,0 +1,124 @@
+/// CMDB health: completeness, duplicates, orphans and stale CIs, per class and per CI.
+extension ReportCatalogue {
+    /// Attributes a CI should carry besides the registry's required ones, by class (`nil`: every class).
+    static let recommendedCIAttributes: [(classes: [String]?, fields: [String])] = [
+        (nil, ["owned_by", "managed_by", "support_group", "location", "operational_status", "install_status"]),
+        (["cmdb_ci_server", "cmdb_ci_linux_server", "cmdb_ci_win_server", "cmdb_ci_computer", "cmdb_ci_netgear"],
+         ["serial_number", "manufacturer", "model_id", "asset_tag"]),
+        (["cmdb_ci_server", "cmdb_ci_linux_server", "cmdb_ci_win_server"], ["ip_address", "fqdn", "os"]),
+    ]
+
+    /// One row per live (not retired) CI with its checks: `missing` (attributes, space-separated),
+    /// `duplicate_on`, `orphan`, `stale`, `last_seen`, and `as_of`, the CMDB's own newest time.
+    ///
+    /// Stale is measured from `as_of` — the newest `last_discovered` or `sys_updated_on` of any
+    /// CI — not from the wall clock, so the same store always gives the same report. Takes `?1`,
+    /// the stale days.
+    static func ciChecksCTE(_ sql: ReportSQL) -> String {
+        let ci = sql.entity("ci")
+        let col = { sql.column("ci", $0, of: "ci") }
+        func blank(_ expression: String) -> String { "(\(expression) IS NULL OR CAST(\(expression) AS TEXT) = '')" }
+        var missing: [String] = []
+        let required = ci.fields.filter(\.required).map(\.name)
+        for field in required { missing.append("CASE WHEN \(blank(col(field))) THEN '\(field) ' ELSE '' END") }
+        for (classes, fields) in recommendedCIAttributes {
+            let scope = classes.map { " AND \(col("sys_class_name")) IN (\($0.map(ReportSQL.literal).joined(separator: ", ")))" } ?? ""
+            for field in fields where !required.contains(field) {
+                missing.append("CASE WHEN \(blank(col(field)))\(scope) THEN '\(field) ' ELSE '' END")
+            }
+        }
+        let live: String = {
+            var conditions = ["retired_in_run IS NULL"]
+            if let rule = ci.retireRule {
+                conditions.append("coalesce(CAST(\(EntityTable.quoted(rule.field)) AS TEXT), '') != \(ReportSQL.literal(rule.value))")
+            }
+            return "SELECT * FROM \(sql.table("ci")) WHERE " + conditions.joined(separator: " AND ")
+        }()
+        let referenced = sql.references(to: "ci").map { entity, field in
+            let reference = "x." + EntityTable.quoted(field.name)
+            return "EXISTS (SELECT 1 FROM \(EntityTable(entity).name) x WHERE \(sql.refers(reference, to: "ci", of: "ci")))"
+        }
+        let lastSeen = "max(coalesce(\(col("last_discovered")), ''), coalesce(\(col("sys_updated_on")), ''))"
+        return """
+            live AS (\(live)),
+            as_of AS (
+                SELECT max(t) AS at FROM (SELECT "last_discovered" AS t FROM live UNION ALL SELECT "sys_updated_on" FROM live)
+            ),
+            checks AS (
+                SELECT ci._id AS id, \(col("sys_id")) AS sys_id, \(col("name")) AS name, \(col("sys_class_name")) AS sys_class_name,
+                       rtrim(\(missing.joined(separator: " || "))) AS missing,
+                       rtrim(
+                         CASE WHEN EXISTS (SELECT 1 FROM live d WHERE d._id != ci._id AND d."name" = \(col("name"))
+                                             AND d."sys_class_name" IS \(col("sys_class_name"))) THEN 'name+class ' ELSE '' END
+                         || CASE WHEN NOT \(blank(col("serial_number"))) AND EXISTS (SELECT 1 FROM live d WHERE d._id != ci._id
+                                             AND d."serial_number" = \(col("serial_number"))) THEN 'serial' ELSE '' END) AS duplicate_on,
+                       NOT (\(referenced.isEmpty ? "0" : referenced.joined(separator: " OR "))) AS orphan,
+                       \(lastSeen) AS last_seen,
+                       \(lastSeen) < datetime(as_of.at, '-' || ?1 || ' days') AS stale,
+                       as_of.at AS as_of
+                FROM live ci, as_of
+            )
+            """
+    }
+
+    static func cmdbHealth(_ sql: ReportSQL) -> ReportDefinition {
+        func measure(_ name: String, _ condition: String) -> String {
+            "sum(\(condition)) AS \(name), \(ReportSQL.percent("sum(\(condition))", of: "count(*)")) AS \(name)_pct"
+        }
+        let measures = [
+            measure("complete", "missing = ''"), measure("duplicate", "duplicate_on != ''"),
+            measure("orphan", "orphan"), measure("stale", "stale"),
+        ].joined(separator: ", ")
+        return ReportDefinition(
+            name: "cmdb_health",
+            summary: "Per CI class and overall: the count and share of live CIs that are complete, duplicate, orphan and stale (--stale-days, default 60).",
+            columns: [
+                ReportColumn("sys_class_name"), ReportColumn("cis", .integer),
+                ReportColumn("complete", .integer), ReportColumn("complete_pct", .decimal),
+                ReportColumn("duplicate", .integer), ReportColumn("duplicate_pct", .decimal),
+                ReportColumn("orphan", .integer), ReportColumn("orphan_pct", .decimal),
+                ReportColumn("stale", .integer), ReportColumn("stale_pct", .decimal),
+                ReportColumn("stale_days", .integer), ReportColumn("as_of", .datetime),
+            ],
+            parameters: [.staleDays],
+            sql: """
+                WITH \(ciChecksCTE(sql))
+                SELECT sys_class_name, cis, complete, complete_pct, duplicate, duplicate_pct, orphan, orphan_pct,
+                       stale, stale_pct, stale_days, as_of
+                FROM (
+                    SELECT 0 AS rank, '(all)' AS sys_class_name, count(*) AS cis, \(measures), ?1 AS stale_days, max(as_of) AS as_of
+                    FROM checks
+                    UNION ALL
+                    SELECT 1, coalesce(sys_class_name, ''), count(*), \(measures), ?1, max(as_of)
+                    FROM checks GROUP BY sys_class_name
+                )
+                ORDER BY rank, sys_class_name
+                """)
+    }
+
+    static func cmdbExceptions(_ sql: ReportSQL) -> ReportDefinition {
+        ReportDefinition(
+            name: "cmdb_exceptions",
+            summary: "One row per live CI that is incomplete, duplicate, orphan or stale, with what is wrong.",
+            columns: [
+                ReportColumn("sys_id"), ReportColumn("name"), ReportColumn("sys_class_name"),
+                ReportColumn("complete", .boolean), ReportColumn("missing"),
+                ReportColumn("duplicate", .boolean), ReportColumn("duplicate_on"),
+                ReportColumn("orphan", .boolean), ReportColumn("stale", .boolean),
+                ReportColumn("last_seen", .datetime),
+            ],
+            parameters: [.staleDays],
+            sql: """
+                WITH \(ciChecksCTE(sql))
+                SELECT sys_id, name, sys_class_name,
+                       CASE WHEN missing = '' THEN 'true' ELSE 'false' END, missing,
+                       CASE WHEN duplicate_on != '' THEN 'true' ELSE 'false' END, duplicate_on,
+                       CASE WHEN orphan THEN 'true' ELSE 'false' END,
+                       CASE WHEN stale THEN 'true' ELSE 'false' END,
+                       nullif(last_seen, '')
+                FROM checks
+                WHERE missing != '' OR duplicate_on != '' OR orphan OR stale
+                ORDER BY sys_class_name, name, sys_id, id
+                """)
+    }
+}

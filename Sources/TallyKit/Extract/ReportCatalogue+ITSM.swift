@@ -1,0 +1,100 @@
+/// ITSM reports: incident metrics and the changes that caused incidents or cases.
+extension ReportCatalogue {
+    /// Incident states that are no longer backlog: Resolved, Closed, Canceled.
+    static let incidentDoneStates = "6, 7, 8"
+
+    /// The `percent`th percentile (0…100) of `seconds` within each (dimension, value) group of
+    /// `ranked` (columns `rn`, 1-based rank by seconds, and `n`, the group's size), in hours with
+    /// two decimals. Linear interpolation between closest ranks (the "R-7" / Excel PERCENTILE.INC
+    /// definition: position 1 + p·(n−1)), computed with integer positions so it is exact.
+    static func percentileHours(_ percent: Int) -> String {
+        let lower = "(1 + (\(percent) * (n - 1)) / 100)"
+        let fraction = "(((\(percent) * (n - 1)) % 100) / 100.0)"
+        let low = "max(CASE WHEN rn = \(lower) THEN seconds END)"
+        let high = "coalesce(max(CASE WHEN rn = \(lower) + 1 THEN seconds END), \(low))"
+        return "printf('%.2f', (\(low) + \(fraction) * (\(high) - \(low))) / 3600.0)"
+    }
+
+    static func incidentMetrics(_ sql: ReportSQL) -> ReportDefinition {
+        let i = { sql.column("i", $0, of: "incident") }
+        return ReportDefinition(
+            name: "incident_metrics",
+            summary: "Incidents overall, per priority and per assignment group: opened, open backlog, resolved, median and p90 hours to resolve, SLA made %, reopen rate %.",
+            columns: [
+                ReportColumn("dimension"), ReportColumn("value"),
+                ReportColumn("opened", .integer), ReportColumn("open_backlog", .integer), ReportColumn("resolved", .integer),
+                ReportColumn("median_hours_to_resolve", .decimal), ReportColumn("p90_hours_to_resolve", .decimal),
+                ReportColumn("sla_made_pct", .decimal), ReportColumn("reopen_rate_pct", .decimal),
+            ],
+            sql: """
+                WITH incidents AS (
+                    SELECT \(i("priority")) AS priority, \(i("assignment_group")) AS assignment_group, \(i("state")) AS state,
+                           \(i("resolved_at")) AS resolved_at, \(i("made_sla")) AS made_sla, \(i("reopen_count")) AS reopen_count,
+                           CASE WHEN \(i("resolved_at")) IS NOT NULL AND \(i("opened_at")) IS NOT NULL
+                                THEN CAST(strftime('%s', \(i("resolved_at"))) AS INTEGER) - CAST(strftime('%s', \(i("opened_at"))) AS INTEGER) END AS seconds
+                    FROM \(sql.table("incident")) i
+                ),
+                grouped AS (
+                    SELECT 0 AS rank, 'all' AS dimension, 'all' AS value, * FROM incidents
+                    UNION ALL
+                    SELECT 1, 'priority', coalesce(CAST(priority AS TEXT), '(none)'), * FROM incidents
+                    UNION ALL
+                    SELECT 2, 'assignment_group', coalesce(nullif(assignment_group, ''), '(none)'), * FROM incidents
+                ),
+                ranked AS (
+                    SELECT dimension, value, seconds,
+                           row_number() OVER (PARTITION BY dimension, value ORDER BY seconds) AS rn,
+                           count(*) OVER (PARTITION BY dimension, value) AS n
+                    FROM grouped WHERE seconds IS NOT NULL
+                ),
+                percentiles AS (
+                    SELECT dimension, value, \(percentileHours(50)) AS median, \(percentileHours(90)) AS p90
+                    FROM ranked GROUP BY dimension, value
+                )
+                SELECT g.dimension, g.value, count(*),
+                       sum(CASE WHEN g.state IN (\(incidentDoneStates)) THEN 0 ELSE 1 END),
+                       sum(g.resolved_at IS NOT NULL),
+                       p.median, p.p90,
+                       \(ReportSQL.percent("sum(g.made_sla = 1)", of: "sum(g.made_sla IS NOT NULL)")),
+                       \(ReportSQL.percent("sum(coalesce(g.reopen_count, 0) > 0)", of: "count(*)"))
+                FROM grouped g LEFT JOIN percentiles p ON p.dimension = g.dimension AND p.value = g.value
+                GROUP BY g.rank, g.dimension, g.value
+                ORDER BY g.rank, g.value
+                """)
+    }
+
+    static func changeImpact(_ sql: ReportSQL) -> ReportDefinition {
+        let ch = { sql.column("ch", $0, of: "change") }
+        let causes = ["incident", "case"].map { entity in
+            """
+            SELECT ch._id AS change_id, \(ReportSQL.literal(entity)) AS kind, \(sql.column("x", "number", of: entity)) AS number
+            FROM \(sql.table(entity)) x JOIN \(sql.table("change")) ch ON \(sql.refers(sql.column("x", "caused_by", of: entity), to: "ch", of: "change"))
+            """
+        }
+        return ReportDefinition(
+            name: "change_impact",
+            summary: "Changes that caused incidents or cases (caused_by), with counts and numbers.",
+            columns: [
+                ReportColumn("change_number"), ReportColumn("type"), ReportColumn("state", .integer), ReportColumn("risk", .integer),
+                ReportColumn("incidents_caused", .integer), ReportColumn("incident_numbers"),
+                ReportColumn("cases_caused", .integer), ReportColumn("case_numbers"),
+            ],
+            sql: """
+                WITH caused AS (
+                \(causes.joined(separator: "\nUNION ALL\n"))
+                ),
+                lists AS (
+                    SELECT DISTINCT change_id, kind, count(*) OVER (PARTITION BY change_id, kind) AS n,
+                           \(ReportSQL.orderedList("number", partition: "change_id, kind")) AS numbers
+                    FROM caused
+                )
+                SELECT \(ch("number")), \(ch("type")), \(ch("state")), \(ch("risk")),
+                       coalesce(li.n, 0), li.numbers, coalesce(lc.n, 0), lc.numbers
+                FROM \(sql.table("change")) ch
+                LEFT JOIN lists li ON li.change_id = ch._id AND li.kind = 'incident'
+                LEFT JOIN lists lc ON lc.change_id = ch._id AND lc.kind = 'case'
+                WHERE li.n > 0 OR lc.n > 0
+                ORDER BY \(ch("number")), \(ch("sys_id")), ch._id
+                """)
+    }
+}

@@ -1,0 +1,62 @@
+/// Reports on the store's own bookkeeping: runs, rejects, dangling references.
+extension ReportCatalogue {
+    static func runSummary(_ sql: ReportSQL) -> ReportDefinition {
+        let counts = ["read", "inserted", "updated", "unchanged", "skipped_stale", "rejected", "warnings", "conflicts", "retired"]
+        return ReportDefinition(
+            name: "run_summary",
+            summary: "Every run: kind, entity, source, status, times, inputs and counts.",
+            columns: [
+                ReportColumn("run", .integer), ReportColumn("kind"), ReportColumn("entity"), ReportColumn("source"),
+                ReportColumn("status"), ReportColumn("parent_run", .integer), ReportColumn("started_at"), ReportColumn("finished_at"),
+                ReportColumn("inputs", .integer),
+            ] + counts.map { ReportColumn($0, .integer) },
+            sql: """
+                SELECT r.id, r.kind, r.entity, r.source, r.status, r.parent_run, r.started_at, r.finished_at,
+                       (SELECT count(*) FROM run_inputs i WHERE i.run = r.id),
+                       \(counts.map { "r.\($0)" }.joined(separator: ", "))
+                FROM runs r
+                ORDER BY r.id
+                """)
+    }
+
+    static func rejectsByRule(_ sql: ReportSQL) -> ReportDefinition {
+        ReportDefinition(
+            name: "rejects_by_rule",
+            summary: "Rejected rows counted by entity, rule and field, with the runs they came from and one example message.",
+            columns: [
+                ReportColumn("entity"), ReportColumn("rule"), ReportColumn("field"), ReportColumn("rejects", .integer),
+                ReportColumn("runs", .integer), ReportColumn("first_run", .integer), ReportColumn("last_run", .integer),
+                ReportColumn("example"),
+            ],
+            sql: """
+                SELECT r.entity, f.rule, f.field, count(*), count(DISTINCT f.run), min(f.run), max(f.run), min(f.message)
+                FROM findings f JOIN runs r ON r.id = f.run
+                WHERE f.rejected = 1
+                GROUP BY r.entity, f.rule, f.field
+                ORDER BY r.entity, f.rule, f.field
+                """)
+    }
+
+    static func danglingReferences(_ sql: ReportSQL) -> ReportDefinition {
+        let keys = sql.registry.entities.map { entity in
+            let key = EntityTable.quoted(sql.businessKey(of: entity.name))
+            return "WHEN \(ReportSQL.literal(entity.name)) THEN (SELECT coalesce(\(key), \"sys_id\") FROM \(EntityTable(entity).name) WHERE _id = p.record)"
+        }
+        return ReportDefinition(
+            name: "dangling_references",
+            summary: "References still waiting for their target (pending, not resolved by any later run).",
+            columns: [
+                ReportColumn("entity"), ReportColumn("record"), ReportColumn("field"), ReportColumn("target_entity"),
+                ReportColumn("value"), ReportColumn("display_value"), ReportColumn("since_run", .integer),
+            ],
+            sql: """
+                SELECT entity, record, field, target_entity, raw_value, display_value, run FROM (
+                    SELECT p.id, p.entity, CASE p.entity \(keys.joined(separator: " ")) END AS record,
+                           p.field, p.target_entity, p.raw_value, p.display_value, p.run
+                    FROM pending_references p
+                    WHERE p.resolved_in_run IS NULL
+                )
+                ORDER BY entity, record, field, id
+                """)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Runs `tally extract ARGS --db <fixture store>` in a new folder; returns the result and the folder.
+func extractFromFixtures(_ arguments: [String]) throws -> (ProcessOutput, URL) {
+    let folder = try Paths.makeTempDirectory("tally-extract")
+    let result = try TallyProcess.run(["extract"] + arguments + ["--db", ExtractFixtureStore.database], in: folder)
+    return (result, folder)
+}
+
+func contents(_ folder: URL, _ name: String) -> Data {
+    FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) ?? Data()
+}
+
+func text(_ folder: URL, _ name: String) -> String {
+    String(decoding: contents(folder, name), as: UTF8.self)
+}
+
+@Suite("tally extract: reports on the fixtures")
+struct ExtractReportTests {
+    static let reports = ["case_links", "resolution_consistency", "cmdb_health", "cmdb_exceptions", "incident_metrics",
+                          "change_impact", "run_summary", "rejects_by_rule", "dangling_references", "case_journal"]
+    static let feeds = ["case", "incident", "problem", "change", "request", "ci", "ci_relationship"]
+
+    /// Every report and feed as CSV, byte for byte against its golden file. Times of day the
+    /// store records (run start and finish) are replaced by `<time>`.
+    @Test(arguments: reports + feeds)
+    func matchesItsGoldenFile(_ name: String) throws {
+        let (result, folder) = try extractFromFixtures([name, "--format", "csv", "--out", "out"])
+        #expect(result.status == 0, "\(result.stderr)")
+        var data = contents(folder.appendingPathComponent("out"), name + ".csv")
+        if name == "run_summary" {
+            let normalised = String(decoding: data, as: UTF8.self)
+                .replacingOccurrences(of: #"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"#, with: "<time>", options: .regularExpression)
+            data = Data(normalised.utf8)
+        }
+        try Golden.check(data, name + ".csv")
+    }
+
+    /// JSON and NDJSON write numbers and booleans typed.
+    @Test(arguments: ["json", "ndjson"])
+    func typedJSONMatchesItsGoldenFile(_ format: String) throws {
+        let (result, folder) = try extractFromFixtures(["incident_metrics", "case_links", "--format", format, "--out", "out"])
+        #expect(result.status == 0, "\(result.stderr)")
+        for name in ["incident_metrics", "case_links"] {
+            try Golden.check(contents(folder.appendingPathComponent("out"), "\(name).\(format)"), "\(name).\(format)")
+        }
+    }
+
+    /// The five violations of the fixture stories, and nothing else.
+    @Test func resolutionConsistencyListsExactlyTheFiveViolations() throws {
+        let (result, folder) = try extractFromFixtures(["resolution_consistency", "--format", "csv"])
+        _ = folder
+        #expect(result.status == 0, "\(result.stderr)")
+        let cases = result.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").first.map(String.init) ?? "" }
+        #expect(cases == ["CS0001010", "CS0001011", "CS0001012", "CS0001013", "CS0001014"])
+    }
+
+    @Test func theMajorCaseHasItsThreeChildren() throws {
+        let (result, _) = try extractFromFixtures(["case_links", "--format", "csv"])
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("CS0001015,10,true,accepted,3,") })
+        for child in ["CS0001016", "CS0001017", "CS0001018"] {
+            #expect(lines.contains { $0.hasPrefix(child) && $0.contains(",CS0001015,") }, "\(child)")
+        }
+        #expect(lines.contains { $0.hasPrefix("CS0001014,") && $0.hasSuffix(",2,REQ0010003 REQ0010004") })
+    }
+
+    @Test func staleDaysChangesTheStaleCount() throws {
+        let (defaults, _) = try extractFromFixtures(["cmdb_health", "--format", "csv"])
+        let (wide, _) = try extractFromFixtures(["cmdb_health", "--format", "csv", "--stale-days", "365"])
+        #expect(defaults.stdout.contains(",60,2026-09-13 01:29:03\n"))
+        let all = wide.stdout.split(separator: "\n")[1]
+        #expect(all.hasPrefix("(all),78,"))
+        #expect(all.hasSuffix(",0,0.0,365,2026-09-13 01:29:03"))
+    }
+
+    @Test func sha256sumAcceptsTheChecksums() throws {
+        let (result, folder) = try extractFromFixtures(Self.reports + Self.feeds + ["--format", "csv", "--out", "out"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = folder.appendingPathComponent("out")
+        let tool = ["/usr/bin/sha256sum", "/bin/sha256sum"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let tool else {
+            print("sha256sum is not installed: skipping the sha256sum -c check")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = ["-c", "--strict", "SHA256SUMS"]
+        process.currentDirectoryURL = out
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.split(separator: "\n").count == Self.reports.count + Self.feeds.count + 1)
+        #expect(output.contains("manifest.json: OK"))
+    }
+
+    @Test func theManifestDescribesEveryFile() throws {
+        let (result, folder) = try extractFromFixtures(["case_links", "incident", "--format", "csv", "--out", "out"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = folder.appendingPathComponent("out")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: contents(out, "manifest.json")) as? [String: Any])
+        #expect((manifest["generated_at"] as? String)?.hasSuffix("Z") == true)
+        #expect(manifest["schema_version"] as? Int == 1)
+        #expect(manifest["tally_version"] is String)
+        let watermark = try #require(manifest["store_watermark"] as? [String: Any])
+        #expect(watermark["run"] as? Int == ExtractFixtureStore.imports.count)
+        let files = try #require(manifest["files"] as? [[String: Any]])
+        #expect(files.map { $0["file"] as? String } == ["case_links.csv", "incident.csv"])
+        for file in files {
+            let name = file["file"] as! String
+            let data = contents(out, name)
+            #expect(file["bytes"] as? Int == data.count)
+            #expect(file["rows"] as? Int == String(decoding: data, as: UTF8.self).filter { $0 == "\n" }.count - 1 || name == "incident.csv")
+            #expect(text(out, "SHA256SUMS").contains("\(file["sha256"] as! String)  \(name)\n"))
+        }
+        #expect(files.first?["rows"] as? Int == 40)
+        // No temp files are left behind.
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func twoExtractsOfOneStoreAreByteIdentical() throws {
+        let names = Self.reports + Self.feeds
+        for format in ["csv", "ndjson", "json"] {
+            let (first, a) = try extractFromFixtures(names + ["--format", format, "--out", "out", "--mask", "caller_id"])
+            let (second, b) = try extractFromFixtures(names + ["--format", format, "--out", "out", "--mask", "caller_id"])
+            #expect(first.status == 0 && second.status == 0, "\(first.stderr)\(second.stderr)")
+            for name in names {
+                let file = "out/\(name).\(format)"
+                #expect(contents(a, file) == contents(b, file), "\(file) differs between two extracts")
+                #expect(!contents(a, file).isEmpty || format == "ndjson", "\(file) is empty")
+            }
+            #expect(contents(a, "out/SHA256SUMS").count > 0)
+            let strip = { (folder: URL) in
+                text(folder, "out/manifest.json").split(separator: "\n").filter { !$0.contains("\"generated_at\"") }
+            }
+            #expect(strip(a) == strip(b), "manifests differ beyond generated_at")
+        }
+    }
+
+    @Test func listNamesEveryReportAndFeed() throws {
+        let result = try TallyProcess.run(["extract", "--list"])
+        #expect(result.status == 0)
+        for name in Self.reports + Self.feeds {
+            #expect(result.stdout.contains("\n  \(name) ") || result.stdout.hasPrefix("  \(name) "), "--list lacks \(name)")
+        }
+    }
+
+    @Test(arguments: [
+        (["nonsense", "--out", "x"], "unknown extract 'nonsense'"),
+        (["incident", "--full"], "--full restarts a delta feed"),
+        (["incident", "problem", "--feed", "f", "--out", "x"], "--feed picks up one entity feed"),
+        (["case_links", "--feed", "f"], "--feed picks up one entity feed"),
+        (["incident", "--mask", "nope"], "--mask names 'nope'"),
+        (["incident", "problem"], "several extracts need a folder"),
+        (["--list", "incident"], "--list takes no names"),
+        ([], "missing name"),
+    ])
+    func usageErrorsExit64(_ arguments: [String], _ message: String) throws {
+        let result = try TallyProcess.run(["extract"] + arguments)
+        #expect(result.status == 64, "\(arguments): \(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+}
+
+@Suite("tally extract: bookkeeping reports")
+struct ExtractBookkeepingTests {
+    /// A store where references are still pending (ITSM before the CMDB and changes) and a
+    /// related incident changed after its case arrived, so both reports have rows.
+    @Test func danglingReferencesAndTheCaseJournalMatchTheirGoldenFiles() throws {
+        let folder = try Paths.makeTempDirectory()
+        for (file, entity) in [("itsm/incident_labels.csv", "incident"), ("csm/sn_customerservice_case.xml", "case"),
+                               ("itsm/problem.json", "problem"), ("itsm/incident.csv", "incident")] {
+            let result = try TallyProcess.run(["import", Paths.fixture(file), "--entity", entity], in: folder)
+            #expect(result.status == 0 || result.status == 65, "\(file): \(result.stderr)")
+        }
+        let update = "sys_id,number,state,sys_updated_on\n8ad3e3f073e182ea1915e50e4c530348,INC0010003,7,2026-11-01 10:00:00\n"
+        try update.write(to: folder.appendingPathComponent("close-INC0010003.csv"), atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["import", "close-INC0010003.csv", "--entity", "incident"], in: folder).status == 0)
+
+        let result = try TallyProcess.run(["extract", "dangling_references", "case_journal", "--format", "csv", "--out", "out"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = folder.appendingPathComponent("out")
+        try Golden.check(contents(out, "dangling_references.csv"), "pending-dangling_references.csv")
+        try Golden.check(contents(out, "case_journal.csv"), "pending-case_journal.csv")
+        #expect(text(out, "case_journal.csv").contains(",CS0001004,incident,INC0010003,state,6,7,"))
+        #expect(text(out, "dangling_references.csv").contains("\ncase,CS0001012,change_request,change,"))
+    }
+}
