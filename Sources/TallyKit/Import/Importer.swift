@@ -28,7 +28,7 @@ public final class Importer {
         var notes: [String] = []
         do {
             for input in plan.inputs {
-                if !request.force, let earlier = try ledger.committedRun(sha256: input.sha256, entity: plan.entity.name, source: plan.source) {
+                if !request.force && !request.reimport, let earlier = try ledger.committedRun(sha256: input.sha256, entity: plan.entity.name, source: plan.source) {
                     notes.append("\(input.displayPath) was already imported by run \(earlier) (same SHA-256); use --force to import it again")
                 } else {
                     pending.append(input)

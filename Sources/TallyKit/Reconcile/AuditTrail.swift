@@ -16,7 +16,23 @@ struct AuditTrail {
         let json = "{" + zip(entity.fields, values).compactMap { field, value in
             value.canonicalText.map { JSON.quote(field.name) + ":" + JSON.quote($0) }
         }.joined(separator: ",") + "}"
-        try write(entity: entity, id: id, values: values, field: "*", old: nil, new: json)
+        try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: json)
+    }
+
+    /// A removal (a rollback of an insert): one row with field `-` whose `old` is the whole
+    /// record, bookkeeping included, so rolling the rollback back can put it back as it was.
+    func recordRemoval(entity: EntityDefinition, record: StoredRecord) throws {
+        var fields: [String] = []
+        for (field, value) in zip(entity.fields, record.values) {
+            if let text = value.canonicalText { fields.append(JSON.quote(field.name) + ":" + JSON.quote(text)) }
+        }
+        var parts = ["\"fields\":{" + fields.joined(separator: ",") + "}"]
+        if let extra = record.extra { parts.append("\"_extra\":" + JSON.quote(extra)) }
+        if let source = record.source { parts.append("\"_source\":" + JSON.quote(source)) }
+        if let run = record.createdRun { parts.append("\"_created_run\":\(run)") }
+        if let run = record.updatedRun { parts.append("\"_updated_run\":\(run)") }
+        if let run = record.retiredInRun { parts.append("\"retired_in_run\":\(run)") }
+        try write(entity: entity, id: record.id, values: record.values, field: Self.removeField, old: "{" + parts.joined(separator: ",") + "}", new: nil)
     }
 
     func recordChange(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {

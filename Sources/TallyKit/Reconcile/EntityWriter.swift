@@ -277,6 +277,16 @@ public final class EntityWriter {
         return result
     }
 
+    /// Puts a removed record back under its old store key (rolling back a rollback).
+    static func reinsert(_ record: StoredRecord, entity: EntityDefinition, run: Int64, connection: Connection) throws {
+        let columns = ["_id"] + entity.fields.map { EntityTable.quoted($0.name) }
+            + ["_extra", "_hash", "_source", "_created_run", "_updated_run", "retired_in_run"]
+        var bindings: [SQLValue] = [.integer(record.id)] + record.values.map(\.sqlValue)
+        bindings += [record.extra.sqlValue, .integer(ContentHash.of(record.values, extra: record.extra)), record.source.sqlValue,
+                     record.createdRun.map(SQLValue.integer) ?? .null, .integer(run), record.retiredInRun.map(SQLValue.integer) ?? .null]
+        try connection.run("INSERT INTO \(EntityTable(entity).name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))", bindings)
+    }
+
     /// Recomputes a record's content hash after a change made outside ``apply(_:)``; returns its values.
     @discardableResult
     static func rehash(_ entity: EntityDefinition, id: Int64, connection: Connection) throws -> [FieldValue] {

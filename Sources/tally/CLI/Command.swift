@@ -29,6 +29,11 @@ let allCommands: [any Command.Type] = [
     HistoryCommand.self,
     SettingsCommand.self,
     ExtractCommand.self,
+    RunsCommand.self,
+    ShowCommand.self,
+    RerunCommand.self,
+    RollbackCommand.self,
+    PruneCommand.self,
 ]
 
 extension ParsedArguments {
