@@ -17,10 +17,7 @@ struct RollbackCommand: Command {
     var databasePath: String
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
-        guard let text = arguments.positional("run"), let run = Int64(text) else {
-            throw UsageError(message: "the run must be a number (see 'tally runs')", command: Self.spec.name)
-        }
-        self.run = run
+        run = try arguments.runID(command: Self.spec.name)
         dryRun = arguments.has("dry-run")
         force = arguments.has("force")
         json = arguments.has("json")

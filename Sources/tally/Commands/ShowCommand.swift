@@ -14,10 +14,7 @@ struct ShowCommand: Command {
     var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
-        guard let text = arguments.positional("run"), let run = Int64(text) else {
-            throw UsageError(message: "the run must be a number (see 'tally runs')", command: Self.spec.name)
-        }
-        self.run = run
+        run = try arguments.runID(command: Self.spec.name)
         databasePath = arguments.databasePath
         json = arguments.has("json")
     }
