@@ -93,7 +93,7 @@ final class RowPipeline {
                 noteRejectExport(raw, outcome: outcome)
             }
         }
-        var result = input.ledgerInput(position: position)
+        var result = try input.ledgerInput(position: position)
         result.format = opened.format.rawValue
         result.counts = counts
         result.unknownColumns = unknownColumns
