@@ -84,7 +84,7 @@ public final class EntityWriter {
             let id = try insert(values, extra: extra)
             if trackSeen { seen.insert(id) }
             if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
-            try references.recordPending(unresolved, entity: entity.name, record: id, run: run)
+            if !unresolved.isEmpty { try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true) }
             let stored = values.map { $0 ?? .null }
             let warnings = try caseLinks?.afterWrite(id: id, values: stored, previous: nil, provenance: record.provenance) ?? []
             return WriteResult(outcome: .inserted, warnings: warnings)
