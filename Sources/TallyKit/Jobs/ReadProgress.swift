@@ -54,16 +54,19 @@ public final class ReadProgress: @unchecked Sendable {
         let start = Date()
         var pass = 0
         var lastDescriptor: String?
+        var lastOffset: Int64 = 0
         var passStart = start
         while isRunning {
             usleep(100_000)
             guard isRunning else { break }
             guard let (descriptor, offset) = findOffset() else { continue }
-            if descriptor != lastDescriptor {
+            // A new pass opens the file again: another descriptor, or the same number read from the start.
+            if descriptor != lastDescriptor || offset < lastOffset {
                 pass += 1
-                lastDescriptor = descriptor
                 passStart = Date()
             }
+            lastDescriptor = descriptor
+            lastOffset = offset
             guard Date().timeIntervalSince(start) >= 0.5, size > 0 else { continue }
             let elapsed = max(0.001, Date().timeIntervalSince(passStart))
             let rate = Double(offset) / elapsed
