@@ -12,9 +12,8 @@ import Darwin
 ///
 /// The importer offers no progress callback yet, so a background thread watches how far this
 /// process has read the input: it finds the file among `/proc/self/fd` and reads the offset from
-/// `/proc/self/fdinfo` (Linux only; elsewhere nothing is drawn). An input is read twice — once to
-/// hash it, once to import it — so the line says which pass it is in. Nothing is drawn for
-/// inputs that finish within half a second.
+/// `/proc/self/fdinfo` (Linux only; elsewhere nothing is drawn). Rows are not known this way, so
+/// the line shows bytes. Nothing is drawn for inputs that finish within half a second.
 public final class ReadProgress: @unchecked Sendable {
     private let path: String
     private let label: String
@@ -52,28 +51,22 @@ public final class ReadProgress: @unchecked Sendable {
 
     private func watch() {
         let start = Date()
-        var pass = 0
-        var lastDescriptor: String?
         var lastOffset: Int64 = 0
         var passStart = start
         while isRunning {
             usleep(100_000)
             guard isRunning else { break }
-            guard let (descriptor, offset) = findOffset() else { continue }
-            // A new pass opens the file again: another descriptor, or the same number read from the start.
-            if descriptor != lastDescriptor || offset < lastOffset {
-                pass += 1
-                passStart = Date()
-            }
-            lastDescriptor = descriptor
+            // The importer may hash the file on one descriptor while it reads it on another: the
+            // slower of the two is how far the import is.
+            guard let offset = findOffsets().min() else { continue }
+            if offset < lastOffset { passStart = Date() }  // the file was opened again from the start
             lastOffset = offset
             guard Date().timeIntervalSince(start) >= 0.5, size > 0 else { continue }
             let elapsed = max(0.001, Date().timeIntervalSince(passStart))
             let rate = Double(offset) / elapsed
             let remaining = rate > 0 ? Double(size - offset) / rate : 0
             let percent = Int(Double(offset) * 100 / Double(size))
-            let phase = pass <= 1 ? "hashing" : "importing"
-            let text = "\r\u{1B}[K  \(label): \(phase) \(Self.bytes(offset)) of \(Self.bytes(size)) (\(percent)%), "
+            let text = "\r\u{1B}[K  \(label): \(Self.bytes(offset)) of \(Self.bytes(size)) read (\(percent)%), "
                 + "\(Self.bytes(Int64(rate)))/s, ETA \(Self.duration(remaining))"
             JobLog.write(Array(text.utf8), to: 2)
             drawn = true
@@ -82,18 +75,19 @@ public final class ReadProgress: @unchecked Sendable {
         done.signal()
     }
 
-    /// The descriptor this process has the input open on, and its offset.
-    private func findOffset() -> (String, Int64)? {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return nil }
+    /// The offsets of every descriptor this process has the input open on.
+    private func findOffsets() -> [Int64] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
+        var offsets: [Int64] = []
         for entry in entries {
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + entry),
                   target == path,
                   let info = try? String(contentsOfFile: "/proc/self/fdinfo/" + entry, encoding: .utf8) else { continue }
             for line in info.split(separator: "\n") where line.hasPrefix("pos:") {
-                if let offset = Int64(line.dropFirst(4).trimmingCharacters(in: .whitespaces)) { return (entry, offset) }
+                if let offset = Int64(line.dropFirst(4).trimmingCharacters(in: .whitespaces)) { offsets.append(offset) }
             }
         }
-        return nil
+        return offsets
     }
 
     static func bytes(_ count: Int64) -> String {
