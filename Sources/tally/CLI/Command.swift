@@ -24,6 +24,7 @@ let allCommands: [any Command.Type] = [
     InitCommand.self,
     ParseCommand.self,
     ImportCommand.self,
+    RunCommand.self,
     RejectsCommand.self,
     ConflictsCommand.self,
     HistoryCommand.self,

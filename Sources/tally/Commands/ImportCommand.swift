@@ -23,12 +23,14 @@ struct ImportCommand: Command {
             .database, .dryRun,
             .flag("force", help: "Import files even when their SHA-256 was already committed; override the snapshot guards."),
             .json,
+            OptionSpec(name: "wait", valueName: "SECONDS", help: "If another process holds the store's lock, wait up to SECONDS for it (default: exit 75 at once)."),
         ]
     )
 
     var request: ImportRequest
     var databasePath: String
     var json: Bool
+    var wait: Double?
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         guard let entity = arguments.value("entity") else {
@@ -60,9 +62,12 @@ struct ImportCommand: Command {
         request.settings.precedencePath = arguments.value("precedence")
         databasePath = arguments.databasePath
         json = arguments.has("json")
+        wait = try arguments.seconds("wait", command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
+        let lock = try StoreLock.take(databasePath, command: request.command, wait: wait, console)
+        defer { lock.release() }
         let database = try TallyDatabase.open(path: databasePath)
         return try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
             try Importer(database: database).run(request)
