@@ -23,7 +23,7 @@ struct ImportCommand: Command {
             .database, .dryRun,
             .flag("force", help: "Import files even when their SHA-256 was already committed; override the snapshot guards."),
             .json,
-            OptionSpec(name: "wait", valueName: "SECONDS", help: "If another process holds the store's lock, wait up to SECONDS for it (default: exit 75 at once)."),
+            .wait,
         ]
     )
 

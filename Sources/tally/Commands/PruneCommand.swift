@@ -10,7 +10,7 @@ struct PruneCommand: Command {
             OptionSpec(name: "keep-days", valueName: "N", help: "Keep what runs of the last N days need."),
             OptionSpec(name: "keep-runs", valueName: "N", help: "Keep what the newest N runs need."),
             .flag("force", help: "Also drop the pruned runs' audit trail (they can no longer be rolled back)."),
-            .database, .dryRun,
+            .database, .wait, .dryRun,
         ]
     )
 
@@ -18,6 +18,7 @@ struct PruneCommand: Command {
     var force: Bool
     var dryRun: Bool
     var databasePath: String
+    var wait: Double?
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         let days = try arguments.integer("keep-days", command: Self.spec.name)
@@ -30,9 +31,12 @@ struct PruneCommand: Command {
         force = arguments.has("force")
         dryRun = arguments.has("dry-run")
         databasePath = arguments.databasePath
+        wait = try arguments.seconds("wait", command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
+        let lock = try StoreLock.take(databasePath, command: (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " "), wait: wait, console)
+        defer { lock.release() }
         let database = try TallyDatabase.open(path: databasePath)
         let result = try Pruning(database: database).prune(keeping: retention, force: force, dryRun: dryRun)
         let verb = dryRun ? "Would prune" : "Pruned"

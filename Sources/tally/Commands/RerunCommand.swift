@@ -10,7 +10,7 @@ struct RerunCommand: Command {
         options: [
             OptionSpec(name: "map", valueName: "FILE", help: "A transform map to use instead of the run's own."),
             OptionSpec(name: "precedence", valueName: "FILE", help: "A precedence file to use instead of the run's own."),
-            .database, .dryRun, .json,
+            .database, .wait, .dryRun, .json,
         ]
     )
 
@@ -20,6 +20,7 @@ struct RerunCommand: Command {
     var dryRun: Bool
     var json: Bool
     var databasePath: String
+    var wait: Double?
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         run = try arguments.runID(command: Self.spec.name)
@@ -28,11 +29,14 @@ struct RerunCommand: Command {
         dryRun = arguments.has("dry-run")
         json = arguments.has("json")
         databasePath = arguments.databasePath
+        wait = try arguments.seconds("wait", command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
         let database = try TallyDatabase.open(path: databasePath)
         let command = (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let lock = try StoreLock.take(databasePath, command: command, wait: wait, console)
+        defer { lock.release() }
         return try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
             let request = try Rerun(database: database).request(for: run, mapPath: mapPath, precedencePath: precedencePath,
                                                                 dryRun: dryRun, command: command)

@@ -7,7 +7,7 @@ struct RollbackCommand: Command {
         abstract: "Undo a committed run: restore every field it changed, remove what it inserted, reinstate what it retired.",
         discussion: "If a later run changed the same field or record, the rollback refuses, lists them and changes nothing; --force restores the run's own changes anyway and reports what it overrode. The rollback is a run of its own (with its own audit), so it can itself be rolled back; the original run is marked rolled_back. --dry-run prints what would change, record by record.",
         arguments: [ArgumentSpec(name: "run", help: "The run to undo (see 'tally runs').")],
-        options: [.database, .dryRun, .flag("force", help: "Restore the run's changes even where a later run changed them again."), .json]
+        options: [.database, .wait, .dryRun, .flag("force", help: "Restore the run's changes even where a later run changed them again."), .json]
     )
 
     var run: Int64
@@ -15,6 +15,7 @@ struct RollbackCommand: Command {
     var force: Bool
     var json: Bool
     var databasePath: String
+    var wait: Double?
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         run = try arguments.runID(command: Self.spec.name)
@@ -22,11 +23,14 @@ struct RollbackCommand: Command {
         force = arguments.has("force")
         json = arguments.has("json")
         databasePath = arguments.databasePath
+        wait = try arguments.seconds("wait", command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
         let database = try TallyDatabase.open(path: databasePath)
         let command = (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let lock = try StoreLock.take(databasePath, command: command, wait: wait, console)
+        defer { lock.release() }
         let result: Rollback.Result
         do {
             result = try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: command)
