@@ -19,6 +19,8 @@ public final class FileByteSource: ByteSource {
     public let name: String
     private let descriptor: Int32
     private let ownsDescriptor: Bool
+    /// Bytes read so far (for progress); read it on the reading thread.
+    public private(set) var bytesRead: Int64 = 0
 
     /// Opens `path` (`-` is standard input). Throws `.unreadable` when it cannot be opened.
     public init(path: String) throws(ReadIssue) {
@@ -58,7 +60,10 @@ public final class FileByteSource: ByteSource {
             #else
             let count = Darwin.read(descriptor, base, buffer.count)
             #endif
-            if count >= 0 { return count }
+            if count >= 0 {
+                bytesRead += Int64(count)
+                return count
+            }
             if errno == EINTR { continue }
             let reason = String(cString: strerror(errno))
             throw ReadIssue(kind: .unreadable, file: name, line: 0, column: 0,

@@ -19,6 +19,8 @@ public struct ImportRequest: Sendable {
     public var parentRun: Int64?
     /// The command line, for the run ledger.
     public var command: String
+    /// Told how an input is going, every few hundred rows (called on the importing thread).
+    public var progress: (@Sendable (ImportProgress) -> Void)?
 
     public var entity: String { settings.entity }
 
@@ -63,6 +65,19 @@ public struct RunSettings: Sendable, Codable, Equatable {
         self.encoding = encoding
         self.snapshot = snapshot
     }
+}
+
+/// How far an import has got with one input.
+public struct ImportProgress: Sendable {
+    /// The input as given (`-` for standard input).
+    public var path: String
+    /// Rows reconciled so far.
+    public var rows: Int
+    /// Bytes of the input read so far, and its size.
+    public var bytesRead: Int64
+    public var totalBytes: Int64
+    /// Set on the last call for the input.
+    public var finished: Bool
 }
 
 /// An input an earlier run kept: where it was read from, where the copy is, and its SHA-256.

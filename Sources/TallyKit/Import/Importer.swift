@@ -32,7 +32,8 @@ public final class Importer {
                 // hash is left to finish in the background while the file is imported.
                 if !request.force && !request.reimport,
                    try ledger.hasCommittedInput(size: input.size, entity: plan.entity.name, source: plan.source),
-                   let earlier = try ledger.committedRun(sha256: try input.sha256(), entity: plan.entity.name, source: plan.source) {
+                   let earlier = try ledger.committedRun(sha256: try input.sha256(), entity: plan.entity.name, source: plan.source,
+                                                         snapshot: request.settings.snapshot != nil) {
                     notes.append("\(input.displayPath) was already imported by run \(earlier) (same SHA-256); use --force to import it again")
                 } else {
                     pending.append(input)
@@ -109,7 +110,8 @@ public final class Importer {
             var total = RunCounts()
             for (position, input) in pending.enumerated() {
                 var result = try clock.time("read, map, validate, reconcile") {
-                    try pipeline.process(input, position: position + 1, format: request.settings.format, encoding: request.settings.encoding)
+                    try pipeline.process(input, position: position + 1, format: request.settings.format, encoding: request.settings.encoding,
+                                         progress: request.progress)
                 }
                 guard result.counts.isConserved else {
                     throw ImportFailure(.failed, "internal error: the counts for \(input.displayPath) do not add up (\(result.counts)); nothing was committed")

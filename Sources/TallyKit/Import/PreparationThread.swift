@@ -6,7 +6,8 @@ import Foundation
 final class PreparationThread: @unchecked Sendable {
     /// What the thread hands over.
     enum Delivery {
-        case rows([PreparedRow])
+        /// Prepared rows, and how many bytes of the file had been read when they were.
+        case rows([PreparedRow], bytesRead: Int64)
         /// The input cannot be read (or mapped) past this point.
         case failure(any Error)
         /// The input is done; the preparer's final state (unknown columns).
@@ -21,8 +22,8 @@ final class PreparationThread: @unchecked Sendable {
     private var cancelled = false
 
     /// Starts reading `reader` and preparing its records with `preparer`.
-    init(reader: any RecordReader, preparer: RowPreparer) {
-        let box = ReaderBox(reader: reader, preparer: preparer)
+    init(input: OpenedInput, preparer: RowPreparer) {
+        let box = ReaderBox(reader: input.reader, file: input.file, preparer: preparer)
         let thread = Thread { [self] in self.work(box) }
         thread.name = "tally-prepare"
         thread.stackSize = 8 << 20
@@ -65,14 +66,14 @@ final class PreparationThread: @unchecked Sendable {
             while let event = try box.reader.next() {
                 batch.append(try box.preparer.prepare(event))
                 if batch.count == Self.batchSize {
-                    guard deliver(.rows(batch)) else { return }
+                    guard deliver(.rows(batch, bytesRead: box.file.bytesRead)) else { return }
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            if !batch.isEmpty { guard deliver(.rows(batch)) else { return } }
+            if !batch.isEmpty { guard deliver(.rows(batch, bytesRead: box.file.bytesRead)) else { return } }
             _ = deliver(.finished(box.preparer))
         } catch {
-            if !batch.isEmpty { guard deliver(.rows(batch)) else { return } }
+            if !batch.isEmpty { guard deliver(.rows(batch, bytesRead: box.file.bytesRead)) else { return } }
             _ = deliver(.failure(error))
         }
     }
@@ -80,9 +81,11 @@ final class PreparationThread: @unchecked Sendable {
     /// The reader and preparer, owned by the preparation thread alone once it starts.
     private final class ReaderBox: @unchecked Sendable {
         let reader: any RecordReader
+        let file: FileByteSource
         var preparer: RowPreparer
-        init(reader: any RecordReader, preparer: RowPreparer) {
+        init(reader: any RecordReader, file: FileByteSource, preparer: RowPreparer) {
             self.reader = reader
+            self.file = file
             self.preparer = preparer
         }
     }

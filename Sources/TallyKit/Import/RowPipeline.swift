@@ -35,21 +35,24 @@ final class RowPipeline {
 
     /// Processes one staged input inside the run's transaction; returns its ledger entry.
     /// Reading, mapping and validating run on a thread of their own (see ``PreparationThread``).
-    func process(_ input: StagedInput, position: Int, format: InputFormat?, encoding: TransformMap.Encoding?) throws -> RunInput {
+    func process(_ input: StagedInput, position: Int, format: InputFormat?, encoding: TransformMap.Encoding?,
+                 progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> RunInput {
         let declared = (encoding ?? map.encoding).transcoding
         let opened = try InputOpener.open(path: input.path, format: format, encoding: declared == .utf8 ? nil : declared)
-        let preparation = PreparationThread(reader: opened.reader, preparer: RowPreparer(entity: entity, map: map, displayPath: input.displayPath))
+        let preparation = PreparationThread(input: opened, preparer: RowPreparer(entity: entity, map: map, displayPath: input.displayPath))
         defer { preparation.cancel() }
         var counts = RunCounts()
         var unknownColumns: [String] = []
         reading: while true {
             switch preparation.next() {
-            case .rows(let rows):
+            case .rows(let rows, let bytesRead):
                 for row in rows { try reconcile(row, position: position, counts: &counts) }
+                progress?(ImportProgress(path: input.displayPath, rows: counts.read, bytesRead: bytesRead, totalBytes: input.size, finished: false))
             case .failure(let error):
                 throw error
             case .finished(let preparer):
                 unknownColumns = preparer.unknownColumns
+                progress?(ImportProgress(path: input.displayPath, rows: counts.read, bytesRead: input.size, totalBytes: input.size, finished: true))
                 break reading
             }
         }

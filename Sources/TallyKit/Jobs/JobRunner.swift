@@ -245,20 +245,15 @@ public final class JobRunner {
             options.expectRows = input.expectRows
             snapshot = options
         }
-        let request = ImportRequest(
+        var request = ImportRequest(
             paths: files, entity: entity, source: input.source, mapPath: input.map.map(paths.resolve),
             format: input.format, dryRun: options.dryRun, precedencePath: input.precedence.map(paths.resolve),
             snapshot: snapshot, command: options.command + " (job \(job.name))")
         let label = files.count == 1 ? files[0] : "\(files.count) files (\(files.joined(separator: ", ")))"
-        var progress: [ReadProgress] = []
-        if options.progress {
-            progress = files.map { ReadProgress(path: $0, label: ($0 as NSString).lastPathComponent) }
-            progress.forEach { $0.start() }
-        }
+        if options.progress { request.progress = ReadProgress().callback }
         let result: Result<ImportResult, ImportFailure>
         do throws(ImportFailure) { result = .success(try importer.run(request)) }
         catch { result = .failure(error) }
-        progress.forEach { $0.stop() }
 
         switch result {
         case .failure(let failure):

@@ -1,6 +1,8 @@
 /// An input opened for reading: its reader and the format it was read as.
 public struct OpenedInput {
     public var reader: any RecordReader
+    /// The file underneath, whose `bytesRead` tells how far the reader has got.
+    public var file: FileByteSource
     public var format: InputFormat
     public var encoding: TranscodingByteSource.Encoding
 }
@@ -36,7 +38,7 @@ public enum InputOpener {
         case .xml:
             reader = XMLUnloadReader(source: source)
         }
-        return OpenedInput(reader: reader, format: format, encoding: encoding)
+        return OpenedInput(reader: reader, file: file, format: format, encoding: encoding)
     }
 }
 

@@ -119,13 +119,16 @@ public struct RunLedger {
             """, [.integer(size), .text(entity), .text(source)]).isNull
     }
 
-    /// The committed run (if any) that already imported a file with this SHA-256 for the entity and source.
-    public func committedRun(sha256: String, entity: String, source: String) throws -> Int64? {
+    /// The committed run (if any) that already imported a file with this SHA-256 for the entity
+    /// and source, in the same mode: a snapshot is only the same as an earlier snapshot (an
+    /// earlier delta import of the same file retired nothing).
+    public func committedRun(sha256: String, entity: String, source: String, snapshot: Bool = false) throws -> Int64? {
         try connection.scalar("""
             SELECT r.id FROM run_inputs i JOIN runs r ON r.id = i.run
             WHERE i.sha256 = ? AND r.entity = ? AND r.source = ? AND r.status = 'committed'
+              AND (json_extract(r.request, '$.snapshot') IS NOT NULL) = ?
             ORDER BY r.id LIMIT 1
-            """, [.text(sha256), .text(entity), .text(source)]).integer
+            """, [.text(sha256), .text(entity), .text(source), .integer(snapshot ? 1 : 0)]).integer
     }
 
     static let runColumns = "id, kind, entity, source, status, command, started_at, finished_at, parent_run, message, read, inserted, updated, unchanged, skipped_stale, rejected, warnings, conflicts, retired, recovered"

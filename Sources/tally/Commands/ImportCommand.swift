@@ -69,6 +69,8 @@ struct ImportCommand: Command {
         let lock = try StoreLock.take(databasePath, command: request.command, wait: wait, console)
         defer { lock.release() }
         let database = try TallyDatabase.open(path: databasePath)
+        var request = request
+        if console.isErrorTerminal { request.progress = ReadProgress().callback }  // a terminal only, never under cron
         return try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
             try Importer(database: database).run(request)
         }
