@@ -4,7 +4,7 @@ import TestSupport
 
 @Suite("CLI contract")
 struct CLITests {
-    static let commands = ["init", "parse", "import", "rejects", "conflicts", "history", "settings", "extract"]
+    static let commands = ["init", "parse", "import", "rejects", "conflicts", "history", "settings", "extract", "report"]
 
     @Test func rootHelpListsEveryCommand() throws {
         let result = try TallyProcess.run(["--help"])

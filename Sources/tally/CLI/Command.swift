@@ -29,6 +29,7 @@ let allCommands: [any Command.Type] = [
     HistoryCommand.self,
     SettingsCommand.self,
     ExtractCommand.self,
+    ReportCommand.self,
 ]
 
 extension ParsedArguments {
