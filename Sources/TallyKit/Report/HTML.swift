@@ -96,3 +96,10 @@ extension Array where Element == HTML {
         return result
     }
 }
+
+extension DefaultStringInterpolation {
+    /// Interpolating ``HTML`` into a plain `String` would lose track of what is markup (the
+    /// string is escaped again wherever it lands), so it does not compile: build ``HTML`` instead.
+    @available(*, unavailable, message: "interpolate HTML into HTML, not into a String")
+    mutating func appendInterpolation(_ html: HTML) {}
+}

@@ -54,7 +54,7 @@ enum SVGChart {
             body.append("<text class=\"axis\" x=\"\(x + bar / 2)\" y=\"\(top + plot + 16)\" text-anchor=\"middle\">\(column.label)</text>")
         }
         body.append("<line class=\"baseline\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(top + plot)\" y2=\"\(top + plot)\"/>")
-        let minimum = Int(width * 0.62)
+        let minimum = Int(width * 0.85)
         return """
             <div class="chart-scroll" tabindex="0" role="region" aria-label="\(title) (scrolls sideways)">\
             <svg id="\(id)" class="chart" viewBox="0 0 \(width) \(height)" style="min-width:\(minimum)px;max-width:\(Int(width * 1.4))px" \
@@ -82,36 +82,47 @@ enum SVGChart {
     }
 
     /// Horizontal bars with labels (rejects by rule, backlog by priority, CMDB shares). `maximum`
-    /// fixes the scale (100 for percentages); otherwise it is the largest bar.
+    /// fixes the scale (100 for percentages); otherwise it is the largest bar. With `labelsAbove`
+    /// each label sits on its own line over its bar, so long labels (rule names, resolution
+    /// codes) are never cut and the chart stays legible on a phone; otherwise labels sit left of
+    /// the bars in `labelWidth` units and are shortened with … (the full text is the tooltip).
     static func horizontalBars(id: String, title: String, description: String, bars: [Bar],
-                               maximum fixed: Double? = nil, target: Target? = nil, labelWidth: Double = 150) -> HTML {
-        let width = 440.0, left = labelWidth + 8, right = 78.0, row = 22.0, bar = 14.0
+                               maximum fixed: Double? = nil, target: Target? = nil,
+                               labelsAbove: Bool = false, labelWidth: Double = 150, width: Double = 420) -> HTML {
+        let longestText = bars.map(\.text.count).max() ?? 0
+        let right = Double(longestText) * 7 + 10
+        let left = labelsAbove ? 2.0 : labelWidth + 8
+        let row = labelsAbove ? 36.0 : 22.0, bar = 14.0, barOffset = labelsAbove ? 17.0 : 0.0
         let top = target == nil ? 6.0 : 22.0
         let height = top + Double(max(bars.count, 1)) * row + 6
         let span = width - left - right
         let maximum = fixed ?? max(1, bars.map { $0.segments.reduce(0) { $0 + $1.value } }.max() ?? 1)
-        let maxLabel = Int(labelWidth / 6.6)
+        let maxLabel = labelsAbove ? Int(width / 7.2) : Int(labelWidth / 7.4)
         var body: [HTML] = []
         for (index, item) in bars.enumerated() {
             let y = top + Double(index) * row
             let label = item.label.count > maxLabel ? String(item.label.prefix(maxLabel - 1)) + "…" : item.label
             let weight: HTML = item.emphasis ? " font-weight=\"bold\"" : ""
-            body.append("<text class=\"label\" x=\"\(labelWidth)\" y=\"\(y + bar - 2)\" text-anchor=\"end\"\(weight)><title>\(item.label)</title>\(label)</text>")
+            if labelsAbove {
+                body.append("<text class=\"label\" x=\"\(left)\" y=\"\(y + 12)\"\(weight)><title>\(item.label)</title>\(label)</text>")
+            } else {
+                body.append("<text class=\"label\" x=\"\(labelWidth)\" y=\"\(y + bar - 2)\" text-anchor=\"end\"\(weight)><title>\(item.label)</title>\(label)</text>")
+            }
             var x = left
             for segment in item.segments where segment.value > 0 {
                 let w = max(1.5, span * segment.value / maximum)
-                body.append("<rect class=\"\(segment.fill)\" x=\"\(x)\" y=\"\(y)\" width=\"\(w)\" height=\"\(bar)\"><title>\(item.title)</title></rect>")
+                body.append("<rect class=\"\(segment.fill)\" x=\"\(x)\" y=\"\(y + barOffset)\" width=\"\(w)\" height=\"\(bar)\"><title>\(item.title)</title></rect>")
                 x += w
             }
-            body.append("<text class=\"value\" x=\"\(x + 4)\" y=\"\(y + bar - 2)\">\(item.text)</text>")
+            body.append("<text class=\"value\" x=\"\(x + 5)\" y=\"\(y + barOffset + bar - 2)\">\(item.text)</text>")
         }
         if let target {
             let x = left + span * target.value / maximum
             body.append("<line class=\"target\" x1=\"\(x)\" x2=\"\(x)\" y1=\"\(top - 4)\" y2=\"\(height - 2)\"/>")
-            body.append("<text class=\"axis\" x=\"\(x)\" y=\"12\" text-anchor=\"middle\">\(target.label)</text>")
+            body.append("<text class=\"axis\" x=\"\(x)\" y=\"12\" text-anchor=\"\(x > width - 60 ? "end" : "middle")\">\(target.label)</text>")
         }
         return """
-            <svg id="\(id)" class="chart bars" viewBox="0 0 \(width) \(height)" style="max-width:\(Int(width * 1.5))px" \
+            <svg id="\(id)" class="chart bars" viewBox="0 0 \(width) \(height)" style="max-width:\(Int(width * 1.15))px" \
             role="img" aria-labelledby="\(id)-title \(id)-desc"><title id="\(id)-title">\(title)</title><desc id="\(id)-desc">\(description)</desc>\(body)</svg>
             """
     }

@@ -10,6 +10,17 @@ extension StewardReportPage {
     /// Above this many runs in the window, runs over time shows one column per day.
     static let maxRunColumns = 60
 
+    /// `1 reject`, `1,204 rejects`.
+    static func count(_ number: Int, _ noun: String) -> String {
+        SVGChart.grouped(number) + " " + noun + (number == 1 ? "" : "s")
+    }
+
+    /// `2026-11-23T19:08:32Z` → `2026-11-23 19:08`.
+    static func minute(_ timestamp: String) -> String {
+        guard timestamp.count >= 16 else { return timestamp }
+        return String(timestamp.prefix(10)) + " " + String(timestamp.dropFirst(11).prefix(5))
+    }
+
     // MARK: Runs over time
 
     func runsSection() -> HTML {
@@ -46,14 +57,16 @@ extension StewardReportPage {
                 let mark = run.isFailed ? "failed" : run.isRolledBack ? "rolled back" : nil
                 columns.append(.init(label: String(run.id), values: values, mark: mark, title: runName(run) + ", " + run.status))
                 let status: HTML = run.isFailed || run.isRolledBack ? "<strong>\(SVGChart.markSymbol(mark ?? "")) \(run.status)</strong>" : "\(run.status)"
+                let what = "\(run.kind) \(run.entity)" + (run.source.isEmpty ? "" : " (\(run.source))")
                 rows.append(.init(key: String(run.id), cells: [
-                    .markup("\(run.id)", value: String(run.id)), .text(run.startedAt), .text(run.kind), .text(run.entity), .text(run.source),
-                    .markup(status, value: run.status), .integer(run.read),
+                    .markup("\(run.id)", value: String(run.id)), .markup("<time datetime=\"\(run.startedAt)\">\(Self.minute(run.startedAt))</time>", value: run.startedAt),
+                    .text(what), .markup(status, value: run.status), .integer(run.read),
                 ] + values.map(HTMLTable.Cell.integer) + [.integer(run.conflicts), .integer(run.retired)],
                 flagged: run.isFailed))
             }
-            tableColumns = [.number("run"), .text("started"), .text("kind"), .text("entity"), .text("source"), .text("status"), .number("read")]
-                + Self.runSeries.map { .number($0.name) } + [.number("conflicts"), .number("retired")]
+            tableColumns = [.number("run"), .text("started (UTC)"), .text("what"), .text("status"), .number("read"),
+                            .number("inserted"), .number("updated"), .number("unchanged"), .number("stale"), .number("rejected"),
+                            .number("conflicts"), .number("retired")]
         }
         let totals = Self.runSeries.indices.map { index in columns.reduce(0) { $0 + $1.values[index] } }
         let description = "\(runs.count) runs, " + zip(Self.runSeries, totals).map { "\($0.name) \(SVGChart.grouped($1))" }.joined(separator: ", ")
@@ -77,29 +90,29 @@ extension StewardReportPage {
     func rejectsSection() -> HTML {
         let rejectBars = data.rejectGroups.map { group in
             SVGChart.Bar(label: group.label, segments: [(Double(group.rejects), "s-rejected")], text: SVGChart.grouped(group.rejects),
-                         title: "\(group.label): \(group.rejects) rejects in \(group.runs) runs")
+                         title: "\(group.label): \(Self.count(group.rejects, "reject")) in \(Self.count(group.runs, "run"))")
         }
         let rejectChart: HTML = data.rejectGroups.isEmpty ? "<p>No rejects in scope.</p>" : SVGChart.horizontalBars(
             id: "chart-rejects", title: "Rejects by rule",
-            description: data.rejectGroups.map { "\($0.label): \($0.rejects)" }.joined(separator: "; "), bars: rejectBars, labelWidth: 190)
+            description: data.rejectGroups.map { "\($0.label): \($0.rejects)" }.joined(separator: "; "), bars: rejectBars, labelsAbove: true)
         let rejectTable = HTMLTable(
             id: "rejects-table", caption: "Rejects by entity, rule and field (rejects_by_rule)",
-            columns: [.text("entity"), .text("rule"), .text("field"), .number("rejects"), .number("runs"), .number("first run"), .number("last run")],
+            columns: [.text("entity"), .text("rule"), .text("field"), .number("rejects"), .number("runs"), .number("last run")],
             rows: data.rejectGroups.map { group in
                 .init(key: "\(group.entity)|\(group.rule)|\(group.field)", cells: [
                     .text(group.entity), .text(group.rule), .text(group.field), .integer(group.rejects), .integer(group.runs),
-                    .decimal(group.firstRun), .decimal(group.lastRun),
+                    .decimal(group.lastRun),
                 ])
             }, empty: "No rejects.")
-        let rejectExamples = examples(data.rejectGroups.map { ($0.label, "\(SVGChart.grouped($0.rejects)) rejects", $0.examples) }, heading: "Newest examples (file:line)")
+        let rejectExamples = examples(data.rejectGroups.map { ($0.label, Self.count($0.rejects, "reject"), $0.examples) }, heading: "Newest examples (file:line)")
 
         let conflictBars = data.conflictGroups.map { group in
             SVGChart.Bar(label: group.label, segments: [(Double(group.conflicts), "s-conflict")], text: SVGChart.grouped(group.conflicts),
-                         title: "\(group.label): \(group.conflicts) conflicts in \(group.runs) runs")
+                         title: "\(group.label): \(Self.count(group.conflicts, "conflict")) in \(Self.count(group.runs, "run"))")
         }
         let conflictChart: HTML = data.conflictGroups.isEmpty ? "<p>No conflicts in scope.</p>" : SVGChart.horizontalBars(
             id: "chart-conflicts", title: "Conflicts by field",
-            description: data.conflictGroups.map { "\($0.label): \($0.conflicts)" }.joined(separator: "; "), bars: conflictBars, labelWidth: 190)
+            description: data.conflictGroups.map { "\($0.label): \($0.conflicts)" }.joined(separator: "; "), bars: conflictBars, labelsAbove: true)
         let conflictTable = HTMLTable(
             id: "conflicts-table", caption: "Conflicts by entity, field and rule",
             columns: [.text("entity"), .text("field"), .text("rule"), .number("conflicts"), .number("runs"), .number("last run")],
@@ -109,7 +122,7 @@ extension StewardReportPage {
                     .integer(Int(group.lastRun)),
                 ])
             }, empty: "No conflicts.")
-        let conflictExamples = examples(data.conflictGroups.map { ($0.label, "\(SVGChart.grouped($0.conflicts)) conflicts", $0.examples) }, heading: "Newest examples (record)")
+        let conflictExamples = examples(data.conflictGroups.map { ($0.label, Self.count($0.conflicts, "conflict"), $0.examples) }, heading: "Newest examples (record)")
 
         let danglingTable = HTMLTable(
             id: "dangling-table", caption: "References still waiting for their target (dangling_references, grouped)",
@@ -119,18 +132,17 @@ extension StewardReportPage {
                     .text(group.entity), .text(group.field), .text(group.target), .integer(group.count),
                 ])
             }, empty: "No dangling references.")
-        let danglingExamples = examples(data.dangling.groups.map { ("\($0.entity).\($0.field) → \($0.target)", "\(SVGChart.grouped($0.count)) references", $0.examples) }, heading: "Examples (record)")
+        let danglingExamples = examples(data.dangling.groups.map { ("\($0.entity).\($0.field) → \($0.target)", Self.count($0.count, "reference"), $0.examples) }, heading: "Examples (record)")
         return """
             <section id="rejects"><h2>Rejects and conflicts</h2>
             <p class="hint">Rejected rows are stored with their run, file, line and reasons; conflicts are writes a precedence or read-only rule refused. Covers \(data.scopeDescription).</p>
-            <div class="grid2"><div><h3>Rejects by rule</h3>\(rejectChart)</div><div>\(rejectTable.render())</div></div>
-            \(rejectExamples)
+            <h3>Rejects by rule</h3>
+            \(data.rejectGroups.isEmpty ? "<p>No rejects.</p>" : "<div class=\"pair\"><div>\(rejectChart)</div><div>\(rejectTable.render())</div></div>\(rejectExamples)" as HTML)
             <h3 id="conflicts">Conflicts by field</h3>
-            <div class="grid2"><div>\(conflictChart)</div><div>\(conflictTable.render())</div></div>
-            \(conflictExamples)
+            \(data.conflictGroups.isEmpty ? "<p>No conflicts.</p>" : "<div class=\"pair\"><div>\(conflictChart)</div><div>\(conflictTable.render())</div></div>\(conflictExamples)" as HTML)
             <h3 id="dangling">Dangling references</h3>
             <p class="hint">The whole store: references whose target has not arrived in any run yet.</p>
-            \(danglingTable.render())\(danglingExamples)
+            \(data.dangling.groups.isEmpty ? "<p>No dangling references.</p>" : danglingTable.render() + danglingExamples)
             </section>
             """
     }
@@ -283,12 +295,15 @@ extension StewardReportPage {
         let chart: HTML = codes.isEmpty ? "<p>No case has a resolution code.</p>" : SVGChart.horizontalBars(
             id: "chart-resolution", title: "Cases by resolution code",
             description: codes.map { "\($0.code): \($0.cases) cases, \($0.inconsistent) inconsistent" }.joined(separator: "; "),
-            bars: bars, labelWidth: 200)
+            bars: bars, labelsAbove: true)
         let codeTable = HTMLTable(
             id: "resolution-codes-table", caption: "Cases by resolution code; inconsistent = listed by resolution_consistency",
             columns: [.text("code"), .text("label"), .number("cases"), .number("inconsistent")],
             rows: codes.map { code in
-                .init(key: code.code, cells: [.text(code.code), .text(code.label), .integer(code.cases), .integer(code.inconsistent)],
+                .init(key: code.code, cells: [.text(code.code), .text(code.label), .integer(code.cases),
+                                              code.inconsistent > 0
+                                                ? HTMLTable.Cell(display: "✕ \(SVGChart.grouped(code.inconsistent))", value: String(code.inconsistent), numeric: true)
+                                                : .integer(0)],
                       flagged: code.inconsistent > 0)
             }, empty: "No resolution codes.")
         let violations = data.violations
@@ -309,7 +324,7 @@ extension StewardReportPage {
             <p class="hint">Hatched and marked ✕: cases whose resolution code does not match their related record's state. \
             \(data.casesWithoutCode) cases have no resolution code yet.</p>
             \(SVGChart.legend([.init(name: "consistent", fill: "s-ok"), .init(name: "inconsistent ✕", fill: "s-bad")]))
-            <div class="grid2"><div>\(chart)</div><div>\(codeTable.render())</div></div>
+            <div class="pair"><div>\(chart)</div><div>\(codeTable.render())</div></div>
             \(violationTable.render())
             """
     }

@@ -107,7 +107,7 @@ struct StewardReportPage {
         .status{font-weight:700;padding:8px 12px;border-radius:4px;border-left:8px solid}
         .status-clean{border-color:var(--blue);background:#e6f1f8}.status-attention{border-color:var(--orange);background:#fdf2dd}
         .status-failed{border-color:var(--verm);background:#fbe6dc;border-left-style:double}
-        .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,170px),1fr));gap:10px;margin:12px 0}
+        .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,140px),1fr));gap:10px;margin:12px 0}
         .tile{border:1px solid var(--line);border-radius:6px;padding:8px 12px}
         .tile.needs{border:2px dashed var(--verm)}
         .tile dt{font-size:.85rem;color:var(--muted)}.tile dd{margin:0;font-size:1.7rem;font-weight:700}
@@ -115,12 +115,14 @@ struct StewardReportPage {
         nav ol{display:flex;flex-wrap:wrap;gap:4px 18px;list-style:none;padding:0;margin:0 0 16px}
         .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,460px),1fr));gap:12px 28px;align-items:start}
         .grid2>*{min-width:0}
+        .pair{display:grid;grid-template-columns:minmax(0,480px) minmax(0,1fr);gap:8px 32px;align-items:start}.pair>*{min-width:0}
+        @media (max-width:900px){.pair{grid-template-columns:minmax(0,1fr)}}
         .chart{display:block;width:100%;height:auto;margin:4px 0}
         .chart-scroll,.table-scroll{overflow-x:auto;max-width:100%;margin:4px 0 8px}
         table{border-collapse:collapse;width:100%;font-size:.87rem}
         th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
         thead th{border-bottom:2px solid #999;white-space:nowrap}
-        tbody th{font-weight:600}
+        tbody th{font-weight:600;white-space:nowrap}td time{white-space:nowrap}
         .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         td.wrap{min-width:14em;overflow-wrap:anywhere}
         caption{text-align:left;font-size:.85rem;padding:2px 0 4px}
@@ -139,7 +141,7 @@ struct StewardReportPage {
         .stats{display:flex;flex-wrap:wrap;gap:10px 28px;margin:8px 0}.stats div{min-width:9em}
         .stats strong{display:block;font-size:1.5rem}
         .action{border-top:1px solid var(--line);padding:8px 0}
-        pre.cmd{white-space:pre-wrap;overflow-wrap:anywhere;background:#f1f1ec;border:1px solid var(--line);border-radius:4px;padding:8px 10px;margin:4px 0}
+        pre.cmd .comment{color:#4d4d4d;font-style:italic}pre.cmd{white-space:pre-wrap;overflow-wrap:anywhere;background:#f1f1ec;border:1px solid var(--line);border-radius:4px;padding:8px 10px;margin:4px 0}
         .defs{position:absolute;width:0;height:0;overflow:hidden}
         @media (max-width:600px){body{font-size:14px}.page{padding:8px}header.top,main>section{padding:12px}h1{font-size:1.35rem}.tile dd{font-size:1.4rem}}
         @media print{
