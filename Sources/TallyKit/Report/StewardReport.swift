@@ -47,7 +47,7 @@ public struct StewardReportOptions: Sendable, Equatable {
 
     public init(days: Int = 30, scope: Scope = .all, staleDays: Int = 60, targets: CMDBTargets = CMDBTargets(),
                 examples: Int = 3, generatedAt: String? = nil) {
-        self.days = days
+        self.days = min(max(days, 1), 366)
         self.scope = scope
         self.staleDays = staleDays
         self.targets = targets

@@ -49,6 +49,19 @@ struct StewardReportData {
         var run: Int64
         var place: String
         var message: String
+
+        /// Longest place or message shown; a huge value in a message must not bloat the page.
+        static let maxCharacters = 300
+
+        init(run: Int64, place: String, message: String) {
+            self.run = run
+            self.place = Self.shortened(place)
+            self.message = Self.shortened(message)
+        }
+
+        static func shortened(_ text: String) -> String {
+            text.count > maxCharacters ? String(text.prefix(maxCharacters - 1)) + "…" : text
+        }
     }
 
     /// Rejects of one entity, rule and field (a `rejects_by_rule` row), with examples.

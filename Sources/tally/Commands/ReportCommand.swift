@@ -17,7 +17,7 @@ struct ReportCommand: Command {
             """,
         options: [
             OptionSpec(name: "html", valueName: "FILE", help: "The HTML file to write (required)."),
-            OptionSpec(name: "days", valueName: "N", help: "Runs over time covers the N days before the newest run (default: 30)."),
+            OptionSpec(name: "days", valueName: "N", help: "Runs over time covers the N days (1 to 366) before the newest run (default: 30)."),
             OptionSpec(name: "run", valueName: "N", help: "Only this run in the run-based sections."),
             OptionSpec(name: "job", valueName: "NAME", help: "Only the newest job run of job NAME in the run-based sections."),
             OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
@@ -35,7 +35,7 @@ struct ReportCommand: Command {
         guard !out.isEmpty, out != "-" else { throw fail("'--html' needs a file path") }
         self.out = out
         let days = try arguments.integer("days", command: Self.spec.name) ?? 30
-        guard days >= 1 else { throw fail("'--days' must be 1 or more; got \(days)") }
+        guard (1...366).contains(days) else { throw fail("'--days' must be from 1 to 366; got \(days)") }
         let staleDays = try arguments.integer("stale-days", command: Self.spec.name) ?? 60
         guard staleDays >= 0 else { throw fail("'--stale-days' must be 0 or more; got \(staleDays)") }
         var scope = StewardReportOptions.Scope.all
