@@ -90,14 +90,14 @@ enum SVGChart {
                                maximum fixed: Double? = nil, target: Target? = nil,
                                labelsAbove: Bool = false, labelWidth: Double = 150, width: Double = 420) -> HTML {
         let longestText = bars.map(\.text.count).max() ?? 0
-        let right = Double(longestText) * 7 + 10
+        let right = Double(longestText) * 8.6 + 10  // room for the text at the phone size (14.5px)
         let left = labelsAbove ? 2.0 : labelWidth + 8
         let row = labelsAbove ? 36.0 : 22.0, bar = 14.0, barOffset = labelsAbove ? 17.0 : 0.0
         let top = target == nil ? 6.0 : 22.0
         let height = top + Double(max(bars.count, 1)) * row + 6
         let span = width - left - right
         let maximum = fixed ?? max(1, bars.map { $0.segments.reduce(0) { $0 + $1.value } }.max() ?? 1)
-        let maxLabel = labelsAbove ? Int(width / 7.2) : Int(labelWidth / 7.4)
+        let maxLabel = labelsAbove ? Int(width / 8.8) : Int(labelWidth / 8.8)
         var body: [HTML] = []
         for (index, item) in bars.enumerated() {
             let y = top + Double(index) * row

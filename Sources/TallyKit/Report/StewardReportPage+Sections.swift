@@ -178,19 +178,21 @@ extension StewardReportPage {
                 let meets = measure.atLeast ? pct >= measure.target : pct <= measure.target
                 let text = (row[measure.name + "_pct"] ?? "–") + "% " + (meets ? "✓" : "✕")
                 let cls = row["sys_class_name"] ?? ""
+                // `cmdb_ci_linux_server` → `linux_server` on the bar (the tooltip and table keep the full name).
+                let short = cls.hasPrefix("cmdb_ci_") ? String(cls.dropFirst(8)) : cls
                 return SVGChart.Bar(
-                    label: cls, segments: [(pct, meets ? "s-ok" : "s-miss")], text: text,
+                    label: short, segments: [(pct, meets ? "s-ok" : "s-miss")], text: text,
                     title: "\(cls): \(row.integer(measure.name)) of \(row.integer("cis")) \(measure.name) (\(row[measure.name + "_pct"] ?? "")%), target \(measure.atLeast ? "≥" : "≤") \(HTML.number(measure.target))% — \(meets ? "meets" : "misses") it",
                     emphasis: !meets)
             }
-            let misses = bars.filter(\.emphasis).map(\.label)
+            let misses = zip(rows, bars).filter { $0.1.emphasis }.map { $0.0["sys_class_name"] ?? "" }
             let targetText = "\(measure.atLeast ? "≥" : "≤") \(HTML.number(measure.target))%"
             charts.append("""
                 <div><h3>\(measure.title) <span class="hint">(target \(targetText))</span></h3>\(SVGChart.horizontalBars(
                     id: "chart-cmdb-\(measure.name)", title: "\(measure.title) share of live CIs per class, target \(targetText)",
                     description: rows.map { "\($0["sys_class_name"] ?? ""): \($0[measure.name + "_pct"] ?? "")%" }.joined(separator: "; ")
                         + (misses.isEmpty ? ". Every class meets the target." : ". Missing the target: " + misses.joined(separator: ", ") + "."),
-                    bars: bars, maximum: 100, target: .init(value: measure.target, label: "target " + targetText), labelWidth: 170))</div>
+                    bars: bars, maximum: 100, target: .init(value: measure.target, label: "target " + targetText), labelWidth: 125))</div>
                 """)
         }
         let table = HTMLTable(
@@ -206,7 +208,7 @@ extension StewardReportPage {
             })
         return """
             <section id="cmdb"><h2>CMDB health per CI class</h2>
-            <p class="hint">Live CIs only. Bars show each class's share against its target (dashed line); \
+            <p class="hint">Live CIs only; bars name classes without their <code>cmdb_ci_</code> prefix. Bars show each class's share against its target (dashed line); \
             <strong>✕</strong> and a hatched bar mark a class that misses it, <strong>✓</strong> one that meets it. \
             Stale: no update or discovery in \(all["stale_days"] ?? "") days before \(all["as_of"] ?? "") (the CMDB's newest time).</p>
             \(SVGChart.legend([.init(name: "meets the target", fill: "s-ok"), .init(name: "misses the target", fill: "s-miss")]))

@@ -143,7 +143,7 @@ struct StewardReportPage {
         .action{border-top:1px solid var(--line);padding:8px 0}
         pre.cmd .comment{color:#4d4d4d;font-style:italic}pre.cmd{white-space:pre-wrap;overflow-wrap:anywhere;background:#f1f1ec;border:1px solid var(--line);border-radius:4px;padding:8px 10px;margin:4px 0}
         .defs{position:absolute;width:0;height:0;overflow:hidden}
-        @media (max-width:600px){body{font-size:14px}.page{padding:8px}header.top,main>section{padding:12px}h1{font-size:1.35rem}.tile dd{font-size:1.4rem}}
+        @media (max-width:600px){svg.bars text{font-size:14.5px}svg.bars .axis{font-size:12.5px}body{font-size:14px}.page{padding:8px}header.top,main>section{padding:12px}h1{font-size:1.35rem}.tile dd{font-size:1.4rem}}
         @media print{
         body{background:#fff;font-size:10.5pt}.page{max-width:none;padding:0}nav{display:none}
         header.top,main>section{border:none;border-radius:0;padding:0;margin:0 0 14pt}
