@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import TallyFormats
 
 /// Whatever ``CSVWriter`` writes, ``CSVReader`` reads back identical.

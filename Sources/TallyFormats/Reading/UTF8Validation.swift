@@ -30,18 +30,7 @@ enum UTF8Validation {
                 index += 1
                 continue
             }
-            let length: Int
-            var low: UInt8 = 0x80, high: UInt8 = 0xBF  // allowed range of the second byte
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; low = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; high = 0x9F
-            case 0xF0: length = 4; low = 0x90
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; high = 0x8F
-            default: return index
-            }
+            guard let (length, low, high) = utf8SequenceShape(lead: lead) else { return index }
             guard index + length <= count else { return index }
             let second = bytes[index + 1]
             guard second >= low && second <= high else { return index }
@@ -51,5 +40,21 @@ enum UTF8Validation {
             index += length
         }
         return nil
+    }
+}
+
+/// The shape of the UTF-8 sequence a lead byte starts: its length and the allowed range of its
+/// second byte (which rules out overlong forms and surrogates); nil for a byte no sequence starts with.
+@inline(__always)
+func utf8SequenceShape(lead: UInt8) -> (length: Int, low: UInt8, high: UInt8)? {
+    switch lead {
+    case 0xC2...0xDF: (2, 0x80, 0xBF)
+    case 0xE0: (3, 0xA0, 0xBF)
+    case 0xE1...0xEC, 0xEE...0xEF: (3, 0x80, 0xBF)
+    case 0xED: (3, 0x80, 0x9F)
+    case 0xF0: (4, 0x90, 0xBF)
+    case 0xF1...0xF3: (4, 0x80, 0xBF)
+    case 0xF4: (4, 0x80, 0x8F)
+    default: nil
     }
 }

@@ -132,6 +132,7 @@ extension ReportCatalogue {
                 SELECT j.id, j.run, coalesce(c."number", j.case_number) AS case_number, j.related_entity, j.related_number,
                        j.field, j.old, j.new, j.copied_from, j.note
                 FROM case_journal j LEFT JOIN \(sql.table("case")) c ON c._id = j.case_record
+                WHERE j.run NOT IN (SELECT id FROM runs WHERE status = 'rolled_back')
                 ORDER BY case_number, j.run, j.id
                 """)
     }

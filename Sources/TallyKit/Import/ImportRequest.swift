@@ -11,6 +11,8 @@ public struct ImportRequest: Sendable {
     /// Import even files whose SHA-256 was already committed for this entity and source, and
     /// override the snapshot guards.
     public var force = false
+    /// Import files whose SHA-256 was already committed (a rerun), keeping the snapshot guards.
+    public var reimport = false
     /// `import` or `rerun`.
     public var kind = "import"
     /// The run this one re-does, for reruns.

@@ -28,16 +28,22 @@ public final class Importer {
         var notes: [String] = []
         do {
             for input in plan.inputs {
-                if !request.force, let earlier = try ledger.committedRun(sha256: input.sha256, entity: plan.entity.name, source: plan.source) {
+                // Only a committed input of the same size can have the same SHA-256: otherwise the
+                // hash is left to finish in the background while the file is imported.
+                if !request.force && !request.reimport,
+                   try ledger.hasCommittedInput(size: input.size, entity: plan.entity.name, source: plan.source),
+                   let earlier = try ledger.committedRun(sha256: try input.sha256(), entity: plan.entity.name, source: plan.source) {
                     notes.append("\(input.displayPath) was already imported by run \(earlier) (same SHA-256); use --force to import it again")
                 } else {
                     pending.append(input)
                 }
             }
+        } catch let failure as ImportFailure {
+            throw failure
         } catch {
             throw ImportFailure(.failed, "cannot read the run ledger: \(error)")
         }
-        if pending.isEmpty { return skipped(request, plan, notes: notes) }
+        if pending.isEmpty { return try skipped(request, plan, notes: notes) }
         return try execute(request, plan, pending, notes: notes)
     }
 
@@ -61,7 +67,7 @@ public final class Importer {
     }
 
     /// Every input was already committed: record a skipped run (unless dry) and say so.
-    private func skipped(_ request: ImportRequest, _ plan: Plan, notes: [String]) -> ImportResult {
+    private func skipped(_ request: ImportRequest, _ plan: Plan, notes: [String]) throws(ImportFailure) -> ImportResult {
         let message = notes.joined(separator: "; ")
         var runID: Int64?
         if !request.dryRun {
@@ -71,7 +77,7 @@ public final class Importer {
             if let runID { try? ledger.finishSeparately(run: runID, status: .skipped, counts: RunCounts(), message: message) }
         }
         return ImportResult(run: runID, status: request.dryRun ? .dryRun : .skipped, entity: plan.entity.name, source: plan.source,
-                            inputs: plan.inputs.map { $0.ledgerInput(position: 0) }, counts: RunCounts(), message: message)
+                            inputs: try plan.inputs.map { input throws(ImportFailure) in try input.ledgerInput(position: 0) }, counts: RunCounts(), message: message)
     }
 
     private func execute(_ request: ImportRequest, _ plan: Plan, _ pending: [StagedInput], notes: [String]) throws(ImportFailure) -> ImportResult {
@@ -98,6 +104,7 @@ public final class Importer {
             }
             let pipeline = RowPipeline(connection: connection, registry: database.registry, entity: plan.entity, map: plan.map,
                                        source: plan.source, run: runID, precedence: plan.precedence)
+            pipeline.writer.trackSeen = request.settings.snapshot != nil
             var inputs: [RunInput] = []
             var total = RunCounts()
             for (position, input) in pending.enumerated() {

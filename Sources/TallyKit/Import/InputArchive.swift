@@ -14,7 +14,7 @@ struct InputArchive {
 
     /// Keeps `input`; returns where the copy is.
     func keep(_ input: StagedInput) throws -> String {
-        let destination = path(for: input.sha256)
+        let destination = path(for: try input.sha256())
         let files = FileManager.default
         if files.fileExists(atPath: destination) { return destination }
         try files.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -6,7 +6,6 @@ final class RowPipeline {
     let map: TransformMap
     let run: Int64
     let writer: EntityWriter
-    private let validator: Validator
     private let findings: FindingLog
     /// The run a fed-back reject export came from, when all its rows name one.
     private(set) var rejectExportRun: Int64?
@@ -22,19 +21,7 @@ final class RowPipeline {
         self.run = run
         writer = EntityWriter(connection: connection, registry: registry, entity: entity, run: run, source: source,
                               identifierRules: map.keys, precedence: precedence)
-        validator = Validator(entity: entity, map: map)
         findings = FindingLog(connection: connection, run: run)
-    }
-
-    /// Columns readers add to describe a record (an XML unload's table element and action).
-    static let metadataColumns: Set<String> = ["_table", "_action"]
-
-    /// A record an unload says belongs to another table is rejected, not imported as this entity.
-    private func checkTable(_ raw: RawRecord) -> [Finding] {
-        guard case .some(.some(let table)) = raw["_table"], !entity.allNames.contains(table) else { return [] }
-        return [Finding(severity: .error, rule: "wrong_table", field: nil,
-                        message: "the record is a '\(table)' element, but the import is for \(entity.name) (\(entity.table)); import it with --entity \(table)",
-                        provenance: raw.provenance)]
     }
 
     /// A row from `tally rejects --format csv` carries `_reject_run`: link the run and count recoveries.
@@ -47,56 +34,57 @@ final class RowPipeline {
     }
 
     /// Processes one staged input inside the run's transaction; returns its ledger entry.
+    /// Reading, mapping and validating run on a thread of their own (see ``PreparationThread``).
     func process(_ input: StagedInput, position: Int, format: InputFormat?, encoding: TransformMap.Encoding?) throws -> RunInput {
         let declared = (encoding ?? map.encoding).transcoding
         let opened = try InputOpener.open(path: input.path, format: format, encoding: declared == .utf8 ? nil : declared)
+        let preparation = PreparationThread(reader: opened.reader, preparer: RowPreparer(entity: entity, map: map, displayPath: input.displayPath))
+        defer { preparation.cancel() }
         var counts = RunCounts()
-        var mapper: RecordMapper?
         var unknownColumns: [String] = []
-
-        while let event = try opened.reader.next() {
-            switch event {
-            case .issue(var issue):
-                issue.file = input.displayPath
-                try findings.record(issue, input: position)
-                if issue.record != nil { counts.count(.rejected([])) }
-            case .record(var raw):
-                raw.provenance.file = input.displayPath
-                if mapper == nil {
-                    // Reader metadata (an unload's _table and _action) and a reject export's _reject_*
-                    // columns describe the row, not the record: they are not data to keep.
-                    var map = map
-                    map.ignore += raw.names.filter { Self.metadataColumns.contains($0) || $0.hasPrefix("_reject_") }
-                    let compiled = try RecordMapper(map: map, entity: entity, header: raw.names)
-                    mapper = compiled
-                    unknownColumns = compiled.unknownColumns
-                }
-                let mapped = mapper!.map(raw)
-                var found = validator.validate(mapped) + checkTable(raw)  // validate() includes the typing findings
-                let outcome: RecordOutcome
-                if found.rejects {
-                    outcome = .rejected(found)
-                } else {
-                    let result = try writer.apply(mapped)
-                    outcome = result.outcome
-                    counts.conflicts += result.conflicts
-                    found += result.warnings
-                    if case .rejected(let more) = outcome { found += more }
-                }
-                if !found.isEmpty {
-                    let rejected: Bool
-                    if case .rejected = outcome { rejected = true } else { rejected = false }
-                    try findings.record(found, input: position, raw: raw, rejected: rejected)
-                    if !rejected { counts.warnings += found.count }
-                }
-                counts.count(outcome)
-                noteRejectExport(raw, outcome: outcome)
+        reading: while true {
+            switch preparation.next() {
+            case .rows(let rows):
+                for row in rows { try reconcile(row, position: position, counts: &counts) }
+            case .failure(let error):
+                throw error
+            case .finished(let preparer):
+                unknownColumns = preparer.unknownColumns
+                break reading
             }
         }
-        var result = input.ledgerInput(position: position)
+        var result = try input.ledgerInput(position: position)
         result.format = opened.format.rawValue
         result.counts = counts
         result.unknownColumns = unknownColumns
         return result
+    }
+
+    /// Reconciles one prepared row, stores its findings and counts it once.
+    private func reconcile(_ row: PreparedRow, position: Int, counts: inout RunCounts) throws {
+        switch row {
+        case .issue(let issue):
+            try findings.record(issue, input: position)
+            if issue.record != nil { counts.count(.rejected([])) }
+        case .record(let raw, let mapped, var found):
+            let outcome: RecordOutcome
+            if found.rejects {
+                outcome = .rejected(found)
+            } else {
+                let result = try writer.apply(mapped)
+                outcome = result.outcome
+                counts.conflicts += result.conflicts
+                found += result.warnings
+                if case .rejected(let more) = outcome { found += more }
+            }
+            if !found.isEmpty {
+                let rejected: Bool
+                if case .rejected = outcome { rejected = true } else { rejected = false }
+                try findings.record(found, input: position, raw: raw, rejected: rejected)
+                if !rejected { counts.warnings += found.count }
+            }
+            counts.count(outcome)
+            noteRejectExport(raw, outcome: outcome)
+        }
     }
 }

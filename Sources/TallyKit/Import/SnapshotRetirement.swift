@@ -17,7 +17,7 @@ struct SnapshotRetirement {
         }
         let table = EntityTable(entity).name
         let column = EntityTable.quoted(rule.field)
-        let retiredValue = Self.storedValue(rule.value, type: entity.fields[ruleIndex].type)
+        let retiredValue = FieldValue(canonical: rule.value, type: entity.fields[ruleIndex].type).sqlValue
         var active: [Int64] = []
         try connection.forEachRow(
             "SELECT _id FROM \(table) WHERE _source = ? AND retired_in_run IS NULL AND \(column) IS NOT ? ORDER BY _id",
@@ -50,15 +50,6 @@ struct SnapshotRetirement {
             try audit.recordChange(entity: entity, id: id, values: values, field: "retired_in_run", old: nil, new: String(run))
         }
         return missing.count
-    }
-
-    static func storedValue(_ text: String, type: FieldType) -> SQLValue {
-        switch type {
-        case .boolean: .integer(text == "true" ? 1 : 0)
-        case .integer: Int64(text).map(SQLValue.integer) ?? .text(text)
-        case .choice(let list) where list.kind == .integer: Int64(text).map(SQLValue.integer) ?? .text(text)
-        default: .text(text)
-        }
     }
 
     static func percent(_ share: Double) -> String {

@@ -2,14 +2,28 @@ import Foundation
 
 /// An input ready to import: a readable file with its size and SHA-256. Standard input is
 /// first copied to a temp file (hashing as it goes), so it can be hashed, read and rerun.
+/// A file's SHA-256 is computed in the background while it is imported, unless asked for at once.
 struct StagedInput {
     /// The path as given (`-` for standard input).
     let displayPath: String
     /// The file to read.
     let path: String
     let size: Int64
-    let sha256: String
+    private let digest: FileDigest
+    /// For a kept input: the SHA-256 it must still have.
+    private let expectedSHA256: String?
     private let isTemporary: Bool
+
+    /// The file's SHA-256 (waits for the background hash).
+    func sha256() throws(ImportFailure) -> String {
+        let value: String
+        do { value = try digest.value() }
+        catch { throw ImportFailure(.inputMissing, "\(displayPath) cannot be read: \(error.message)") }
+        if let expectedSHA256, value != expectedSHA256 {
+            throw ImportFailure(.failed, "the kept input \(path) no longer matches its SHA-256 (\(expectedSHA256)); it was changed after the run, so it cannot be rerun")
+        }
+        return value
+    }
 
     init(path: String) throws {
         displayPath = path
@@ -32,7 +46,8 @@ struct StagedInput {
             try output.close()
             self.path = temp
             self.size = size
-            self.sha256 = hasher.hexDigest()
+            digest = FileDigest(known: hasher.hexDigest())
+            expectedSHA256 = nil
             isTemporary = true
             return
         }
@@ -47,8 +62,8 @@ struct StagedInput {
         self.path = path
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        do { sha256 = SHA256.hex(try SHA256.hash(fileAt: path)) }
-        catch { throw ImportFailure(.inputMissing, "\(path) cannot be read: \(error)") }
+        digest = FileDigest(hashing: path)
+        expectedSHA256 = nil
         isTemporary = false
     }
 
@@ -61,13 +76,8 @@ struct StagedInput {
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: stored.storedPath)
         size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        let digest: String
-        do { digest = SHA256.hex(try SHA256.hash(fileAt: stored.storedPath)) }
-        catch { throw ImportFailure(.inputMissing, "the kept input \(stored.storedPath) cannot be read: \(error)") }
-        guard digest == stored.sha256 else {
-            throw ImportFailure(.failed, "the kept input \(stored.storedPath) no longer matches its SHA-256 (\(stored.sha256)); it was changed after the run, so it cannot be rerun")
-        }
-        sha256 = digest
+        digest = FileDigest(hashing: stored.storedPath)
+        expectedSHA256 = stored.sha256
         isTemporary = false
     }
 
@@ -75,7 +85,7 @@ struct StagedInput {
         if isTemporary { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    func ledgerInput(position: Int) -> RunInput {
-        RunInput(position: position, path: displayPath, size: size, sha256: sha256, format: nil)
+    func ledgerInput(position: Int) throws(ImportFailure) -> RunInput {
+        RunInput(position: position, path: displayPath, size: size, sha256: try sha256(), format: nil)
     }
 }

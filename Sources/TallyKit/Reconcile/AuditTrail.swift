@@ -1,5 +1,5 @@
 /// Writes the audit trail: one row per field change, one row per inserted record.
-struct AuditTrail {
+final class AuditTrail {
     /// The field of an audit row that records an insert (its `new` is the record as JSON).
     static let insertField = "*"
     /// The field of an audit row that records a removal (its `old` is the record as JSON).
@@ -8,15 +8,43 @@ struct AuditTrail {
     let connection: Connection
     let run: Int64
     let source: String
+    private var json = JSONObjectBuilder()
+    private var insert: Statement?
 
     static let insertSQL = "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-    /// An insert: one row with field `*` whose `new` is the record as a JSON object.
+    init(connection: Connection, run: Int64, source: String) {
+        self.connection = connection
+        self.run = run
+        self.source = source
+    }
+
+    /// An insert: one row with field `*` whose `new` is the record as a JSON object of its
+    /// non-null fields, in registry order.
     func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue]) throws {
-        let json = "{" + zip(entity.fields, values).compactMap { field, value in
-            value.canonicalText.map { JSON.quote(field.name) + ":" + JSON.quote($0) }
-        }.joined(separator: ",") + "}"
-        try write(entity: entity, id: id, values: values, field: "*", old: nil, new: json)
+        json.reset()
+        for (field, value) in zip(entity.fields, values) {
+            if let text = value.canonicalText { json.add(field.name, text) }
+        }
+        try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: json.finish())
+    }
+
+    /// A removal (a rollback of an insert): one row with field `-` whose `old` is the whole
+    /// record, bookkeeping included, so rolling the rollback back can put it back as it was.
+    func recordRemoval(entity: EntityDefinition, record: StoredRecord) throws {
+        var fields = JSONObjectBuilder()
+        fields.reset()
+        for (field, value) in zip(entity.fields, record.values) {
+            if let text = value.canonicalText { fields.add(field.name, text) }
+        }
+        json.reset()
+        json.add("fields", json: fields.finish())
+        if let extra = record.extra { json.add("_extra", extra) }
+        if let source = record.source { json.add("_source", source) }
+        if let run = record.createdRun { json.add("_created_run", json: String(run)) }
+        if let run = record.updatedRun { json.add("_updated_run", json: String(run)) }
+        if let run = record.retiredInRun { json.add("retired_in_run", json: String(run)) }
+        try write(entity: entity, id: record.id, values: record.values, field: Self.removeField, old: json.finish(), new: nil)
     }
 
     func recordChange(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {
@@ -25,7 +53,8 @@ struct AuditTrail {
 
     private func write(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {
         let sysID = entity.index(ofField: "sys_id").flatMap { values[$0].canonicalText }
-        try connection.run(Self.insertSQL, [
+        if insert == nil { insert = try connection.prepare(Self.insertSQL) }
+        try insert!.execute([
             .integer(run), .text(entity.name), .integer(id), sysID.sqlValue, displayKey(of: values, in: entity).sqlValue,
             .text(field), old.sqlValue, new.sqlValue, .text(source),
         ])

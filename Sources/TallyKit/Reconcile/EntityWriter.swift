@@ -24,8 +24,14 @@ public final class EntityWriter {
     private let selectSQL: String
     private let insertSQL: String
     private let requiredIndexes: [Int]
-    /// Records this run has seen (matched or inserted), for snapshot retirement.
+    /// Records this run has seen (matched or inserted), for snapshot retirement (kept only when
+    /// ``trackSeen`` is set, so a delta import of a million rows keeps no such set).
     public private(set) var seen = Set<Int64>()
+    public var trackSeen = false
+    /// The sys_id identifier rule as field indexes (empty when the entity has none).
+    private let sysIDRule: [Int]
+    /// How many stored records of the entity have no sys_id (they can be found by later rules only).
+    private var storedWithoutSysID: Int
 
     public init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, run: Int64, source: String,
                 identifierRules: [[String]]? = nil, precedence: PrecedenceRules = .none) {
@@ -47,13 +53,15 @@ public final class EntityWriter {
         let distinguishing = entity.distinguishingRules.map { $0.compactMap { entity.index(ofField: $0) } }
         self.distinguishing = distinguishing
         let distinguishingColumns = distinguishing.flatMap { $0 }.map { EntityTable.quoted(entity.fields[$0].name) }
-        let selected = (["_id"] + distinguishingColumns).joined(separator: ", ")
+        let selected = (["_id", "_hash", "_created_run", "_updated_run", "retired_in_run"] + distinguishingColumns).joined(separator: ", ")
         identifierSQL = (identifierRules ?? entity.identifierRules).map { group in
             let conditions = group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")
             return (group.compactMap { entity.index(ofField: $0) },
                     "SELECT \(selected) FROM \(name) WHERE \(conditions) ORDER BY _id LIMIT 20")
         }
         selectSQL = Self.selectSQL(for: entity)
+        sysIDRule = entity.index(ofField: "sys_id").map { [$0] } ?? []
+        storedWithoutSysID = Int((try? connection.scalar("SELECT count(*) FROM \(name) WHERE \"sys_id\" IS NULL OR \"sys_id\" = ''").integer) ?? 1)
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
         let insertColumns = columns + ["_extra", "_hash", "_source", "_created_run", "_updated_run"]
         insertSQL = "INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
@@ -74,8 +82,9 @@ public final class EntityWriter {
                     provenance: record.provenance)]))
             }
             let id = try insert(values, extra: extra)
-            seen.insert(id)
-            try references.recordPending(unresolved, entity: entity.name, record: id, run: run)
+            if trackSeen { seen.insert(id) }
+            if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
+            if !unresolved.isEmpty { try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true) }
             let stored = values.map { $0 ?? .null }
             let warnings = try caseLinks?.afterWrite(id: id, values: stored, previous: nil, provenance: record.provenance) ?? []
             return WriteResult(outcome: .inserted, warnings: warnings)
@@ -85,15 +94,32 @@ public final class EntityWriter {
                 severity: .error, rule: "ambiguous_match", field: nil,
                 message: "the record matches \(candidates.count) stored \(entity.name) records (\(names)); make its identifying fields unique or give it a sys_id",
                 provenance: record.provenance)]))
-        case .one(let id):
-            seen.insert(id)
-            return try update(id: id, values: values, extra: extra, unresolved: unresolved, provenance: record.provenance)
+        case .one(let match):
+            if trackSeen { seen.insert(match.id) }
+            // A full row whose content hash equals the stored one changes nothing: no need to load it.
+            if match.retiredInRun == nil, match.hash != nil, match.createdRun != run, match.updatedRun != run,
+               values.allSatisfy({ $0 != nil }), ContentHash.of(values, extra: extra) == match.hash {
+                return WriteResult(outcome: .unchanged)
+            }
+            return try update(id: match.id, values: values, extra: extra, unresolved: unresolved, provenance: record.provenance)
         }
     }
 
     // MARK: - Identification
 
-    enum Identification { case none, one(Int64), ambiguous([Int64]) }
+    /// A stored record an identification query found, with what the unchanged shortcut needs.
+    struct Match {
+        var id: Int64
+        var hash: Int64?
+        var createdRun: Int64?
+        var updatedRun: Int64?
+        var retiredInRun: Int64?
+    }
+
+    enum Identification { case none, one(Match), ambiguous([Int64]) }
+
+    /// Columns of an identification query before the distinguishing keys.
+    private static let matchColumns: Int32 = 5
 
     func identify(_ values: [FieldValue?]) throws -> Identification {
         // The incoming record's distinguishing keys (nil where it lacks one).
@@ -108,19 +134,23 @@ public final class EntityWriter {
                 keys.append(value.sqlValue)
             }
             guard keys.count == rule.fields.count else { continue }
-            var matches: [Int64] = []
+            var matches: [Match] = []
             try connection.forEachRow(rule.sql, keys) { row in
                 // A stored record disagreeing on a distinguishing key is another record, whatever else it shares.
-                var column: Int32 = 1
+                var column = Self.matchColumns
                 for (group, incoming) in zip(distinguishing, incomingKeys) {
                     let stored = (0..<Int32(group.count)).map { row.text(column + $0) }
                     column += Int32(group.count)
                     if let incoming, stored.allSatisfy({ !($0 ?? "").isEmpty }), stored.map({ $0 ?? "" }) != incoming { return }
                 }
-                matches.append(row.int64(0))
+                func integer(_ index: Int32) -> Int64? { row.isNull(index) ? nil : row.int64(index) }
+                matches.append(Match(id: row.int64(0), hash: integer(1), createdRun: integer(2), updatedRun: integer(3), retiredInRun: integer(4)))
             }
             if matches.count == 1 { return .one(matches[0]) }
-            if matches.count > 1 { return .ambiguous(matches) }
+            if matches.count > 1 { return .ambiguous(matches.map(\.id)) }
+            // With a sys_id, and no stored record without one, no later rule can find this record:
+            // any other match would disagree on the sys_id.
+            if rule.fields == sysIDRule, storedWithoutSysID == 0 { return .none }
         }
         return .none
     }
@@ -275,6 +305,16 @@ public final class EntityWriter {
         }
         guard let result else { throw StoreError.misuse("record \(id) of \(EntityTable(entity).name) vanished during the run") }
         return result
+    }
+
+    /// Puts a removed record back under its old store key (rolling back a rollback).
+    static func reinsert(_ record: StoredRecord, entity: EntityDefinition, run: Int64, connection: Connection) throws {
+        let columns = ["_id"] + entity.fields.map { EntityTable.quoted($0.name) }
+            + ["_extra", "_hash", "_source", "_created_run", "_updated_run", "retired_in_run"]
+        var bindings: [SQLValue] = [.integer(record.id)] + record.values.map(\.sqlValue)
+        bindings += [record.extra.sqlValue, .integer(ContentHash.of(record.values, extra: record.extra)), record.source.sqlValue,
+                     record.createdRun.map(SQLValue.integer) ?? .null, .integer(run), record.retiredInRun.map(SQLValue.integer) ?? .null]
+        try connection.run("INSERT INTO \(EntityTable(entity).name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))", bindings)
     }
 
     /// Recomputes a record's content hash after a change made outside ``apply(_:)``; returns its values.

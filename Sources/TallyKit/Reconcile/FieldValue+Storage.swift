@@ -25,3 +25,18 @@ extension FieldValue {
         }
     }
 }
+
+extension FieldValue {
+    /// The value a field of `type` holds when its canonical text (as audits and extracts write
+    /// it) is `text`: the inverse of ``canonicalText``.
+    public init(canonical text: String?, type: FieldType) {
+        guard let text else { self = .null; return }
+        switch type {
+        case .boolean: self = .boolean(text == "true")
+        case .integer: self = Int64(text).map(FieldValue.integer) ?? .text(text)
+        case .choice(let list) where list.kind == .integer: self = Int64(text).map(FieldValue.integer) ?? .text(text)
+        case .datetime: self = .datetime(text)
+        default: self = .text(text)
+        }
+    }
+}

@@ -67,9 +67,9 @@ struct ReferenceResolver {
     }
 
     /// Records the unresolved references of one record (replacing what it had pending before),
-    /// and closes pending rows of fields that now resolve.
-    func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64) throws {
-        for slot in slots where !unresolved.contains(where: { $0.field == slot.field }) {
+    /// and closes pending rows of fields that now resolve (a new record has none to close).
+    func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64, isNew: Bool = false) throws {
+        for slot in slots where !isNew && !unresolved.contains(where: { $0.field == slot.field }) {
             try connection.run("""
                 UPDATE pending_references SET resolved_in_run = ?
                 WHERE entity = ? AND record = ? AND field = ? AND resolved_in_run IS NULL

@@ -111,6 +111,14 @@ public struct RunLedger {
         try connection.transaction { try finish(run: run, status: status, counts: counts, message: message) }
     }
 
+    /// Whether a committed run of the entity and source imported an input of exactly this size.
+    public func hasCommittedInput(size: Int64, entity: String, source: String) throws -> Bool {
+        try !connection.scalar("""
+            SELECT 1 FROM run_inputs i JOIN runs r ON r.id = i.run
+            WHERE i.size = ? AND r.entity = ? AND r.source = ? AND r.status = 'committed' LIMIT 1
+            """, [.integer(size), .text(entity), .text(source)]).isNull
+    }
+
     /// The committed run (if any) that already imported a file with this SHA-256 for the entity and source.
     public func committedRun(sha256: String, entity: String, source: String) throws -> Int64? {
         try connection.scalar("""

@@ -18,8 +18,11 @@ struct StageClock {
         return try body()
     }
 
-    /// `{"stage": seconds, …}` in the order stages first ran, to the millisecond.
+    /// `[{"stage": …, "seconds": …}, …]` in the order stages first ran, to the millisecond.
     var json: String {
-        "{" + seconds.map { "\(JSON.quote($0.stage)): \(String(format: "%.3f", $0.seconds))" }.joined(separator: ", ") + "}"
+        "[" + seconds.map { "{\"stage\": \(JSON.quote($0.stage)), \"seconds\": \(String(format: "%.3f", $0.seconds))}" }.joined(separator: ", ") + "]"
     }
+
+    /// One stage's time, as stored.
+    struct Entry: Codable, Sendable { var stage: String; var seconds: Double }
 }

@@ -24,15 +24,29 @@ let allCommands: [any Command.Type] = [
     InitCommand.self,
     ParseCommand.self,
     ImportCommand.self,
+    RunCommand.self,
     RejectsCommand.self,
     ConflictsCommand.self,
     HistoryCommand.self,
     SettingsCommand.self,
     ExtractCommand.self,
+    RunsCommand.self,
+    ShowCommand.self,
+    RerunCommand.self,
+    RollbackCommand.self,
+    PruneCommand.self,
     ReportCommand.self,
 ]
 
 extension ParsedArguments {
+    /// The `run` positional as a run id.
+    func runID(command: String) throws(UsageError) -> Int64 {
+        guard let text = positional("run"), let run = Int64(text) else {
+            throw UsageError(message: "the run must be a number (see 'tally runs')", command: command)
+        }
+        return run
+    }
+
     /// The store path: `--db`, else `$TALLY_DB`, else `./tally.db`.
     var databasePath: String { value("db") ?? Environment.value("TALLY_DB") ?? "tally.db" }
 }

@@ -60,6 +60,10 @@ struct OptionSpec: Sendable {
         help: "The store to use (default: $TALLY_DB, else ./tally.db).")
     /// The shared `--json` flag.
     static let json = flag("json", help: "Print machine-readable JSON on stdout.")
+    /// The shared `--wait SECONDS` option of commands that write.
+    static let wait = OptionSpec(
+        name: "wait", valueName: "SECONDS",
+        help: "If another process holds the store's lock, wait up to SECONDS for it (default: exit 75 at once).")
     /// The shared `--dry-run` flag.
     static let dryRun = flag("dry-run", help: "Do everything except commit; show what would change.")
 }

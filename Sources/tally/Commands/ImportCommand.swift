@@ -23,12 +23,14 @@ struct ImportCommand: Command {
             .database, .dryRun,
             .flag("force", help: "Import files even when their SHA-256 was already committed; override the snapshot guards."),
             .json,
+            .wait,
         ]
     )
 
     var request: ImportRequest
     var databasePath: String
     var json: Bool
+    var wait: Double?
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         guard let entity = arguments.value("entity") else {
@@ -60,34 +62,16 @@ struct ImportCommand: Command {
         request.settings.precedencePath = arguments.value("precedence")
         databasePath = arguments.databasePath
         json = arguments.has("json")
+        wait = try arguments.seconds("wait", command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
+        let lock = try StoreLock.take(databasePath, command: request.command, wait: wait, console)
+        defer { lock.release() }
         let database = try TallyDatabase.open(path: databasePath)
-        let result: ImportResult
-        do {
-            result = try Importer(database: database).run(request)
-        } catch {
-            if json {
-                let failed = ImportResult(run: error.run, status: .failed, entity: request.entity, source: request.settings.source ?? "",
-                                          inputs: [], counts: RunCounts(), message: error.message)
-                console.line(failed.json)
-            }
-            switch error.kind {
-            case .inputMissing: throw CommandFailure.noInput(error.message)
-            case .invalidRequest: throw CommandFailure(exitCode: .usage, message: error.message)
-            case .failed: throw CommandFailure.failed(error.run.map { "run \($0) failed: " } .map { $0 + error.message } ?? error.message)
-            }
+        return try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
+            try Importer(database: database).run(request)
         }
-        if json {
-            for change in result.changes { console.line(change.json) }
-            console.line(result.json)
-        } else {
-            for change in result.changes { console.line("  " + change.line) }
-            console.out(ImportSummary.text(result))
-        }
-        if result.status == .skipped { return .success }
-        return result.counts.rejected > 0 || result.counts.conflicts > 0 ? .dataIssues : .success
     }
 }
 
@@ -115,6 +99,9 @@ enum ImportSummary {
         let c = result.counts
         lines.append("Total: read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), skipped_stale \(c.skippedStale), rejected \(c.rejected), warnings \(c.warnings), conflicts \(c.conflicts)")
         if let message = result.message { lines.append("Note: \(message)") }
+        if c.recovered > 0, let parent = result.parentRun {
+            lines.append("Recovered \(c.recovered) row(s) that run \(parent) rejected.")
+        }
         if c.rejected > 0, let run = result.run {
             lines.append("See the rejected rows with: tally rejects --run \(run)")
         }

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Reads, maps and validates an input on a thread of its own, handing prepared rows over in
+/// batches through a small bounded queue, so parsing uses one core while the store writes on the
+/// other. Memory stays flat: at most ``capacity`` batches wait at any time.
+final class PreparationThread: @unchecked Sendable {
+    /// What the thread hands over.
+    enum Delivery {
+        case rows([PreparedRow])
+        /// The input cannot be read (or mapped) past this point.
+        case failure(any Error)
+        /// The input is done; the preparer's final state (unknown columns).
+        case finished(RowPreparer)
+    }
+
+    static let batchSize = 256
+    static let capacity = 8
+
+    private let condition = NSCondition()
+    private var queue: [Delivery] = []
+    private var cancelled = false
+
+    /// Starts reading `reader` and preparing its records with `preparer`.
+    init(reader: any RecordReader, preparer: RowPreparer) {
+        let box = ReaderBox(reader: reader, preparer: preparer)
+        let thread = Thread { [self] in self.work(box) }
+        thread.name = "tally-prepare"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// The next delivery (waits for it).
+    func next() -> Delivery {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty { condition.wait() }
+        let delivery = queue.removeFirst()
+        condition.broadcast()
+        return delivery
+    }
+
+    /// Stops the thread early (the consumer failed); safe to call more than once.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func deliver(_ delivery: Delivery) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= Self.capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        queue.append(delivery)
+        condition.broadcast()
+        return true
+    }
+
+    private func work(_ box: ReaderBox) {
+        var batch: [PreparedRow] = []
+        batch.reserveCapacity(Self.batchSize)
+        do {
+            while let event = try box.reader.next() {
+                batch.append(try box.preparer.prepare(event))
+                if batch.count == Self.batchSize {
+                    guard deliver(.rows(batch)) else { return }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { guard deliver(.rows(batch)) else { return } }
+            _ = deliver(.finished(box.preparer))
+        } catch {
+            if !batch.isEmpty { guard deliver(.rows(batch)) else { return } }
+            _ = deliver(.failure(error))
+        }
+    }
+
+    /// The reader and preparer, owned by the preparation thread alone once it starts.
+    private final class ReaderBox: @unchecked Sendable {
+        let reader: any RecordReader
+        var preparer: RowPreparer
+        init(reader: any RecordReader, preparer: RowPreparer) {
+            self.reader = reader
+            self.preparer = preparer
+        }
+    }
+}

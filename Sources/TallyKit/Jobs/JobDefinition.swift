@@ -1,0 +1,291 @@
+import Foundation
+
+/// A job file (`jobs/*.json`): what `tally run JOB` does end to end — its store, inputs in
+/// order, archive folder, store settings, extracts and report.
+///
+/// Paths in a job file are relative to the job file's folder (absolute paths are kept). Unknown
+/// keys are errors, so a misspelt option never silently does nothing. See `docs/jobs.md`.
+public struct JobDefinition: Sendable, Equatable, Decodable {
+    /// The job's name, in logs, lock files and the `job_runs` ledger.
+    public var name: String
+    /// The store, relative to the job file (nil: `--db`, else `$TALLY_DB`, else `./tally.db`).
+    public var store: String?
+    /// The inputs, imported one run per file (a snapshot input: one run for all its files).
+    public var inputs: [JobInput]
+    /// How inputs are ordered (default: by entity, so references resolve in one night).
+    public var order: InputOrder
+    /// Where each processed file is moved after its run commits (renamed `<run>-<name>`); nil keeps files in place.
+    public var archive: String?
+    /// Store settings applied before the imports.
+    public var settings: [String: SettingValue]
+    /// The extracts to write once every import has committed.
+    public var extracts: JobExtracts?
+    /// An HTML report to write after the extracts.
+    public var report: String?
+    /// Stop at the first input that fails or is missing: nothing after it runs.
+    public var stopOnError: Bool
+
+    /// The entity order used when a job does not say `order`: CIs, then their relationships,
+    /// then problems, changes, incidents and requests, then cases.
+    public static let defaultEntityOrder = ["ci", "ci_relationship", "problem", "change", "incident", "request", "case"]
+
+    public init(name: String, store: String? = nil, inputs: [JobInput], order: InputOrder = .entities(Self.defaultEntityOrder),
+                archive: String? = nil, settings: [String: SettingValue] = [:], extracts: JobExtracts? = nil,
+                report: String? = nil, stopOnError: Bool = false) {
+        self.name = name
+        self.store = store
+        self.inputs = inputs
+        self.order = order
+        self.archive = archive
+        self.settings = settings
+        self.extracts = extracts
+        self.report = report
+        self.stopOnError = stopOnError
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, store, inputs, order, archive, settings, extracts, report, comment
+        case stopOnError = "stop_on_error"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try JobKeys.rejectUnknown(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "job")
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        store = try container.decodeIfPresent(String.self, forKey: .store)
+        inputs = try container.decodeIfPresent([JobInput].self, forKey: .inputs) ?? []
+        order = try container.decodeIfPresent(InputOrder.self, forKey: .order) ?? .entities(Self.defaultEntityOrder)
+        archive = try container.decodeIfPresent(String.self, forKey: .archive)
+        settings = try container.decodeIfPresent([String: SettingValue].self, forKey: .settings) ?? [:]
+        extracts = try container.decodeIfPresent(JobExtracts.self, forKey: .extracts)
+        report = try container.decodeIfPresent(String.self, forKey: .report)
+        stopOnError = try container.decodeIfPresent(Bool.self, forKey: .stopOnError) ?? false
+    }
+
+    /// The inputs in the order the job runs them: a stable sort by the order's entity list
+    /// (entities it does not name go last), or as listed.
+    public func orderedInputs(registry: EntityRegistry = .standard) -> [JobInput] {
+        guard case .entities(let names) = order else { return inputs }
+        let canonical = names.map { registry.entity(named: $0)?.name ?? $0 }
+        func rank(_ input: JobInput) -> Int {
+            let name = registry.entity(named: input.entity)?.name ?? input.entity
+            return canonical.firstIndex(of: name) ?? canonical.count
+        }
+        return inputs.enumerated()
+            .sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }
+            .map(\.element)
+    }
+}
+
+/// One input of a job: which files, as which entity, from which source, and how.
+public struct JobInput: Sendable, Equatable, Decodable {
+    public enum Mode: String, Sendable, Equatable, Decodable { case delta, snapshot }
+
+    public var entity: String
+    /// A file or a pattern (`drop/incident-*.csv`); matches are imported in name order.
+    public var glob: String
+    public var source: String?
+    public var map: String?
+    public var precedence: String?
+    public var format: InputFormat?
+    public var mode: Mode
+    /// Snapshot guard: abort if the files hold fewer rows than this.
+    public var expectRows: Int?
+    /// Snapshot guard: abort if more than this share of the source's records would be retired.
+    public var maxRetire: Double?
+
+    public init(entity: String, glob: String, source: String? = nil, map: String? = nil, precedence: String? = nil,
+                format: InputFormat? = nil, mode: Mode = .delta, expectRows: Int? = nil, maxRetire: Double? = nil) {
+        self.entity = entity
+        self.glob = glob
+        self.source = source
+        self.map = map
+        self.precedence = precedence
+        self.format = format
+        self.mode = mode
+        self.expectRows = expectRows
+        self.maxRetire = maxRetire
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case entity, glob, source, map, precedence, format, mode, comment
+        case expectRows = "expect_rows"
+        case maxRetire = "max_retire"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try JobKeys.rejectUnknown(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "input")
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        entity = try container.decode(String.self, forKey: .entity)
+        glob = try container.decode(String.self, forKey: .glob)
+        source = try container.decodeIfPresent(String.self, forKey: .source)
+        map = try container.decodeIfPresent(String.self, forKey: .map)
+        precedence = try container.decodeIfPresent(String.self, forKey: .precedence)
+        format = try container.decodeIfPresent(InputFormat.self, forKey: .format)
+        mode = try container.decodeIfPresent(Mode.self, forKey: .mode) ?? .delta
+        expectRows = try container.decodeIfPresent(Int.self, forKey: .expectRows)
+        maxRetire = try container.decodeIfPresent(Double.self, forKey: .maxRetire)
+        if mode != .snapshot && (expectRows != nil || maxRetire != nil) {
+            throw DecodingError.dataCorruptedError(forKey: .mode, in: container,
+                debugDescription: "'expect_rows' and 'max_retire' guard snapshots: set \"mode\": \"snapshot\"")
+        }
+        if let maxRetire, !(0...1).contains(maxRetire) {
+            throw DecodingError.dataCorruptedError(forKey: .maxRetire, in: container,
+                debugDescription: "'max_retire' is a fraction from 0 to 1 (e.g. 0.10); got \(maxRetire)")
+        }
+        if let expectRows, expectRows < 0 {
+            throw DecodingError.dataCorruptedError(forKey: .expectRows, in: container, debugDescription: "'expect_rows' must be 0 or more")
+        }
+    }
+}
+
+/// How a job orders its inputs: by an entity list (the default list unless given) or as listed.
+public enum InputOrder: Sendable, Equatable, Decodable {
+    case entities([String])
+    case listed
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            guard text == "listed" else {
+                throw DecodingError.dataCorruptedError(in: container,
+                    debugDescription: "'order' is \"listed\" or a list of entities (e.g. [\"ci\", \"incident\"]); got \"\(text)\"")
+            }
+            self = .listed
+        } else {
+            self = .entities(try container.decode([String].self))
+        }
+    }
+}
+
+/// The extracts a job writes: reports and entity extracts into one folder, plus delta feeds.
+public struct JobExtracts: Sendable, Equatable, Decodable {
+    /// Reports and entity extracts; nil: every report of the catalogue.
+    public var names: [String]?
+    /// The folder (relative to the job file).
+    public var out: String
+    public var format: ExtractFormat
+    public var feeds: [JobFeed]
+    public var staleDays: Int?
+    public var mask: [String]
+    /// `committed` (default): only when every import of the job committed; `always`: even after failures.
+    public var when: When
+
+    public enum When: String, Sendable, Equatable, Decodable { case committed, always }
+
+    public init(names: [String]? = nil, out: String, format: ExtractFormat = .csv, feeds: [JobFeed] = [],
+                staleDays: Int? = nil, mask: [String] = [], when: When = .committed) {
+        self.names = names
+        self.out = out
+        self.format = format
+        self.feeds = feeds
+        self.staleDays = staleDays
+        self.mask = mask
+        self.when = when
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case names, out, format, feeds, mask, when, comment
+        case staleDays = "stale_days"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try JobKeys.rejectUnknown(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "extracts")
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        names = try container.decodeIfPresent([String].self, forKey: .names)
+        out = try container.decode(String.self, forKey: .out)
+        format = try container.decodeIfPresent(ExtractFormat.self, forKey: .format) ?? .csv
+        feeds = try container.decodeIfPresent([JobFeed].self, forKey: .feeds) ?? []
+        staleDays = try container.decodeIfPresent(Int.self, forKey: .staleDays)
+        mask = try container.decodeIfPresent([String].self, forKey: .mask) ?? []
+        when = try container.decodeIfPresent(When.self, forKey: .when) ?? .committed
+    }
+}
+
+/// A delta feed a job picks up: one entity, its own folder and cursor.
+public struct JobFeed: Sendable, Equatable, Decodable {
+    /// The feed's name (its cursor in the store).
+    public var name: String
+    public var entity: String
+    /// The folder (relative to the job file); default: `<extracts.out>/feeds/<name>`.
+    public var out: String?
+
+    public init(name: String, entity: String, out: String? = nil) {
+        self.name = name
+        self.entity = entity
+        self.out = out
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, entity, out, comment }
+
+    public init(from decoder: any Decoder) throws {
+        try JobKeys.rejectUnknown(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "feed")
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        entity = try container.decode(String.self, forKey: .entity)
+        out = try container.decodeIfPresent(String.self, forKey: .out)
+    }
+}
+
+/// A store setting's value in a job file: `true`, `"text"` or `["a", "b"]` (stored comma-separated).
+public enum SettingValue: Sendable, Equatable, Decodable {
+    case text(String)
+    case flag(Bool)
+    case list([String])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let flag = try? container.decode(Bool.self) { self = .flag(flag) }
+        else if let text = try? container.decode(String.self) { self = .text(text) }
+        else if let list = try? container.decode([String].self) { self = .list(list) }
+        else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a setting is true/false, a string or a list of strings")
+        }
+    }
+
+    /// The value as the `settings` table stores it.
+    public var stored: String {
+        switch self {
+        case .text(let text): text
+        case .flag(let flag): flag ? "true" : "false"
+        case .list(let list): list.joined(separator: ",")
+        }
+    }
+}
+
+/// Checks a job file object's keys against the ones its type knows.
+enum JobKeys {
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static func rejectUnknown(in decoder: any Decoder, known: [String], what: String) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        for key in container.allKeys where !known.contains(key.stringValue) {
+            let suggestion = known.map { ($0, distance($0, key.stringValue.lowercased().replacingOccurrences(of: "-", with: "_"))) }
+                .filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container,
+                debugDescription: "'\(key.stringValue)' is not a key of a \(what)"
+                    + (suggestion.map { "; did you mean '\($0)'?" } ?? " (known: \(known.filter { $0 != "comment" }.joined(separator: ", ")))"))
+        }
+    }
+
+    /// Levenshtein distance, for "did you mean" hints.
+    private static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

@@ -1,0 +1,388 @@
+import Foundation
+
+/// The stages of a job, in the order they run.
+public enum JobStage: String, Sendable, CaseIterable {
+    case `import`, extract, report
+}
+
+/// How `tally run` was asked to run a job.
+public struct JobRunOptions: Sendable {
+    /// The job file's path (its folder anchors the job's relative paths).
+    public var jobPath: String
+    /// `--db`: overrides the job's store.
+    public var databasePath: String?
+    public var dryRun = false
+    /// Run this stage alone (nil: every stage).
+    public var stage: JobStage?
+    /// `--wait SECONDS`: wait for the store's lock instead of exiting 75 at once.
+    public var wait: Double?
+    /// The command line, for the lock file and the run ledger.
+    public var command: String
+    /// Draw per-input progress on stderr (a terminal, not `--quiet`).
+    public var progress = false
+
+    public init(jobPath: String, databasePath: String? = nil, dryRun: Bool = false, stage: JobStage? = nil,
+                wait: Double? = nil, command: String, progress: Bool = false) {
+        self.jobPath = jobPath
+        self.databasePath = databasePath
+        self.dryRun = dryRun
+        self.stage = stage
+        self.wait = wait
+        self.command = command
+        self.progress = progress
+    }
+}
+
+/// Runs a job end to end: takes the store's lock, records a job run, applies settings, imports
+/// each input as its own atomic run (archiving its files once it commits), writes the extracts
+/// once every import has committed, then the report; logs every step through `emit`, the
+/// outcome last.
+public final class JobRunner {
+    public let job: JobDefinition
+    public let options: JobRunOptions
+    let paths: JobPaths
+    let catalogue: ReportCatalogue
+    private let emitEvent: (JobEvent) -> Void
+    private var jobRun: Int64?
+
+    public init(job: JobDefinition, options: JobRunOptions, catalogue: ReportCatalogue = .standard,
+                emit: @escaping (JobEvent) -> Void) {
+        self.job = job
+        self.options = options
+        self.paths = JobPaths(jobFile: options.jobPath)
+        self.catalogue = catalogue
+        self.emitEvent = emit
+    }
+
+    /// The store: `--db`, else the job's `store` (relative to the job file), else `$TALLY_DB`,
+    /// else `./tally.db`.
+    public var storePath: String {
+        if let path = options.databasePath { return path }
+        if let store = job.store { return paths.resolve(store) }
+        if let path = ProcessInfo.processInfo.environment["TALLY_DB"], !path.isEmpty { return path }
+        return "tally.db"
+    }
+
+    private func emit(_ level: JobEvent.Level, _ stage: String, _ message: String, run: Int64? = nil,
+                      input: String? = nil, counts: RunCounts? = nil) {
+        emitEvent(JobEvent(level: level, job: job.name, jobRun: jobRun, run: run, stage: stage, message: message,
+                           input: input, counts: counts))
+    }
+
+    /// Runs the job and returns its outcome, after emitting it as the last event.
+    public func run() -> JobOutcome {
+        var outcome = JobOutcome(job: job.name, jobRun: nil, store: storePath, dryRun: options.dryRun, exit: .clean, message: "")
+        let store = storePath
+        let stages = options.stage.map { [$0] } ?? JobStage.allCases
+
+        let lock: StoreLock
+        do {
+            lock = try StoreLock.acquire(storePath: store, job: job.name, command: options.command, wait: options.wait) { holder in
+                self.emit(.info, "lock", "waiting up to \(StoreLockError.seconds(self.options.wait ?? 0)) for the store's lock, held by "
+                          + (holder?.description ?? "another process"))
+            }
+        } catch {
+            return finish(&outcome, .locked, "not started: \(error)")
+        }
+        defer { lock.release() }
+        if let previous = lock.takenOver {
+            let state = previous.isAlive == true ? "its pid is alive but does not hold the lock (a reused pid)" : "that process is gone"
+            emit(.warning, "lock", "took over a stale lock left by \(previous.description); \(state)")
+        } else if lock.tookOverUnreadable {
+            emit(.warning, "lock", "took over a stale lock file \(lock.path) whose content could not be read")
+        }
+
+        // A dry run leaves no trace: without a store yet, it runs against an empty temporary one.
+        var databasePath = store
+        var temporary: String?
+        if options.dryRun && !FileManager.default.fileExists(atPath: store) {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tally-dry-run-\(UUID().uuidString)").path
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            temporary = folder
+            databasePath = folder + "/tally.db"
+        }
+        defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
+
+        let database: TallyDatabase
+        do { database = try TallyDatabase.open(path: databasePath) }
+        catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(error)") }
+        if !options.dryRun {
+            do {
+                jobRun = try JobRunLedger(database).begin(job: job.name, pid: getpid())
+                outcome.jobRun = jobRun
+            } catch {
+                return finish(&outcome, .failed, "not started: cannot record the job run in \(store): \(error)")
+            }
+        }
+        let what = options.stage.map { "stage \($0.rawValue) of " } ?? ""
+        emit(.info, "job", (options.dryRun ? "dry run of " : "started ") + "\(what)job '\(job.name)' (\(options.jobPath)) on store \(store)"
+             + (temporary != nil ? " (no store yet: the dry run uses an empty temporary one)" : ""))
+
+        var importsCommitted = true
+        if stages.contains(.import) {
+            applySettings(database)
+            outcome.inputs = importInputs(database)
+            importsCommitted = !outcome.inputs.contains { $0.exit == .failed || $0.exit == .inputMissing }
+        }
+        var extractExit = JobExit.clean
+        if stages.contains(.extract) {
+            (outcome.extracts, extractExit) = writeExtracts(database, importsCommitted: importsCommitted || options.stage == .extract)
+        }
+        if stages.contains(.report), let report = job.report {
+            writeReport(paths.resolve(report), database)
+        }
+
+        let exit = ([extractExit] + outcome.inputs.map(\.exit)).max() ?? .clean
+        let message = summary(outcome, extractExit: extractExit)
+        if let jobRun {
+            do { try JobRunLedger(database).finish(jobRun: jobRun, status: exit.status, message: message) }
+            catch { emit(.error, "job", "cannot record the job run's end: \(error)") }
+        }
+        return finish(&outcome, exit, message)
+    }
+
+    private func finish(_ outcome: inout JobOutcome, _ exit: JobExit, _ message: String) -> JobOutcome {
+        outcome.exit = exit
+        outcome.message = message
+        let level: JobEvent.Level = switch exit { case .clean: .info; case .dataIssues: .warning; default: .error }
+        var event = JobEvent(level: level, job: job.name, jobRun: jobRun, stage: "job",
+                             message: "\(message) — exit \(exit.rawValue) (\(exit.status))", counts: outcome.counts)
+        event.outcome = (exit.rawValue, exit.status)
+        emitEvent(event)
+        return outcome
+    }
+
+    private func summary(_ outcome: JobOutcome, extractExit: JobExit) -> String {
+        func count(_ status: String) -> Int { outcome.inputs.filter { $0.status == status }.count }
+        let committed = count("committed"), issues = outcome.inputs.filter { $0.exit == .dataIssues }.count
+        var parts: [String] = []
+        if options.dryRun {
+            parts.append("dry run finished: \(count("dry_run")) run(s) checked, nothing written")
+        } else {
+            parts.append("finished: \(committed) run(s) committed" + (issues > 0 ? " (\(issues) with rejects or conflicts)" : ""))
+            parts.append("\(count("skipped")) skipped (already imported)")
+        }
+        if count("failed") > 0 { parts.append("\(count("failed")) failed") }
+        if count("missing") > 0 { parts.append("\(count("missing")) input(s) missing") }
+        if count("not_run") > 0 { parts.append("\(count("not_run")) not run (stop_on_error)") }
+        if !outcome.extracts.isEmpty { parts.append("\(outcome.extracts.count) extract file(s) written") }
+        if extractExit == .failed { parts.append("extracts failed") }
+        return parts.joined(separator: ", ")
+    }
+
+    // MARK: - Settings
+
+    private func applySettings(_ database: TallyDatabase) {
+        let settings = StoreSettings(database)
+        for key in job.settings.keys.sorted() {
+            let value = job.settings[key]!.stored
+            if options.dryRun {
+                emit(.info, "settings", "would set \(key) = \(value)")
+                continue
+            }
+            do {
+                if try settings.value(key) != value {
+                    try settings.set(key, value)
+                    emit(.info, "settings", "set \(key) = \(value)")
+                }
+            } catch {
+                emit(.error, "settings", "cannot set \(key): \(error)")
+            }
+        }
+    }
+
+    // MARK: - Imports
+
+    private func importInputs(_ database: TallyDatabase) -> [JobInputOutcome] {
+        var outcomes: [JobInputOutcome] = []
+        var stopped = false
+        let importer = Importer(database: database)
+        for input in job.orderedInputs(registry: database.registry) {
+            let entity = database.registry.entity(named: input.entity)?.name ?? input.entity
+            let (files, isPattern) = paths.expand(input.glob)
+            if stopped {
+                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: files, run: nil, status: "not_run",
+                                                exit: .clean, counts: RunCounts(), message: "not run: an earlier input failed (stop_on_error)"))
+                continue
+            }
+            if files.isEmpty {
+                emit(.info, "import", "\(entity): no files match \(paths.resolve(input.glob)); nothing to import")
+                continue
+            }
+            if !isPattern, !FileManager.default.fileExists(atPath: files[0]) {
+                let message = "\(entity): the input \(files[0]) is missing"
+                emit(.error, "import", message, input: files[0])
+                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: files, run: nil, status: "missing",
+                                                exit: .inputMissing, counts: RunCounts(), message: message))
+                if job.stopOnError { stopped = true; emit(.error, "import", "stop_on_error: the job stops here; the inputs before stay committed") }
+                continue
+            }
+            // A snapshot is the union of its files, so it is one run; a delta input is one run per file.
+            let groups = input.mode == .snapshot ? [files] : files.map { [$0] }
+            for group in groups {
+                if stopped {
+                    outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: group, run: nil, status: "not_run",
+                                                    exit: .clean, counts: RunCounts(), message: "not run: an earlier input failed (stop_on_error)"))
+                    continue
+                }
+                let outcome = importGroup(group, input: input, entity: entity, importer: importer, database: database)
+                outcomes.append(outcome)
+                if job.stopOnError && (outcome.exit == .failed || outcome.exit == .inputMissing) {
+                    stopped = true
+                    emit(.error, "import", "stop_on_error: the job stops here; the inputs before stay committed")
+                }
+            }
+        }
+        return outcomes
+    }
+
+    private func importGroup(_ files: [String], input: JobInput, entity: String, importer: Importer,
+                             database: TallyDatabase) -> JobInputOutcome {
+        var snapshot: SnapshotOptions?
+        if input.mode == .snapshot {
+            var options = SnapshotOptions()
+            if let maxRetire = input.maxRetire { options.maxRetire = maxRetire }
+            options.expectRows = input.expectRows
+            snapshot = options
+        }
+        let request = ImportRequest(
+            paths: files, entity: entity, source: input.source, mapPath: input.map.map(paths.resolve),
+            format: input.format, dryRun: options.dryRun, precedencePath: input.precedence.map(paths.resolve),
+            snapshot: snapshot, command: options.command + " (job \(job.name))")
+        let label = files.count == 1 ? files[0] : "\(files.count) files (\(files.joined(separator: ", ")))"
+        var progress: [ReadProgress] = []
+        if options.progress {
+            progress = files.map { ReadProgress(path: $0, label: ($0 as NSString).lastPathComponent) }
+            progress.forEach { $0.start() }
+        }
+        let result: Result<ImportResult, ImportFailure>
+        do throws(ImportFailure) { result = .success(try importer.run(request)) }
+        catch { result = .failure(error) }
+        progress.forEach { $0.stop() }
+
+        switch result {
+        case .failure(let failure):
+            if let run = failure.run { attach(run, database) }
+            let exit: JobExit = failure.kind == .inputMissing ? .inputMissing : .failed
+            let prefix = failure.run.map { "run \($0) failed" } ?? (exit == .inputMissing ? "input missing" : "failed")
+            emit(.error, "import", "\(prefix): \(entity) from \(label): \(failure.message)", run: failure.run, input: label)
+            return JobInputOutcome(entity: entity, source: input.source, files: files, run: failure.run,
+                                   status: exit == .inputMissing ? "missing" : "failed", exit: exit, counts: RunCounts(), message: failure.message)
+        case .success(let result):
+            if let run = result.run { attach(run, database) }
+            let c = result.counts
+            let countsText = "read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), "
+                + "skipped_stale \(c.skippedStale), rejected \(c.rejected), warnings \(c.warnings), conflicts \(c.conflicts)"
+                + (c.retired > 0 ? ", retired \(c.retired)" : "")
+            let issues = c.rejected > 0 || c.conflicts > 0
+            var outcome = JobInputOutcome(entity: entity, source: result.source, files: files, run: result.run,
+                                          status: result.status.rawValue, exit: issues ? .dataIssues : .clean,
+                                          counts: c, message: result.message)
+            switch result.status {
+            case .skipped:
+                outcome.exit = .clean
+                emit(.info, "import", "run \(result.run.map(String.init) ?? "-") skipped: \(entity) from \(label): \(result.message ?? "nothing new")",
+                     run: result.run, input: label, counts: c)
+            case .dryRun:
+                emit(issues ? .warning : .info, "import", "dry run: \(entity) from \(label) would give: \(countsText)", input: label, counts: c)
+            default:
+                var text = "run \(result.run.map(String.init) ?? "-") \(result.status.rawValue): \(entity) from \(label) (source '\(result.source)'): \(countsText)"
+                if let message = result.message { text += "; \(message)" }
+                if c.rejected > 0, let run = result.run { text += "; see the rejected rows with 'tally rejects --run \(run)'" }
+                if c.conflicts > 0, let run = result.run { text += "; see the conflicts with 'tally conflicts --run \(run)'" }
+                emit(issues ? .warning : .info, "import", text, run: result.run, input: label, counts: c)
+            }
+            if !options.dryRun, let archive = job.archive, let run = result.run,
+               result.status == .committed || result.status == .skipped {
+                outcome.archived = archiveFiles(files, run: run, folder: paths.resolve(archive))
+            }
+            return outcome
+        }
+    }
+
+    private func attach(_ run: Int64, _ database: TallyDatabase) {
+        guard let jobRun else { return }
+        do { try JobRunLedger(database).attach(run: run, to: jobRun) }
+        catch { emit(.warning, "import", "cannot link run \(run) to job run \(jobRun): \(error)", run: run) }
+    }
+
+    /// Moves each file into `folder` as `<run>-<name>` (`<run>-<name>.2`, … if taken). A file
+    /// that cannot be moved stays where it is (a warning): its content is committed, so the next
+    /// job skips it by its SHA-256.
+    private func archiveFiles(_ files: [String], run: Int64, folder: String) -> [String] {
+        let manager = FileManager.default
+        var moved: [String] = []
+        do { try manager.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        catch {
+            emit(.warning, "archive", "cannot create the archive folder \(folder): \(error); the files stay where they are", run: run)
+            return []
+        }
+        for file in files {
+            let base = folder + "/\(run)-" + (file as NSString).lastPathComponent
+            var destination = base
+            var suffix = 2
+            while manager.fileExists(atPath: destination) { destination = base + ".\(suffix)"; suffix += 1 }
+            do {
+                try manager.moveItem(atPath: file, toPath: destination)
+                moved.append(destination)
+                emit(.info, "archive", "moved \(file) to \(destination)", run: run, input: file)
+            } catch {
+                emit(.warning, "archive", "cannot move \(file) to \(destination): \(error); it stays where it is", run: run, input: file)
+            }
+        }
+        return moved
+    }
+
+    // MARK: - Report
+
+    /// The report stage: the steward's HTML page at `path`.
+    ///
+    /// Hook: the HTML report (`Sources/TallyKit/Report/`, branch `html`) is not on this branch's
+    /// base yet. Once it is, this becomes (scope: this job run's runs; a dry run writes nothing):
+    /// `try StewardReport(database: database, options: StewardReportOptions(scope: jobRun.map { .jobRun($0) } ?? .job(job.name),
+    /// staleDays: job.extracts?.staleDays ?? 60)).write(to: path)`, logged as `wrote PATH: status …`, a failure → exit 1.
+    private func writeReport(_ path: String, _ database: TallyDatabase) {
+        emit(.warning, "report", "the HTML report \(path) was not written: this build of Tally has no HTML report")
+    }
+
+    // MARK: - Extracts
+
+    private func writeExtracts(_ database: TallyDatabase, importsCommitted: Bool) -> ([String], JobExit) {
+        guard let extracts = job.extracts else { return ([], .clean) }
+        let out = paths.resolve(extracts.out)
+        if !importsCommitted && extracts.when == .committed {
+            emit(.warning, "extract", "extracts not written: not every import of the job committed "
+                 + "(fix the input and rerun, or 'tally run \(options.jobPath) --stage extract' to write them anyway)")
+            return ([], .clean)
+        }
+        var requests: [(request: ExtractRequest, folder: String)] = []
+        let names = job.reportNames(catalogue)
+        if !names.isEmpty { requests.append((job.extractRequest(catalogue), out)) }
+        for feed in extracts.feeds {
+            requests.append((job.feedRequest(feed, catalogue), feed.out.map(paths.resolve) ?? out + "/feeds/" + feed.name))
+        }
+        if options.dryRun {
+            for (request, folder) in requests {
+                emit(.info, "extract", "would write \(request.names.joined(separator: ", "))"
+                     + (request.feed.map { " (feed \($0))" } ?? "") + " into \(folder)")
+            }
+            return ([], .clean)
+        }
+        var written: [String] = []
+        let extractor = Extractor(database: database, catalogue: catalogue)
+        for (request, folder) in requests {
+            do {
+                let result = try extractor.write(request, toFolder: folder)
+                written += result.paths
+                let rows = result.manifest.files.map(\.rows).reduce(0, +)
+                var text = "wrote \(result.manifest.files.count) file(s), \(rows) row(s), into \(folder) with \(Extractor.manifestName) and \(Extractor.checksumsName)"
+                if let feed = result.manifest.feed { text = "feed \(feed.cursor.feed) (\(feed.cursor.entity)): " + text }
+                emit(.info, "extract", text)
+            } catch {
+                emit(.error, "extract", "cannot write \(request.names.joined(separator: ", ")) into \(folder): \(error); the folder is as it was")
+                return (written, .failed)
+            }
+        }
+        return (written, .clean)
+    }
+}

@@ -1,0 +1,207 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Who holds a store's lock: written as one JSON line into `STORE.lock`.
+public struct LockHolder: Sendable, Equatable, Codable {
+    public var pid: Int32
+    public var host: String
+    /// The job's name, for `tally run`.
+    public var job: String?
+    /// The command line (`tally import …`, `tally run jobs/nightly.json`).
+    public var command: String
+    /// When the lock was taken (RFC 3339 UTC).
+    public var since: String
+
+    public init(pid: Int32, host: String, job: String?, command: String, since: String) {
+        self.pid = pid
+        self.host = host
+        self.job = job
+        self.command = command
+        self.since = since
+    }
+
+    /// The holder of this process, now.
+    public static func current(job: String?, command: String) -> LockHolder {
+        LockHolder(pid: getpid(), host: StoreLock.hostName, job: job, command: command, since: Timestamp.now())
+    }
+
+    /// `pid 4242 on host db1 (job nightly: tally run jobs/nightly.json), since 2026-11-23T01:00:00Z`.
+    public var description: String {
+        let what = job.map { "job \($0): \(command)" } ?? command
+        return "pid \(pid) on \(host) (\(what)), since \(since)"
+    }
+
+    var json: String {
+        "{\"pid\": \(pid), \"host\": \(JSON.quote(host)), \"job\": \(job.map(JSON.quote) ?? "null"), "
+            + "\"command\": \(JSON.quote(command)), \"since\": \(JSON.quote(since))}\n"
+    }
+
+    /// Whether the holder's process is still alive (only knowable on this host).
+    public var isAlive: Bool? {
+        guard host == StoreLock.hostName else { return nil }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+}
+
+/// Why the lock could not be taken.
+public enum StoreLockError: Error, Sendable, CustomStringConvertible {
+    /// Another process holds it (the holder is nil when its lock file could not be read).
+    case held(path: String, holder: LockHolder?, waited: Double?)
+    /// The lock file cannot be created or locked (permissions, no such folder).
+    case unavailable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .held(let path, let holder, let waited):
+            let who = holder?.description ?? "another process (its lock file \(path) does not say who)"
+            let after = waited.map { " after waiting \(Self.seconds($0))" } ?? ""
+            return "the store is locked by \(who)\(after); try again later or use --wait SECONDS (lock file: \(path))"
+        case .unavailable(let path, let reason):
+            return "cannot lock the store: \(path): \(reason)"
+        }
+    }
+
+    /// `30 s`, `0.5 s`.
+    public static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
+    }
+}
+
+/// One writer per store: an exclusive `flock` on `STORE.lock`, a file beside the store that says
+/// who holds it (pid, host, job, command, since).
+///
+/// The kernel drops a `flock` when its process dies, however it dies, so a crashed writer never
+/// blocks the next one. The holder deletes the lock file when it releases the lock; a lock file
+/// found with no lock on it was left by a process that died, and is taken over (``takenOver``
+/// says from whom, so the caller can log it). Locks are for local file systems: `flock` over NFS
+/// is not to be trusted.
+public final class StoreLock {
+    /// The lock file's path.
+    public let path: String
+    public let holder: LockHolder
+    /// The holder named in a lock file left by a process that died without releasing it.
+    public let takenOver: LockHolder?
+    /// Set when a lock file was found with content that could not be read (taken over too).
+    public let tookOverUnreadable: Bool
+    private var descriptor: Int32
+
+    /// `STORE.lock`.
+    public static func path(forStore store: String) -> String { store + ".lock" }
+
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }()
+
+    private init(path: String, descriptor: Int32, holder: LockHolder, takenOver: LockHolder?, unreadable: Bool) {
+        self.path = path
+        self.descriptor = descriptor
+        self.holder = holder
+        self.takenOver = takenOver
+        self.tookOverUnreadable = unreadable
+    }
+
+    deinit { release() }
+
+    /// Takes the lock of the store at `storePath`, at once or, with `wait`, polling until it is
+    /// free or `wait` seconds have passed. `onWait` is called once, with the holder, when the
+    /// lock is busy and the caller chose to wait.
+    public static func acquire(storePath: String, job: String?, command: String, wait: Double? = nil,
+                               onWait: (LockHolder?) -> Void = { _ in }) throws(StoreLockError) -> StoreLock {
+        let path = Self.path(forStore: storePath)
+        let start = Date()
+        var announced = false
+        while true {
+            if let lock = try attempt(path: path, job: job, command: command) { return lock }
+            let holder = readHolder(path: path, retries: 5)
+            let waited = Date().timeIntervalSince(start)
+            guard let wait, waited < wait else {
+                throw .held(path: path, holder: holder, waited: wait == nil ? nil : waited)
+            }
+            if !announced { onWait(holder); announced = true }
+            usleep(UInt32(min(0.2, max(0.01, wait - waited)) * 1_000_000))
+        }
+    }
+
+    /// One try: the lock, or nil when another process holds it.
+    private static func attempt(path: String, job: String?, command: String) throws(StoreLockError) -> StoreLock? {
+        while true {
+            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { throw .unavailable(path: path, reason: String(cString: strerror(errno))) }
+            if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+                let code = errno
+                close(descriptor)
+                if code == EWOULDBLOCK || code == EINTR { return nil }
+                throw .unavailable(path: path, reason: String(cString: strerror(code)))
+            }
+            // The holder before us may have deleted the file between our open and our flock:
+            // then we locked an orphan inode, and must lock the file now at the path instead.
+            var opened = stat(), current = stat()
+            guard fstat(descriptor, &opened) == 0, stat(path, &current) == 0,
+                  opened.st_ino == current.st_ino, opened.st_dev == current.st_dev else {
+                close(descriptor)
+                continue
+            }
+            let leftover = readAll(descriptor)
+            var takenOver: LockHolder?
+            var unreadable = false
+            if !leftover.isEmpty {
+                takenOver = try? JSONDecoder().decode(LockHolder.self, from: Data(leftover))
+                unreadable = takenOver == nil
+            }
+            let holder = LockHolder.current(job: job, command: command)
+            let bytes = Array(holder.json.utf8)
+            guard ftruncate(descriptor, 0) == 0, pwrite(descriptor, bytes, bytes.count, 0) == bytes.count else {
+                let reason = String(cString: strerror(errno))
+                close(descriptor)
+                throw .unavailable(path: path, reason: reason)
+            }
+            fsync(descriptor)
+            return StoreLock(path: path, descriptor: descriptor, holder: holder, takenOver: takenOver, unreadable: unreadable)
+        }
+    }
+
+    /// Who holds the lock at `path`, as its file says (retrying briefly: a new holder writes
+    /// the file just after locking it).
+    public static func readHolder(path: String, retries: Int = 0) -> LockHolder? {
+        for attempt in 0...retries {
+            if let data = FileManager.default.contents(atPath: path), !data.isEmpty,
+               let holder = try? JSONDecoder().decode(LockHolder.self, from: data) {
+                return holder
+            }
+            if attempt < retries { usleep(10_000) }
+        }
+        return nil
+    }
+
+    /// Releases the lock: deletes the lock file (while still holding it), then unlocks.
+    public func release() {
+        guard descriptor >= 0 else { return }
+        unlink(path)
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+        descriptor = -1
+    }
+
+    private static func readAll(_ descriptor: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var offset: off_t = 0
+        while true {
+            let count = pread(descriptor, &buffer, buffer.count, offset)
+            if count <= 0 { break }
+            bytes += buffer[0..<count]
+            offset += off_t(count)
+            if bytes.count > 65_536 { break }
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Drops what is no longer wanted: the kept inputs (rerun material) of runs outside the
+/// retention, and input copies no run refers to. Audit rows, which a rollback needs, are kept
+/// unless `force` is given — then the pruned runs can no longer be rolled back.
+public struct Pruning {
+    let database: TallyDatabase
+
+    public init(database: TallyDatabase) { self.database = database }
+
+    public enum Retention: Sendable, Equatable {
+        case days(Int)
+        case runs(Int)
+    }
+
+    public struct Result: Sendable, Equatable {
+        public var runs: [Int64]
+        public var filesRemoved: Int
+        public var bytesFreed: Int64
+        public var auditRowsRemoved: Int
+    }
+
+    public func prune(keeping retention: Retention, force: Bool, dryRun: Bool, now: Date = Date()) throws -> Result {
+        let connection = database.connection
+        let pruned: [Int64]
+        switch retention {
+        case .days(let days):
+            let cutoff = Timestamp.format(now.addingTimeInterval(-Double(days) * 86_400))
+            pruned = try connection.rows("SELECT id FROM runs WHERE coalesce(finished_at, started_at) < ? ORDER BY id", [.text(cutoff)])
+                .compactMap { $0.first?.integer }
+        case .runs(let count):
+            pruned = try connection.rows("SELECT id FROM runs ORDER BY id DESC LIMIT -1 OFFSET ?", [.integer(Int64(count))])
+                .compactMap { $0.first?.integer }.sorted()
+        }
+        let archive = InputArchive(storePath: database.path)
+        var result = Result(runs: pruned, filesRemoved: 0, bytesFreed: 0, auditRowsRemoved: 0)
+        do {
+          try connection.transaction {
+            if !pruned.isEmpty {
+                let list = pruned.map(String.init).joined(separator: ",")
+                try connection.execute("UPDATE run_inputs SET stored_path = NULL WHERE run IN (\(list))")
+                if force {
+                    result.auditRowsRemoved = Int(try connection.scalar("SELECT count(*) FROM audit WHERE run IN (\(list))").integer ?? 0)
+                    try connection.execute("DELETE FROM audit WHERE run IN (\(list))")
+                }
+            }
+            // Remove copies no run refers to any more.
+            let wanted = Set(try connection.rows("SELECT DISTINCT stored_path FROM run_inputs WHERE stored_path IS NOT NULL").compactMap { $0.first?.text })
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: archive.folder)) ?? []
+            for name in files.sorted() {
+                let path = archive.folder + "/" + name
+                guard !wanted.contains(path) else { continue }
+                let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+                if !dryRun { try FileManager.default.removeItem(atPath: path) }
+                result.filesRemoved += 1
+                result.bytesFreed += size
+            }
+            if dryRun { throw PruneDryRun() }
+          }
+        } catch is PruneDryRun {
+            return result
+        }
+        return result
+    }
+
+    private struct PruneDryRun: Error {}
+}

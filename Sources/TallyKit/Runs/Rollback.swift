@@ -1,0 +1,203 @@
+import Foundation
+
+/// Undoes a committed run from its audit trail: restores every field it changed, removes the
+/// records it inserted, reinstates what it retired, reopens the references it resolved. The
+/// rollback is a run of its own, with its own audit, so it can itself be rolled back.
+///
+/// A field a later run changed again, or a record it inserted that was changed since, blocks the
+/// rollback: without `force` nothing is written and the blockers are listed; with `force` the
+/// run's own changes are restored anyway and the blockers say what was overridden.
+public final class Rollback {
+    let database: TallyDatabase
+    var connection: Connection { database.connection }
+
+    public init(database: TallyDatabase) { self.database = database }
+
+    public struct Result: Sendable {
+        /// The rollback's own run id; nil for a dry run.
+        public var run: Int64?
+        public var target: Int64
+        public var status: RunStatus
+        public var counts: RunCounts
+        public var changes: [RecordChange]
+        public var overridden: [RollbackPlan.Blocker]
+        public var message: String
+    }
+
+    public struct Refusal: Error, CustomStringConvertible {
+        public var message: String
+        public var blockers: [RollbackPlan.Blocker]
+        public var description: String { message }
+    }
+
+    /// Works out the undo of `run` without writing anything.
+    public func plan(_ run: Int64) throws -> RollbackPlan {
+        guard let record = try RunLedger(database).run(run) else {
+            throw Refusal(message: "there is no run \(run)", blockers: [])
+        }
+        guard record.status == .committed else {
+            throw Refusal(message: "run \(run) is \(record.status.rawValue); only a committed run can be rolled back", blockers: [])
+        }
+        var steps: [RollbackPlan.Step] = []
+        var blockers: [RollbackPlan.Blocker] = []
+        let rows = try connection.rows("SELECT id, entity, record, key, field, old, new FROM audit WHERE run = ? ORDER BY id DESC", [.integer(run)])
+        for row in rows {
+            guard let entity = database.registry.entity(named: row[1].text ?? "") else { continue }
+            let id = row[2].integer ?? 0, key = row[3].text, field = row[4].text ?? ""
+            let old = row[5].text, new = row[6].text
+            switch field {
+            case AuditTrail.insertField:
+                steps.append(.init(entity: entity.name, record: id, key: key, action: .remove))
+                if let current = try? EntityWriter.load(entity, id: id, connection: connection) {
+                    let inserted = Self.fields(ofJSON: new ?? "{}")
+                    for (index, definition) in entity.fields.enumerated() {
+                        let now = current.values[index].canonicalText
+                        if now != inserted[definition.name] ?? nil {
+                            blockers.append(.init(entity: entity.name, key: key, field: definition.name, runValue: inserted[definition.name] ?? nil,
+                                                  currentValue: now, laterRun: try lastChange(entity, id, definition.name, after: run)))
+                        }
+                    }
+                }
+            case AuditTrail.removeField:
+                steps.append(.init(entity: entity.name, record: id, key: key, action: .reinsert(json: old ?? "{}")))
+                if try connection.scalar("SELECT 1 FROM \(EntityTable(entity).name) WHERE _id = ?", [.integer(id)]).integer != nil {
+                    blockers.append(.init(entity: entity.name, key: key, field: "*", runValue: nil, currentValue: "a record with the same store key", laterRun: nil))
+                }
+            default:
+                steps.append(.init(entity: entity.name, record: id, key: key, action: .restore(field: field, to: old, from: new)))
+                let current = try currentValue(entity, id, field)
+                if current.exists && current.value != new {
+                    blockers.append(.init(entity: entity.name, key: key, field: field, runValue: new, currentValue: current.value,
+                                          laterRun: try lastChange(entity, id, field, after: run)))
+                }
+            }
+        }
+        // A field restored twice (changed twice by the run) blocks only once.
+        var seen = Set<String>()
+        blockers = blockers.filter { seen.insert("\($0.entity)|\($0.key ?? "")|\($0.field)").inserted }
+        return RollbackPlan(run: run, steps: steps, blockers: blockers)
+    }
+
+    /// Rolls `run` back as a new run (or, with `dryRun`, reports what it would do and writes nothing).
+    public func run(_ target: Int64, force: Bool = false, dryRun: Bool = false, command: String) throws -> Result {
+        let plan = try plan(target)
+        if !plan.blockers.isEmpty && !force {
+            throw Refusal(message: "run \(target) cannot be rolled back: \(plan.blockers.count) of its changes were changed again since (use --force to restore them anyway)",
+                          blockers: plan.blockers)
+        }
+        let ledger = RunLedger(database)
+        let targetRun = try ledger.run(target)
+        var rollbackRun: Int64 = 0
+        if !dryRun {
+            rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source, command: command, parentRun: target)
+        }
+        do {
+            try connection.execute("BEGIN IMMEDIATE TRANSACTION")
+            if dryRun {
+                rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source,
+                                               command: command, parentRun: target, inTransaction: true)
+            }
+            var counts = RunCounts()
+            var touched = Set<String>()
+            let source = "rollback of run \(target)"
+            let audit = AuditTrail(connection: connection, run: rollbackRun, source: source)
+            for step in plan.steps {
+                guard let entity = database.registry.entity(named: step.entity) else { continue }
+                let table = EntityTable(entity).name
+                switch step.action {
+                case .restore(let field, let value, _):
+                    guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { continue }
+                    let (column, stored, before) = try restoreTarget(entity, current, field, value)
+                    try connection.run("UPDATE \(table) SET \(column) = ?, _updated_run = ? WHERE _id = ?",
+                                       [stored, .integer(rollbackRun), .integer(step.record)])
+                    let values = try EntityWriter.rehash(entity, id: step.record, connection: connection)
+                    try audit.recordChange(entity: entity, id: step.record, values: values, field: field, old: before, new: value)
+                    touched.insert("\(entity.name)#\(step.record)")
+                case .remove:
+                    guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { continue }
+                    try connection.run("DELETE FROM \(table) WHERE _id = ?", [.integer(step.record)])
+                    try connection.run("DELETE FROM pending_references WHERE entity = ? AND record = ?", [.text(entity.name), .integer(step.record)])
+                    try audit.recordRemoval(entity: entity, record: current)
+                    touched.insert("\(entity.name)#\(step.record)")
+                case .reinsert(let json):
+                    let record = try Self.record(fromJSON: json, entity: entity, id: step.record)
+                    try EntityWriter.reinsert(record, entity: entity, run: rollbackRun, connection: connection)
+                    try audit.recordInsert(entity: entity, id: step.record, values: record.values)
+                    touched.insert("\(entity.name)#\(step.record)")
+                }
+            }
+            // References the run left pending are dropped; those it resolved are open again.
+            try connection.run("DELETE FROM pending_references WHERE run = ? AND resolved_in_run IS NULL", [.integer(target)])
+            try connection.run("UPDATE pending_references SET resolved_in_run = NULL WHERE resolved_in_run = ?", [.integer(target)])
+            try ledger.setStatus(run: target, .rolledBack)
+            if targetRun?.kind == "rollback", let original = targetRun?.parentRun {
+                try ledger.setStatus(run: original, .committed)  // undoing a rollback re-applies its run
+            }
+            // Every record touched counts once, as read and updated, so the run conserves its counts.
+            counts.read = touched.count
+            counts.updated = touched.count
+            counts.conflicts = force ? plan.blockers.count : 0
+            let message = "rolled back run \(target): \(plan.steps.count) change(s) undone on \(touched.count) record(s)"
+                + (force && !plan.blockers.isEmpty ? "; \(plan.blockers.count) later change(s) overridden" : "")
+            try ledger.finish(run: rollbackRun, status: .committed, counts: counts, message: message)
+            let changes = try RecordChange.of(run: rollbackRun, connection: connection)
+            if dryRun {
+                try connection.execute("ROLLBACK")
+                return Result(run: nil, target: target, status: .dryRun, counts: counts, changes: changes, overridden: force ? plan.blockers : [], message: message)
+            }
+            try connection.execute("COMMIT")
+            return Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: changes, overridden: force ? plan.blockers : [], message: message)
+        } catch {
+            try? connection.execute("ROLLBACK")
+            if !dryRun { try? ledger.finishSeparately(run: rollbackRun, status: .failed, counts: RunCounts(), message: "\(error)") }
+            throw error
+        }
+    }
+
+    /// The column, stored value and current canonical value for restoring `field` to `value`.
+    private func restoreTarget(_ entity: EntityDefinition, _ current: StoredRecord, _ field: String, _ value: String?) throws -> (String, SQLValue, String?) {
+        if let index = entity.index(ofField: field) {
+            return (EntityTable.quoted(field), FieldValue(canonical: value, type: entity.fields[index].type).sqlValue, current.values[index].canonicalText)
+        }
+        switch field {
+        case "_extra": return ("_extra", value.sqlValue, current.extra)
+        case "retired_in_run": return ("retired_in_run", value.flatMap { Int64($0) }.map(SQLValue.integer) ?? .null, current.retiredInRun.map(String.init))
+        default: throw StoreError.misuse("the audit names an unknown field \(field) of \(entity.name)")
+        }
+    }
+
+    private func currentValue(_ entity: EntityDefinition, _ id: Int64, _ field: String) throws -> (exists: Bool, value: String?) {
+        guard let current = try? EntityWriter.load(entity, id: id, connection: connection) else { return (false, nil) }
+        if let index = entity.index(ofField: field) { return (true, current.values[index].canonicalText) }
+        switch field {
+        case "_extra": return (true, current.extra)
+        case "retired_in_run": return (true, current.retiredInRun.map(String.init))
+        default: return (true, nil)
+        }
+    }
+
+    private func lastChange(_ entity: EntityDefinition, _ id: Int64, _ field: String, after run: Int64) throws -> Int64? {
+        try connection.scalar("SELECT max(run) FROM audit WHERE entity = ? AND record = ? AND field = ? AND run > ?",
+                              [.text(entity.name), .integer(id), .text(field), .integer(run)]).integer
+    }
+
+    /// The fields of an insert row's JSON object, as canonical text.
+    static func fields(ofJSON text: String) -> [String: String?] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return [:] }
+        var fields: [String: String?] = [:]
+        for (key, value) in object { fields[key] = value as? String }
+        return fields
+    }
+
+    /// A removed record, from its removal row's JSON.
+    static func record(fromJSON text: String, entity: EntityDefinition, id: Int64) throws -> StoredRecord {
+        guard let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let fields = object["fields"] as? [String: Any] else {
+            throw StoreError.misuse("the removal record of \(entity.name) #\(id) is not readable")
+        }
+        let values = entity.fields.map { FieldValue(canonical: fields[$0.name] as? String, type: $0.type) }
+        func integer(_ key: String) -> Int64? { (object[key] as? NSNumber)?.int64Value }
+        return StoredRecord(id: id, values: values, extra: object["_extra"] as? String, hash: nil, source: object["_source"] as? String,
+                            createdRun: integer("_created_run"), updatedRun: integer("_updated_run"), retiredInRun: integer("retired_in_run"))
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+
+/// What rolling back a run would do, worked out from its audit rows before anything is written.
+public struct RollbackPlan: Sendable {
+    /// One step of the undo, in the order it is applied (the run's audit rows, newest first).
+    public struct Step: Sendable, Equatable {
+        public enum Action: Sendable, Equatable {
+            /// Set a field back to the value it had before the run.
+            case restore(field: String, to: String?, from: String?)
+            /// Remove a record the run inserted.
+            case remove
+            /// Put back a record the run removed (rolling back a rollback).
+            case reinsert(json: String)
+        }
+        public var entity: String
+        public var record: Int64
+        public var key: String?
+        public var action: Action
+    }
+
+    /// A step a later change stands in the way of: the current value is not what the run left.
+    public struct Blocker: Sendable, Equatable {
+        public var entity: String
+        public var key: String?
+        public var field: String
+        /// What the run left there.
+        public var runValue: String?
+        /// What is there now.
+        public var currentValue: String?
+        public var laterRun: Int64?
+
+        public var line: String {
+            "\(entity) \(key ?? "?") \(field): the run left \(runValue ?? "∅"), now \(currentValue ?? "∅")"
+                + (laterRun.map { " (changed by run \($0))" } ?? "")
+        }
+    }
+
+    public var run: Int64
+    public var steps: [Step]
+    public var blockers: [Blocker]
+}

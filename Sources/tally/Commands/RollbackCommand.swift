@@ -1,0 +1,56 @@
+import TallyKit
+
+/// `tally rollback`: undoes a committed run from its audit trail, as a run of its own.
+struct RollbackCommand: Command {
+    static let spec = CommandSpec(
+        name: "rollback",
+        abstract: "Undo a committed run: restore every field it changed, remove what it inserted, reinstate what it retired.",
+        discussion: "If a later run changed the same field or record, the rollback refuses, lists them and changes nothing; --force restores the run's own changes anyway and reports what it overrode. The rollback is a run of its own (with its own audit), so it can itself be rolled back; the original run is marked rolled_back. --dry-run prints what would change, record by record.",
+        arguments: [ArgumentSpec(name: "run", help: "The run to undo (see 'tally runs').")],
+        options: [.database, .wait, .dryRun, .flag("force", help: "Restore the run's changes even where a later run changed them again."), .json]
+    )
+
+    var run: Int64
+    var dryRun: Bool
+    var force: Bool
+    var json: Bool
+    var databasePath: String
+    var wait: Double?
+
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        run = try arguments.runID(command: Self.spec.name)
+        dryRun = arguments.has("dry-run")
+        force = arguments.has("force")
+        json = arguments.has("json")
+        databasePath = arguments.databasePath
+        wait = try arguments.seconds("wait", command: Self.spec.name)
+    }
+
+    func run(_ console: Console) throws -> ExitCode {
+        let database = try TallyDatabase.open(path: databasePath)
+        let command = (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let lock = try StoreLock.take(databasePath, command: command, wait: wait, console)
+        defer { lock.release() }
+        let result: Rollback.Result
+        do {
+            result = try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: command)
+        } catch let refusal as Rollback.Refusal {
+            if json {
+                for blocker in refusal.blockers { console.line(#"{"blocked": \#(JSON.quote(blocker.line))}"#) }
+            } else {
+                for blocker in refusal.blockers { console.line("  blocked: " + blocker.line) }
+            }
+            throw CommandFailure.failed(refusal.message)
+        }
+        if json {
+            for change in result.changes { console.line(change.json) }
+            console.line(#"{"run": \#(result.run.map(String.init) ?? "null"), "status": \#(JSON.quote(result.status.rawValue)), "rolled_back": \#(result.target), "overridden": \#(result.overridden.count), "message": \#(JSON.quote(result.message))}"#)
+        } else {
+            for change in result.changes { console.line("  " + change.line) }
+            for blocker in result.overridden { console.line("  overridden: " + blocker.line) }
+            let head = result.run.map { "Run \($0) committed" } ?? "Dry run (nothing written)"
+            console.line("\(head): \(result.message).")
+        }
+        return result.overridden.isEmpty ? .success : .dataIssues
+    }
+}

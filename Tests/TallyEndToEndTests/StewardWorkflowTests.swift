@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("steward workflow")
+struct StewardWorkflowTests {
+    @Test func theRejectsRoundTripRecoversTheFixedRows() throws {
+        let folder = try Paths.makeTempDirectory()
+        let first = try TallyProcess.run(["import", Paths.fixture("rejects/bad-boolean.csv"), "-e", "incident"], in: folder)
+        #expect(first.status == 65)
+        let export = try TallyProcess.run(["rejects", "--run", "1", "--format", "csv", "--out", "fix.csv"], in: folder)
+        #expect(export.status == 0)
+        #expect(export.stderr.contains("wrote fix.csv: 1 rejected rows"))
+        let path = folder.appendingPathComponent("fix.csv").path
+        let exported = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(exported.split(separator: "\n").first?.hasSuffix("_reject_run,_reject_file,_reject_line,_reject_field,_reject_rule,_reject_message") == true)
+        // The steward fixes the value…
+        try exported.replacingOccurrences(of: ",maybe,", with: ",true,").write(toFile: path, atomically: true, encoding: .utf8)
+        // …and feeds the file back.
+        let fixed = try TallyProcess.run(["import", "fix.csv", "-e", "incident", "--json"], in: folder)
+        #expect(fixed.status == 0, "\(fixed.stdout) \(fixed.stderr)")
+        let object = try jsonObject(fixed.stdout)
+        #expect(counts(object)["inserted"] == 1)
+        #expect(counts(object)["recovered"] == 1)
+        #expect(object["parent_run"] as? Int == 1)
+        #expect((object["inputs"] as? [[String: Any]])?.first?["unknown_columns"] as? [String] == [])
+        let store = try StoreProbe(folder)
+        #expect(try store.count("entity_incident") == 4)
+        #expect(try store.text("SELECT parent_run FROM runs WHERE id = 2") == "1")
+        #expect(try store.count("entity_incident", "_extra IS NOT NULL") == 0)
+    }
+
+    @Test func runsAndShowDescribeWhatHappened() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try TallyProcess.run(["import", Paths.fixture("itsm/incident.csv"), "-e", "incident"], in: folder)
+        _ = try TallyProcess.run(["import", Paths.fixture("rejects/bad-datetime.csv"), "-e", "incident"], in: folder)
+        let runs = try TallyProcess.run(["runs"], in: folder)
+        #expect(runs.status == 0)
+        let lines = runs.stdout.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("RUN  STARTED") == true)
+        #expect(lines.count == 3)
+        #expect(lines[1].hasPrefix("2    "))
+        #expect(lines[1].contains("import   incident        default     committed   5       3"))
+
+        let show = try TallyProcess.run(["show", "2"], in: folder)
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("Run 2: import of incident from source 'default' — committed"))
+        #expect(show.stdout.contains("Counts: read 5 = inserted 3 + updated 0 + unchanged 0 + skipped_stale 0 + rejected 2"))
+        #expect(show.stdout.contains("Rejects [type.datetime]: 2"))
+        #expect(show.stdout.contains("bad-datetime.csv:3 opened_at:"))
+        #expect(show.stdout.contains("Stage timings: read, map, validate, reconcile "))
+
+        let json = try TallyProcess.run(["show", "2", "--json"], in: folder)
+        let object = try jsonObject(json.stdout)
+        #expect((object["rejects_by_rule"] as? [[String: Any]])?.first?["count"] as? Int == 2)
+        let missing = try TallyProcess.run(["show", "9"], in: folder)
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("there is no run 9"))
+    }
+
+    @Test func aDryRunImportPrintsTheDiffRecordByRecord() throws {
+        let folder = try Paths.makeTempDirectory()
+        let header = "number,state,sys_updated_on,sys_mod_count\n"
+        try (header + "INC0000001,1,2026-01-01 00:00:00,1\n").write(to: folder.appendingPathComponent("a.csv"), atomically: true, encoding: .utf8)
+        try (header + "INC0000001,2,2026-01-02 00:00:00,2\nINC0000002,1,2026-01-02 00:00:00,1\n").write(to: folder.appendingPathComponent("b.csv"), atomically: true, encoding: .utf8)
+        _ = try TallyProcess.run(["import", "a.csv", "-e", "incident"], in: folder)
+        let dry = try TallyProcess.run(["import", "b.csv", "-e", "incident", "--dry-run"], in: folder)
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("  incident INC0000001 state: 1 → 2\n"))
+        #expect(dry.stdout.contains("  inserted incident INC0000002\n"))
+        #expect(dry.stdout.contains("Dry run of incident from source 'default': nothing was written."))
+        let json = try TallyProcess.run(["import", "b.csv", "-e", "incident", "--dry-run", "--json"], in: folder)
+        let lines = json.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5)   // four changes, then the summary
+        #expect(try jsonObject(lines[0])["change"] as? String == "updated")
+        #expect(try jsonObject(lines.last!)["status"] as? String == "dry_run")
+        #expect(try StoreProbe(folder).count("runs") == 1)
+    }
+
+    @Test func rerunAndRollbackFromTheCommandLine() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try TallyProcess.run(["import", Paths.fixture("itsm/incident.csv"), "-e", "incident"], in: folder)
+        let rerun = try TallyProcess.run(["rerun", "1", "--json"], in: folder)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        let object = try jsonObject(rerun.stdout)
+        #expect(counts(object)["unchanged"] == 80)
+        #expect(object["parent_run"] as? Int == 1)
+        let refused = try TallyProcess.run(["rollback", "1"], in: folder)
+        #expect(refused.status == 0)   // the rerun changed nothing, so nothing stands in the way
+        let again = try TallyProcess.run(["rollback", "1"], in: folder)
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("run 1 is rolled_back; only a committed run can be rolled back"))
+        #expect(try StoreProbe(folder).count("entity_incident") == 0)
+    }
+}
