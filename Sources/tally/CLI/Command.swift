@@ -35,6 +35,7 @@ let allCommands: [any Command.Type] = [
     RerunCommand.self,
     RollbackCommand.self,
     PruneCommand.self,
+    ReportCommand.self,
 ]
 
 extension ParsedArguments {

@@ -1,0 +1,134 @@
+import Foundation
+
+/// What the steward report covers and how it judges what it shows.
+public struct StewardReportOptions: Sendable, Equatable {
+    /// Which runs the run-based sections (runs over time, rejects, conflicts, what to do next)
+    /// cover. The store's state — CMDB health, the service picture, dangling references and
+    /// resolution-code violations — is always the whole store's.
+    public enum Scope: Sendable, Equatable {
+        /// Every run.
+        case all
+        /// One run.
+        case run(Int64)
+        /// The runs of the newest job run of the job called this (`tally run` records it).
+        case job(String)
+        /// The runs of one job run, by id (a job writing its own report knows it).
+        case jobRun(Int64)
+    }
+
+    /// Targets for the CMDB health bars, in percent of live CIs.
+    public struct CMDBTargets: Sendable, Equatable {
+        /// At least this share complete.
+        public var completeAtLeast: Double
+        /// At most this share duplicate, orphan, stale.
+        public var duplicateAtMost: Double
+        public var orphanAtMost: Double
+        public var staleAtMost: Double
+
+        public init(completeAtLeast: Double = 95, duplicateAtMost: Double = 1, orphanAtMost: Double = 5, staleAtMost: Double = 10) {
+            self.completeAtLeast = completeAtLeast
+            self.duplicateAtMost = duplicateAtMost
+            self.orphanAtMost = orphanAtMost
+            self.staleAtMost = staleAtMost
+        }
+    }
+
+    /// Runs over time shows the runs that started within this many days before the newest run in
+    /// scope (the store's own time, not the wall clock, so the same store gives the same page).
+    public var days: Int
+    public var scope: Scope
+    /// As `tally extract --stale-days`: days without an update or discovery that make a CI stale.
+    public var staleDays: Int
+    public var targets: CMDBTargets
+    /// Examples shown per reject rule, conflict field and dangling reference field.
+    public var examples: Int
+    /// The generated-at stamp; nil means now (tests fix it to compare pages byte for byte).
+    public var generatedAt: String?
+
+    public init(days: Int = 30, scope: Scope = .all, staleDays: Int = 60, targets: CMDBTargets = CMDBTargets(),
+                examples: Int = 3, generatedAt: String? = nil) {
+        self.days = min(max(days, 1), 366)
+        self.scope = scope
+        self.staleDays = staleDays
+        self.targets = targets
+        self.examples = examples
+        self.generatedAt = generatedAt
+    }
+}
+
+/// A report that cannot be made as asked (no such run or job).
+public struct StewardReportError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// What a written report said, for a log line or a job's summary.
+public struct StewardReportSummary: Sendable, Equatable {
+    public var path: String
+    public var bytes: Int
+    /// `clean`, `attention` or `failed` (see ``StewardReport``).
+    public var status: String
+    public var rejects: Int
+    public var conflicts: Int
+    public var danglingReferences: Int
+    public var resolutionViolations: Int
+}
+
+/// The steward report: one self-contained HTML page (inline CSS and SVG, a few lines of inline
+/// JavaScript to sort tables, nothing fetched) that shows what the runs did and what needs a
+/// person.
+///
+/// Its numbers come from the report catalogue's own queries (`run_summary`, `rejects_by_rule`,
+/// `cmdb_health`, `incident_metrics`, `resolution_consistency`, `change_impact`,
+/// `dangling_references`), read in one snapshot of the store, so they equal the extracts'. The
+/// page holds aggregates and capped example lists only, so its size does not grow with the
+/// store. Every value from the data is HTML-escaped. Apart from the generated-at stamp, the same
+/// store and options give the same bytes.
+///
+/// Overall status: `failed` when the newest run in scope failed or was abandoned; `attention`
+/// when there are rejects or conflicts in scope, dangling references or resolution-code
+/// violations; else `clean`.
+public final class StewardReport {
+    let database: TallyDatabase
+    public let options: StewardReportOptions
+    let catalogue: ReportCatalogue
+
+    public init(database: TallyDatabase, options: StewardReportOptions = StewardReportOptions(),
+                catalogue: ReportCatalogue = .standard) {
+        self.database = database
+        self.options = options
+        self.catalogue = catalogue
+    }
+
+    /// The page, as HTML text.
+    public func render() throws -> String {
+        try renderWithSummary().html
+    }
+
+    /// Writes the page to `path` atomically (a reader sees the old file or the whole new one).
+    @discardableResult
+    public func write(to path: String) throws -> StewardReportSummary {
+        let (html, data) = try renderWithSummary()
+        let bytes = Array(html.utf8)
+        let file = try AtomicFile(path: path)
+        do {
+            try file.sink.write(bytes)
+            try file.commit()
+        } catch {
+            file.abandon()
+            throw error
+        }
+        return StewardReportSummary(
+            path: path, bytes: bytes.count, status: data.overallStatus.rawValue, rejects: data.rejectTotal,
+            conflicts: data.conflictTotal, danglingReferences: data.dangling.total, resolutionViolations: data.violations.total)
+    }
+
+    private func renderWithSummary() throws -> (html: String, data: StewardReportData) {
+        let data = try database.connection.transaction(.deferred) {
+            try StewardReportData(database: database, options: options, catalogue: catalogue)
+        }
+        let page = StewardReportPage(data: data, options: options,
+                                     generatedAt: options.generatedAt ?? Timestamp.now())
+        return (page.render().markup, data)
+    }
+}

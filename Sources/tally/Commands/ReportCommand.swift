@@ -1,0 +1,76 @@
+import Foundation
+import TallyKit
+
+/// `tally report --html FILE`: the steward report, one self-contained HTML page.
+struct ReportCommand: Command {
+    static let spec = CommandSpec(
+        name: "report",
+        abstract: "Write the steward report: one self-contained HTML page of what happened and what needs a person.",
+        discussion: """
+            The page shows the store's status and the counts that need a person (rejects, conflicts, dangling references, \
+            resolution-code violations); runs over time; rejects by rule and conflicts by field with examples; CMDB health \
+            per CI class against targets; the service picture (incident backlog, time to resolve, cases by resolution code, \
+            changes that caused incidents or cases); and the commands to run next. Its numbers come from the extract \
+            catalogue's reports. It carries its CSS and SVG charts inline and fetches nothing. The file is written \
+            atomically; the same store gives the same page apart from its generated-at time. --run and --job narrow the \
+            run-based sections (runs, rejects, conflicts, next steps) to one run or to the newest run of a job.
+            """,
+        options: [
+            OptionSpec(name: "html", valueName: "FILE", help: "The HTML file to write (required)."),
+            OptionSpec(name: "days", valueName: "N", help: "Runs over time covers the N days (1 to 366) before the newest run (default: 30)."),
+            OptionSpec(name: "run", valueName: "N", help: "Only this run in the run-based sections."),
+            OptionSpec(name: "job", valueName: "NAME", help: "Only the newest job run of job NAME in the run-based sections."),
+            OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
+            .database,
+        ]
+    )
+
+    var out: String
+    var options: StewardReportOptions
+    var databasePath: String
+
+    init(_ arguments: ParsedArguments) throws(UsageError) {
+        func fail(_ message: String) -> UsageError { UsageError(message: message, command: Self.spec.name) }
+        guard let out = arguments.value("html") else { throw fail("missing --html FILE") }
+        guard !out.isEmpty, out != "-" else { throw fail("'--html' needs a file path") }
+        self.out = out
+        let days = try arguments.integer("days", command: Self.spec.name) ?? 30
+        guard (1...366).contains(days) else { throw fail("'--days' must be from 1 to 366; got \(days)") }
+        let staleDays = try arguments.integer("stale-days", command: Self.spec.name) ?? 60
+        guard staleDays >= 0 else { throw fail("'--stale-days' must be 0 or more; got \(staleDays)") }
+        var scope = StewardReportOptions.Scope.all
+        let run = try arguments.integer("run", command: Self.spec.name)
+        let job = arguments.value("job")
+        switch (run, job) {
+        case (.some, .some): throw fail("give --run or --job, not both")
+        case (.some(let run), nil): scope = .run(Int64(run))
+        case (nil, .some(let job)):
+            guard !job.isEmpty else { throw fail("'--job' needs a name") }
+            scope = .job(job)
+        case (nil, nil): break
+        }
+        options = StewardReportOptions(days: days, scope: scope, staleDays: staleDays)
+        databasePath = arguments.databasePath
+    }
+
+    func run(_ console: Console) throws -> ExitCode {
+        guard FileManager.default.fileExists(atPath: databasePath) else {
+            throw CommandFailure.noInput("no store at \(databasePath); create one with 'tally init' or import into it")
+        }
+        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw CommandFailure.noInput("no folder \(folder) to write \(out) into")
+        }
+        let database = try TallyDatabase.open(path: databasePath)
+        do {
+            let summary = try StewardReport(database: database, options: options).write(to: out)
+            console.error("wrote \(out): \(summary.bytes) bytes; status \(summary.status); \(summary.rejects) rejects, "
+                + "\(summary.conflicts) conflicts, \(summary.danglingReferences) dangling references, "
+                + "\(summary.resolutionViolations) resolution-code violations")
+            return .success
+        } catch let error as StewardReportError {
+            throw CommandFailure.failed(error.message)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TallyKit
+
+@Suite("HTML")
+struct HTMLTests {
+    @Test(arguments: [
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("\"><img src=x onerror=alert(1)>", "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"),
+        ("a & b 'c'", "a &amp; b &#39;c&#39;"),
+        ("tab\tnew\nline", "tab\tnew\nline"),
+        ("nul\u{0}bell\u{7}", "nul\u{FFFD}bell\u{FFFD}"),
+        ("日本語 é 🙂", "日本語 é 🙂"),
+    ])
+    func escapes(_ text: String, _ expected: String) {
+        #expect(HTML.escape(text) == expected)
+    }
+
+    @Test func interpolatedStringsAreDataAndHTMLIsMarkup() {
+        let value = "<b>bold</b>"
+        let inner: HTML = "<em>\(value)</em>"
+        let page: HTML = "<p title=\"\(value)\">\(inner) \(42) \(3.25)</p>"
+        #expect(page.markup == "<p title=\"&lt;b&gt;bold&lt;/b&gt;\"><em>&lt;b&gt;bold&lt;/b&gt;</em> 42 3.3</p>")
+    }
+
+    @Test(arguments: [(0.0, "0"), (12.0, "12"), (12.54, "12.5"), (-0.04, "0"), (-0.25, "-0.3"), (-12.5, "-12.5")])
+    func numbersHaveOneDecimalAtMost(_ number: Double, _ expected: String) {
+        #expect(HTML.number(number) == expected)
+    }
+
+    @Test(arguments: [(0, 4), (3, 4), (5, 8), (15, 20), (80, 80), (100, 100), (1_000_003, 2_000_000)])
+    func axisMaximaAreRound(_ value: Int, _ expected: Int) {
+        #expect(SVGChart.niceCeiling(value) == expected)
+    }
+
+    @Test func groupsThousands() {
+        #expect(SVGChart.grouped(0) == "0")
+        #expect(SVGChart.grouped(1_234_567) == "1,234,567")
+        #expect(SVGChart.grouped(-1_000) == "-1,000")
+    }
+}
+
+@Suite("StewardReport")
+struct StewardReportTests {
+    /// A store with `runs` runs spread over three days (one failed, one rolled back) and
+    /// `rejects` rejects whose messages are 10,000 characters long.
+    static func store(runs: Int, rejects: Int) throws -> TallyDatabase {
+        let folder = try Paths.makeTempDirectory("tally-steward")
+        let database = try TallyDatabase.open(path: folder.appendingPathComponent("tally.db").path)
+        let connection = database.connection
+        let long = String(repeating: "<x>", count: 3_400)
+        try connection.transaction {
+            for id in 1...runs {
+                let day = 21 + id % 3
+                let status = id == 5 ? "failed" : id == 7 ? "rolled_back" : "committed"
+                try connection.run("""
+                    INSERT INTO runs (id, kind, entity, source, status, command, started_at, finished_at, read, inserted, rejected)
+                    VALUES (?, 'import', 'incident', 'default', ?, 'tally import', ?, ?, 10, ?, ?)
+                    """, [.integer(Int64(id)), .text(status), .text("2026-11-\(day)T10:00:\(10 + id % 50)Z"),
+                          .text("2026-11-\(day)T10:01:00Z"), .integer(id == 1 ? 10 - Int64(min(rejects, 10)) : 10), .integer(id == 1 ? Int64(min(rejects, 10)) : 0)])
+            }
+            for index in 0..<rejects {
+                try connection.run("""
+                    INSERT INTO findings (run, input, file, line, field, rule, severity, rejected, message)
+                    VALUES (1, 0, 'big.csv', ?, 'state', 'choice', 'error', 1, ?)
+                    """, [.integer(Int64(index + 2)), .text("state '\(long)' is not a state")])
+            }
+        }
+        return database
+    }
+
+    @Test func manyRunsBecomeOneColumnPerDayWithFailedAndRolledBackMarked() throws {
+        let database = try Self.store(runs: 61, rejects: 0)
+        let html = try StewardReport(database: database, options: .init(generatedAt: "2026-11-23T00:00:00Z")).render()
+        #expect(html.contains("One column per day"))
+        #expect(html.contains("data-key=\"2026-11-21\""))
+        #expect(html.contains("data-key=\"2026-11-22\""))
+        #expect(html.contains("data-key=\"2026-11-23\""))
+        #expect(!html.contains("data-key=\"2026-11-24\""))
+        #expect(html.contains("✕ F"))
+    }
+
+    @Test func aFailedLastRunMakesThePageFailed() throws {
+        let database = try Self.store(runs: 5, rejects: 0)
+        let html = try StewardReport(database: database).render()
+        #expect(html.contains("data-status=\"failed\""))
+        #expect(html.contains("tally show 5"))
+    }
+
+    @Test func examplesAreCappedWhateverTheStoreHolds() throws {
+        let database = try Self.store(runs: 3, rejects: 5_000)
+        let html = try StewardReport(database: database, options: .init(generatedAt: "2026-11-23T00:00:00Z")).render()
+        #expect(html.utf8.count < 150_000, "the page grew with the rejects: \(html.utf8.count) bytes")
+        #expect(html.contains("5,000 rejects"))
+        #expect(html.components(separatedBy: "big.csv:").count - 1 == 3, "three examples")
+    }
+
+    @Test func theSameStoreAndOptionsGiveTheSameBytes() throws {
+        let database = try Self.store(runs: 9, rejects: 4)
+        let options = StewardReportOptions(generatedAt: "2026-11-23T00:00:00Z")
+        let first = try StewardReport(database: database, options: options).render()
+        let second = try StewardReport(database: database, options: options).render()
+        #expect(first == second)
+    }
+
+    @Test func writeReplacesTheFileWhole() throws {
+        let database = try Self.store(runs: 3, rejects: 1)
+        let folder = try Paths.makeTempDirectory("tally-steward-write")
+        let path = folder.appendingPathComponent("report.html").path
+        try "old".write(toFile: path, atomically: true, encoding: .utf8)
+        let summary = try StewardReport(database: database).write(to: path)
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(written.hasPrefix("<!DOCTYPE html>"))
+        #expect(summary.bytes == written.utf8.count)
+        #expect(summary.rejects == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["report.html"])
+    }
+
+    @Test func anUnknownRunOrJobIsAnError() throws {
+        let database = try Self.store(runs: 2, rejects: 0)
+        #expect(throws: StewardReportError.self) { try StewardReport(database: database, options: .init(scope: .run(99))).render() }
+        #expect(throws: StewardReportError.self) { try StewardReport(database: database, options: .init(scope: .job("nightly"))).render() }
+    }
+}
