@@ -336,8 +336,20 @@ public final class JobRunner {
     /// base yet. Once it is, this becomes (scope: this job run's runs; a dry run writes nothing):
     /// `try StewardReport(database: database, options: StewardReportOptions(scope: jobRun.map { .jobRun($0) } ?? .job(job.name),
     /// staleDays: job.extracts?.staleDays ?? 60)).write(to: path)`, logged as `wrote PATH: status …`, a failure → exit 1.
+    /// Writes the steward's HTML report for this job run (nothing in a dry run).
     private func writeReport(_ path: String, _ database: TallyDatabase) {
-        emit(.warning, "report", "the HTML report \(path) was not written: this build of Tally has no HTML report")
+        if options.dryRun {
+            emit(.info, "report", "would write the HTML report \(path)")
+            return
+        }
+        do {
+            let scope: StewardReportOptions.Scope = jobRun.map { .jobRun($0) } ?? .job(job.name)
+            let report = StewardReport(database: database, options: StewardReportOptions(scope: scope, staleDays: job.extracts?.staleDays ?? 60))
+            let summary = try report.write(to: path)
+            emit(.info, "report", "wrote the HTML report \(path) (\(summary.bytes) bytes): \(summary.status)")
+        } catch {
+            emit(.error, "report", "the HTML report \(path) was not written: \(error)")
+        }
     }
 
     // MARK: - Extracts
