@@ -66,6 +66,17 @@ public struct ContentHash {
         return hash.value
     }
 
+    /// The hash of an input row as mapped: absent columns count (unlike in ``of(_:extra:)``), so
+    /// the same row from the same export shape hashes the same, and a partial row differently.
+    public static func ofInput(_ values: [FieldValue?], extra: String?) -> Int64 {
+        var hash = ContentHash()
+        for value in values {
+            if let value { hash.combine(value) } else { hash.mix(UInt8(6)) }
+        }
+        hash.combine(extra)
+        return hash.value
+    }
+
     public static func of(_ values: [FieldValue?], extra: String?) -> Int64 {
         var hash = ContentHash()
         for value in values { hash.combine(value) }

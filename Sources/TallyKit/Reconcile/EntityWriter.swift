@@ -53,7 +53,7 @@ public final class EntityWriter {
         let distinguishing = entity.distinguishingRules.map { $0.compactMap { entity.index(ofField: $0) } }
         self.distinguishing = distinguishing
         let distinguishingColumns = distinguishing.flatMap { $0 }.map { EntityTable.quoted(entity.fields[$0].name) }
-        let selected = (["_id", "_hash", "_created_run", "_updated_run", "retired_in_run"] + distinguishingColumns).joined(separator: ", ")
+        let selected = (["_id", "_input_hash", "_created_run", "_updated_run", "retired_in_run"] + distinguishingColumns).joined(separator: ", ")
         identifierSQL = (identifierRules ?? entity.identifierRules).map { group in
             let conditions = group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")
             return (group.compactMap { entity.index(ofField: $0) },
@@ -63,7 +63,7 @@ public final class EntityWriter {
         sysIDRule = entity.index(ofField: "sys_id").map { [$0] } ?? []
         storedWithoutSysID = Int((try? connection.scalar("SELECT count(*) FROM \(name) WHERE \"sys_id\" IS NULL OR \"sys_id\" = ''").integer) ?? 1)
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
-        let insertColumns = columns + ["_extra", "_hash", "_source", "_created_run", "_updated_run"]
+        let insertColumns = columns + ["_extra", "_hash", "_input_hash", "_source", "_created_run", "_updated_run"]
         insertSQL = "INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
     }
 
@@ -96,9 +96,10 @@ public final class EntityWriter {
                 provenance: record.provenance)]))
         case .one(let match):
             if trackSeen { seen.insert(match.id) }
-            // A full row whose content hash equals the stored one changes nothing: no need to load it.
-            if match.retiredInRun == nil, match.hash != nil, match.createdRun != run, match.updatedRun != run,
-               values.allSatisfy({ $0 != nil }), ContentHash.of(values, extra: extra) == match.hash {
+            // The same input row as the one that last wrote the record, with nothing else written
+            // since, changes nothing: no need to load or compare it.
+            if match.retiredInRun == nil, match.createdRun != run, match.updatedRun != run,
+               let stored = match.inputHash, ContentHash.ofInput(values, extra: extra) == stored {
                 return WriteResult(outcome: .unchanged)
             }
             return try update(id: match.id, values: values, extra: extra, unresolved: unresolved, provenance: record.provenance)
@@ -110,7 +111,8 @@ public final class EntityWriter {
     /// A stored record an identification query found, with what the unchanged shortcut needs.
     struct Match {
         var id: Int64
-        var hash: Int64?
+        /// The hash of the input row that last wrote the record, if nothing else wrote it since.
+        var inputHash: Int64?
         var createdRun: Int64?
         var updatedRun: Int64?
         var retiredInRun: Int64?
@@ -144,7 +146,7 @@ public final class EntityWriter {
                     if let incoming, stored.allSatisfy({ !($0 ?? "").isEmpty }), stored.map({ $0 ?? "" }) != incoming { return }
                 }
                 func integer(_ index: Int32) -> Int64? { row.isNull(index) ? nil : row.int64(index) }
-                matches.append(Match(id: row.int64(0), hash: integer(1), createdRun: integer(2), updatedRun: integer(3), retiredInRun: integer(4)))
+                matches.append(Match(id: row.int64(0), inputHash: integer(1), createdRun: integer(2), updatedRun: integer(3), retiredInRun: integer(4)))
             }
             if matches.count == 1 { return .one(matches[0]) }
             if matches.count > 1 { return .ambiguous(matches.map(\.id)) }
@@ -165,7 +167,8 @@ public final class EntityWriter {
     private func insert(_ values: [FieldValue?], extra: String?) throws -> Int64 {
         let row = values.map { $0 ?? .null }
         var bindings = row.map(\.sqlValue)
-        bindings += [extra.sqlValue, .integer(ContentHash.of(row, extra: extra)), .text(source), .integer(run), .integer(run)]
+        bindings += [extra.sqlValue, .integer(ContentHash.of(row, extra: extra)), .integer(ContentHash.ofInput(values, extra: extra)),
+                     .text(source), .integer(run), .integer(run)]
         try connection.run(insertSQL, bindings)
         let id = connection.lastInsertRowID
         try audit.recordInsert(entity: entity, id: id, values: row)
@@ -214,8 +217,10 @@ public final class EntityWriter {
 
         var assignments = changed.map { "\(EntityTable.quoted(entity.fields[$0].name)) = ?" }
         var bindings = changed.map { merged[$0].sqlValue }
-        assignments += ["_extra = ?", "_hash = ?", "_source = ?", "_updated_run = ?"]
-        bindings += [extra.sqlValue, .integer(hash), .text(source), .integer(run)]
+        // A write some rule trimmed is not "this input row": the next import must be compared in full.
+        let inputHash: SQLValue = notes.isEmpty ? .integer(ContentHash.ofInput(values, extra: incomingExtra)) : .null
+        assignments += ["_extra = ?", "_hash = ?", "_input_hash = ?", "_source = ?", "_updated_run = ?"]
+        bindings += [extra.sqlValue, .integer(hash), inputHash, .text(source), .integer(run)]
         if stored.retiredInRun != nil {
             assignments.append("retired_in_run = NULL")
         }
@@ -321,7 +326,7 @@ public final class EntityWriter {
     @discardableResult
     static func rehash(_ entity: EntityDefinition, id: Int64, connection: Connection) throws -> [FieldValue] {
         let stored = try load(entity, id: id, connection: connection)
-        try connection.run("UPDATE \(EntityTable(entity).name) SET _hash = ? WHERE _id = ?",
+        try connection.run("UPDATE \(EntityTable(entity).name) SET _hash = ?, _input_hash = NULL WHERE _id = ?",
                            [.integer(ContentHash.of(stored.values, extra: stored.extra)), .integer(id)])
         return stored.values
     }

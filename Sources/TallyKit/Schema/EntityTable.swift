@@ -10,7 +10,8 @@ public struct EntityTable: Sendable {
     /// Bookkeeping columns after the fields: name and SQL declaration.
     public static let bookkeeping: [(name: String, declaration: String)] = [
         ("_extra", "TEXT"),           // source columns the map does not know: a JSON object
-        ("_hash", "INTEGER"),         // FNV-1a 64 of the field values, for change detection
+        ("_hash", "INTEGER"),         // hash of the field values, for change detection
+        ("_input_hash", "INTEGER"),   // hash of the input row that last wrote it (NULL after any other write)
         ("_source", "TEXT"),          // the source that last wrote the record
         ("_created_run", "INTEGER"),
         ("_updated_run", "INTEGER"),
