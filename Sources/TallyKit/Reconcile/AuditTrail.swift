@@ -10,6 +10,8 @@ final class AuditTrail {
     let source: String
     private var json = JSONObjectBuilder()
     private var insert: Statement?
+    /// Each entity's field names, encoded once as JSON keys.
+    private var encodedKeys: [String: [[UInt8]]] = [:]
 
     static let insertSQL = "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -22,9 +24,11 @@ final class AuditTrail {
     /// An insert: one row with field `*` whose `new` is the record as a JSON object of its
     /// non-null fields, in registry order.
     func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue]) throws {
+        let keys = encodedKeys[entity.name] ?? entity.fields.map { JSONObjectBuilder.encodedKey($0.name) }
+        encodedKeys[entity.name] = keys
         json.reset()
-        for (field, value) in zip(entity.fields, values) {
-            if let text = value.canonicalText { json.add(field.name, text) }
+        for (key, value) in zip(keys, values) {
+            if let text = value.canonicalText { json.add(encodedKey: key, text) }
         }
         try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: json.finish())
     }

@@ -11,7 +11,8 @@ public final class TallyDatabase {
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
     /// Refuses a store written by a newer Tally.
     public static func open(path: String, readOnly: Bool = false, registry: EntityRegistry = .standard) throws -> TallyDatabase {
-        let connection = try Connection(path: path, options: .init(readOnly: readOnly))
+        // A 32 MiB page cache keeps the key indexes of a large import hot (RSS stays well under 100 MiB).
+        let connection = try Connection(path: path, options: .init(readOnly: readOnly, cacheKiB: 32 * 1024))
         let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
         if !readOnly {
             try connection.transaction { try registry.ensureTables(in: connection) }

@@ -28,6 +28,22 @@ struct JSONObjectBuilder {
         if let value { appendJSONString(value, to: &bytes) } else { bytes.append(contentsOf: Self.null) }
     }
 
+    /// Adds a key already encoded by ``encodedKey(_:)`` and its value: the fast path for the
+    /// same keys over and over (an audit row per inserted record).
+    mutating func add(encodedKey: [UInt8], _ value: String) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(contentsOf: encodedKey)
+        appendJSONString(value, to: &bytes)
+    }
+
+    /// `"name":` as bytes, for ``add(encodedKey:_:)``.
+    static func encodedKey(_ name: String) -> [UInt8] {
+        var key: [UInt8] = []
+        appendJSONString(name, to: &key)
+        key.append(UInt8(ascii: ":"))
+        return key
+    }
+
     /// Adds `"name": json` where `json` is already JSON text (a number, an object).
     mutating func add(_ name: String, json: String) {
         addKey(name)
