@@ -1,5 +1,5 @@
-/// Where a delta feed's last pickup ended, kept in the store (`feed_cursors`, plus the run
-/// watermark in the setting `feed_run:<feed>`, written in the same transaction).
+/// Where a delta feed's last pickup ended, kept in the store (`feed_cursors`, with the run
+/// watermark in its `last_run` column).
 ///
 /// The delivery rule — a record is in the next pickup when any of these holds:
 /// 1. the feed has no cursor yet, or `--full` was given;
@@ -43,33 +43,28 @@ public struct FeedCursor: Sendable, Equatable {
         self.rows = rows
     }
 
-    static func runSetting(_ feed: String) -> String { "feed_run:" + feed }
-
     /// The stored cursor of `feed`, or nil before its first pickup.
     public static func load(feed: String, from connection: Connection) throws -> FeedCursor? {
         let rows = try connection.rows(
-            "SELECT entity, last_updated, last_sys_id, last_key, picked_up_at, rows FROM feed_cursors WHERE feed = ?", [.text(feed)])
+            "SELECT entity, last_updated, last_sys_id, last_key, picked_up_at, rows, last_run FROM feed_cursors WHERE feed = ?", [.text(feed)])
         guard let row = rows.first else { return nil }
-        let run = try connection.scalar("SELECT value FROM settings WHERE key = ?", [.text(runSetting(feed))]).integer ?? 0
+        let run = row[6].integer ?? 0
         return FeedCursor(feed: feed, entity: row[0].text ?? "", lastUpdated: row[1].text, lastSysID: row[2].text,
                           lastKey: row[3].integer, lastRun: run, pickedUpAt: row[4].text, rows: Int(row[5].integer ?? 0))
     }
 
-    /// Stores this cursor (cursor row and run watermark in one transaction).
+    /// Stores this cursor.
     public func save(to connection: Connection) throws {
         try connection.transaction(.immediate) {
             try connection.run("""
-                INSERT INTO feed_cursors (feed, entity, last_updated, last_sys_id, last_key, picked_up_at, rows)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO feed_cursors (feed, entity, last_updated, last_sys_id, last_key, picked_up_at, rows, last_run)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (feed) DO UPDATE SET entity = excluded.entity, last_updated = excluded.last_updated,
                     last_sys_id = excluded.last_sys_id, last_key = excluded.last_key,
-                    picked_up_at = excluded.picked_up_at, rows = excluded.rows
+                    picked_up_at = excluded.picked_up_at, rows = excluded.rows, last_run = excluded.last_run
                 """, [.text(feed), .text(entity), lastUpdated.sqlValue, lastSysID.sqlValue,
-                      lastKey.map(SQLValue.integer) ?? .null, .text(pickedUpAt ?? Timestamp.now()), .integer(Int64(rows))])
-            try connection.run("""
-                INSERT INTO settings (key, value) VALUES (?, ?)
-                ON CONFLICT (key) DO UPDATE SET value = excluded.value
-                """, [.text(Self.runSetting(feed)), .text(String(lastRun))])
+                      lastKey.map(SQLValue.integer) ?? .null, .text(pickedUpAt ?? Timestamp.now()), .integer(Int64(rows)),
+                      .integer(lastRun)])
         }
     }
 

@@ -148,6 +148,7 @@ public enum StoreSchema {
                 last_updated   TEXT,
                 last_sys_id    TEXT,
                 last_key       INTEGER,
+                last_run       INTEGER NOT NULL DEFAULT 0,  -- the newest run the last pickup delivered
                 picked_up_at   TEXT NOT NULL,
                 rows           INTEGER NOT NULL
             ) STRICT;
