@@ -38,6 +38,9 @@ let allCommands: [any Command.Type] = [
     ReportCommand.self,
 ]
 
+/// The command line as typed (`tally rerun 42 --map m.json`), for the run ledger and the lock file.
+let typedCommandLine = (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+
 extension ParsedArguments {
     /// The `run` positional as a run id.
     func runID(command: String) throws(UsageError) -> Int64 {

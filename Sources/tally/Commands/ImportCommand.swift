@@ -45,7 +45,7 @@ struct ImportCommand: Command {
             paths: arguments.positionalList("file"), entity: entity, source: arguments.value("source"),
             mapPath: arguments.value("map"), format: format, encoding: encoding,
             dryRun: arguments.has("dry-run"), force: arguments.has("force"),
-            command: (["tally", "import"] + CommandLine.arguments.dropFirst(2)).joined(separator: " "))
+            command: typedCommandLine)
         if arguments.has("snapshot") {
             var snapshot = SnapshotOptions()
             if let text = arguments.value("max-retire") {

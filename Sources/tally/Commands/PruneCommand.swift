@@ -35,7 +35,7 @@ struct PruneCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let lock = try StoreLock.take(databasePath, command: (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " "), wait: wait, console)
+        let lock = try StoreLock.take(databasePath, command: typedCommandLine, wait: wait, console)
         defer { lock.release() }
         let database = try TallyDatabase.open(path: databasePath)
         let result = try Pruning(database: database).prune(keeping: retention, force: force, dryRun: dryRun)

@@ -34,7 +34,7 @@ struct RerunCommand: Command {
 
     func run(_ console: Console) throws -> ExitCode {
         let database = try TallyDatabase.open(path: databasePath)
-        let command = (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let command = typedCommandLine
         let lock = try StoreLock.take(databasePath, command: command, wait: wait, console)
         defer { lock.release() }
         return try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in

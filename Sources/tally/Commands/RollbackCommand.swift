@@ -28,7 +28,7 @@ struct RollbackCommand: Command {
 
     func run(_ console: Console) throws -> ExitCode {
         let database = try TallyDatabase.open(path: databasePath)
-        let command = (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let command = typedCommandLine
         let lock = try StoreLock.take(databasePath, command: command, wait: wait, console)
         defer { lock.release() }
         let result: Rollback.Result
