@@ -45,7 +45,7 @@ struct RunCommand: Command {
         options = JobRunOptions(
             jobPath: jobPath, databasePath: arguments.value("db"), dryRun: arguments.has("dry-run"),
             stage: arguments.value("stage").flatMap(JobStage.init(rawValue:)), wait: wait,
-            command: (["tally", "run"] + CommandLine.arguments.dropFirst(2)).joined(separator: " "))
+            command: typedCommandLine)
     }
 
     func run(_ console: Console) throws -> ExitCode {
