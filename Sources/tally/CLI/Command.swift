@@ -34,6 +34,7 @@ let allCommands: [any Command.Type] = [
     RerunCommand.self,
     RollbackCommand.self,
     PruneCommand.self,
+    CheckCommand.self,
 ]
 
 extension ParsedArguments {
