@@ -13,7 +13,9 @@ public final class TallyDatabase {
     public static func open(path: String, readOnly: Bool = false, registry: EntityRegistry = .standard) throws -> TallyDatabase {
         let connection = try Connection(path: path, options: .init(readOnly: readOnly))
         let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
-        if !readOnly {
+        // Only a store that lacks a table, column or index takes the write lock here: opening a
+        // current store must not wait behind (or fail because of) a long import.
+        if !readOnly, try !registry.tablesAreCurrent(in: connection) {
             try connection.transaction { try registry.ensureTables(in: connection) }
         }
         return TallyDatabase(connection: connection, path: path, registry: registry, appliedMigrations: applied)
