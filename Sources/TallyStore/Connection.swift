@@ -1,4 +1,11 @@
 internal import CSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A connection to one SQLite store file.
 ///
@@ -40,14 +47,30 @@ public final class Connection {
         guard code == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             if let handle { sqlite3_close_v2(handle) }
+            let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            var info = stat()
+            if !folder.isEmpty && (stat(folder, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR) {
+                throw StoreError(extendedCode: code, message: "cannot open the store at \(path): the folder \(folder) does not exist")
+            }
             throw StoreError(extendedCode: code, message: "cannot open the store at \(path): \(message)")
         }
         self.handle = handle
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, options.busyTimeoutMilliseconds)
-        do {
+        do throws(StoreError) {
             if !options.readOnly && path != ":memory:" {
-                try execute("PRAGMA journal_mode=WAL")
+                // SQLite silently falls back to read-only when the file cannot be written, and
+                // WAL needs PATH-wal and PATH-shm beside it: say so plainly instead of failing
+                // later with "unable to open database file".
+                if sqlite3_db_readonly(handle, "main") == 1 {
+                    throw StoreError(extendedCode: SQLITE_READONLY, message: Self.readOnlyMessage(path))
+                }
+                do throws(StoreError) {
+                    try execute("PRAGMA journal_mode=WAL")
+                } catch {
+                    guard error.primaryCode == SQLITE_CANTOPEN || error.primaryCode == SQLITE_READONLY else { throw error }
+                    throw StoreError(extendedCode: error.extendedCode, message: Self.readOnlyMessage(path), sql: error.sql)
+                }
             }
             try execute("PRAGMA synchronous=NORMAL")
             try execute("PRAGMA foreign_keys=ON")
@@ -57,6 +80,10 @@ public final class Connection {
             sqlite3_close_v2(handle)
             throw error
         }
+    }
+
+    static func readOnlyMessage(_ path: String) -> String {
+        "the store at \(path) cannot be written: the file or its folder is read-only (a store needs to write the file and create \(path)-wal and \(path)-shm beside it)"
     }
 
     deinit {

@@ -4,7 +4,7 @@ import TestSupport
 
 @Suite("CLI contract")
 struct CLITests {
-    static let commands = ["init", "parse", "import", "rejects", "conflicts", "history", "settings", "extract", "runs", "show", "rerun", "rollback", "prune", "report"]
+    static let commands = ["init", "parse", "import", "rejects", "conflicts", "history", "settings", "extract", "runs", "show", "rerun", "rollback", "prune", "report", "check", "run"]
 
     @Test func rootHelpListsEveryCommand() throws {
         let result = try TallyProcess.run(["--help"])

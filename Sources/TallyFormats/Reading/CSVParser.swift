@@ -265,6 +265,7 @@ struct CSVParser {
     private mutating func flagFieldTooLarge() {
         flag(.fieldTooLarge, line: fieldLine, column: fieldColumn,
              "field \(fieldCount + 1) is longer than the limit of \(maxFieldBytes) bytes")
+        issue?.fieldIndex = fieldCount
     }
 
     @inline(__always)

@@ -61,7 +61,15 @@ public final class CSVReader: RecordReader {
             case .end:
                 finished = true
                 return nil
-            case .issue(let issue):
+            case .issue(var issue):
+                // Name the column when the header gave it one: "field 3 (short_description) is …".
+                if let index = issue.fieldIndex, let names, index < names.count, !names[index].isEmpty {
+                    issue.field = names[index]
+                    let prefix = "field \(index + 1) "
+                    if issue.message.hasPrefix(prefix) {
+                        issue.message = prefix + "(\(names[index])) " + issue.message.dropFirst(prefix.count)
+                    }
+                }
                 return .issue(issue)
             case .record(let values, let line, let number):
                 if names == nil { setNames(count: values.count) }

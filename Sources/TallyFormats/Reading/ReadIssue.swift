@@ -32,6 +32,10 @@ public struct ReadIssue: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The record's text as read (lossily decoded), so a steward can see and fix it.
     public var rawText: String?
+    /// The column the problem is in, when a reader knows it (a field too large: its header name).
+    public var field: String?
+    /// The 0-based position of that column in the record, set by the parser.
+    var fieldIndex: Int?
 
     public init(
         kind: Kind, file: String, line: Int, column: Int, record: Int? = nil,

@@ -8,6 +8,7 @@ public final class AtomicFile {
     let temporaryPath: String
     public let sink: FileOutputSink
     private var finished = false
+    private var prepared = false
 
     public init(path: String) throws(OutputError) {
         self.path = path
@@ -19,15 +20,31 @@ public final class AtomicFile {
 
     /// Syncs the bytes and renames the temp file over ``path``.
     public func commit() throws(OutputError) {
-        guard !finished else { return }
-        finished = true
+        try prepare()
+        try publish()
+    }
+
+    /// Syncs and closes the temp file, so that ``publish()`` is only a rename. Preparing every
+    /// file of a set before publishing any keeps the moment the set is half old, half new as
+    /// short as a few renames.
+    public func prepare() throws(OutputError) {
+        guard !finished, !prepared else { return }
         do {
             try sink.sync()
             try sink.close()
+            prepared = true
         } catch {
+            finished = true
             unlink(temporaryPath)
             throw error
         }
+    }
+
+    /// Renames the prepared temp file over ``path`` (preparing it first if needed).
+    public func publish() throws(OutputError) {
+        guard !finished else { return }
+        try prepare()
+        finished = true
         if rename(temporaryPath, path) != 0 {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
@@ -39,9 +56,25 @@ public final class AtomicFile {
     public func abandon() {
         guard !finished else { return }
         finished = true
-        try? sink.close()
+        if !prepared { try? sink.close() }
         unlink(temporaryPath)
     }
 
     deinit { abandon() }
+
+    /// Removes temp files of ``path`` left by writers that died (killed before their rename):
+    /// `.NAME.tmp-PID-…` whose PID is not a live process. Returns how many were removed.
+    @discardableResult
+    public static func removeStaleTemporaries(of path: String) -> Int {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let prefix = "." + url.lastPathComponent + ".tmp-"
+        var removed = 0
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0 else { continue }
+            if pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
+            if unlink(folder + "/" + name) == 0 { removed += 1 }
+        }
+        return removed
+    }
 }

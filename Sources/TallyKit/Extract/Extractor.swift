@@ -101,6 +101,9 @@ public final class Extractor {
             throw ExtractRequestError(message: "\(folder) is a file; --out needs a folder (or - for stdout)")
         }
 
+        for name in sources.map({ $0.name + "." + request.format.fileExtension }) + [Self.manifestName, Self.checksumsName] {
+            AtomicFile.removeStaleTemporaries(of: folder + "/" + name)
+        }
         var pending: [(file: AtomicFile, entry: ExtractManifest.File)] = []
         var cursor: FeedCursor?
         let watermark: ExtractManifest.Watermark = try connection.transaction(.deferred) {
@@ -117,15 +120,18 @@ public final class Extractor {
             }
             return watermark
         }
-        for (file, _) in pending { try file.commit() }
-
+        // Every file — data, manifest, checksums — is complete and synced before the first
+        // rename, so the folder holds the old set or the new one except for the few
+        // microseconds the renames take.
+        for (file, _) in pending { try file.prepare() }
         let manifest = makeManifest(request, watermark: watermark, files: pending.map(\.entry), since: since, cursor: cursor)
         let manifestBytes = Array(manifest.json.utf8)
-        try writeAtomically(manifestBytes, to: folder + "/" + Self.manifestName)
+        let manifestFile = try prepared(manifestBytes, at: folder + "/" + Self.manifestName)
         var sums = ""
         for entry in manifest.files { sums += "\(entry.sha256)  \(entry.file)\n" }
         sums += "\(SHA256.hex(SHA256.hash(manifestBytes)))  \(Self.manifestName)\n"
-        try writeAtomically(Array(sums.utf8), to: folder + "/" + Self.checksumsName)
+        let sumsFile = try prepared(Array(sums.utf8), at: folder + "/" + Self.checksumsName)
+        for file in pending.map(\.file) + [manifestFile, sumsFile] { try file.publish() }
 
         if let cursor { try cursor.save(to: connection) }
         let paths = pending.map(\.file.path) + [folder + "/" + Self.manifestName, folder + "/" + Self.checksumsName]
@@ -202,9 +208,11 @@ public final class Extractor {
             feed: cursor.map { (since: since, cursor: $0, full: request.full) })
     }
 
-    private func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    /// A complete, synced temp file holding `bytes`, ready to be published at `path`.
+    private func prepared(_ bytes: [UInt8], at path: String) throws -> AtomicFile {
         let file = try AtomicFile(path: path)
         try file.sink.write(bytes)
-        try file.commit()
+        try file.prepare()
+        return file
     }
 }

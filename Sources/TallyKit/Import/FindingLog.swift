@@ -27,7 +27,7 @@ struct FindingLog {
         try connection.run(Self.insertSQL, [
             .integer(run), .integer(Int64(input)), .text(issue.file),
             issue.record.map { .integer(Int64($0)) } ?? .null, .integer(Int64(issue.line)),
-            .null, .text("read.\(issue.kind.rawValue)"), .text(Finding.Severity.error.rawValue),
+            issue.field.sqlValue, .text("read.\(issue.kind.rawValue)"), .text(Finding.Severity.error.rawValue),
             .integer(issue.record == nil ? 0 : 1), .text("column \(issue.column): \(issue.message)"),
             issue.rawText.map { .text(JSON.quote($0)) } ?? .null,
         ])

@@ -131,11 +131,22 @@ public final class StoreLock {
         }
     }
 
+    /// Why the lock file cannot be created, in words that say what to do.
+    static func explain(_ code: Int32, path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        switch code {
+        case ENOENT: return "the folder \(folder.isEmpty ? "." : folder) does not exist; create it, or give --db a path in an existing folder"
+        case EROFS: return "the store's folder is on a read-only file system, so the store cannot be written"
+        case EACCES, EPERM: return "permission denied: the store's folder is read-only for this user, so the store cannot be written"
+        default: return String(cString: strerror(code))
+        }
+    }
+
     /// One try: the lock, or nil when another process holds it.
     private static func attempt(path: String, job: String?, command: String) throws(StoreLockError) -> StoreLock? {
         while true {
             let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard descriptor >= 0 else { throw .unavailable(path: path, reason: String(cString: strerror(errno))) }
+            guard descriptor >= 0 else { throw .unavailable(path: path, reason: Self.explain(errno, path: path)) }
             if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno
                 close(descriptor)

@@ -14,7 +14,9 @@ public final class TallyDatabase {
         // A 32 MiB page cache keeps the key indexes of a large import hot (RSS stays well under 100 MiB).
         let connection = try Connection(path: path, options: .init(readOnly: readOnly, cacheKiB: 32 * 1024))
         let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
-        if !readOnly {
+        // Only a store that lacks a table, column or index takes the write lock here: opening a
+        // current store must not wait behind (or fail because of) a long import.
+        if !readOnly, try !registry.tablesAreCurrent(in: connection) {
             try connection.transaction { try registry.ensureTables(in: connection) }
         }
         return TallyDatabase(connection: connection, path: path, registry: registry, appliedMigrations: applied)

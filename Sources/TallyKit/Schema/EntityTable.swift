@@ -66,6 +66,23 @@ public struct EntityTable: Sendable {
         return statements
     }
 
+    /// Whether the table, every column and every index already exist (checked read-only, so
+    /// opening a current store never waits for another process's write lock).
+    public func isCurrent(in connection: Connection) throws -> Bool {
+        var existing = Set<String>()
+        try connection.forEachRow("SELECT name FROM pragma_table_info(?)", [.text(name)]) { existing.insert($0.text(0) ?? "") }
+        let wanted = entity.fields.map(\.name) + Self.bookkeeping.map(\.name)
+        guard wanted.allSatisfy(existing.contains) else { return false }
+        var indexes = Set<String>()
+        try connection.forEachRow("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", [.text(name)]) { indexes.insert($0.text(0) ?? "") }
+        return indexSQL.allSatisfy { statement in
+            // "CREATE [UNIQUE ]INDEX IF NOT EXISTS <name> ON …"
+            let words = statement.split(separator: " ")
+            guard let at = words.firstIndex(of: "EXISTS"), at + 1 < words.count else { return false }
+            return indexes.contains(String(words[at + 1]))
+        }
+    }
+
     /// Creates the table if missing and adds columns for fields the registry gained since.
     public func ensure(in connection: Connection) throws {
         try connection.execute(createSQL)
@@ -80,6 +97,11 @@ public struct EntityTable: Sendable {
 }
 
 extension EntityRegistry {
+    /// Whether every entity's table is complete (no write needed to open the store).
+    public func tablesAreCurrent(in connection: Connection) throws -> Bool {
+        try entities.allSatisfy { try table(for: $0).isCurrent(in: connection) }
+    }
+
     /// Creates or extends every entity's table.
     public func ensureTables(in connection: Connection) throws {
         for entity in entities { try table(for: entity).ensure(in: connection) }

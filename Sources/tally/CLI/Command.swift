@@ -36,6 +36,7 @@ let allCommands: [any Command.Type] = [
     RollbackCommand.self,
     PruneCommand.self,
     ReportCommand.self,
+    CheckCommand.self,
 ]
 
 /// The command line as typed (`tally rerun 42 --map m.json`), for the run ledger and the lock file.

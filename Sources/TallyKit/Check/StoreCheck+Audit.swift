@@ -1,0 +1,110 @@
+import Foundation
+
+extension StoreCheck {
+    /// Replays the audit trail of a deterministic sample of records and compares the result with
+    /// the stored row.
+    ///
+    /// Replaying every audit row of a record in id order — the insert (`*`, the record as JSON),
+    /// field changes, removals (`-`), and the rows rollbacks wrote, which are changes too — must
+    /// give its current values. A record whose history starts before audit was pruned
+    /// (`prune --force`) cannot be verified and is skipped.
+    func audit() throws -> StoreCheckReport.Entry {
+        var problems: [StoreCheckReport.Problem] = []
+        let pruned = try prunedBoundary()
+        var verified = 0, skipped = 0
+        for entity in database.registry.entities {
+            let table = EntityTable(entity).name
+            let ids = try connection.rows("SELECT _id FROM \(table) ORDER BY _id").compactMap { $0.first?.integer }
+            var sample = Self.sample(ids, size: sampleSize)
+            // Records the audit knows but the table does not (removed by a rollback): replay must end removed.
+            sample += try connection.rows("""
+                SELECT DISTINCT a.record FROM audit a WHERE a.entity = ? AND NOT EXISTS (SELECT 1 FROM \(table) t WHERE t._id = a.record)
+                ORDER BY a.record LIMIT ?
+                """, [.text(entity.name), .integer(Int64(max(sampleSize / 5, 1)))]).compactMap { $0.first?.integer }
+            for id in sample {
+                switch try verify(entity, id: id, prunedBoundary: pruned) {
+                case .verified: verified += 1
+                case .unverifiable: skipped += 1
+                case .mismatch(let message):
+                    problems.append(.init(check: "audit", severity: .error, message: message))
+                }
+            }
+        }
+        var summary = "\(verified) record(s) replayed from the audit and matched"
+        if skipped > 0 { summary += ", \(skipped) skipped (history pruned)" }
+        if problems.count > 20 {
+            let more = problems.count - 20
+            problems = Array(problems.prefix(20)) + [.init(check: "audit", severity: .error, message: "… and \(more) more")]
+        }
+        return .init(check: "audit", summary: summary, problems: problems)
+    }
+
+    /// `size` ids spread evenly over `ids` (all of them when there are few enough).
+    static func sample(_ ids: [Int64], size: Int) -> [Int64] {
+        guard ids.count > size, size > 0 else { return size > 0 ? ids : [] }
+        return (0..<size).map { ids[$0 * ids.count / size] }
+    }
+
+    /// The newest run whose audit was pruned: a run that wrote records but has no audit rows.
+    /// Histories starting at or before it may have lost rows.
+    func prunedBoundary() throws -> Int64 {
+        try connection.scalar("""
+            SELECT max(r.id) FROM runs r
+            WHERE r.status IN ('committed', 'rolled_back') AND r.inserted + r.updated + r.retired > 0
+              AND NOT EXISTS (SELECT 1 FROM audit a WHERE a.run = r.id)
+            """).integer ?? 0
+    }
+
+    enum Verdict: Equatable { case verified, unverifiable, mismatch(String) }
+
+    func verify(_ entity: EntityDefinition, id: Int64, prunedBoundary: Int64) throws -> Verdict {
+        let rows = try connection.rows("SELECT id, run, field, old, new, key FROM audit WHERE entity = ? AND record = ? ORDER BY id",
+                                       [.text(entity.name), .integer(id)])
+        guard let first = rows.first, first[2].text == AuditTrail.insertField, (first[1].integer ?? 0) > prunedBoundary else {
+            return .unverifiable
+        }
+        let key = rows.last?[5].text ?? "#\(id)"
+        var state: [String: String?]?
+        for row in rows {
+            let field = row[2].text ?? ""
+            switch field {
+            case AuditTrail.insertField:
+                if state != nil { return .mismatch("\(entity.name) \(key): the audit inserts it again (audit row \(row[0].integer ?? 0)) while it exists") }
+                state = [:]
+                for (name, value) in Rollback.fields(ofJSON: row[4].text ?? "{}") { state?[name] = value }
+            case AuditTrail.removeField:
+                state = nil
+            case "_extra", "retired_in_run":
+                continue  // bookkeeping: not part of the insert row, so not replayable from it
+            default:
+                guard state != nil else {
+                    return .mismatch("\(entity.name) \(key): audit row \(row[0].integer ?? 0) changes \(field) while the record does not exist")
+                }
+                state?[field] = row[4].text
+            }
+        }
+        let stored = try? EntityWriter.load(entity, id: id, connection: connection)
+        switch (state, stored) {
+        case (nil, nil): return .verified
+        case (nil, .some): return .mismatch("\(entity.name) \(key) (#\(id)) exists, but its audit trail ends with its removal")
+        case (.some, nil): return .mismatch("\(entity.name) \(key) (#\(id)) is missing, but its audit trail never removed it")
+        case (let replayed?, let stored?):
+            var differences: [String] = []
+            for (index, field) in entity.fields.enumerated() {
+                let now = stored.values[index].canonicalText
+                let audited = replayed[field.name] ?? nil
+                if now != audited { differences.append("\(field.name) is \(Self.show(now)), the audit says \(Self.show(audited))") }
+            }
+            guard differences.isEmpty else {
+                return .mismatch("\(entity.name) \(key) (#\(id)) disagrees with its audit trail: " + differences.prefix(3).joined(separator: "; ")
+                                 + (differences.count > 3 ? "; … \(differences.count - 3) more" : ""))
+            }
+            return .verified
+        }
+    }
+
+    static func show(_ value: String?) -> String {
+        guard let value else { return "null" }
+        return value.count > 40 ? JSON.quote(String(value.prefix(40)) + "…") : JSON.quote(value)
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+
+/// Checks that a store holds: SQLite's own integrity and foreign keys, conservation of every
+/// run's and every input's counts, the audit trail against current values (a deterministic
+/// sample), pending references, and the run ledger.
+///
+/// One write only: a run left `running` by a process that no longer exists on this host is
+/// marked `abandoned` (in a transaction of its own), after checking that none of its data was
+/// committed. Everything else is read-only.
+public struct StoreCheck {
+    let database: TallyDatabase
+    var connection: Connection { database.connection }
+    /// Records per entity whose audit trail is replayed and compared.
+    public var sampleSize: Int
+    /// Whether a process id belongs to a live process (replaceable in tests).
+    var isAlive: (Int64) -> Bool = StoreCheck.processExists
+
+    public init(database: TallyDatabase, sampleSize: Int = 1_000) {
+        self.database = database
+        self.sampleSize = sampleSize
+    }
+
+    /// Runs every check in order; marks dead runs abandoned unless `repair` is false.
+    public func run(repair: Bool = true) throws -> StoreCheckReport {
+        var report = StoreCheckReport(store: database.path)
+        report.entries.append(try integrity())
+        report.entries.append(try foreignKeys())
+        report.entries.append(try runs(repair: repair, repairs: &report.repairs))
+        report.entries.append(try conservation())
+        report.entries.append(try audit())
+        report.entries.append(try references())
+        return report
+    }
+
+    // MARK: - SQLite
+
+    func integrity() throws -> StoreCheckReport.Entry {
+        let rows = try connection.rows("PRAGMA integrity_check").compactMap { $0.first?.text }
+        let problems = rows == ["ok"] ? [] : rows.map { StoreCheckReport.Problem(check: "integrity", severity: .error, message: $0) }
+        return .init(check: "integrity", summary: "PRAGMA integrity_check" + (problems.isEmpty ? ": ok" : ": \(problems.count) problem(s)"), problems: problems)
+    }
+
+    func foreignKeys() throws -> StoreCheckReport.Entry {
+        let rows = try connection.rows("PRAGMA foreign_key_check")
+        let problems = rows.map { row in
+            StoreCheckReport.Problem(check: "foreign_keys", severity: .error,
+                                     message: "\(row[0].text ?? "?") row \(row[1].integer.map(String.init) ?? "?") refers to a missing \(row[2].text ?? "?") row")
+        }
+        return .init(check: "foreign_keys", summary: "PRAGMA foreign_key_check: \(rows.count) violation(s)", problems: problems)
+    }
+
+    // MARK: - Runs
+
+    /// Tables whose rows belong to a run and are written in the run's data transaction.
+    static let runDataTables = ["audit", "findings", "conflicts", "run_inputs", "case_journal"]
+
+    /// Marks runs (and job runs) left `running` by dead processes abandoned; checks that runs
+    /// which did not commit own no data, and that statuses are known.
+    func runs(repair: Bool, repairs: inout [String]) throws -> StoreCheckReport.Entry {
+        var problems: [StoreCheckReport.Problem] = []
+        let running = try connection.rows("SELECT id, pid FROM runs WHERE status = 'running' ORDER BY id")
+        var dead: [Int64] = [], live: [Int64] = []
+        for row in running {
+            guard let id = row[0].integer else { continue }
+            if let pid = row[1].integer, !isAlive(pid) { dead.append(id) } else { live.append(id) }
+        }
+        let deadJobs = try connection.rows("SELECT id, pid FROM job_runs WHERE status = 'running' ORDER BY id")
+            .filter { row in row[1].integer.map { !isAlive($0) } ?? false }.compactMap { $0[0].integer }
+        if !dead.isEmpty || !deadJobs.isEmpty {
+            if repair {
+                do {
+                    try connection.transaction {
+                        for id in dead {
+                            try connection.run("UPDATE runs SET status = 'abandoned', finished_at = coalesce(finished_at, ?), message = coalesce(message, ?) WHERE id = ? AND status = 'running'",
+                                               [.text(Timestamp.now()), .text("its process died before the run finished; nothing of it was committed (marked by tally check)"), .integer(id)])
+                        }
+                        for id in deadJobs {
+                            try connection.run("UPDATE job_runs SET status = 'abandoned', finished_at = coalesce(finished_at, ?) WHERE id = ? AND status = 'running'",
+                                               [.text(Timestamp.now()), .integer(id)])
+                        }
+                    }
+                    if !dead.isEmpty { repairs.append("marked run(s) \(dead.map(String.init).joined(separator: ", ")) abandoned: left running by a process that no longer exists") }
+                    if !deadJobs.isEmpty { repairs.append("marked job run(s) \(deadJobs.map(String.init).joined(separator: ", ")) abandoned") }
+                } catch {
+                    problems.append(.init(check: "runs", severity: .error, message: "run(s) \(dead.map(String.init).joined(separator: ", ")) were left running by a dead process, and could not be marked abandoned: \(error)"))
+                }
+            } else {
+                problems.append(.init(check: "runs", severity: .warning, message: "run(s) \(dead.map(String.init).joined(separator: ", ")) were left running by a dead process (not marked: read-only check)"))
+            }
+        }
+        // A run that did not commit owns no data: its transaction was rolled back, or never committed.
+        let uncommitted = "SELECT id, status FROM runs WHERE status IN ('failed', 'abandoned', 'skipped') OR (status = 'running' AND id IN (\(dead.map(String.init).joined(separator: ","))))"
+        for row in try connection.rows(uncommitted) {
+            guard let id = row[0].integer else { continue }
+            for table in Self.runDataTables {
+                let count = try connection.scalar("SELECT count(*) FROM \(table) WHERE run = ?", [.integer(id)]).integer ?? 0
+                if count > 0 {
+                    problems.append(.init(check: "runs", severity: .error, message: "run \(id) is \(row[1].text ?? "?") but \(count) \(table) row(s) of it were committed"))
+                }
+            }
+        }
+        let known = RunStatus.allCases.filter { $0 != .dryRun }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        for row in try connection.rows("SELECT id, status FROM runs WHERE status NOT IN (\(known)) ORDER BY id") {
+            problems.append(.init(check: "runs", severity: .error, message: "run \(row[0].integer ?? 0) has an unknown status '\(row[1].text ?? "")'"))
+        }
+        for row in try connection.rows("SELECT id FROM runs WHERE status IN ('committed', 'rolled_back') AND finished_at IS NULL ORDER BY id") {
+            problems.append(.init(check: "runs", severity: .error, message: "run \(row[0].integer ?? 0) is committed but has no finish time"))
+        }
+        let total = try connection.scalar("SELECT count(*) FROM runs").integer ?? 0
+        var summary = "\(total) run(s)"
+        if !live.isEmpty { summary += "; run(s) \(live.map(String.init).joined(separator: ", ")) in progress" }
+        if !dead.isEmpty { summary += "; \(dead.count) abandoned by a dead process" }
+        return .init(check: "runs", summary: summary, problems: problems)
+    }
+
+    // MARK: - Conservation
+
+    static let countColumns = ["read", "inserted", "updated", "unchanged", "skipped_stale", "rejected"]
+
+    /// read = inserted + updated + unchanged + skipped_stale + rejected, for every run and every
+    /// input; a run's counts are the sum of its inputs'.
+    func conservation() throws -> StoreCheckReport.Entry {
+        var problems: [StoreCheckReport.Problem] = []
+        let sum = "inserted + updated + unchanged + skipped_stale + rejected"
+        for row in try connection.rows("SELECT id, read, \(sum) FROM runs WHERE read <> \(sum) ORDER BY id") {
+            problems.append(.init(check: "conservation", severity: .error,
+                                  message: "run \(row[0].integer ?? 0) read \(row[1].integer ?? 0) rows but accounts for \(row[2].integer ?? 0) (inserted + updated + unchanged + skipped_stale + rejected)"))
+        }
+        for row in try connection.rows("SELECT run, position, path, read, \(sum) FROM run_inputs WHERE read <> \(sum) ORDER BY run, position") {
+            problems.append(.init(check: "conservation", severity: .error,
+                                  message: "run \(row[0].integer ?? 0) input \(row[1].integer ?? 0) (\(row[2].text ?? "")) read \(row[3].integer ?? 0) rows but accounts for \(row[4].integer ?? 0)"))
+        }
+        let sums = Self.countColumns.map { "sum(i.\($0)) AS \($0)" }.joined(separator: ", ")
+        let differs = Self.countColumns.map { "r.\($0) <> s.\($0)" }.joined(separator: " OR ")
+        for row in try connection.rows("""
+            SELECT r.id FROM runs r JOIN (SELECT run, \(sums.replacingOccurrences(of: "i.", with: "")) FROM run_inputs GROUP BY run) s ON s.run = r.id
+            WHERE \(differs) ORDER BY r.id
+            """) {
+            problems.append(.init(check: "conservation", severity: .error,
+                                  message: "run \(row[0].integer ?? 0)'s counts are not the sum of its inputs' counts"))
+        }
+        let runs = try connection.scalar("SELECT count(*) FROM runs").integer ?? 0
+        let inputs = try connection.scalar("SELECT count(*) FROM run_inputs").integer ?? 0
+        return .init(check: "conservation", summary: "\(runs) run(s), \(inputs) input(s)", problems: problems)
+    }
+
+    // MARK: - References
+
+    /// Counts open pending references; one whose record is gone is an error, one whose target
+    /// now exists (it should have been resolved) a warning.
+    func references() throws -> StoreCheckReport.Entry {
+        var problems: [StoreCheckReport.Problem] = []
+        let open = try connection.scalar("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL").integer ?? 0
+        let resolved = try connection.scalar("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NOT NULL").integer ?? 0
+        var resolvable = 0
+        for entity in database.registry.entities {
+            let table = EntityTable(entity).name
+            let orphans = try connection.scalar("""
+                SELECT count(*) FROM pending_references p WHERE p.entity = ? AND NOT EXISTS (SELECT 1 FROM \(table) t WHERE t._id = p.record)
+                """, [.text(entity.name)]).integer ?? 0
+            if orphans > 0 {
+                problems.append(.init(check: "references", severity: .error, message: "\(orphans) pending reference(s) of \(entity.name) belong to records that do not exist"))
+            }
+            let resolver = ReferenceResolver(connection: connection, entity: entity, registry: database.registry)
+            for slot in resolver.slots {
+                var examples: [String] = []
+                var count = 0
+                for row in try connection.rows("""
+                    SELECT raw_value, record FROM pending_references WHERE entity = ? AND field = ? AND resolved_in_run IS NULL ORDER BY id
+                    """, [.text(entity.name), .text(slot.field)]) {
+                    guard let raw = row[0].text, case .found = try resolver.lookUp(raw, in: slot) else { continue }
+                    count += 1
+                    if examples.count < 3 { examples.append(raw) }
+                }
+                if count > 0 {
+                    resolvable += count
+                    problems.append(.init(check: "references", severity: .warning,
+                                          message: "\(count) pending \(entity.name).\(slot.field) reference(s) to \(slot.target.name) now have a target (e.g. \(examples.joined(separator: ", "))); the next import of \(slot.target.name) resolves them"))
+                }
+            }
+        }
+        return .init(check: "references", summary: "\(open) pending, \(resolved) resolved" + (resolvable > 0 ? ", \(resolvable) resolvable now" : ""), problems: problems)
+    }
+
+    // MARK: - Processes
+
+    /// Whether `pid` is a live process on this host (`kill(pid, 0)`; EPERM means it exists).
+    static func processExists(_ pid: Int64) -> Bool {
+        guard pid > 0, pid <= Int64(Int32.max) else { return false }
+        if pid == Int64(getpid()) { return true }
+        return kill(pid_t(pid), 0) == 0 || errno == EPERM
+    }
+}

@@ -1,0 +1,55 @@
+/// What ``StoreCheck`` found: one entry per check, with its problems, and the repairs it made.
+public struct StoreCheckReport: Sendable, Equatable {
+    /// How bad a finding is: an `error` means the store does not hold; a `warning` is worth a
+    /// look but breaks no invariant.
+    public enum Severity: String, Sendable, Codable { case error, warning }
+
+    /// One thing found wrong (or worth a look).
+    public struct Problem: Sendable, Equatable {
+        /// The check that found it (`integrity`, `foreign_keys`, `conservation`, `audit`, `references`, `runs`).
+        public var check: String
+        public var severity: Severity
+        public var message: String
+    }
+
+    /// One check's outcome, in the order they ran.
+    public struct Entry: Sendable, Equatable {
+        public var check: String
+        /// What was looked at, for the person reading the output (`412 runs, 388 inputs`).
+        public var summary: String
+        public var problems: [Problem]
+        public var passed: Bool { !problems.contains { $0.severity == .error } }
+    }
+
+    public var store: String
+    public var entries: [Entry] = []
+    /// Writes the check made (abandoned runs marked), each as a sentence.
+    public var repairs: [String] = []
+
+    public var problems: [Problem] { entries.flatMap(\.problems) }
+    /// Whether the store holds: no check found an error.
+    public var holds: Bool { entries.allSatisfy(\.passed) }
+
+    /// Human-readable lines: one per check, then its problems indented, then the repairs.
+    public var lines: [String] {
+        var lines: [String] = []
+        for entry in entries {
+            let mark = !entry.passed ? "FAIL" : entry.problems.isEmpty ? "ok  " : "warn"
+            lines.append("\(mark) \(entry.check): \(entry.summary)")
+            for problem in entry.problems { lines.append("     \(problem.severity.rawValue): \(problem.message)") }
+        }
+        for repair in repairs { lines.append("repaired: \(repair)") }
+        return lines
+    }
+
+    /// The report as one JSON object.
+    public var json: String {
+        let checks = entries.map { entry in
+            let problems = entry.problems.map { #"{"severity": \#(JSON.quote($0.severity.rawValue)), "message": \#(JSON.quote($0.message))}"# }
+            return #"{"check": \#(JSON.quote(entry.check)), "passed": \#(entry.passed), "summary": \#(JSON.quote(entry.summary)), "problems": [\#(problems.joined(separator: ", "))]}"#
+        }
+        let errors = problems.filter { $0.severity == .error }.count
+        let warnings = problems.count - errors
+        return #"{"store": \#(JSON.quote(store)), "holds": \#(holds), "errors": \#(errors), "warnings": \#(warnings), "checks": [\#(checks.joined(separator: ", "))], "repairs": [\#(repairs.map(JSON.quote).joined(separator: ", "))]}"#
+    }
+}
