@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tally benchmarks, side by side with sqlite3 .import and sqlite-utils, on the same files in one run.
 #
-#   Benchmarks/run.sh [ROWS]        (default 1000000; RUNS=3 runs per figure, median reported)
+#   Benchmarks/run.sh [ROWS]        (default 1000000; RUNS=3 runs per figure, median reported;
+#                                    SU_RUNS for the sqlite-utils figures, default RUNS)
 #
 # Generates data under .build-bench/data/ROWS (cached), builds release, measures, prints the
 # table, saves the raw samples to Benchmarks/results/ROWS.tsv and rewrites Benchmarks/RESULTS.md
@@ -10,6 +11,7 @@ set -u -o pipefail
 
 ROWS=${1:-1000000}
 RUNS=${RUNS:-3}
+SU_RUNS=${SU_RUNS:-$RUNS}   # sqlite-utils takes minutes per run at 1M rows; SU_RUNS=1 for a quick look
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/.build-bench
 DATA=$BENCH/data/$ROWS
@@ -81,18 +83,20 @@ rmdb() { rm -f "$1" "$1-wal" "$1-shm" "$1-journal"; }
 cpdb() { rmdb "$2"; cp "$1" "$2"; for s in -wal -shm; do [ -f "$1$s" ] && cp "$1$s" "$2$s"; done; return 0; }
 
 # measure KEY LABEL PREP OKCODES CMD...: RUNS timed runs of CMD, each after the untimed PREP
-# (a shell snippet), appending "KEY LABEL run wall user sys rss_kb rc" rows to the raw file.
+# (a shell snippet), appending "KEY LABEL run wall user sys rss_kb rc load1" rows to the raw file.
 measure() {
     local key=$1 label=$2 prep=$3 ok=$4; shift 4
-    local i t=$WORK/time.out log=$WORK/$key.log
-    for i in $(seq 1 "$RUNS"); do
+    local i t=$WORK/time.out log=$WORK/$key.log runs=$RUNS
+    case $key in su_*) runs=$SU_RUNS ;; esac
+    for i in $(seq 1 "$runs"); do
         eval "$prep"
         sync
         /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >"$log" 2>&1
         local rc=$?
         local fields
         fields=$(tail -1 "$t")
-        printf '%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$i" "$(echo "$fields" | tr ' ' '\t')" "$rc" >>"$RAW"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$i" "$(echo "$fields" | tr ' ' '\t')" "$rc" \
+            "$(cut -d' ' -f1 /proc/loadavg)" >>"$RAW"
         say "  $key run $i: $fields (rc $rc)"
         case " $ok " in *" $rc "*) ;; *) say "  $key failed (exit $rc):"; tail -5 "$log" >&2; note "$key failed with exit $rc: $(tail -1 "$log")"; return 1 ;; esac
     done
