@@ -12,6 +12,11 @@ set -u -o pipefail
 ROWS=${1:-1000000}
 RUNS=${RUNS:-3}
 SU_RUNS=${SU_RUNS:-$RUNS}   # sqlite-utils takes minutes per run at 1M rows; SU_RUNS=1 for a quick look
+# STEPS: which figures to measure (default all); APPEND=1 adds them to the existing results/ROWS.tsv
+# instead of starting it afresh (to finish an interrupted run: STEPS="su extract job" APPEND=1).
+STEPS=" ${STEPS:-ref first rerun changed parse su extract job} "
+APPEND=${APPEND:-0}
+step() { case $STEPS in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH=$ROOT/.build-bench
 DATA=$BENCH/data/$ROWS
@@ -68,6 +73,9 @@ COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --qui
 
 # ---------------------------------------------------------------------------- measuring
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if [ "$APPEND" = 1 ] && [ -s "$RAW" ]; then
+    printf '#note\t%s\n' "steps [${STEPS# }] measured in a later session (commit $COMMIT, $(date -u '+%H:%M UTC'), load $LOAD_BEFORE)" >>"$RAW"
+else
 {
     printf '#rows\t%s\n#runs\t%s\n#commit\t%s\n#date\t%s\n' "$ROWS" "$RUNS" "$COMMIT" "$(date -u '+%Y-%m-%d %H:%M UTC')"
     printf '#load_before\t%s\n' "$LOAD_BEFORE"
@@ -76,6 +84,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
     printf '#sizes\tcsv=%s json=%s changed=%s\n' "$(stat -c %s "$CSV")" "$(stat -c %s "$JSONF")" "$(stat -c %s "$CHANGED")"
     printf '#su\t%s\n' "$SU_NOTE"
 } >"$RAW"
+fi
 
 note() { printf '#note\t%s\n' "$*" >>"$RAW"; say "note: $*"; }
 
@@ -108,29 +117,40 @@ WDB=$WORK/work.db
 COLS=$(head -1 "$CSV")
 SCHEMA="CREATE TABLE incident ($(echo "$COLS" | tr ',' '\n' | awk '{ printf "%s%s TEXT%s", (NR>1?", ":""), $0, ($0=="sys_id"?" PRIMARY KEY":"") }'));"
 
+if step ref; then
 say "1. sqlite3 .import (reference)"
 measure ref "sqlite3 .import --csv (reference)" 'rmdb $REF; sqlite3 $REF "$SCHEMA"' "0" \
     sqlite3 "$REF" ".import --csv --skip 1 $CSV incident"
 got=$(sqlite3 "$REF" "select count(*) from incident")
 [ "$got" = "$ROWS" ] || note "sqlite3 .import loaded $got rows, expected $ROWS"
+fi
 
+if step first; then
 say "2. tally import, fresh store"
 measure first "tally import (fresh store)" 'rmdb $WDB' "0 65" \
     "$TALLY" import "$CSV" --entity incident --db "$WDB" && cpdb "$WDB" "$BASE"
+fi
 
+if step rerun; then
 say "3. tally import --force, unchanged rerun"
 measure rerun "tally import --force (unchanged rerun)" 'cpdb $BASE $WDB' "0 65" \
     "$TALLY" import "$CSV" --entity incident --force --db "$WDB"
+fi
 
+if step changed; then
 say "4. tally import of the changed variant"
 measure changed "tally import (5% changed, 1% new)" 'cpdb $BASE $WDB' "0 65" \
     "$TALLY" import "$CHANGED" --entity incident --db "$WDB"
 grep -h "^Total" "$WORK/changed.log" | head -1 | sed 's/^/#changed_counts\t/' >>"$RAW"
+fi
 
+if step parse; then
 say "5. tally parse --count"
 measure parse_csv "tally parse --count (CSV)" ':' "0" "$TALLY" parse --count "$CSV"
 measure parse_json "tally parse --count (JSON)" ':' "0" "$TALLY" parse --count "$JSONF"
+fi
 
+if step su; then
 say "6. sqlite-utils"
 if [ -n "$SU" ]; then
     SUB=$WORK/su-base.db
@@ -142,7 +162,9 @@ if [ -n "$SU" ]; then
 else
     note "sqlite-utils skipped: $SU_NOTE"
 fi
+fi
 
+if step extract; then
 say "7. tally extract"
 OUT=$WORK/extract
 if [ -f "$BASE" ]; then
@@ -157,7 +179,9 @@ if [ -f "$BASE" ]; then
         note "tally extract --list does not exist yet: only the incident feed is measured"
     fi
 fi
+fi
 
+if step job; then
 say "8. job run"
 if "$TALLY" --help 2>&1 | grep -qE '^ +run '; then
     JOB=$WORK/job
@@ -167,6 +191,7 @@ if "$TALLY" --help 2>&1 | grep -qE '^ +run '; then
         "$TALLY" run "$JOB/bench-job.json" --db "$JOB/job.db" || note "the job run failed: Benchmarks/bench-job.json may need updating to the job format"
 else
     note "tally run does not exist yet: the job run is skipped"
+fi
 fi
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
