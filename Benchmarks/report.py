@@ -31,9 +31,9 @@ def load(path):
             key, label, _run, wall, user, sys_, rss, rc = parts[:8]
             if key not in samples:
                 samples[key] = {"label": label, "wall": [], "cpu": [], "rss": [], "rc": [], "load": []}
+                order.append(key)
             if len(parts) > 8:  # the 1-minute load average right after the run
                 samples[key]["load"].append(float(parts[8]))
-                order.append(key)
             s = samples[key]
             s["wall"].append(float(wall))
             s["cpu"].append(float(user) + float(sys_))
@@ -126,7 +126,7 @@ def main():
     raw, results_dir, results_md = sys.argv[1:4]
     meta, notes, samples, order = load(raw)
     print()
-    print(f"{int(meta['rows']):,} rows, commit {meta.get('commit')}, load {meta.get('load_before')} → {meta.get('load_after')}")
+    print(f"{int(meta['rows']):,} rows, commit {meta.get('commit')}, load {meta.get('load_before')} → {meta.get('load_after', '?')}")
     print(table(meta, notes, samples, order))
     for n in notes:
         print("note:", n)
