@@ -78,6 +78,7 @@ if [ "$APPEND" = 1 ] && [ -s "$RAW" ]; then
 else
 {
     printf '#rows\t%s\n#runs\t%s\n#commit\t%s\n#date\t%s\n' "$ROWS" "$RUNS" "$COMMIT" "$(date -u '+%Y-%m-%d %H:%M UTC')"
+    printf '#sources\t%s\n' "$(cd "$ROOT" && git log -1 --format=%h -- Sources Package.swift)"
     printf '#load_before\t%s\n' "$LOAD_BEFORE"
     printf '#nproc\t%s\n#cpu\t%s\n#mem\t%s\n' "$(nproc)" "$(lscpu | sed -n 's/^Model name: *//p' | head -1)" \
         "$(free -g | awk '/^Mem:/{print $2 " GiB"}')"
