@@ -146,7 +146,7 @@ def summary(path):
         if su in cpu and key in cpu:
             x = cpu[su] / cpu[key]
             lines.append(f"- against sqlite-utils {what}: tally uses {x:.2f}× less CPU ({wall[su] / wall[key]:.2f}× by "
-                         f"wall, loads differed) (target ≥ 5×): {mark(x >= 5)}")
+                         f"wall, which includes sqlite-utils' I/O waits and the load; see the table) (target ≥ 5×, judged by CPU): {mark(x >= 5)}")
     rss = {k: max(v["rss"]) / MiB for k, v in samples.items() if k != "ref" and not k.startswith("su_")}
     if rss:
         worst = max(rss, key=rss.get)
