@@ -33,35 +33,30 @@ public struct Pruning {
                 .compactMap { $0.first?.integer }.sorted()
         }
         let archive = InputArchive(storePath: database.path)
+        let list = pruned.map(String.init).joined(separator: ",")
+        let outside = pruned.isEmpty ? "" : " AND run NOT IN (\(list))"
         var result = Result(runs: pruned, filesRemoved: 0, bytesFreed: 0, auditRowsRemoved: 0)
-        do {
-          try connection.transaction {
-            if !pruned.isEmpty {
-                let list = pruned.map(String.init).joined(separator: ",")
+        if force && !pruned.isEmpty {
+            result.auditRowsRemoved = Int(try connection.scalar("SELECT count(*) FROM audit WHERE run IN (\(list))").integer ?? 0)
+        }
+        // The copies the remaining runs still need; every other file in the archive goes.
+        let kept = Set(try connection.rows("SELECT DISTINCT stored_path FROM run_inputs WHERE stored_path IS NOT NULL\(outside)")
+            .compactMap { $0.first?.text })
+        if !dryRun && !pruned.isEmpty {
+            try connection.transaction {
                 try connection.execute("UPDATE run_inputs SET stored_path = NULL WHERE run IN (\(list))")
-                if force {
-                    result.auditRowsRemoved = Int(try connection.scalar("SELECT count(*) FROM audit WHERE run IN (\(list))").integer ?? 0)
-                    try connection.execute("DELETE FROM audit WHERE run IN (\(list))")
-                }
+                if force { try connection.execute("DELETE FROM audit WHERE run IN (\(list))") }
             }
-            // Remove copies no run refers to any more.
-            let wanted = Set(try connection.rows("SELECT DISTINCT stored_path FROM run_inputs WHERE stored_path IS NOT NULL").compactMap { $0.first?.text })
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: archive.folder)) ?? []
-            for name in files.sorted() {
-                let path = archive.folder + "/" + name
-                guard !wanted.contains(path) else { continue }
-                let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-                if !dryRun { try FileManager.default.removeItem(atPath: path) }
-                result.filesRemoved += 1
-                result.bytesFreed += size
-            }
-            if dryRun { throw PruneDryRun() }
-          }
-        } catch is PruneDryRun {
-            return result
+        }
+        // Files are removed only after the store no longer refers to them.
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: archive.folder)) ?? []
+        for name in files.sorted() {
+            let path = archive.folder + "/" + name
+            guard !kept.contains(path) else { continue }
+            result.bytesFreed += ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+            result.filesRemoved += 1
+            if !dryRun { try FileManager.default.removeItem(atPath: path) }
         }
         return result
     }
-
-    private struct PruneDryRun: Error {}
 }
