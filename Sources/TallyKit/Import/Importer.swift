@@ -82,6 +82,8 @@ public final class Importer {
     }
 
     private func execute(_ request: ImportRequest, _ plan: Plan, _ pending: [StagedInput], notes: [String]) throws(ImportFailure) -> ImportResult {
+        database.setCache(kiB: TallyDatabase.importCacheKiB)
+        defer { database.setCache(kiB: TallyDatabase.defaultCacheKiB) }
         let ledger = RunLedger(database)
         var notes = notes
         var runID: Int64 = 0

@@ -11,8 +11,9 @@ public final class TallyDatabase {
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
     /// Refuses a store written by a newer Tally.
     public static func open(path: String, readOnly: Bool = false, registry: EntityRegistry = .standard) throws -> TallyDatabase {
-        // A 32 MiB page cache keeps the key indexes of a large import hot (RSS stays well under 100 MiB).
-        let connection = try Connection(path: path, options: .init(readOnly: readOnly, cacheKiB: 32 * 1024))
+        // A small page cache by default: SQLite gives every sorter of a report query as much
+        // memory as the cache, so a big cache multiplies (an import raises it for its run).
+        let connection = try Connection(path: path, options: .init(readOnly: readOnly, cacheKiB: defaultCacheKiB))
         let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
         // Only a store that lacks a table, column or index takes the write lock here: opening a
         // current store must not wait behind (or fail because of) a long import.
@@ -27,6 +28,16 @@ public final class TallyDatabase {
         self.registry = registry
         self.path = path
         self.appliedMigrations = appliedMigrations
+    }
+
+    /// The page cache of a store connection, in KiB.
+    public static let defaultCacheKiB = 4 * 1024
+    /// The page cache while an import runs: it keeps the key indexes of a large import hot.
+    public static let importCacheKiB = 32 * 1024
+
+    /// Sets the page cache, in KiB (``importCacheKiB`` while importing, then back to the default).
+    public func setCache(kiB: Int) {
+        try? connection.execute("PRAGMA cache_size=-\(kiB)")
     }
 
     public var schemaVersion: Int { (try? StoreSchema.migrator.currentVersion(of: connection)) ?? 0 }
