@@ -131,6 +131,27 @@ struct HostileInputTests {
         #expect(history.status != 0 && !history.stderr.contains("Fatal error"))
     }
 
+    @Test("UTF-16 XML with a bad sequence past the first sample fails clearly (it crashed the XML reader; found by fuzzing)")
+    func lateBadUTF16InXML() throws {
+        let folder = try Paths.makeTempDirectory("tally-hostile-utf16-xml")
+        var text = "<?xml version=\"1.0\"?>\n<unload>\n"
+        for i in 1..<3_000 {
+            text += "<incident><sys_id>\(String(repeating: "0", count: 32 - String(i, radix: 16).count) + String(i, radix: 16))</sys_id><number>INC\(String(format: "%07d", i))</number><sys_updated_on>2026-03-01 10:00:00</sys_updated_on></incident>\n"
+        }
+        var bytes: [UInt8] = [0xFF, 0xFE]
+        for unit in text.utf16 { bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        bytes += [0x00, 0xD8]  // an unpaired high surrogate
+        for unit in "<incident/></unload>".utf16 { bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let file = folder.appendingPathComponent("late-surrogate.xml")
+        try Data(bytes).write(to: file)
+        let result = try Bounded.tally(["import", file.path, "--entity", "incident", "--db", "tally.db"], in: folder)
+        #expect(result.status == 1 && !result.stderr.contains("crashed"), "\(result.status): \(result.stderr.prefix(300))")
+        #expect(result.stderr.contains("late-surrogate.xml:") && result.stderr.contains("surrogate") && result.stderr.contains("nothing was committed"),
+                "\(result.stderr.prefix(500))")
+        #expect(try StoreProbe(folder).count("entity_incident") == 0)
+        try Bounded.expectStoreHolds(folder)
+    }
+
     @Test("a 100 MB field is rejected as field_too_large naming file, line and field; the other rows load")
     func hugeField() throws {
         let folder = try Paths.makeTempDirectory("tally-hostile-huge")

@@ -178,7 +178,12 @@ private final class ByteSourceStream: InputStream {
     override func open() {}
     override func close() {}
     override var hasBytesAvailable: Bool { !ended }
-    override var streamStatus: Stream.Status { ended ? .atEnd : .open }
+    override var streamStatus: Stream.Status { failure != nil ? .error : ended ? .atEnd : .open }
+    /// `XMLParser` asks for this after a read returns -1; `InputStream`'s own getter traps in a
+    /// subclass, so an unreadable input (a bad UTF-16 sequence past the first sample) crashed.
+    override var streamError: (any Error)? {
+        failure.map { NSError(domain: "TallyFormats.ReadIssue", code: 1, userInfo: [NSLocalizedDescriptionKey: $0.description]) }
+    }
 
     override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength length: Int) -> Int {
         if ended || handoff.cancelled { return 0 }
