@@ -31,7 +31,7 @@ struct HostileInputTests {
     @Test("every hostile fixture imports without crashing and leaves a store that holds",
           arguments: ["empty.csv", "header-only.csv", "whitespace-only.csv", "invalid-utf8.csv", "latin1.csv", "nul-bytes.csv",
                       "path-header.csv", "small.csv", "small.json", "small.ndjson", "small.xml", "sql-and-formulas.csv",
-                      "utf16le-bom.csv", "utf16be-bom.csv", "utf16le-no-bom.csv", "utf16be-no-bom.csv"])
+                      "utf16le-bom.csv", "utf16be-bom.csv", "utf16le-no-bom.csv", "utf16be-no-bom.csv", "xml-declares-utf32.xml"])
     func everyFixture(_ name: String) throws {
         _ = try importing(Self.hostile(name))
     }
@@ -150,6 +150,14 @@ struct HostileInputTests {
                 "\(result.stderr.prefix(500))")
         #expect(try StoreProbe(folder).count("entity_incident") == 0)
         try Bounded.expectStoreHolds(folder)
+    }
+
+    @Test("an XML declaration naming an encoding libxml2 mishandles (UTF-32, UTF-7, EBCDIC) fails clearly (it crashed; found by fuzzing)")
+    func unsupportedXMLEncoding() throws {
+        let (result, folder) = try importing(Self.hostile("xml-declares-utf32.xml"))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("xml-declares-utf32.xml:1:") && result.stderr.contains(#"names the encoding "UTF-32""#), "\(result.stderr)")
+        #expect(try StoreProbe(folder).count("entity_incident") == 0)
     }
 
     @Test("a 100 MB field is rejected as field_too_large naming file, line and field; the other rows load")
