@@ -152,12 +152,16 @@ struct HostileInputTests {
         try Bounded.expectStoreHolds(folder)
     }
 
-    @Test("an XML declaration naming an encoding libxml2 mishandles (UTF-32, UTF-7, EBCDIC) fails clearly (it crashed; found by fuzzing)")
+    @Test("an XML declaration naming an encoding libxml2 mishandles (UTF-32, UTF-7, EBCDIC), or bytes it takes for UCS-4, fail clearly (it crashed; found by fuzzing)")
     func unsupportedXMLEncoding() throws {
         let (result, folder) = try importing(Self.hostile("xml-declares-utf32.xml"))
         #expect(result.status == 1)
         #expect(result.stderr.contains("xml-declares-utf32.xml:1:") && result.stderr.contains(#"names the encoding "UTF-32""#), "\(result.stderr)")
         #expect(try StoreProbe(folder).count("entity_incident") == 0)
+        // Bytes libxml2 takes for UCS-4 (it has no converter and dereferenced NULL), read as XML.
+        let (ucs4, ucs4Folder) = try importing(Self.hostile("xml-ucs4-signature.xml"), ["--format", "xml"])
+        #expect(ucs4.status == 1 && ucs4.stderr.contains("xml-ucs4-signature.xml:1:1:") && ucs4.stderr.contains("UCS-4"), "\(ucs4.stderr)")
+        #expect(try StoreProbe(ucs4Folder).count("entity_incident") == 0)
     }
 
     @Test("a 100 MB field is rejected as field_too_large naming file, line and field; the other rows load")

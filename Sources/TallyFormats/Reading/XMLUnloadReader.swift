@@ -226,6 +226,13 @@ extension ByteSourceStream {
         "iso-8859-15", "windows-1252", "cp1252", "utf-16", "utf-16le", "utf-16be",
     ]
 
+    /// First bytes from which libxml2 guesses UCS-4 or EBCDIC and then dereferences NULL (no
+    /// converter): `<` in the four UCS-4 byte orders, the UTF-32 byte-order marks, `<?` in EBCDIC.
+    static let unreadableSignatures: Set<[UInt8]> = [
+        [0x00, 0x00, 0x00, 0x3C], [0x3C, 0x00, 0x00, 0x00], [0x00, 0x00, 0x3C, 0x00], [0x00, 0x3C, 0x00, 0x00],
+        [0x00, 0x00, 0xFE, 0xFF], [0xFF, 0xFE, 0x00, 0x00], [0x4C, 0x6F, 0xA7, 0x94],
+    ]
+
     /// Reads up to the end of the XML declaration (at most 1 KiB) and checks the encoding it
     /// names; sets ``failure`` when it is not one of ``declaredEncodings``.
     func readProlog() -> [UInt8] {
@@ -245,6 +252,11 @@ extension ByteSourceStream {
             }
             if !bytes.starts(with: Array("<?xml".utf8)) && bytes.count >= 5 { break }
             if bytes.count >= 5, Self.range(of: end, in: bytes) != nil { break }
+        }
+        if bytes.count >= 4, Self.unreadableSignatures.contains(Array(bytes[..<4])) {
+            failure = ReadIssue(kind: .invalidEncoding, file: source.name, line: 1, column: 1,
+                                message: "the input starts like UTF-32/UCS-4 or EBCDIC XML, which Tally does not read; export as UTF-8 (or UTF-16)")
+            return bytes
         }
         guard bytes.starts(with: Array("<?xml".utf8)) else { return bytes }
         let declarationEnd = Self.range(of: end, in: bytes) ?? bytes.count
