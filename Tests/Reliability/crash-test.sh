@@ -12,7 +12,7 @@
 #   CRASH_JOB     a job file: adds the "job" operation (`tally run JOB`) when `tally run` exists
 #
 # Each trial copies a prepared store, starts one operation, kills it after a random delay drawn
-# from [0, 1.15 × its uninterrupted duration], then requires:
+# from [0, 1.15 × its uninterrupted duration] (narrowed when a trial finishes first), then requires:
 #   1. `tally check` passes (it marks the killed run abandoned);
 #   2. the entity table is exactly the before-state or the after-state of an uninterrupted run
 #      (compared by a digest of `tally extract incident`), and no run is left `running`;
@@ -105,7 +105,7 @@ for op in "${ops[@]}"; do
 done
 
 # ---- trials ----------------------------------------------------------------------------------
-failures=0; absent=0; committed=0; finished_before_kill=0
+failures=0; absent=0; committed=0; old_files=0; new_files=0; finished_before_kill=0
 declare -A per_op
 fail() { log "  FAIL trial $trial ($op): $*"; failed=1; }
 for ((trial = 1; trial <= trials; trial++)); do
@@ -118,7 +118,12 @@ for ((trial = 1; trial <= trials; trial++)); do
   (cd "$dir" && exec "$tally" $(command_for "$op") --db store.db >"$dir/op.log" 2>&1) &
   pid=$!
   sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
-  if kill -KILL "$pid" 2>/dev/null; then killed=yes; else killed=no; finished_before_kill=$((finished_before_kill + 1)); fi
+  if kill -KILL "$pid" 2>/dev/null; then killed=yes; else
+    killed=no; finished_before_kill=$((finished_before_kill + 1))
+    # It finished within `delay`: the calibration (taken once, maybe on a busier machine) was
+    # too long, so later trials of this operation draw from the shorter range.
+    [ "$delay" -lt "${duration[$op]}" ] && duration[$op]=$delay
+  fi
   wait "$pid" 2>/dev/null
 
   # 1. the store holds (the dead run is marked abandoned)
@@ -138,7 +143,10 @@ for ((trial = 1; trial <= trials; trial++)); do
       elif cmp -s "$dir/out/$name" "$work/base/old-out/$name"; then old=$((old + 1))
       else fail "out/$name is neither the old nor the new file"; fi
     done
-    if [ "$new" = 0 ]; then outcome=old-files; elif [ "$old" = 0 ]; then outcome=new-files; else outcome=mixed; fi
+    absent=$((absent - 1))  # counted above: an extract leaves the tables alone
+    if [ "$new" = 0 ]; then outcome=old-files; old_files=$((old_files + 1))
+    elif [ "$old" = 0 ]; then outcome=new-files; new_files=$((new_files + 1))
+    else outcome=mixed; fi
     (cd "$dir/out" && sha256sum -c --quiet SHA256SUMS >/dev/null 2>&1) || fail "SHA256SUMS does not verify after the kill"
   fi
   # 4. finishing the work reaches the uninterrupted state, byte for byte
@@ -164,6 +172,6 @@ for ((trial = 1; trial <= trials; trial++)); do
 done
 
 summary=""; for op in "${ops[@]}"; do summary+=" $op=${per_op[$op]:-0}"; done
-echo "crash-test: $trials trials (seed $seed, $rows rows;$summary): $failures failure(s); killed mid-run $((trials - finished_before_kill)), run wholly absent $absent, wholly committed $committed"
+echo "crash-test: $trials trials (seed $seed, $rows rows;$summary): $failures failure(s); killed mid-run $((trials - finished_before_kill)); run wholly absent $absent, wholly committed $committed; extract left the old files $old_files, the new files $new_files"
 [ "$failures" -eq 0 ] && { [ -n "${CRASH_WORK:-}" ] || rm -rf "$work"; }
 [ "$failures" -eq 0 ]

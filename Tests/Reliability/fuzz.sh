@@ -77,7 +77,8 @@ fi
 
 echo "fuzz.sh: running $target for ${seconds}s (corpus: $(ls "$work/corpus" | wc -l) files)" >&2
 set +e
-ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" "$binary" "$work/corpus" \
+# The Swift runtime's backtracer fights ASan over a crashing process (and can hang it): off.
+SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" "$binary" "$work/corpus" \
   -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
   -artifact_prefix="$work/crashes/" -print_final_stats=1 "$@" 2>&1 | tee "$work/log" | grep -E '^(#[0-9]+ *(DONE)|==|SUMMARY|artifact_prefix|Test unit written)' >&2
 status=${PIPESTATUS[0]}

@@ -31,7 +31,7 @@ struct HostileInputTests {
     @Test("every hostile fixture imports without crashing and leaves a store that holds",
           arguments: ["empty.csv", "header-only.csv", "whitespace-only.csv", "invalid-utf8.csv", "latin1.csv", "nul-bytes.csv",
                       "path-header.csv", "small.csv", "small.json", "small.ndjson", "small.xml", "sql-and-formulas.csv",
-                      "utf16le-bom.csv", "utf16be-bom.csv", "utf16le-no-bom.csv", "utf16be-no-bom.csv"])
+                      "utf16le-bom.csv", "utf16be-bom.csv", "utf16le-no-bom.csv", "utf16be-no-bom.csv", "xml-declares-utf32.xml"])
     func everyFixture(_ name: String) throws {
         _ = try importing(Self.hostile(name))
     }
@@ -129,6 +129,39 @@ struct HostileInputTests {
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("x").path))
         let history = try Bounded.tally(["history", "../incident", "x", "--db", "tally.db"], in: folder)
         #expect(history.status != 0 && !history.stderr.contains("Fatal error"))
+    }
+
+    @Test("UTF-16 XML with a bad sequence past the first sample fails clearly (it crashed the XML reader; found by fuzzing)")
+    func lateBadUTF16InXML() throws {
+        let folder = try Paths.makeTempDirectory("tally-hostile-utf16-xml")
+        var text = "<?xml version=\"1.0\"?>\n<unload>\n"
+        for i in 1..<3_000 {
+            text += "<incident><sys_id>\(String(repeating: "0", count: 32 - String(i, radix: 16).count) + String(i, radix: 16))</sys_id><number>INC\(String(format: "%07d", i))</number><sys_updated_on>2026-03-01 10:00:00</sys_updated_on></incident>\n"
+        }
+        var bytes: [UInt8] = [0xFF, 0xFE]
+        for unit in text.utf16 { bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        bytes += [0x00, 0xD8]  // an unpaired high surrogate
+        for unit in "<incident/></unload>".utf16 { bytes += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let file = folder.appendingPathComponent("late-surrogate.xml")
+        try Data(bytes).write(to: file)
+        let result = try Bounded.tally(["import", file.path, "--entity", "incident", "--db", "tally.db"], in: folder)
+        #expect(result.status == 1 && !result.stderr.contains("crashed"), "\(result.status): \(result.stderr.prefix(300))")
+        #expect(result.stderr.contains("late-surrogate.xml:") && result.stderr.contains("surrogate") && result.stderr.contains("nothing was committed"),
+                "\(result.stderr.prefix(500))")
+        #expect(try StoreProbe(folder).count("entity_incident") == 0)
+        try Bounded.expectStoreHolds(folder)
+    }
+
+    @Test("an XML declaration naming an encoding libxml2 mishandles (UTF-32, UTF-7, EBCDIC), or bytes it takes for UCS-4, fail clearly (it crashed; found by fuzzing)")
+    func unsupportedXMLEncoding() throws {
+        let (result, folder) = try importing(Self.hostile("xml-declares-utf32.xml"))
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("xml-declares-utf32.xml:1:") && result.stderr.contains(#"names the encoding "UTF-32""#), "\(result.stderr)")
+        #expect(try StoreProbe(folder).count("entity_incident") == 0)
+        // Bytes libxml2 takes for UCS-4 (it has no converter and dereferenced NULL), read as XML.
+        let (ucs4, ucs4Folder) = try importing(Self.hostile("xml-ucs4-signature.xml"), ["--format", "xml"])
+        #expect(ucs4.status == 1 && ucs4.stderr.contains("xml-ucs4-signature.xml:1:1:") && ucs4.stderr.contains("UCS-4"), "\(ucs4.stderr)")
+        #expect(try StoreProbe(ucs4Folder).count("entity_incident") == 0)
     }
 
     @Test("a 100 MB field is rejected as field_too_large naming file, line and field; the other rows load")

@@ -163,11 +163,11 @@ private final class Worker: @unchecked Sendable {
 
 /// An `InputStream` that pulls from a ``ByteSource``, for `XMLParser(stream:)`.
 private final class ByteSourceStream: InputStream {
-    private let source: any ByteSource
+    fileprivate let source: any ByteSource
     private let handoff: Handoff
-    private(set) var failure: ReadIssue?
-    private var ended = false
-    private(set) var bytesRead = 0
+    fileprivate(set) var failure: ReadIssue?
+    fileprivate var ended = false
+    fileprivate(set) var bytesRead = 0
 
     init(source: any ByteSource, handoff: Handoff) {
         self.source = source
@@ -178,10 +178,32 @@ private final class ByteSourceStream: InputStream {
     override func open() {}
     override func close() {}
     override var hasBytesAvailable: Bool { !ended }
-    override var streamStatus: Stream.Status { ended ? .atEnd : .open }
+    override var streamStatus: Stream.Status { failure != nil ? .error : ended ? .atEnd : .open }
+    /// `XMLParser` asks for this after a read returns -1; `InputStream`'s own getter traps in a
+    /// subclass, so an unreadable input (a bad UTF-16 sequence past the first sample) crashed.
+    override var streamError: (any Error)? {
+        failure.map { NSError(domain: "TallyFormats.ReadIssue", code: 1, userInfo: [NSLocalizedDescriptionKey: $0.description]) }
+    }
+
+    /// The first bytes, held back until the XML declaration (if any) has been checked.
+    private var prolog: [UInt8]?
+    private var prologOffset = 0
 
     override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength length: Int) -> Int {
-        if ended || handoff.cancelled { return 0 }
+        if handoff.cancelled { return 0 }
+        if prolog == nil {
+            prolog = readProlog()
+            if failure != nil { ended = true; return -1 }
+        }
+        if let prolog, prologOffset < prolog.count {
+            let count = min(length, prolog.count - prologOffset)
+            prolog.withUnsafeBufferPointer { bytes in
+                buffer.update(from: bytes.baseAddress! + prologOffset, count: count)
+            }
+            prologOffset += count
+            return count
+        }
+        if ended { return 0 }
         do {
             let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
             if count == 0 { ended = true }
@@ -192,6 +214,71 @@ private final class ByteSourceStream: InputStream {
             ended = true
             return -1
         }
+    }
+}
+
+extension ByteSourceStream {
+    /// Encodings an XML declaration may name. libxml2 switches to the declared encoding itself,
+    /// and for some names (UTF-32, UTF-7, EBCDIC code pages…) it dereferences NULL; anything
+    /// else is refused before the parser sees it.
+    static let declaredEncodings: Set<String> = [
+        "utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1", "iso-latin-1", "latin-1",
+        "iso-8859-15", "windows-1252", "cp1252", "utf-16", "utf-16le", "utf-16be",
+    ]
+
+    /// First bytes from which libxml2 guesses UCS-4 or EBCDIC and then dereferences NULL (no
+    /// converter): `<` in the four UCS-4 byte orders, the UTF-32 byte-order marks, `<?` in EBCDIC.
+    static let unreadableSignatures: Set<[UInt8]> = [
+        [0x00, 0x00, 0x00, 0x3C], [0x3C, 0x00, 0x00, 0x00], [0x00, 0x00, 0x3C, 0x00], [0x00, 0x3C, 0x00, 0x00],
+        [0x00, 0x00, 0xFE, 0xFF], [0xFF, 0xFE, 0x00, 0x00], [0x4C, 0x6F, 0xA7, 0x94],
+    ]
+
+    /// Reads up to the end of the XML declaration (at most 1 KiB) and checks the encoding it
+    /// names; sets ``failure`` when it is not one of ``declaredEncodings``.
+    func readProlog() -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 256)
+        let end: [UInt8] = Array("?>".utf8)
+        while bytes.count < 1024 && !ended {
+            do {
+                let count = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+                if count == 0 { ended = true; break }
+                bytes += chunk[..<count]
+                bytesRead += count
+            } catch {
+                failure = (error as? ReadIssue) ?? ReadIssue(kind: .unreadable, file: source.name, line: 1, column: 1, message: "\(error)")
+                ended = true
+                return bytes
+            }
+            if !bytes.starts(with: Array("<?xml".utf8)) && bytes.count >= 5 { break }
+            if bytes.count >= 5, Self.range(of: end, in: bytes) != nil { break }
+        }
+        if bytes.count >= 4, Self.unreadableSignatures.contains(Array(bytes[..<4])) {
+            failure = ReadIssue(kind: .invalidEncoding, file: source.name, line: 1, column: 1,
+                                message: "the input starts like UTF-32/UCS-4 or EBCDIC XML, which Tally does not read; export as UTF-8 (or UTF-16)")
+            return bytes
+        }
+        guard bytes.starts(with: Array("<?xml".utf8)) else { return bytes }
+        let declarationEnd = Self.range(of: end, in: bytes) ?? bytes.count
+        let declaration = String(decoding: bytes[..<declarationEnd], as: UTF8.self)
+        guard let at = declaration.range(of: "encoding") else { return bytes }
+        let rest = declaration[at.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\t" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return bytes }
+        let name = rest.dropFirst().prefix { $0 != quote }
+        if !Self.declaredEncodings.contains(name.lowercased()) {
+            let column = declaration.distance(from: declaration.startIndex, to: at.lowerBound) + 1
+            failure = ReadIssue(kind: .invalidEncoding, file: source.name, line: 1, column: column,
+                                message: "the XML declaration names the encoding \"\(name)\", which Tally does not read; export as UTF-8 (or UTF-16, ISO-8859-1, windows-1252)")
+        }
+        return bytes
+    }
+
+    static func range(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if Array(haystack[start..<(start + needle.count)]) == needle { return start }
+        }
+        return nil
     }
 }
 

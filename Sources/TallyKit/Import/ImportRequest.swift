@@ -136,7 +136,11 @@ public struct ImportResult: Sendable {
 
 /// Why an import stopped before or during its run. The run (if any) is recorded as failed.
 public struct ImportFailure: Error, CustomStringConvertible {
-    public enum Kind: Sendable { case inputMissing, invalidRequest, failed }
+    public enum Kind: Sendable {
+        case inputMissing, invalidRequest, failed
+        /// Another process held the store's write lock past the busy timeout; nothing was written.
+        case locked
+    }
     public var kind: Kind
     public var message: String
     public var run: Int64?

@@ -91,13 +91,15 @@ public final class Importer {
             do {
                 runID = try ledger.begin(kind: request.kind, entity: plan.entity.name, source: plan.source, command: request.command,
                                          parentRun: request.parentRun, settings: request.settings)
-            } catch { throw ImportFailure(.failed, "cannot start a run: \(error)") }
+            } catch {
+                throw ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot start a run: \(error)")
+            }
         }
         do {
             try connection.execute("BEGIN IMMEDIATE TRANSACTION")
         } catch {
             if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: "\(error)") }
-            throw ImportFailure(.failed, "cannot lock the store for writing: \(error)", run: request.dryRun ? nil : runID)
+            throw ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot lock the store for writing: \(error)", run: request.dryRun ? nil : runID)
         }
         var clock = StageClock()
         do {
@@ -198,6 +200,9 @@ public final class Importer {
         do { return try PrecedenceRules.load(path: path, registry: database.registry) }
         catch { throw ImportFailure(.invalidRequest, "the precedence file \(path) is not valid: \(Self.describe(error))") }
     }
+
+    /// Whether `error` is SQLite's "database is locked" after the busy timeout.
+    static func isBusy(_ error: any Error) -> Bool { (error as? StoreError)?.isBusy ?? false }
 
     /// A decoding error as one readable sentence.
     static func describe(_ error: any Error) -> String {

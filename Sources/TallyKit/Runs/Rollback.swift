@@ -93,6 +93,13 @@ public final class Rollback {
         }
         do {
             try connection.execute("BEGIN IMMEDIATE TRANSACTION")
+            // Plan again under the write lock: a run that committed while this one waited for the
+            // lock may have changed the same data (or rolled the target back already).
+            let plan = try self.plan(target)
+            if !plan.blockers.isEmpty && !force {
+                throw Refusal(message: "run \(target) cannot be rolled back: \(plan.blockers.count) of its changes were changed again since (use --force to restore them anyway)",
+                              blockers: plan.blockers)
+            }
             if dryRun {
                 rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source,
                                                command: command, parentRun: target, inTransaction: true)

@@ -17,6 +17,10 @@ struct CommandFailure: Error, CustomStringConvertible {
 
     static func noInput(_ message: String) -> CommandFailure { CommandFailure(exitCode: .noInput, message: message) }
     static func failed(_ message: String) -> CommandFailure { CommandFailure(exitCode: .failure, message: message) }
+    /// Another process is writing to the store (SQLite's lock, held past the busy timeout).
+    static func locked(_ message: String) -> CommandFailure {
+        CommandFailure(exitCode: .locked, message: "another process is writing to the store; nothing was written, try again when it finishes (\(message))")
+    }
 }
 
 /// Every subcommand, in the order help lists them.

@@ -67,6 +67,10 @@ enum Tally {
         } catch let error as UsageError {
             console.error("error: \(error.message)\n\(HelpFormatter.usage(type.spec))\nSee 'tally help \(type.spec.name)'.")
             return .usage
+        } catch let error as StoreError where error.isBusy {
+            let failure = CommandFailure.locked("\(error)")
+            console.error("error: \(failure.message)")
+            return failure.exitCode
         } catch let failure as CommandFailure {
             console.error("error: \(failure.message)")
             return failure.exitCode

@@ -18,6 +18,7 @@ struct ImportOutput {
             case .inputMissing: throw CommandFailure.noInput(error.message)
             case .invalidRequest: throw CommandFailure(exitCode: .usage, message: error.message)
             case .failed: throw CommandFailure.failed(error.run.map { "run \($0) failed: \(error.message)" } ?? error.message)
+            case .locked: throw CommandFailure.locked(error.message)
             }
         }
         if json {
