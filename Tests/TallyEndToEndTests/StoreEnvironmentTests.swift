@@ -33,7 +33,9 @@ struct StoreEnvironmentTests {
             #expect(try probe.count("entity_incident") == 60_003)
         } else {
             #expect(second.status == 75, "\(second.status): \(second.stderr)")
-            #expect(second.stderr.contains("another process is writing to the store; nothing was written"), "not a clear message: \(second.stderr)")
+            // The store's lock names the holder; SQLite's busy timeout (without the lock) says so too.
+            #expect(second.stderr.contains("the store is locked by pid") || second.stderr.contains("another process is writing to the store; nothing was written"),
+                    "not a clear message: \(second.stderr)")
             #expect(try probe.count("entity_incident") == 60_000)
         }
         try Bounded.expectStoreHolds(folder)
@@ -58,7 +60,11 @@ struct StoreEnvironmentTests {
             #expect(try probe.count("entity_incident") == 20_000)
         } else {
             #expect(rollback.status == 1 || rollback.status == 75, "\(rollback.status): \(rollback.stderr)")
-            #expect(try probe.count("entity_incident", "state = 3") == 20_000, "the rollback overrode the import's changes")
+            // Refused: the import's records are all there and no rollback was committed. (Which of
+            // the three same-version rows wins is the content hash's call, not the arrival order's.)
+            #expect(try probe.count("entity_incident") == 20_000, "the rollback removed the import's records")
+            #expect(try probe.count("entity_incident", "state = 3") >= 19_997, "the rollback overrode the import's changes")
+            #expect(try probe.count("runs", "kind = 'rollback' AND status = 'committed'") == 0)
         }
         try Bounded.expectStoreHolds(folder)
     }
