@@ -265,8 +265,7 @@ enum JobKeys {
     static func rejectUnknown(in decoder: any Decoder, known: [String], what: String) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
         for key in container.allKeys where !known.contains(key.stringValue) {
-            let suggestion = known.map { ($0, distance($0, key.stringValue.lowercased().replacingOccurrences(of: "-", with: "_"))) }
-                .filter { $0.1 <= 2 }.min { $0.1 < $1.1 }?.0
+            let suggestion = Suggestion.closest(to: key.stringValue.lowercased().replacingOccurrences(of: "-", with: "_"), in: known)
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: container,
                 debugDescription: "'\(key.stringValue)' is not a key of a \(what)"
@@ -274,18 +273,4 @@ enum JobKeys {
         }
     }
 
-    /// Levenshtein distance, for "did you mean" hints.
-    private static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
 }

@@ -1,3 +1,5 @@
+import TallyKit
+
 /// A usage error: the command line is wrong. Exit 64, with the command's usage line.
 struct UsageError: Error, CustomStringConvertible {
     var message: String
@@ -100,24 +102,6 @@ struct ParsedArguments {
 
     /// The candidate within edit distance 2 of `word`, if any: for "did you mean" hints.
     static func closest(to word: String, in candidates: [String]) -> String? {
-        candidates
-            .map { ($0, editDistance(word, $0)) }
-            .filter { $0.1 <= 2 }
-            .min { $0.1 < $1.1 }?.0
-    }
-
-    private static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
+        Suggestion.closest(to: word, in: candidates)
     }
 }
