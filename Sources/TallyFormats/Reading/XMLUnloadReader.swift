@@ -185,34 +185,88 @@ private final class ByteSourceStream: InputStream {
         failure.map { NSError(domain: "TallyFormats.ReadIssue", code: 1, userInfo: [NSLocalizedDescriptionKey: $0.description]) }
     }
 
-    /// The first bytes, held back until the XML declaration (if any) has been checked.
+    /// The first bytes, read before the parser's first read so the XML declaration can be checked.
     private var prolog: [UInt8]?
-    private var prologOffset = 0
+
+    /// Bytes ready for the parser (the source's, after ``ProcessingInstructionGuard``).
+    private var out: [UInt8] = []
+    private var outOffset = 0
+    private var instructions = ProcessingInstructionGuard()
+    private var chunk = [UInt8](repeating: 0, count: 64 << 10)
 
     override func read(_ buffer: UnsafeMutablePointer<UInt8>, maxLength length: Int) -> Int {
         if handoff.cancelled { return 0 }
-        if prolog == nil {
-            prolog = readProlog()
-            if failure != nil { ended = true; return -1 }
-        }
-        if let prolog, prologOffset < prolog.count {
-            let count = min(length, prolog.count - prologOffset)
-            prolog.withUnsafeBufferPointer { bytes in
-                buffer.update(from: bytes.baseAddress! + prologOffset, count: count)
+        while outOffset == out.count {
+            out.removeAll(keepingCapacity: true)
+            outOffset = 0
+            if prolog == nil {
+                let bytes = readProlog()
+                prolog = bytes
+                if failure != nil { ended = true; return -1 }
+                instructions.feed(bytes[...], into: &out)
+                continue
             }
-            prologOffset += count
-            return count
+            if ended { return 0 }
+            do {
+                let count = try chunk.withUnsafeMutableBytes { raw throws(ReadIssue) in try source.read(into: raw) }
+                if count == 0 { ended = true; return 0 }
+                bytesRead += count
+                instructions.feed(chunk[..<count], into: &out)
+            } catch {
+                failure = (error as? ReadIssue) ?? ReadIssue(kind: .unreadable, file: source.name, line: 1, column: 1, message: "\(error)")
+                ended = true
+                return -1
+            }
         }
-        if ended { return 0 }
-        do {
-            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
-            if count == 0 { ended = true }
-            bytesRead += count
-            return count
-        } catch {
-            failure = error
-            ended = true
-            return -1
+        let count = min(length, out.count - outOffset)
+        out.withUnsafeBufferPointer { bytes in buffer.update(from: bytes.baseAddress! + outOffset, count: count) }
+        outOffset += count
+        return count
+    }
+}
+
+/// Gives every processing instruction a data part: `<?name?>` becomes `<?name ?>`.
+///
+/// libxml2 reports a processing instruction without data with a NULL data pointer, on which
+/// FoundationXML calls `strlen` (a crash, found by fuzzing). CDATA sections are copied untouched.
+struct ProcessingInstructionGuard {
+    private enum State { case text, afterLessThan, target(length: Int), instruction(afterQuestion: Bool), bang(matched: Int), cdata(closing: Int) }
+    private var state = State.text
+    private static let cdataOpen: [UInt8] = Array("[CDATA[".utf8)
+    private static let lessThan = UInt8(ascii: "<"), question = UInt8(ascii: "?"), greater = UInt8(ascii: ">")
+    private static let bang = UInt8(ascii: "!"), bracket = UInt8(ascii: "]"), space = UInt8(ascii: " ")
+
+    mutating func feed(_ bytes: ArraySlice<UInt8>, into out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count + 8)
+        for byte in bytes {
+            switch state {
+            case .text:
+                if byte == Self.lessThan { state = .afterLessThan }
+            case .afterLessThan:
+                state = byte == Self.question ? .target(length: 0) : byte == Self.bang ? .bang(matched: 0) : byte == Self.lessThan ? .afterLessThan : .text
+            case .target(let length):
+                if byte == Self.question && length > 0 {
+                    out.append(Self.space)
+                    state = .instruction(afterQuestion: true)
+                } else if byte == Self.space || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == Self.question {
+                    state = .instruction(afterQuestion: byte == Self.question)
+                } else {
+                    state = .target(length: length + 1)
+                }
+            case .instruction(let afterQuestion):
+                state = afterQuestion && byte == Self.greater ? .text : .instruction(afterQuestion: byte == Self.question)
+            case .bang(let matched):
+                if byte == Self.cdataOpen[matched] {
+                    state = matched + 1 == Self.cdataOpen.count ? .cdata(closing: 0) : .bang(matched: matched + 1)
+                } else {
+                    state = byte == Self.lessThan ? .afterLessThan : .text
+                }
+            case .cdata(let closing):
+                if byte == Self.bracket { state = .cdata(closing: min(closing + 1, 2)) }
+                else if byte == Self.greater && closing == 2 { state = .text }
+                else { state = .cdata(closing: 0) }
+            }
+            out.append(byte)
         }
     }
 }
@@ -231,6 +285,9 @@ extension ByteSourceStream {
     static let unreadableSignatures: Set<[UInt8]> = [
         [0x00, 0x00, 0x00, 0x3C], [0x3C, 0x00, 0x00, 0x00], [0x00, 0x00, 0x3C, 0x00], [0x00, 0x3C, 0x00, 0x00],
         [0x00, 0x00, 0xFE, 0xFF], [0xFF, 0xFE, 0x00, 0x00], [0x4C, 0x6F, 0xA7, 0x94],
+        // UTF-16 reaching the parser untranscoded (no byte-order mark, or the reader used without
+        // InputOpener): the guard above works on UTF-8 bytes, so it is refused too.
+        [0x3C, 0x00, 0x3F, 0x00], [0x00, 0x3C, 0x00, 0x3F], [0x3C, 0x00, 0x75, 0x00], [0x00, 0x3C, 0x00, 0x75],
     ]
 
     /// Reads up to the end of the XML declaration (at most 1 KiB) and checks the encoding it
@@ -253,9 +310,9 @@ extension ByteSourceStream {
             if !bytes.starts(with: Array("<?xml".utf8)) && bytes.count >= 5 { break }
             if bytes.count >= 5, Self.range(of: end, in: bytes) != nil { break }
         }
-        if bytes.count >= 4, Self.unreadableSignatures.contains(Array(bytes[..<4])) {
+        if bytes.count >= 4, Self.unreadableSignatures.contains(Array(bytes[..<4])) || bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
             failure = ReadIssue(kind: .invalidEncoding, file: source.name, line: 1, column: 1,
-                                message: "the input starts like UTF-32/UCS-4 or EBCDIC XML, which Tally does not read; export as UTF-8 (or UTF-16)")
+                                message: "the input starts like UTF-32/UCS-4, EBCDIC or untranscoded UTF-16 XML, which the XML reader does not take; export as UTF-8, or give --encoding utf-16 for UTF-16")
             return bytes
         }
         guard bytes.starts(with: Array("<?xml".utf8)) else { return bytes }
