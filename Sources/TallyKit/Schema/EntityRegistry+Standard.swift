@@ -1,4 +1,4 @@
-/// The seven standard entities of `entity-spec.md`, as data.
+/// The seven standard entities, as data.
 ///
 /// To add an entity, append one `EntityDefinition(...)` to the list in ``standard``; the default
 /// transform map, validation rules and identification follow from it.
