@@ -28,9 +28,8 @@ struct ImportCommand: Command {
     )
 
     var request: ImportRequest
-    var databasePath: String
+    var store: StoreWriter
     var json: Bool
-    var wait: Double?
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         guard let entity = arguments.value("entity") else {
@@ -60,19 +59,17 @@ struct ImportCommand: Command {
             throw UsageError(message: "'--max-retire' and '--expect-rows' go with --snapshot", command: Self.spec.name)
         }
         request.settings.precedencePath = arguments.value("precedence")
-        databasePath = arguments.databasePath
+        store = try StoreWriter(arguments, command: Self.spec.name)
         json = arguments.has("json")
-        wait = try arguments.seconds("wait", command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let lock = try StoreLock.take(databasePath, command: request.command, wait: wait, console)
-        defer { lock.release() }
-        let database = try TallyDatabase.open(path: databasePath)
         var request = request
         if console.isErrorTerminal { request.progress = ReadProgress().callback }  // a terminal only, never under cron
-        return try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
-            try Importer(database: database).run(request)
+        return try store.write(console, command: request.command) { database in
+            try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
+                try Importer(database: database).run(request)
+            }
         }
     }
 }

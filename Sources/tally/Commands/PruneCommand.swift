@@ -17,8 +17,7 @@ struct PruneCommand: Command {
     var retention: Pruning.Retention
     var force: Bool
     var dryRun: Bool
-    var databasePath: String
-    var wait: Double?
+    var store: StoreWriter
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         let days = try arguments.integer("keep-days", command: Self.spec.name)
@@ -30,15 +29,13 @@ struct PruneCommand: Command {
         }
         force = arguments.has("force")
         dryRun = arguments.has("dry-run")
-        databasePath = arguments.databasePath
-        wait = try arguments.seconds("wait", command: Self.spec.name)
+        store = try StoreWriter(arguments, command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let lock = try StoreLock.take(databasePath, command: typedCommandLine, wait: wait, console)
-        defer { lock.release() }
-        let database = try TallyDatabase.open(path: databasePath)
-        let result = try Pruning(database: database).prune(keeping: retention, force: force, dryRun: dryRun)
+        let result = try store.write(console) { database in
+            try Pruning(database: database).prune(keeping: retention, force: force, dryRun: dryRun)
+        }
         let verb = dryRun ? "Would prune" : "Pruned"
         console.line("\(verb) \(result.runs.count) run(s): \(result.filesRemoved) kept input(s) removed (\(result.bytesFreed) bytes)"
             + (force ? ", \(result.auditRowsRemoved) audit row(s) dropped" : "; audit kept, so they can still be rolled back"))

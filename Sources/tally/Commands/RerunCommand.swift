@@ -19,8 +19,7 @@ struct RerunCommand: Command {
     var precedencePath: String?
     var dryRun: Bool
     var json: Bool
-    var databasePath: String
-    var wait: Double?
+    var store: StoreWriter
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         run = try arguments.runID(command: Self.spec.name)
@@ -28,19 +27,16 @@ struct RerunCommand: Command {
         precedencePath = arguments.value("precedence")
         dryRun = arguments.has("dry-run")
         json = arguments.has("json")
-        databasePath = arguments.databasePath
-        wait = try arguments.seconds("wait", command: Self.spec.name)
+        store = try StoreWriter(arguments, command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
-        let command = typedCommandLine
-        let lock = try StoreLock.take(databasePath, command: command, wait: wait, console)
-        defer { lock.release() }
-        return try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
-            let request = try Rerun(database: database).request(for: run, mapPath: mapPath, precedencePath: precedencePath,
-                                                                dryRun: dryRun, command: command)
-            return try Importer(database: database).run(request)
+        try store.write(console) { database in
+            try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
+                let request = try Rerun(database: database).request(for: run, mapPath: mapPath, precedencePath: precedencePath,
+                                                                    dryRun: dryRun, command: typedCommandLine)
+                return try Importer(database: database).run(request)
+            }
         }
     }
 }

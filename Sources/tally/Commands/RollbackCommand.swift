@@ -14,26 +14,22 @@ struct RollbackCommand: Command {
     var dryRun: Bool
     var force: Bool
     var json: Bool
-    var databasePath: String
-    var wait: Double?
+    var store: StoreWriter
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         run = try arguments.runID(command: Self.spec.name)
         dryRun = arguments.has("dry-run")
         force = arguments.has("force")
         json = arguments.has("json")
-        databasePath = arguments.databasePath
-        wait = try arguments.seconds("wait", command: Self.spec.name)
+        store = try StoreWriter(arguments, command: Self.spec.name)
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
-        let command = typedCommandLine
-        let lock = try StoreLock.take(databasePath, command: command, wait: wait, console)
-        defer { lock.release() }
         let result: Rollback.Result
         do {
-            result = try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: command)
+            result = try store.write(console) { database in
+                try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: typedCommandLine)
+            }
         } catch let refusal as Rollback.Refusal {
             if json {
                 for blocker in refusal.blockers { console.line(#"{"blocked": \#(JSON.quote(blocker.line))}"#) }
