@@ -83,6 +83,9 @@ struct ImportTests {
         #expect(forced.status == 0)
         #expect(counts(forcedObject)["unchanged"] == 80)
         #expect(counts(forcedObject)["updated"] == 0)
+        // Another process, the same input hashes: every row is recognised before mapping.
+        let inputs = forcedObject["inputs"] as? [[String: Any]]
+        #expect(inputs?.first?["unchanged_before_mapping"] as? Int == 80)
         #expect(try store.entityState() == state)
     }
 

@@ -131,8 +131,10 @@ public struct SHA256: Sendable {
         0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
     ]
 
+    /// Rotates right; the masking shifts compile to one rotate instruction (`>>` and `<<` would
+    /// add overshift checks to every one of the six rotations of each round).
     @inline(__always)
-    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 &- n)) }
+    private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
 
     /// Compresses `count` 64-byte blocks starting at `blocks` into the state `h`.
     private static func compress(
@@ -148,17 +150,17 @@ public struct SHA256: Sendable {
                     }
                     for t in 16..<64 {
                         let w15 = w[t - 15], w2 = w[t - 2]
-                        let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
-                        let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
+                        let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 &>> 3)
+                        let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 &>> 10)
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
                     var a = h.0, b = h.1, c = h.2, d = h.3, e = h.4, f = h.5, g = h.6, hh = h.7
                     for t in 0..<64 {
                         let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-                        let ch = (e & f) ^ (~e & g)
+                        let ch = g ^ (e & (f ^ g))
                         let t1 = hh &+ s1 &+ ch &+ k[t] &+ w[t]
                         let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-                        let maj = (a & b) ^ (a & c) ^ (b & c)
+                        let maj = (a & b) | (c & (a | b))
                         let t2 = s0 &+ maj
                         hh = g; g = f; f = e; e = d &+ t1
                         d = c; c = b; b = a; a = t1 &+ t2

@@ -122,7 +122,8 @@ public struct ImportResult: Sendable {
     public var json: String {
         let inputsJSON = inputs.map { input in
             "{\"path\": \(JSON.quote(input.path)), \"sha256\": \(input.sha256.map(JSON.quote) ?? "null"), \"rows\": \(input.counts.read)"
-                + ", \"format\": \(input.format.map(JSON.quote) ?? "null"), \"unknown_columns\": [\(input.unknownColumns.map(JSON.quote).joined(separator: ", "))]}"
+                + ", \"format\": \(input.format.map(JSON.quote) ?? "null"), \"unknown_columns\": [\(input.unknownColumns.map(JSON.quote).joined(separator: ", "))]"
+                + ", \"unchanged_before_mapping\": \(input.unchangedBeforeMapping)}"
         }.joined(separator: ", ")
         let countsJSON = counts.named.map { "\(JSON.quote($0.0)): \($0.1)" }.joined(separator: ", ")
         var text = "{\"run\": \(run.map(String.init) ?? "null"), \"status\": \(JSON.quote(status.rawValue)), "

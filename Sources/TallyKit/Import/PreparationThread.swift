@@ -21,9 +21,10 @@ final class PreparationThread: @unchecked Sendable {
     private var queue: [Delivery] = []
     private var cancelled = false
 
-    /// Starts reading `reader` and preparing its records with `preparer`.
-    init(input: OpenedInput, preparer: RowPreparer) {
-        let box = ReaderBox(reader: input.reader, file: input.file, preparer: preparer)
+    /// Starts reading `reader` and preparing its records with `preparer`; rows `probe` recognises
+    /// as unchanged are handed over unmapped. The thread owns `probe` from here on.
+    init(input: OpenedInput, preparer: RowPreparer, probe: UnchangedRowProbe? = nil) {
+        let box = ReaderBox(reader: input.reader, file: input.file, preparer: preparer, probe: probe)
         let thread = Thread { [self] in self.work(box) }
         thread.name = "tally-prepare"
         thread.stackSize = 8 << 20
@@ -64,7 +65,7 @@ final class PreparationThread: @unchecked Sendable {
         batch.reserveCapacity(Self.batchSize)
         do {
             while let event = try box.reader.next() {
-                batch.append(try box.preparer.prepare(event))
+                batch.append(try box.prepare(event))
                 if batch.count == Self.batchSize {
                     guard deliver(.rows(batch, bytesRead: box.file.bytesRead)) else { return }
                     batch.removeAll(keepingCapacity: true)
@@ -78,15 +79,28 @@ final class PreparationThread: @unchecked Sendable {
         }
     }
 
-    /// The reader and preparer, owned by the preparation thread alone once it starts.
+    /// The reader, preparer and probe, owned by the preparation thread alone once it starts.
     private final class ReaderBox: @unchecked Sendable {
         let reader: any RecordReader
         let file: FileByteSource
         var preparer: RowPreparer
-        init(reader: any RecordReader, file: FileByteSource, preparer: RowPreparer) {
+        let probe: UnchangedRowProbe?
+        init(reader: any RecordReader, file: FileByteSource, preparer: RowPreparer, probe: UnchangedRowProbe?) {
             self.reader = reader
             self.file = file
             self.preparer = preparer
+            self.probe = probe
+        }
+
+        /// An unchanged candidate when the probe recognises the row, else the row prepared.
+        func prepare(_ event: ReadEvent) throws(RecordMapper.Invalid) -> PreparedRow {
+            guard let probe, case .record(var raw) = event, let key = try preparer.firstKey(of: raw) else {
+                return try preparer.prepare(event)
+            }
+            raw.provenance.file = preparer.displayPath
+            let hash = preparer.inputHash(of: raw)
+            if let id = probe.match(key: key, inputHash: hash) { return .unchanged(raw, id: id, inputHash: hash) }
+            return try preparer.prepare(event, inputHash: hash)
         }
     }
 }

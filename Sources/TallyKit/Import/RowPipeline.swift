@@ -12,6 +12,8 @@ final class RowPipeline {
     /// Rows of a fed-back reject export that this run accepted.
     private(set) var recoveredRejects = 0
     private var rejectRuns = Set<Int64>()
+    /// Rows the probe recognised and the store confirmed unchanged, over every input so far.
+    private var unchangedBeforeMapping = 0
 
     init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, map: TransformMap, source: String,
          run: Int64, precedence: PrecedenceRules) {
@@ -39,14 +41,19 @@ final class RowPipeline {
                  progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> RunInput {
         let declared = (encoding ?? map.encoding).transcoding
         let opened = try InputOpener.open(path: input.path, format: format, encoding: declared == .utf8 ? nil : declared)
-        let preparation = PreparationThread(input: opened, preparer: RowPreparer(entity: entity, map: map, displayPath: input.displayPath))
+        let preparer = RowPreparer(entity: entity, map: map, displayPath: input.displayPath)
+        // Prepares on this thread the rare candidates the store does not confirm unchanged.
+        var fallback = preparer
+        let probe = UnchangedRowProbe(path: connection.path, entity: entity, rules: map.keys ?? entity.identifierRules)
+        let preparation = PreparationThread(input: opened, preparer: preparer, probe: probe)
         defer { preparation.cancel() }
         var counts = RunCounts()
         var unknownColumns: [String] = []
+        let unchangedBefore = unchangedBeforeMapping
         reading: while true {
             switch preparation.next() {
             case .rows(let rows, let bytesRead):
-                for row in rows { try reconcile(row, position: position, counts: &counts) }
+                for row in rows { try reconcile(row, position: position, counts: &counts, fallback: &fallback) }
                 progress?(ImportProgress(path: input.displayPath, rows: counts.read, bytesRead: bytesRead, totalBytes: input.size, finished: false))
             case .failure(let error):
                 throw error
@@ -60,12 +67,21 @@ final class RowPipeline {
         result.format = opened.format.rawValue
         result.counts = counts
         result.unknownColumns = unknownColumns
+        result.unchangedBeforeMapping = unchangedBeforeMapping - unchangedBefore
         return result
     }
 
     /// Reconciles one prepared row, stores its findings and counts it once.
-    private func reconcile(_ row: PreparedRow, position: Int, counts: inout RunCounts) throws {
+    private func reconcile(_ row: PreparedRow, position: Int, counts: inout RunCounts, fallback: inout RowPreparer) throws {
         switch row {
+        case .unchanged(let raw, let id, let inputHash):
+            guard try writer.confirmUnchanged(id: id, inputHash: inputHash) else {
+                // Written earlier in this run: reconcile it in full after all.
+                return try reconcile(fallback.prepare(.record(raw)), position: position, counts: &counts, fallback: &fallback)
+            }
+            counts.count(.unchanged)
+            unchangedBeforeMapping += 1
+            noteRejectExport(raw, outcome: .unchanged)
         case .issue(let issue):
             try findings.record(issue, input: position)
             if issue.record != nil { counts.count(.rejected([])) }

@@ -1,7 +1,12 @@
+import Foundation
+
 /// A row read, mapped and validated, ready to reconcile — or a reader's issue.
 enum PreparedRow: Sendable {
     /// A record with the findings of mapping and validation (errors mean it is rejected).
     case record(RawRecord, MappedRecord, [Finding])
+    /// A row that, as the run began, was the input row that last wrote stored record `id`
+    /// (see ``UnchangedRowProbe``): not mapped; the store confirms it or prepares it after all.
+    case unchanged(RawRecord, id: Int64, inputHash: Int64)
     case issue(ReadIssue)
 }
 
@@ -13,6 +18,11 @@ struct RowPreparer: Sendable {
     let displayPath: String
     private let validator: Validator
     private var mapper: RecordMapper?
+    /// Seeds ``ContentHash/ofInput(_:seed:)``: the entity, its fields and the map, so a row
+    /// hashes the same only under the same mapping.
+    let inputSeed: Int64
+    /// The last header seen and its ``ContentHash/ofHeader(_:seed:)``.
+    private var hashedHeader: (names: [String], hash: Int64)?
     /// Source columns the map does not know, reported once per input.
     private(set) var unknownColumns: [String] = []
 
@@ -24,29 +34,69 @@ struct RowPreparer: Sendable {
         self.map = map
         self.displayPath = displayPath
         validator = Validator(entity: entity, map: map)
+        inputSeed = Self.inputSeed(entity: entity, map: map)
     }
 
-    /// Maps and validates one reader event. Throws when the map cannot be compiled for the input.
-    mutating func prepare(_ event: ReadEvent) throws(RecordMapper.Invalid) -> PreparedRow {
+    /// Bump when mapping or validation changes meaning, so stored input hashes stop matching.
+    static let inputHashVersion = "tally-input-hash-1"
+
+    static func inputSeed(entity: EntityDefinition, map: TransformMap) -> Int64 {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var hash = ContentHash()
+        hash.combine(inputHashVersion)
+        hash.combine(entity.name)
+        for field in entity.fields { hash.combine(field.name + ":" + EntityTable.columnType(of: field.type)) }
+        hash.combine((try? encoder.encode(map)).map { String(decoding: $0, as: UTF8.self) })
+        return hash.value
+    }
+
+    /// The identification key of `raw` under the first identifier rule, typed as mapping would
+    /// type it; nil when the row lacks it or does not have the header the mapper was compiled for.
+    mutating func firstKey(of raw: RawRecord) throws(RecordMapper.Invalid) -> [FieldValue]? {
+        let mapper = try compiledMapper(for: raw)
+        guard let rule = mapper.identifierRules.first else { return nil }
+        return mapper.keyValues(raw, fields: rule)
+    }
+
+    /// ``ContentHash/ofInput(_:seed:)`` of `raw` under this preparer's mapping.
+    mutating func inputHash(of raw: RawRecord) -> Int64 {
+        if let hashedHeader, hashedHeader.names == raw.names {
+            return ContentHash.ofInput(raw.values, header: hashedHeader.hash)
+        }
+        let header = ContentHash.ofHeader(raw.names, seed: inputSeed)
+        hashedHeader = (raw.names, header)
+        return ContentHash.ofInput(raw.values, header: header)
+    }
+
+    /// Maps and validates one reader event (`inputHash`: the record's, when already computed).
+    /// Throws when the map cannot be compiled for the input.
+    mutating func prepare(_ event: ReadEvent, inputHash: Int64? = nil) throws(RecordMapper.Invalid) -> PreparedRow {
         switch event {
         case .issue(var issue):
             issue.file = displayPath
             return .issue(issue)
         case .record(var raw):
             raw.provenance.file = displayPath
-            if mapper == nil {
-                // Reader metadata (an unload's _table and _action) and a reject export's _reject_*
-                // columns describe the row, not the record: they are not data to keep.
-                var map = map
-                map.ignore += raw.names.filter { Self.metadataColumns.contains($0) || $0.hasPrefix("_reject_") }
-                let compiled = try RecordMapper(map: map, entity: entity, header: raw.names)
-                mapper = compiled
-                unknownColumns = compiled.unknownColumns
-            }
-            let mapped = mapper!.map(raw)
+            var mapped = try compiledMapper(for: raw).map(raw)
             // validate() includes the typing findings of the mapping.
-            return .record(raw, mapped, validator.validate(mapped) + checkTable(raw))
+            let findings = validator.validate(mapped) + checkTable(raw)
+            if findings.isEmpty { mapped.inputHash = inputHash ?? self.inputHash(of: raw) }
+            return .record(raw, mapped, findings)
         }
+    }
+
+    /// The mapper, compiled for the first record's header.
+    private mutating func compiledMapper(for raw: RawRecord) throws(RecordMapper.Invalid) -> RecordMapper {
+        if let mapper { return mapper }
+        // Reader metadata (an unload's _table and _action) and a reject export's _reject_*
+        // columns describe the row, not the record: they are not data to keep.
+        var map = map
+        map.ignore += raw.names.filter { Self.metadataColumns.contains($0) || $0.hasPrefix("_reject_") }
+        let compiled = try RecordMapper(map: map, entity: entity, header: raw.names)
+        mapper = compiled
+        unknownColumns = compiled.unknownColumns
+        return compiled
     }
 
     /// A record an unload says belongs to another table is rejected, not imported as this entity.

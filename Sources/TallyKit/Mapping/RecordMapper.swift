@@ -195,6 +195,31 @@ public struct RecordMapper: Sendable {
         return map(record, with: own)
     }
 
+    /// The values of `fields` alone, typed as ``map(_:)`` would type them; nil unless the record
+    /// has the compiled header and every one of the fields converts cleanly to a non-empty value.
+    public func keyValues(_ record: RawRecord, fields: [String]) -> [FieldValue]? {
+        guard record.names == header else { return nil }
+        var keys: [FieldValue] = []
+        keys.reserveCapacity(fields.count)
+        for name in fields {
+            guard let fieldIndex = entity.index(ofField: name) else { return nil }
+            var value: FieldValue?
+            if let constant = constants.first(where: { $0.index == fieldIndex }) {
+                value = constant.value
+            } else if let position = plan.actions.firstIndex(where: { action in
+                if case .field(let index) = action { return converters[index].fieldIndex == fieldIndex }
+                return false
+            }), case .field(let index) = plan.actions[position] {
+                var findings: [Finding] = []
+                value = converters[index].convert(record.values[position], provenance: record.provenance, findings: &findings)
+                if !findings.isEmpty { return nil }
+            }
+            guard let value, let text = value.canonicalText, !text.isEmpty else { return nil }
+            keys.append(value)
+        }
+        return keys
+    }
+
     private func map(_ record: RawRecord, with plan: Plan) -> MappedRecord {
         var values = [FieldValue?](repeating: nil, count: entity.fields.count)
         var extra: [ExtraField] = []

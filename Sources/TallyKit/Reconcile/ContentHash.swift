@@ -66,14 +66,29 @@ public struct ContentHash {
         return hash.value
     }
 
-    /// The hash of an input row as mapped: absent columns count (unlike in ``of(_:extra:)``), so
-    /// the same row from the same export shape hashes the same, and a partial row differently.
-    public static func ofInput(_ values: [FieldValue?], extra: String?) -> Int64 {
+    /// The hash of an input row as read, under one mapping (`seed`, see
+    /// ``RowPreparer/inputSeed``): every column name and value in source order, so the same row of
+    /// the same export shape under the same map hashes the same, and any other row differently.
+    /// Stored as a record's `_input_hash` by the write it caused, it lets a later import recognise
+    /// that row unchanged before mapping it.
+    public static func ofInput(_ raw: RawRecord, seed: Int64) -> Int64 {
+        ofInput(raw.values, header: ofHeader(raw.names, seed: seed))
+    }
+
+    /// The part of ``ofInput(_:seed:)`` that depends on the column names only (once per header).
+    public static func ofHeader(_ names: [String], seed: Int64) -> Int64 {
         var hash = ContentHash()
-        for value in values {
-            if let value { hash.combine(value) } else { hash.mix(UInt8(6)) }
-        }
-        hash.combine(extra)
+        hash.mixWord(UInt64(bitPattern: seed))
+        hash.mixWord(UInt64(names.count))
+        for name in names { hash.combine(name) }
+        return hash.value
+    }
+
+    /// ``ofInput(_:seed:)`` from the values and the header's ``ofHeader(_:seed:)``.
+    public static func ofInput(_ values: [String?], header: Int64) -> Int64 {
+        var hash = ContentHash()
+        hash.mixWord(UInt64(bitPattern: header))
+        for value in values { hash.combine(value) }
         return hash.value
     }
 

@@ -81,7 +81,7 @@ public final class EntityWriter {
                     message: "no stored \(entity.name) matches this row, and it cannot be inserted: the input has no \(missing.joined(separator: ", ")) column (a partial export can only update records already in the store)",
                     provenance: record.provenance)]))
             }
-            let id = try insert(values, extra: extra)
+            let id = try insert(values, extra: extra, inputHash: record.inputHash)
             if trackSeen { seen.insert(id) }
             if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
             if !unresolved.isEmpty { try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true) }
@@ -99,12 +99,42 @@ public final class EntityWriter {
             // The same input row as the one that last wrote the record, with nothing else written
             // since, changes nothing: no need to load or compare it.
             if match.retiredInRun == nil, match.createdRun != run, match.updatedRun != run,
-               let stored = match.inputHash, ContentHash.ofInput(values, extra: extra) == stored {
+               let stored = match.inputHash, record.inputHash == stored {
                 return WriteResult(outcome: .unchanged)
             }
-            return try update(id: match.id, values: values, extra: extra, unresolved: unresolved, provenance: record.provenance)
+            return try update(id: match.id, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
+                              provenance: record.provenance)
         }
     }
+
+    /// Whether stored record `id` is still exactly as input row `inputHash` left it: nothing,
+    /// this run included, has written it since, and no snapshot retired it. Such a row is
+    /// unchanged, with no need to map, load or compare it.
+    public func confirmUnchanged(id: Int64, inputHash: Int64) throws -> Bool {
+        // Only this writer, and its case links, write the table during the rows of a run; without
+        // case links its own record of what it wrote answers (the candidate matched at run start).
+        if caseLinks == nil {
+            guard !written.contains(id) else { return false }
+            if trackSeen { seen.insert(id) }
+            return true
+        }
+        if confirmStatement == nil {
+            confirmStatement = try connection.prepare(
+                "SELECT _input_hash, _created_run, _updated_run, retired_in_run FROM \(table.name) WHERE _id = ?")
+        }
+        let statement = confirmStatement!
+        statement.reset()
+        defer { statement.reset() }
+        _ = try statement.bind([.integer(id)])
+        guard try statement.step() else { return false }
+        func integer(_ index: Int32) -> Int64? { statement.isNull(index) ? nil : statement.int64(index) }
+        guard integer(0) == inputHash, integer(1) != run, integer(2) != run, integer(3) == nil else { return false }
+        if trackSeen { seen.insert(id) }
+        return true
+    }
+    private var confirmStatement: Statement?
+    /// Records this writer inserted or updated in the run.
+    private var written = RecordSet()
 
     // MARK: - Identification
 
@@ -164,18 +194,19 @@ public final class EntityWriter {
 
     // MARK: - Writing
 
-    private func insert(_ values: [FieldValue?], extra: String?) throws -> Int64 {
+    private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?) throws -> Int64 {
         let row = values.map { $0 ?? .null }
         var bindings = row.map(\.sqlValue)
-        bindings += [extra.sqlValue, .integer(ContentHash.of(row, extra: extra)), .integer(ContentHash.ofInput(values, extra: extra)),
+        bindings += [extra.sqlValue, .integer(ContentHash.of(row, extra: extra)), inputHash.map(SQLValue.integer) ?? .null,
                      .text(source), .integer(run), .integer(run)]
         try connection.run(insertSQL, bindings)
         let id = connection.lastInsertRowID
+        written.insert(id)
         try audit.recordInsert(entity: entity, id: id, values: row)
         return id
     }
 
-    private func update(id: Int64, values: [FieldValue?], extra incomingExtra: String?,
+    private func update(id: Int64, values: [FieldValue?], extra incomingExtra: String?, inputHash incomingHash: Int64?,
                         unresolved: [ReferenceResolver.Unresolved], provenance: Provenance) throws -> WriteResult {
         let stored = try load(id)
         let supersedes = stored.writtenIn(run: run)
@@ -218,13 +249,14 @@ public final class EntityWriter {
         var assignments = changed.map { "\(EntityTable.quoted(entity.fields[$0].name)) = ?" }
         var bindings = changed.map { merged[$0].sqlValue }
         // A write some rule trimmed is not "this input row": the next import must be compared in full.
-        let inputHash: SQLValue = notes.isEmpty ? .integer(ContentHash.ofInput(values, extra: incomingExtra)) : .null
+        let inputHash: SQLValue = notes.isEmpty ? incomingHash.map(SQLValue.integer) ?? .null : .null
         assignments += ["_extra = ?", "_hash = ?", "_input_hash = ?", "_source = ?", "_updated_run = ?"]
         bindings += [extra.sqlValue, .integer(hash), inputHash, .text(source), .integer(run)]
         if stored.retiredInRun != nil {
             assignments.append("retired_in_run = NULL")
         }
         bindings.append(.integer(id))
+        written.insert(id)
         try connection.run("UPDATE \(table.name) SET \(assignments.joined(separator: ", ")) WHERE _id = ?", bindings)
         var changes: [(field: String, old: String?, new: String?)] = []
         for index in changed {

@@ -12,6 +12,13 @@ public struct RunInput: Sendable, Equatable, Codable {
     public var unknownColumns: [String] = []
     /// Where the run kept a copy of the input, for reruns (nil once pruned).
     public var storedPath: String?
+    /// Rows recognised as unchanged by their input hash before mapping (part of
+    /// `counts.unchanged`; not stored: it says how the run went, not what it did).
+    public var unchangedBeforeMapping = 0
+
+    enum CodingKeys: String, CodingKey {
+        case position, path, size, sha256, format, counts, unknownColumns, storedPath
+    }
 
     public init(position: Int, path: String, size: Int64?, sha256: String?, format: String?, counts: RunCounts = RunCounts()) {
         self.position = position

@@ -94,6 +94,9 @@ enum ImportSummary {
             if !input.unknownColumns.isEmpty {
                 lines.append("    columns not in the map, kept as extra: \(input.unknownColumns.joined(separator: ", "))")
             }
+            if input.unchangedBeforeMapping > 0 {
+                lines.append("    \(input.unchangedBeforeMapping) of the unchanged rows were recognised by their input hash, without mapping them again")
+            }
         }
         let c = result.counts
         lines.append("Total: read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), skipped_stale \(c.skippedStale), rejected \(c.rejected), warnings \(c.warnings), conflicts \(c.conflicts)")

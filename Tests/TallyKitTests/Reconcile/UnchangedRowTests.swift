@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TallyKit
+
+/// Rows recognised unchanged by their input hash before mapping (``UnchangedRowProbe``): the
+/// shortcut must give exactly the counts and the state the full reconciliation gives.
+@Suite("Unchanged rows recognised before mapping")
+struct UnchangedRowTests {
+    static let header = "sys_id,number,state,short_description,sys_updated_on,sys_mod_count"
+
+    func row(_ number: Int, text: String = "printer jam", updated: String = "2026-03-01 10:00:00", modCount: Int = 1) -> String {
+        "\(sysID("inc-\(number)")),INC\(String(format: "%07d", number)),2,\"\(text)\",\(updated),\(modCount)"
+    }
+
+    func rows(_ range: ClosedRange<Int>) -> [String] { range.map { row($0) } }
+
+    @Test func aRerunOfTheSameFileIsRecognisedWithoutMapping() throws {
+        let store = try StoreHarness()
+        let first = try store.importText(csv(Self.header, rows(1...50)), entity: "incident")
+        #expect(first.counts.inserted == 50)
+        #expect(first.inputs[0].unchangedBeforeMapping == 0)
+        #expect(try store.count("SELECT count(*) FROM entity_incident WHERE _input_hash IS NOT NULL") == 50)
+        let before = try store.extract("incident")
+
+        let again = try store.importText(csv(Self.header, rows(1...50)), entity: "incident", force: true)
+        #expect(again.counts.unchanged == 50)
+        #expect(again.counts.isConserved)
+        #expect(again.inputs[0].unchangedBeforeMapping == 50)
+        #expect(try store.extract("incident") == before)
+        #expect(try store.count("SELECT count(*) FROM audit WHERE run = 2") == 0)
+    }
+
+    @Test func rowsInAnotherOrderAreFoundThroughTheKeyIndex() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.header, rows(1...40)), entity: "incident")
+        var shuffled = rows(1...40)
+        var rng = SeededGenerator(seed: 7)
+        shuffled.shuffle(using: &rng)
+        let again = try store.importText(csv(Self.header, shuffled), entity: "incident", force: true)
+        #expect(again.counts.unchanged == 40)
+        #expect(again.inputs[0].unchangedBeforeMapping == 40)
+    }
+
+    @Test func changedAndNewRowsAmongUnchangedOnesAreReconciledInFull() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.header, rows(1...30)), entity: "incident")
+        var next = rows(1...30)
+        next[9] = row(10, text: "printer fixed", updated: "2026-03-02 10:00:00", modCount: 2)
+        next.insert(row(31), at: 15)  // a new record in the middle shifts the expected store keys
+        let result = try store.importText(csv(Self.header, next), entity: "incident")
+        #expect(result.counts.updated == 1)
+        #expect(result.counts.inserted == 1)
+        #expect(result.counts.unchanged == 29)
+        #expect(result.inputs[0].unchangedBeforeMapping == 29)
+        #expect(try store.value("SELECT short_description FROM entity_incident WHERE number = 'INC0000010'") == "printer fixed")
+    }
+
+    /// The probe reads the store as the run began; a record an earlier row of the same run changed
+    /// must not count as unchanged when its old row comes again.
+    @Test func aRecordWrittenEarlierInTheRunIsNotTakenAsUnchanged() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.header, rows(1...3)), entity: "incident")
+        let newer = row(2, text: "newer", updated: "2026-03-05 10:00:00", modCount: 5)
+        let result = try store.importText(csv(Self.header, [newer, row(1), row(2), row(3)]), entity: "incident")
+        #expect(result.counts.updated == 1)
+        #expect(result.counts.skippedStale == 1)
+        #expect(result.counts.unchanged == 2)
+        #expect(result.inputs[0].unchangedBeforeMapping == 2)
+        #expect(try store.value("SELECT short_description FROM entity_incident WHERE number = 'INC0000002'") == "newer")
+    }
+
+    @Test func theSameBytesUnderAnotherMapAreComparedInFull() throws {
+        let store = try StoreHarness()
+        let map = #"{"entity": "incident", "constants": {"contact_type": "phone"}}"#
+        try store.importText(csv(Self.header, rows(1...10)), entity: "incident", map: map)
+        #expect(try store.count("SELECT count(*) FROM entity_incident WHERE contact_type = 'phone'") == 10)
+        // The default map reads the same bytes differently (no contact_type): no shortcut.
+        let plain = try store.importText(csv(Self.header, rows(1...10)), entity: "incident", force: true)
+        #expect(plain.inputs[0].unchangedBeforeMapping == 0)
+        #expect(plain.counts.unchanged == 10)
+        // Under the map that wrote them, the rows are recognised again.
+        let again = try store.importText(csv(Self.header, rows(1...10)), entity: "incident", force: true, map: map)
+        #expect(again.inputs[0].unchangedBeforeMapping == 10)
+    }
+
+    @Test func aSnapshotOfUnchangedRowsRetiresNothingAndARetiredRecordComesBack() throws {
+        let header = "sys_id,name,sys_class_name,serial_number,install_status,sys_updated_on"
+        func ci(_ number: Int) -> String { "\(sysID("ci-\(number)")),ci-\(number),cmdb_ci_server,SN\(number),1,2026-01-01 00:00:00" }
+        let store = try StoreHarness()
+        try store.importText(csv(header, (1...20).map(ci)), entity: "ci", source: "discovery")
+        let same = try store.importText(csv(header, (1...20).map(ci)), entity: "ci", source: "discovery", force: true, snapshot: SnapshotOptions())
+        #expect(same.counts.retired == 0)
+        #expect(same.inputs[0].unchangedBeforeMapping == 20)
+        let fewer = try store.importText(csv(header, (1...19).map(ci)), entity: "ci", source: "discovery", snapshot: SnapshotOptions())
+        #expect(fewer.counts.retired == 1)
+        let back = try store.importText(csv(header, (1...20).map(ci)), entity: "ci", source: "discovery", force: true, snapshot: SnapshotOptions())
+        #expect(back.counts.updated == 1)
+        #expect(back.inputs[0].unchangedBeforeMapping == 19)
+        #expect(try store.count("SELECT count(*) FROM entity_ci WHERE retired_in_run IS NOT NULL") == 0)
+    }
+
+    /// Cases have case links, which may write other cases of the run: the store confirms each
+    /// candidate from the table instead of from the writer's own record.
+    @Test func casesAreConfirmedFromTheTable() throws {
+        let header = "sys_id,number,state,short_description,sys_updated_on,sys_mod_count"
+        let cases = (1...12).map { "\(sysID("cs-\($0)")),CS\(String(format: "%07d", $0)),1,\"question\",2026-03-01 10:00:00,1" }
+        let store = try StoreHarness()
+        try store.importText(csv(header, cases), entity: "case")
+        let again = try store.importText(csv(header, cases), entity: "case", force: true)
+        #expect(again.counts.unchanged == 12)
+        #expect(again.inputs[0].unchangedBeforeMapping == 12)
+    }
+
+    @Test func theInputSeedDependsOnTheMapAndNothingThatVariesBetweenProcesses() throws {
+        let entity = try #require(EntityRegistry.standard.entity(named: "incident"))
+        let plain = RowPreparer.inputSeed(entity: entity, map: .default(for: entity))
+        #expect(plain == RowPreparer.inputSeed(entity: entity, map: .default(for: entity)))
+        var other = TransformMap.default(for: entity)
+        other.nullTokens = ["?"]
+        #expect(plain != RowPreparer.inputSeed(entity: entity, map: other))
+    }
+
+    @Test func recordSetsHoldWhatWasInserted() {
+        var set = RecordSet()
+        for id: Int64 in [1, 63, 64, 1_000_003] { set.insert(id) }
+        #expect(set.contains(1) && set.contains(63) && set.contains(64) && set.contains(1_000_003))
+        #expect(!set.contains(2) && !set.contains(65) && !set.contains(1_000_002) && !set.contains(5_000_000))
+        #expect(set.contains(-1))  // an impossible key answers "maybe": the safe side
+    }
+}
