@@ -55,11 +55,28 @@ final class AuditTrail {
         try write(entity: entity, id: id, values: values, field: field, old: old, new: new)
     }
 
+    /// Several field changes of one record (whose values after them are `values`).
+    func recordChanges(entity: EntityDefinition, id: Int64, values: [FieldValue], _ changes: [(field: String, old: String?, new: String?)]) throws {
+        let record = identity(entity: entity, values: values)
+        for change in changes {
+            try write(entity: entity, id: id, identity: record, field: change.field, old: change.old, new: change.new)
+        }
+    }
+
     private func write(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {
-        let sysID = entity.index(ofField: "sys_id").flatMap { values[$0].canonicalText }
+        try write(entity: entity, id: id, identity: identity(entity: entity, values: values), field: field, old: old, new: new)
+    }
+
+    /// How an audit row names its record: sys_id and display key.
+    private func identity(entity: EntityDefinition, values: [FieldValue]) -> (sysID: SQLValue, key: SQLValue) {
+        (entity.index(ofField: "sys_id").flatMap { values[$0].canonicalText }.sqlValue, displayKey(of: values, in: entity).sqlValue)
+    }
+
+    private func write(entity: EntityDefinition, id: Int64, identity: (sysID: SQLValue, key: SQLValue), field: String,
+                       old: String?, new: String?) throws {
         if insert == nil { insert = try connection.prepare(Self.insertSQL) }
         try insert!.execute([
-            .integer(run), .text(entity.name), .integer(id), sysID.sqlValue, displayKey(of: values, in: entity).sqlValue,
+            .integer(run), .text(entity.name), .integer(id), identity.sysID, identity.key,
             .text(field), old.sqlValue, new.sqlValue, .text(source),
         ])
     }

@@ -258,18 +258,17 @@ public final class EntityWriter {
         bindings.append(.integer(id))
         written.insert(id)
         try connection.run("UPDATE \(table.name) SET \(assignments.joined(separator: ", ")) WHERE _id = ?", bindings)
-        var changes: [(field: String, old: String?, new: String?)] = []
-        for index in changed {
-            let change = (entity.fields[index].name, stored.values[index].canonicalText, merged[index].canonicalText)
-            try audit.recordChange(entity: entity, id: id, values: merged, field: change.0, old: change.1, new: change.2)
-            changes.append(change)
+        let changes: [(field: String, old: String?, new: String?)] = changed.map { index in
+            (entity.fields[index].name, stored.values[index].canonicalText, merged[index].canonicalText)
         }
-        if extra != stored.extra {
-            try audit.recordChange(entity: entity, id: id, values: merged, field: "_extra", old: stored.extra, new: extra)
-        }
+        try audit.recordChanges(entity: entity, id: id, values: merged,
+                                changes + (extra != stored.extra ? [("_extra", stored.extra, extra)] : []))
         let presentReferences = unresolved.filter { reference in values[entity.index(ofField: reference.field)!] != nil }
-        if references.slots.contains(where: { values[$0.index] != nil }) {
-            try references.recordPending(presentReferences, entity: entity.name, record: id, run: run)
+        // A reference the update left as it was keeps its pending state (a target that arrived
+        // since resolved it then); only the changed ones are looked at again.
+        let changedReferences = Set(references.slots.filter { values[$0.index] != nil && changed.contains($0.index) }.map(\.field))
+        if !changedReferences.isEmpty {
+            try references.recordPending(presentReferences, entity: entity.name, record: id, run: run, fields: changedReferences)
         }
         try journal?.recordChanges(record: id, values: merged, changes: changes)
         let warnings = try caseLinks?.afterWrite(id: id, values: merged, previous: stored.values, provenance: provenance) ?? []

@@ -68,8 +68,11 @@ struct ReferenceResolver {
 
     /// Records the unresolved references of one record (replacing what it had pending before),
     /// and closes pending rows of fields that now resolve (a new record has none to close).
-    func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64, isNew: Bool = false) throws {
-        for slot in slots where !isNew && !unresolved.contains(where: { $0.field == slot.field }) {
+    /// `fields` limits both to those fields (an update need not touch references it did not change).
+    func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64, isNew: Bool = false,
+                       fields: Set<String>? = nil) throws {
+        let unresolved = fields.map { fields in unresolved.filter { fields.contains($0.field) } } ?? unresolved
+        for slot in slots where !isNew && !unresolved.contains(where: { $0.field == slot.field }) && fields?.contains(slot.field) != false {
             try connection.run("""
                 UPDATE pending_references SET resolved_in_run = ?
                 WHERE entity = ? AND record = ? AND field = ? AND resolved_in_run IS NULL

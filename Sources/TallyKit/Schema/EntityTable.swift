@@ -40,7 +40,8 @@ public struct EntityTable: Sendable {
 
     /// `"name"`, quoted for SQL. Field names come from the registry, never from input.
     public static func quoted(_ identifier: String) -> String {
-        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        guard identifier.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + identifier + "\"" }
+        return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     var createSQL: String {

@@ -23,6 +23,26 @@ struct ReferenceTests {
         #expect(again.counts.unchanged == 1)
     }
 
+    @Test func anUpdateLooksAgainOnlyAtTheReferencesItChanges() throws {
+        let store = try StoreHarness()
+        let header = "number,problem_id,cmdb_ci,short_description,sys_updated_on"
+        try store.importText(csv(header, ["INC0000001,PRB0000001,web-01,first,2026-01-01 00:00:00"]), entity: "incident")
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL AND run = 1") == 2)
+        // Another field changes: the two pending references stay as run 1 left them.
+        try store.importText(csv(header, ["INC0000001,PRB0000001,web-01,second,2026-01-02 00:00:00"]), entity: "incident")
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL AND run = 1") == 2)
+        // The CI reference changes to one that resolves: its pending row closes, the problem's stays.
+        try store.importText(csv("sys_id,name,sys_class_name,sys_updated_on", ["\(sysID("c1")),web-02,cmdb_ci_server,2026-01-01 00:00:00"]), entity: "ci")
+        try store.importText(csv(header, ["INC0000001,PRB0000001,web-02,third,2026-01-03 00:00:00"]), entity: "incident")
+        #expect(try store.value("SELECT cmdb_ci FROM entity_incident") == sysID("c1"))
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL") == 1)
+        #expect(try store.value("SELECT field FROM pending_references WHERE resolved_in_run IS NULL") == "problem_id")
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE field = 'cmdb_ci' AND resolved_in_run = 4") == 1)
+        // And to one that does not: pending again, with the new raw value.
+        try store.importText(csv(header, ["INC0000001,PRB0000001,web-03,fourth,2026-01-04 00:00:00"]), entity: "incident")
+        #expect(try store.value("SELECT raw_value FROM pending_references WHERE field = 'cmdb_ci' AND resolved_in_run IS NULL") == "web-03")
+    }
+
     @Test func anAmbiguousNameStaysUnresolved() throws {
         let store = try StoreHarness()
         try store.importText(csv("sys_id,name,sys_class_name,sys_updated_on", [
