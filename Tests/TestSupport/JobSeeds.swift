@@ -2,7 +2,7 @@ import Foundation
 
 /// Collects the job files the tests write, as seeds for the `job-file` fuzz target: when
 /// `TALLY_JOB_SEEDS` names a folder, each job text is also written there as `<hash>.json`.
-/// `TALLY_JOB_SEEDS=$PWD/Tests/Reliability/Fuzz/seeds/job-file swift test --filter 'Job|StoreLock'`
+/// `TALLY_JOB_SEEDS=$PWD/Tests/Reliability/Fuzz/seeds/job-file swift test --filter 'JobTests|JobDefinitionTests|StoreLockTests'`
 /// refreshes the committed seeds.
 public enum JobSeeds {
     public static func keep(_ text: String) {
