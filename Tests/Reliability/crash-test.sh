@@ -12,8 +12,9 @@
 #
 # The "job" operation is `tally run job.json`, a job file the script writes beside the store: it
 # imports a generated problem export (CRASH_ROWS/4 problems without references, so no report
-# names a run) and two incident deltas (v2, then v3: one glob, two files) — three runs — archives each file once its run commits, and extracts incident,
-# problem, incident_metrics, rejects_by_rule and dangling_references into out/.
+# names a run) and two incident deltas (v2, then v3: one glob, two files) — three runs —,
+# archives each file once its run commits, and extracts incident, problem, incident_metrics,
+# rejects_by_rule and dangling_references into out/.
 #
 # Each trial copies a prepared store, starts one operation, kills it after a random delay drawn
 # from [0, 1.15 × its uninterrupted duration] (narrowed when a trial finishes first), then requires:
@@ -247,6 +248,7 @@ for ((trial = 1; trial <= trials; trial++)); do
     [ "$( (input_hashes "$dir/drop"; input_hashes "$dir/archive") | sort)" = "$job_inputs" ] \
       || fail "the inputs are not each in the drop folder or the archive, once"
     committed_runs=${outcome#runs-}; committed_runs=${committed_runs%/3}
+    [ "$outcome" = partial ] && committed_runs=3  # already failed; the archive order is not checked
     for position in 1 2 3; do
       case $position in 1) file=problem.csv ;; 2) file=incident-1-v2.csv ;; 3) file=incident-2-v3.csv ;; esac
       if [ "$position" -gt "${committed_runs:-0}" ] && [ ! -f "$dir/drop/$file" ]; then
