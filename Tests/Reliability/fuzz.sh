@@ -5,19 +5,20 @@
 #   Tests/Reliability/fuzz.sh build TARGET      # build only
 #   Tests/Reliability/fuzz.sh list
 #
-# TARGET: csv | json | xml | transform-map | date
+# TARGET: csv | json | xml | transform-map | date | job-file
 # Targets are built with `swiftc -sanitize=fuzzer,address -parse-as-library` from the module
 # sources plus a small entry file in Tests/Reliability/Fuzz/. Work lives in .build/fuzz/TARGET/
-# (binary, corpus seeded from fixtures/ and ../shared/data/conformance, crash files, log).
+# (binary, corpus seeded from fixtures/, jobs/ and ../shared/data/conformance — for job-file:
+# jobs/*.json, Benchmarks/bench-job.json and Fuzz/seeds/job-file/ — crash files, log).
 # A crash is copied to fixtures/hostile/fuzz/TARGET-<sha>.<ext>; add a regression test for it
-# (Tests/TallyFormatsTests/FuzzRegressionTests.swift reads every file there).
+# (Tests/TallyKitTests/Reliability/FuzzRegressionTests.swift reads every file there).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 here="Tests/Reliability/Fuzz"
 
-targets="csv json xml transform-map date"
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 64; }
+targets="csv json xml transform-map date job-file"
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 64; }
 [ $# -ge 1 ] || usage
 if [ "$1" = list ]; then echo "$targets"; exit 0; fi
 build_only=0
@@ -38,8 +39,8 @@ case "$target" in
   xml)           sources=("${formats[@]}" "$here/FuzzSupport.swift" "$here/FuzzXML.swift"); ext=xml ;;
   transform-map) sources=("${kit[@]}" "$here/FuzzTransformMap.swift"); ext=json ;;
   date)          sources=("${kit[@]}" "$here/FuzzDate.swift"); ext=txt ;;
+  job-file)      sources=("${kit[@]}" "$here/FuzzJobFile.swift"); ext=json ;;
 esac
-# TODO(jobs): add a `job-file` target once Sources/TallyKit/Jobs has a job-file parser.
 
 binary="$work/fuzz-$target"
 newest=$(ls -t "${sources[@]}" | head -1)
@@ -61,6 +62,9 @@ if [ -z "$(ls -A "$work/corpus")" ]; then
     json) seed $(find fixtures "$conformance" -type f \( -name '*.json' -o -name '*.ndjson' \) 2>/dev/null) ;;
     xml)  seed $(find fixtures "$conformance" -type f -name '*.xml' 2>/dev/null) ;;
     transform-map) seed $(find jobs fixtures -type f -name '*.json' -path '*map*' 2>/dev/null) jobs/maps/*.json ;;
+    # The bundled jobs, the benchmark's, and the job files the tests write (collected by running
+    # them with TALLY_JOB_SEEDS=Tests/Reliability/Fuzz/seeds/job-file; see the README).
+    job-file) seed jobs/*.json Benchmarks/bench-job.json "$here"/seeds/job-file/*.json ;;
     date)
       i=0
       for line in "yyyy-MM-dd HH:mm:ss\nUTC\n2024-02-29 23:59:59\n2023-02-29 00:00:00" \

@@ -3,8 +3,9 @@ import Testing
 import TestSupport
 
 /// Runs `Tests/Reliability/crash-test.sh` (SIGKILL at random moments during import, snapshot,
-/// rerun, rollback and extract) against the built binary — only when `TALLY_CRASH_TRIALS` says
-/// how many trials, since it takes minutes: `TALLY_CRASH_TRIALS=6 swift test --filter CrashSafety`.
+/// rerun, rollback, extract and a job run) against the built binary — only when
+/// `TALLY_CRASH_TRIALS` says how many trials, since it takes minutes:
+/// `TALLY_CRASH_TRIALS=6 swift test --filter CrashSafety` (six trials: one per operation).
 @Suite("Crash safety")
 struct CrashSafetyTests {
     static let trials = ProcessInfo.processInfo.environment["TALLY_CRASH_TRIALS"].flatMap(Int.init)

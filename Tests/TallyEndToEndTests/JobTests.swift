@@ -12,6 +12,7 @@ struct JobFolder {
     }
 
     func write(_ job: String, name: String = "job.json") throws {
+        JobSeeds.keep(job)
         try Data(job.utf8).write(to: url.appendingPathComponent(name))
     }
 

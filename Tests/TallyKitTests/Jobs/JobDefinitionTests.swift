@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import TallyKit
 
 @Suite("Job files")
 struct JobDefinitionTests {
     func decode(_ text: String) throws -> JobDefinition {
-        try JSONDecoder().decode(JobDefinition.self, from: Data(text.utf8))
+        JobSeeds.keep(text)
+        return try JSONDecoder().decode(JobDefinition.self, from: Data(text.utf8))
     }
 
     @Test func inputsRunInEntityOrderStablyUnlessListed() throws {
@@ -44,6 +46,7 @@ struct JobDefinitionTests {
     ])
     func jobsThatWouldFailHalfWayAreRefusedUpFront(text: String, message: String) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("job-\(UUID().uuidString).json")
+        JobSeeds.keep(text)
         try Data(text.utf8).write(to: folder)
         defer { try? FileManager.default.removeItem(at: folder) }
         #expect {

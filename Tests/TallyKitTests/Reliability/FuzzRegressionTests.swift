@@ -49,12 +49,63 @@ struct FuzzRegressionTests {
             if let map = try? JSONDecoder().decode(TransformMap.self, from: Data(bytes)) {
                 _ = try? RecordMapper(map: map, registry: .standard, header: Array(map.columns.keys) + ["sys_id"])
             }
+        case "job":
+            try Self.loadJobFile(bytes)
         case "date":
             let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             let parser = try? DateTimeParser(formats: [lines.first ?? ""], timeZone: lines.count > 1 ? lines[1] : "UTC")
             for value in lines.dropFirst(2) { _ = parser?.parse(value) }
         default:
             Issue.record("\(name): the name does not start with a fuzz target")
+        }
+    }
+
+    /// The `job-file` replay itself works, on the bundled jobs (which load) and a few shapes that
+    /// do not, so a kept crashing job file is replayed by code known to reach the parser.
+    @Test func theJobFileReplayLoadsTheBundledJobs() throws {
+        let jobs = Paths.packageRoot.appendingPathComponent("jobs").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: jobs).filter { $0.hasSuffix(".json") && $0 != "precedence.json" }
+        #expect(names.count >= 3)
+        for name in names { try Self.loadJobFile(Array(try Data(contentsOf: URL(fileURLWithPath: jobs + "/" + name)))) }
+        for text in ["", "{", "[]", #"{"name": "x", "inputs": [{"entity": "incident", "glob": "drop/*.csv"}], "archive": "../../a"}"#,
+                     #"{"name": "x", "inputs": [{"entity": "incident", "glob": "/*/*"}]}"#] {
+            try Self.loadJobFile(Array(text.utf8))
+        }
+    }
+
+    /// What the `job-file` target (Tests/Reliability/Fuzz/FuzzJobFile.swift) does with its bytes:
+    /// `job.json` in a temp folder with a drop folder, loaded as `tally run` loads it; a job that
+    /// loads has its paths resolved and, when they stay inside the folder, its globs expanded.
+    static func loadJobFile(_ bytes: [UInt8]) throws {
+        let folder = JobPaths.realPath(try Paths.makeTempDirectory("tally-fuzz-job").path)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for sub in ["drop", "maps", "archive", "out"] {
+            try FileManager.default.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true)
+        }
+        for (name, text) in [("drop/incident-1.csv", "sys_id,number\n1,INC1\n"), ("drop/incident-2.csv", "sys_id,number\n2,INC2\n"),
+                             ("drop/incident-3.csv.part", "sys_id\n"), ("maps/m.json", "{}\n")] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        let jobFile = folder + "/job.json"
+        try Data(bytes).write(to: URL(fileURLWithPath: jobFile))
+        guard let job = try? JobDefinition.load(path: jobFile) else { return }
+        let paths = JobPaths(jobFile: jobFile)
+        let runner = JobRunner(job: job, options: JobRunOptions(jobPath: jobFile, command: "tally run fuzz"), emit: { _ in })
+        _ = StoreLock.path(forStore: runner.storePath)
+        for input in job.orderedInputs() {
+            let resolved = paths.resolve(input.glob)
+            let absolute = resolved.hasPrefix("/") ? resolved : paths.current + "/" + resolved
+            if absolute == folder || absolute.hasPrefix(folder + "/") { _ = paths.expand(input.glob) }
+            _ = input.map.map(paths.resolve)
+            _ = input.precedence.map(paths.resolve)
+        }
+        _ = job.archive.map(paths.resolve)
+        _ = job.report.map(paths.resolve)
+        for value in job.settings.values { _ = value.stored }
+        if let extracts = job.extracts {
+            _ = paths.resolve(extracts.out)
+            _ = job.extractRequest(.standard)
+            for feed in extracts.feeds { _ = job.feedRequest(feed, .standard) }
         }
     }
 }
