@@ -330,13 +330,8 @@ public final class JobRunner {
 
     // MARK: - Report
 
-    /// The report stage: the steward's HTML page at `path`.
-    ///
-    /// Hook: the HTML report (`Sources/TallyKit/Report/`, branch `html`) is not on this branch's
-    /// base yet. Once it is, this becomes (scope: this job run's runs; a dry run writes nothing):
-    /// `try StewardReport(database: database, options: StewardReportOptions(scope: jobRun.map { .jobRun($0) } ?? .job(job.name),
-    /// staleDays: job.extracts?.staleDays ?? 60)).write(to: path)`, logged as `wrote PATH: status …`, a failure → exit 1.
-    /// Writes the steward's HTML report for this job run (nothing in a dry run).
+    /// The report stage: the steward's HTML page at `path`, scoped to this job run (nothing in a
+    /// dry run); a page that cannot be written is logged as an error.
     private func writeReport(_ path: String, _ database: TallyDatabase) {
         if options.dryRun {
             emit(.info, "report", "would write the HTML report \(path)")
