@@ -77,14 +77,30 @@ final class CaseJournal {
 
     /// Cases where any of `columns` holds one of `keys`, in number order.
     private func cases(whereAnyOf columns: [String], in keys: [String]) throws -> [CaseRow] {
-        let placeholders = keys.map { _ in "?" }.joined(separator: ", ")
-        let condition = columns.map { "\(EntityTable.quoted($0)) IN (\(placeholders))" }.joined(separator: " OR ")
-        let bindings = columns.flatMap { _ in keys.map(SQLValue.text) }
-        let number = EntityTable.quoted(caseEntity.displayField ?? "number")
-        return try connection.rows(
-            "SELECT _id, \(number), \"sys_id\", \(EntityTable.quoted(rules.parentField)) FROM \(caseTable) WHERE \(condition) ORDER BY \(number), _id",
-            bindings).map { CaseRow(id: $0[0].integer ?? 0, number: $0[1].text, sysID: $0[2].text, parent: $0[3].text) }
+        let shape = CaseQueryShape(columns: columns, keys: keys.count)
+        let sql: String
+        if let known = caseQueries[shape] {
+            sql = known
+        } else {
+            let placeholders = keys.map { _ in "?" }.joined(separator: ", ")
+            let condition = columns.map { "\(EntityTable.quoted($0)) IN (\(placeholders))" }.joined(separator: " OR ")
+            let number = EntityTable.quoted(caseEntity.displayField ?? "number")
+            sql = "SELECT _id, \(number), \"sys_id\", \(EntityTable.quoted(rules.parentField)) FROM \(caseTable) WHERE \(condition) ORDER BY \(number), _id"
+            caseQueries[shape] = sql
+        }
+        var cases: [CaseRow] = []
+        try connection.forEachRow(sql, columns.flatMap { _ in keys.map(SQLValue.text) }) { row in
+            cases.append(CaseRow(id: row.int64(0), number: row.text(1), sysID: row.text(2), parent: row.text(3)))
+        }
+        return cases
     }
+
+    /// A case lookup's SQL depends on its columns and how many keys it binds.
+    private struct CaseQueryShape: Hashable {
+        var columns: [String]
+        var keys: Int
+    }
+    private var caseQueries: [CaseQueryShape: String] = [:]
 
     private func write(_ news: [(field: String, old: String?, new: String?)], to cases: [CaseRow], field: String,
                        relatedRecord: Int64, relatedLabel: String) throws {

@@ -23,10 +23,13 @@ struct ReferenceResolver {
 
     let connection: Connection
     let slots: [Slot]
+    /// Targets of another entity that held no record when the resolver was made: a run writes
+    /// one entity, so their references cannot resolve during it and are not looked up.
+    private let emptyTargets: Set<String>
 
     init(connection: Connection, entity: EntityDefinition, registry: EntityRegistry) {
         self.connection = connection
-        slots = entity.fields.enumerated().compactMap { index, field in
+        let slots: [Slot] = entity.fields.enumerated().compactMap { index, field in
             guard case .reference(let targetName) = field.type, let target = registry.entity(named: targetName) else { return nil }
             let table = EntityTable(target).name
             return Slot(
@@ -34,6 +37,11 @@ struct ReferenceResolver {
                 bySysIDSQL: "SELECT 1 FROM \(table) WHERE \"sys_id\" = ? LIMIT 1",
                 byDisplaySQL: target.displayField.map { "SELECT \"sys_id\", _id FROM \(table) WHERE \(EntityTable.quoted($0)) = ? LIMIT 2" })
         }
+        self.slots = slots
+        emptyTargets = Set(slots.map(\.target).filter { target in
+            target.name != entity.name
+                && (try? connection.scalar("SELECT EXISTS (SELECT 1 FROM \(EntityTable(target).name))").integer) == 0
+        }.map(\.name))
     }
 
     /// Replaces resolvable references in `values` with sys_ids; returns the ones that did not resolve.
@@ -41,7 +49,7 @@ struct ReferenceResolver {
         var unresolved: [Unresolved] = []
         for slot in slots {
             guard case .text(let raw)? = values[slot.index], !raw.isEmpty else { continue }
-            switch try lookUp(raw, in: slot) {
+            switch emptyTargets.contains(slot.target.name) ? .missing : try lookUp(raw, in: slot) {
             case .found(let sysID):
                 if let sysID { values[slot.index] = .text(sysID) }
             case .missing:
