@@ -18,7 +18,7 @@ struct RowPreparer: Sendable {
     let displayPath: String
     private let validator: Validator
     private var mapper: RecordMapper?
-    /// Seeds ``ContentHash/ofInput(_:seed:)``: the entity, its fields and the map, so a row
+    /// Seeds ``ContentHash/ofHeader(_:seed:)``: the entity, its fields and the map, so a row
     /// hashes the same only under the same mapping.
     let inputSeed: Int64
     /// The last header seen and its ``ContentHash/ofHeader(_:seed:)``.
@@ -38,28 +38,38 @@ struct RowPreparer: Sendable {
     }
 
     /// Bump when mapping or validation changes meaning, so stored input hashes stop matching.
-    static let inputHashVersion = "tally-input-hash-1"
+    static let inputHashVersion = "tally-input-hash-2"
 
+    /// Everything mapping and validation read besides the row: the entity's fields (type, labels,
+    /// choices, required, pattern), its rules, and the map as sorted JSON. Only text that prints the
+    /// same in every process goes in (no `Set` or `Dictionary` descriptions).
     static func inputSeed(entity: EntityDefinition, map: TransformMap) -> Int64 {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var hash = ContentHash()
         hash.combine(inputHashVersion)
         hash.combine(entity.name)
-        for field in entity.fields { hash.combine(field.name + ":" + EntityTable.columnType(of: field.type)) }
-        hash.combine((try? encoder.encode(map)).map { String(decoding: $0, as: UTF8.self) })
+        for field in entity.fields {
+            var text = [field.name, EntityTable.columnType(of: field.type), field.labels.joined(separator: "|"),
+                        field.required ? "required" : "", field.pattern.map { "\($0)" } ?? ""].joined(separator: ":")
+            if case .choice(let list) = field.type { text += ":" + list.choices.map { $0.code + "=" + $0.label }.joined(separator: "|") }
+            hash.combine(text)
+        }
+        for rules in [entity.identifierRules, entity.distinguishingRules, [entity.temporalOrder]] {
+            hash.combine(rules.map { $0.joined(separator: "+") }.joined(separator: "|"))
+        }
+        // A map that cannot be encoded gets a seed of its own, so its rows never match another map's.
+        hash.combine((try? encoder.encode(map)).map { String(decoding: $0, as: UTF8.self) } ?? UUID().uuidString)
         return hash.value
     }
 
     /// The identification key of `raw` under the first identifier rule, typed as mapping would
     /// type it; nil when the row lacks it or does not have the header the mapper was compiled for.
     mutating func firstKey(of raw: RawRecord) throws(RecordMapper.Invalid) -> [FieldValue]? {
-        let mapper = try compiledMapper(for: raw)
-        guard let rule = mapper.identifierRules.first else { return nil }
-        return mapper.keyValues(raw, fields: rule)
+        try compiledMapper(for: raw).firstKey(of: raw)
     }
 
-    /// ``ContentHash/ofInput(_:seed:)`` of `raw` under this preparer's mapping.
+    /// ``ContentHash/ofInput(_:header:)`` of `raw` under this preparer's mapping.
     mutating func inputHash(of raw: RawRecord) -> Int64 {
         if let hashedHeader, hashedHeader.names == raw.names {
             return ContentHash.ofInput(raw.values, header: hashedHeader.hash)

@@ -1,6 +1,6 @@
 /// Recognises, on the preparation thread and before any mapping, an input row that is exactly the
 /// row that last wrote its stored record: the record is found by the first identifier rule, and
-/// its `_input_hash` equals the row's ``ContentHash/ofInput(_:seed:)``.
+/// its `_input_hash` equals the row's ``ContentHash/ofInput(_:header:)``.
 ///
 /// It reads through a connection of its own, so it sees the store as it was when the run began
 /// (the run's own writes are not committed yet). Its answer is therefore a candidate that the store
@@ -55,7 +55,7 @@ final class UnchangedRowProbe {
         defer { byStoreKey.reset() }
         do {
             byStoreKey.reset()
-            _ = try byStoreKey.bind([.integer(id)])
+            try byStoreKey.bind(.integer(id), at: 1)
             guard try byStoreKey.step(), !byStoreKey.isNull(0), byStoreKey.int64(0) == inputHash, byStoreKey.isNull(1) else { return false }
             for (offset, value) in key.enumerated() where byStoreKey.value(Int32(offset + 2)) != value.sqlValue { return false }
             return true
@@ -69,7 +69,7 @@ final class UnchangedRowProbe {
         defer { byKey.reset() }
         do {
             byKey.reset()
-            _ = try byKey.bind(key.map(\.sqlValue))
+            for (offset, value) in key.enumerated() { try byKey.bind(value.sqlValue, at: Int32(offset + 1)) }
             guard try byKey.step(), !byKey.isNull(1), byKey.int64(1) == inputHash, byKey.isNull(2) else { return nil }
             let id = byKey.int64(0)
             return try byKey.step() ? nil : id

@@ -15,7 +15,7 @@ public struct MappedRecord: Sendable, Equatable {
     public var provenance: Provenance
     /// The record as read, for rejects a steward can fix and re-import.
     public var raw: RawRecord
-    /// ``ContentHash/ofInput(_:seed:)`` of the row as read, when mapping and validation found
+    /// ``ContentHash/ofInput(_:header:)`` of the row as read, when mapping and validation found
     /// nothing (a row with findings must be mapped again each time, so it gets none). A write this
     /// record causes stores it as `_input_hash`.
     public var inputHash: Int64?

@@ -45,6 +45,8 @@ public struct RecordMapper: Sendable {
     private let ignoreSet: Set<String>
     private let constants: [(index: Int, value: FieldValue)]
     private let plan: Plan
+    /// Where the first identifier rule's values come from under ``header`` (see ``firstKey(of:)``).
+    private let firstKeySources: [KeySource]?
 
     /// A mapper for `map`'s entity, looked up in `registry`.
     public init(map: TransformMap, registry: EntityRegistry = .standard, header: [String]) throws(Invalid) {
@@ -128,6 +130,9 @@ public struct RecordMapper: Sendable {
             for: header, converters: converters, exact: exact, folded: folded, ignore: ignoreSet,
             taken: Set(constants.map(\.index)))
         self.plan = plan
+        firstKeySources = (map.keys ?? entity.identifierRules).first.flatMap {
+            Self.keySources($0, entity: entity, plan: plan, converters: converters, constants: constants)
+        }
         self.unknownColumns = plan.unknown
         self.duplicateColumns = plan.duplicates
         self.ignoredColumns = plan.ignored
@@ -195,29 +200,52 @@ public struct RecordMapper: Sendable {
         return map(record, with: own)
     }
 
-    /// The values of `fields` alone, typed as ``map(_:)`` would type them; nil unless the record
-    /// has the compiled header and every one of the fields converts cleanly to a non-empty value.
-    public func keyValues(_ record: RawRecord, fields: [String]) -> [FieldValue]? {
-        guard record.names == header else { return nil }
+    /// The first identifier rule's values for `record`, typed as ``map(_:)`` would type them; nil
+    /// unless the record has the compiled header and each value converts cleanly and is not empty.
+    public func firstKey(of record: RawRecord) -> [FieldValue]? {
+        guard let sources = firstKeySources, record.names == header else { return nil }
         var keys: [FieldValue] = []
-        keys.reserveCapacity(fields.count)
-        for name in fields {
-            guard let fieldIndex = entity.index(ofField: name) else { return nil }
-            var value: FieldValue?
-            if let constant = constants.first(where: { $0.index == fieldIndex }) {
-                value = constant.value
-            } else if let position = plan.actions.firstIndex(where: { action in
-                if case .field(let index) = action { return converters[index].fieldIndex == fieldIndex }
-                return false
-            }), case .field(let index) = plan.actions[position] {
+        keys.reserveCapacity(sources.count)
+        for source in sources {
+            let value: FieldValue?
+            switch source {
+            case .constant(let constant):
+                value = constant
+            case .column(let position, let converter):
                 var findings: [Finding] = []
-                value = converters[index].convert(record.values[position], provenance: record.provenance, findings: &findings)
+                value = converters[converter].convert(record.values[position], provenance: record.provenance, findings: &findings)
                 if !findings.isEmpty { return nil }
             }
             guard let value, let text = value.canonicalText, !text.isEmpty else { return nil }
             keys.append(value)
         }
         return keys
+    }
+
+    /// Where a key field's value comes from under the compiled header.
+    enum KeySource: Sendable {
+        case constant(FieldValue)
+        case column(position: Int, converter: Int)
+    }
+
+    /// The first identifier rule's sources, or nil when some field of it has none.
+    private static func keySources(_ rule: [String], entity: EntityDefinition, plan: Plan, converters: [FieldConverter],
+                                   constants: [(index: Int, value: FieldValue)]) -> [KeySource]? {
+        var sources: [KeySource] = []
+        for name in rule {
+            guard let fieldIndex = entity.index(ofField: name) else { return nil }
+            if let constant = constants.first(where: { $0.index == fieldIndex }) {
+                sources.append(.constant(constant.value))
+                continue
+            }
+            let column = plan.actions.enumerated().lazy.compactMap { position, action -> KeySource? in
+                guard case .field(let converter) = action, converters[converter].fieldIndex == fieldIndex else { return nil }
+                return .column(position: position, converter: converter)
+            }.first
+            guard let column else { return nil }
+            sources.append(column)
+        }
+        return sources.isEmpty ? nil : sources
     }
 
     private func map(_ record: RawRecord, with plan: Plan) -> MappedRecord {

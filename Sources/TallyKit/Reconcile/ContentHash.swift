@@ -66,16 +66,11 @@ public struct ContentHash {
         return hash.value
     }
 
-    /// The hash of an input row as read, under one mapping (`seed`, see
-    /// ``RowPreparer/inputSeed``): every column name and value in source order, so the same row of
-    /// the same export shape under the same map hashes the same, and any other row differently.
-    /// Stored as a record's `_input_hash` by the write it caused, it lets a later import recognise
-    /// that row unchanged before mapping it.
-    public static func ofInput(_ raw: RawRecord, seed: Int64) -> Int64 {
-        ofInput(raw.values, header: ofHeader(raw.names, seed: seed))
-    }
-
-    /// The part of ``ofInput(_:seed:)`` that depends on the column names only (once per header).
+    /// The hash of an input row as read, under one mapping: ``ofHeader(_:seed:)`` of its column
+    /// names (once per header; `seed` is ``RowPreparer/inputSeed(entity:map:)``), then
+    /// ``ofInput(_:header:)`` of its values — so the same row of the same export shape under the
+    /// same map hashes the same, and any other row differently. Stored as a record's `_input_hash`
+    /// by the write it caused, it lets a later import recognise that row unchanged before mapping it.
     public static func ofHeader(_ names: [String], seed: Int64) -> Int64 {
         var hash = ContentHash()
         hash.mixWord(UInt64(bitPattern: seed))
@@ -84,7 +79,7 @@ public struct ContentHash {
         return hash.value
     }
 
-    /// ``ofInput(_:seed:)`` from the values and the header's ``ofHeader(_:seed:)``.
+    /// The values' part, mixed into the header's ``ofHeader(_:seed:)``.
     public static func ofInput(_ values: [String?], header: Int64) -> Int64 {
         var hash = ContentHash()
         hash.mixWord(UInt64(bitPattern: header))

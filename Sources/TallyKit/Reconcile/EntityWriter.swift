@@ -53,7 +53,7 @@ public final class EntityWriter {
         let distinguishing = entity.distinguishingRules.map { $0.compactMap { entity.index(ofField: $0) } }
         self.distinguishing = distinguishing
         let distinguishingColumns = distinguishing.flatMap { $0 }.map { EntityTable.quoted(entity.fields[$0].name) }
-        let selected = (["_id", "_input_hash", "_created_run", "_updated_run", "retired_in_run"] + distinguishingColumns).joined(separator: ", ")
+        let selected = (Self.matchColumnNames + distinguishingColumns).joined(separator: ", ")
         identifierSQL = (identifierRules ?? entity.identifierRules).map { group in
             let conditions = group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")
             return (group.compactMap { entity.index(ofField: $0) },
@@ -98,10 +98,7 @@ public final class EntityWriter {
             if trackSeen { seen.insert(match.id) }
             // The same input row as the one that last wrote the record, with nothing else written
             // since, changes nothing: no need to load or compare it.
-            if match.retiredInRun == nil, match.createdRun != run, match.updatedRun != run,
-               let stored = match.inputHash, record.inputHash == stored {
-                return WriteResult(outcome: .unchanged)
-            }
+            if match.isLeftAsWritten(by: record.inputHash, before: run) { return WriteResult(outcome: .unchanged) }
             return try update(id: match.id, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
                               provenance: record.provenance)
         }
@@ -113,26 +110,18 @@ public final class EntityWriter {
     public func confirmUnchanged(id: Int64, inputHash: Int64) throws -> Bool {
         // Only this writer, and its case links, write the table during the rows of a run; without
         // case links its own record of what it wrote answers (the candidate matched at run start).
+        let confirmed: Bool
         if caseLinks == nil {
-            guard !written.contains(id) else { return false }
-            if trackSeen { seen.insert(id) }
-            return true
+            confirmed = !written.contains(id)
+        } else {
+            var match: Match?
+            try connection.forEachRow("SELECT \(Self.matchColumnNames.joined(separator: ", ")) FROM \(table.name) WHERE _id = ?",
+                                      [.integer(id)]) { match = Match(row: $0) }
+            confirmed = match?.isLeftAsWritten(by: inputHash, before: run) ?? false
         }
-        if confirmStatement == nil {
-            confirmStatement = try connection.prepare(
-                "SELECT _input_hash, _created_run, _updated_run, retired_in_run FROM \(table.name) WHERE _id = ?")
-        }
-        let statement = confirmStatement!
-        statement.reset()
-        defer { statement.reset() }
-        _ = try statement.bind([.integer(id)])
-        guard try statement.step() else { return false }
-        func integer(_ index: Int32) -> Int64? { statement.isNull(index) ? nil : statement.int64(index) }
-        guard integer(0) == inputHash, integer(1) != run, integer(2) != run, integer(3) == nil else { return false }
-        if trackSeen { seen.insert(id) }
-        return true
+        if confirmed && trackSeen { seen.insert(id) }
+        return confirmed
     }
-    private var confirmStatement: Statement?
     /// Records this writer inserted or updated in the run.
     private var written = RecordSet()
 
@@ -146,12 +135,30 @@ public final class EntityWriter {
         var createdRun: Int64?
         var updatedRun: Int64?
         var retiredInRun: Int64?
+
+        /// From a row whose first columns are ``EntityWriter/matchColumnNames``.
+        init(row: Statement) {
+            func integer(_ index: Int32) -> Int64? { row.isNull(index) ? nil : row.int64(index) }
+            self.init(id: row.int64(0), inputHash: integer(1), createdRun: integer(2), updatedRun: integer(3), retiredInRun: integer(4))
+        }
+
+        init(id: Int64, inputHash: Int64?, createdRun: Int64?, updatedRun: Int64?, retiredInRun: Int64?) {
+            (self.id, self.inputHash, self.createdRun, self.updatedRun, self.retiredInRun) = (id, inputHash, createdRun, updatedRun, retiredInRun)
+        }
+
+        /// Whether the input row `inputHash` wrote this record last, before `run`, and nothing
+        /// (a retirement included) has touched it since.
+        func isLeftAsWritten(by inputHash: Int64?, before run: Int64) -> Bool {
+            guard let inputHash, let stored = self.inputHash else { return false }
+            return stored == inputHash && retiredInRun == nil && createdRun != run && updatedRun != run
+        }
     }
 
     enum Identification { case none, one(Match), ambiguous([Int64]) }
 
-    /// Columns of an identification query before the distinguishing keys.
-    private static let matchColumns: Int32 = 5
+    /// Columns of an identification query before the distinguishing keys (what a ``Match`` reads).
+    private static let matchColumnNames = ["_id", "_input_hash", "_created_run", "_updated_run", "retired_in_run"]
+    private static let matchColumns = Int32(matchColumnNames.count)
 
     func identify(_ values: [FieldValue?]) throws -> Identification {
         // The incoming record's distinguishing keys (nil where it lacks one).
@@ -175,8 +182,7 @@ public final class EntityWriter {
                     column += Int32(group.count)
                     if let incoming, stored.allSatisfy({ !($0 ?? "").isEmpty }), stored.map({ $0 ?? "" }) != incoming { return }
                 }
-                func integer(_ index: Int32) -> Int64? { row.isNull(index) ? nil : row.int64(index) }
-                matches.append(Match(id: row.int64(0), inputHash: integer(1), createdRun: integer(2), updatedRun: integer(3), retiredInRun: integer(4)))
+                matches.append(Match(row: row))
             }
             if matches.count == 1 { return .one(matches[0]) }
             if matches.count > 1 { return .ambiguous(matches.map(\.id)) }

@@ -79,8 +79,9 @@ struct ReferenceResolver {
     /// `fields` limits both to those fields (an update need not touch references it did not change).
     func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64, isNew: Bool = false,
                        fields: Set<String>? = nil) throws {
-        let unresolved = fields.map { fields in unresolved.filter { fields.contains($0.field) } } ?? unresolved
-        for slot in slots where !isNew && !unresolved.contains(where: { $0.field == slot.field }) && fields?.contains(slot.field) != false {
+        func considered(_ field: String) -> Bool { fields?.contains(field) ?? true }
+        let unresolved = unresolved.filter { considered($0.field) }
+        for slot in slots where !isNew && considered(slot.field) && !unresolved.contains(where: { $0.field == slot.field }) {
             try connection.run("""
                 UPDATE pending_references SET resolved_in_run = ?
                 WHERE entity = ? AND record = ? AND field = ? AND resolved_in_run IS NULL
