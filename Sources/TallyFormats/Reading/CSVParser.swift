@@ -3,11 +3,12 @@
 /// All mutable state lives in this struct so the hot loop runs on one `inout` value (no class
 /// property access, so no dynamic exclusivity checks per byte). It reads the source in chunks into
 /// one reusable buffer, carries a partial field across chunk ends in `accumulator` (at most
-/// `maxFieldBytes`), counts lines as it goes, and makes one `String` per field.
+/// `maxFieldBytes`), counts lines as it goes, and packs each record's values into one buffer
+/// (``PackedFields``): no `String` is made here.
 struct CSVParser {
     /// What one call of ``next(from:)`` found.
     enum Outcome {
-        case record([String?], line: Int, number: Int)
+        case record(PackedFields, line: Int, number: Int)
         case issue(ReadIssue)
         case end
     }
@@ -58,7 +59,9 @@ struct CSVParser {
 
     // The record being read.
     private var state = State.recordStart
-    private var values: [String?] = []
+    /// The record's values so far: their bytes one after the other, and where each ends.
+    private var fieldData: [UInt8] = []
+    private var fieldEnds: [UInt32] = []
     private var fieldCount = 0
     private var recordLine = 0
     private(set) var recordNumber = 0
@@ -126,8 +129,8 @@ struct CSVParser {
                 recordLine = line
                 rawStart = i
                 fieldCount = 0
-                values = []
-                values.reserveCapacity(expectedFields == Int.max ? 16 : expectedFields)
+                fieldData.removeAll(keepingCapacity: fieldData.capacity <= 1 << 20)
+                fieldEnds.removeAll(keepingCapacity: true)
                 if recordsFieldPositions { fieldPositions = [] }
                 state = .fieldStart
 
@@ -272,31 +275,34 @@ struct CSVParser {
     private mutating func finishField(contentEnd: Int) {
         if hasIssue { return }
         let count = contentEnd - segmentStart
-        let value: String?
         if !accumulated {
             if count > maxFieldBytes { flagFieldTooLarge(); return }
-            value = makeString(UnsafeBufferPointer(start: buffer + segmentStart, count: count))
+            keep(UnsafeBufferPointer(start: buffer + segmentStart, count: count))
         } else {
             appendToAccumulator(segmentStart..<contentEnd)
             if hasIssue { return }
-            value = accumulator.withUnsafeBufferPointer { makeString($0) }
+            accumulator.withUnsafeBufferPointer { keep($0) }
             accumulator.removeAll(keepingCapacity: accumulator.capacity <= 1 << 20)
             accumulated = false
         }
-        guard let value else { return }
-        fieldCount += 1
-        values.append(value)
     }
 
-    /// One field's `String`, or `nil` (and the record flagged) when it is not valid UTF-8.
+    /// Adds one field's content to the record, unless it is not valid UTF-8 or the record would
+    /// outgrow what a ``PackedFields`` can address (then the record is flagged).
     @inline(__always)
-    private mutating func makeString(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        if bytes.isEmpty { return "" }
-        if !UTF8Validation.isASCII(bytes) && UTF8Validation.firstInvalidOffset(in: bytes) != nil {
+    private mutating func keep(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if !bytes.isEmpty && !UTF8Validation.isASCII(bytes) && UTF8Validation.firstInvalidOffset(in: bytes) != nil {
             flagInvalidUTF8(bytes)
-            return nil
+            return
         }
-        return String(decoding: bytes, as: UTF8.self)
+        if fieldData.count + bytes.count > Int(UInt32.max) {
+            flag(.fieldTooLarge, line: fieldLine, column: fieldColumn,
+                 "the record is longer than the \(UInt32.max) bytes a record can hold (at field \(fieldCount + 1))")
+            return
+        }
+        fieldData.append(contentsOf: bytes)
+        fieldEnds.append(UInt32(fieldData.count))
+        fieldCount += 1
     }
 
     /// Finds the first ill-formed UTF-8 sequence in a field's content and flags its position.
@@ -355,12 +361,12 @@ struct CSVParser {
             self.issue = nil
             hasIssue = false
             rawCarry.removeAll(keepingCapacity: true)
-            values = []
             return .issue(issue)
         }
         if !rawCarry.isEmpty { rawCarry.removeAll(keepingCapacity: true) }
-        let record = values
-        values = []
+        let record = fieldEnds.withUnsafeBufferPointer { ends in
+            fieldData.withUnsafeBufferPointer { PackedFields(ends: ends, data: $0) }
+        }
         return .record(record, line: recordLine, number: recordNumber)
     }
 

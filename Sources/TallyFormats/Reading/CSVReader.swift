@@ -74,7 +74,7 @@ public final class CSVReader: RecordReader {
             case .record(let values, let line, let number):
                 if names == nil { setNames(count: values.count) }
                 return .record(RawRecord(
-                    names: names!, values: values,
+                    names: names!, packed: values,
                     provenance: Provenance(file: source.name, record: number, line: line)))
             }
         } catch {
@@ -101,7 +101,7 @@ public final class CSVReader: RecordReader {
             issue.message = "the header cannot be read: " + issue.message
             throw issue
         case .record(let values, _, _):
-            let header = values.map { $0 ?? "" }
+            let header = (0..<values.count).map { values.string(at: $0) }
             names = header
             parser.expectedFields = header.count
             let headerText = header.joined(separator: String(UnicodeScalar(options.delimiter.byte)))

@@ -72,11 +72,11 @@ struct RowPreparer: Sendable {
     /// ``ContentHash/ofInput(_:header:)`` of `raw` under this preparer's mapping.
     mutating func inputHash(of raw: RawRecord) -> Int64 {
         if let hashedHeader, hashedHeader.names == raw.names {
-            return ContentHash.ofInput(raw.values, header: hashedHeader.hash)
+            return ContentHash.ofInput(raw, header: hashedHeader.hash)
         }
         let header = ContentHash.ofHeader(raw.names, seed: inputSeed)
         hashedHeader = (raw.names, header)
-        return ContentHash.ofInput(raw.values, header: header)
+        return ContentHash.ofInput(raw, header: header)
     }
 
     /// Maps and validates one reader event (`inputHash`: the record's, when already computed).

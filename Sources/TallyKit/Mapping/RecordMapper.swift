@@ -213,7 +213,7 @@ public struct RecordMapper: Sendable {
                 value = constant
             case .column(let position, let converter):
                 var findings: [Finding] = []
-                value = converters[converter].convert(record.values[position], provenance: record.provenance, findings: &findings)
+                value = converters[converter].convert(record.value(at: position), provenance: record.provenance, findings: &findings)
                 if !findings.isEmpty { return nil }
             }
             guard let value, let text = value.canonicalText, !text.isEmpty else { return nil }
@@ -255,7 +255,7 @@ public struct RecordMapper: Sendable {
         var findings: [Finding] = []
         let provenance = record.provenance
         for (position, action) in plan.actions.enumerated() {
-            let raw = record.values[position]
+            let raw = record.value(at: position)
             switch action {
             case .field(let index):
                 let converter = converters[index]

@@ -29,20 +29,26 @@ public struct ContentHash {
 
     public mutating func combine(_ text: String?) {
         guard var text else { mix(UInt8(0)); return }
+        text.withUTF8 { combine(utf8: $0) }
+    }
+
+    /// Mixes text given as its UTF-8 bytes (nil for null): the same as ``combine(_:)-(String?)`` of that text.
+    public mutating func combine(utf8 bytes: UnsafeBufferPointer<UInt8>?) {
+        guard let bytes else { mix(UInt8(0)); return }
         mix(UInt8(1))
-        text.withUTF8 { bytes in
-            var index = 0
-            let count = bytes.count
+        var index = 0
+        let count = bytes.count
+        if let base = bytes.baseAddress {
             while index + 8 <= count {
-                mixWord(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
+                mixWord(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
                 index += 8
             }
-            while index < count {
-                mix(bytes[index])
-                index += 1
-            }
-            mixWord(UInt64(count))
         }
+        while index < count {
+            mix(bytes[index])
+            index += 1
+        }
+        mixWord(UInt64(count))
     }
 
     public mutating func combine(_ value: FieldValue?) {
@@ -84,6 +90,14 @@ public struct ContentHash {
         var hash = ContentHash()
         hash.mixWord(UInt64(bitPattern: header))
         for value in values { hash.combine(value) }
+        return hash.value
+    }
+
+    /// ``ofInput(_:header:)-([String?],_)`` of the record's values, read as bytes (no strings made).
+    public static func ofInput(_ record: RawRecord, header: Int64) -> Int64 {
+        var hash = ContentHash()
+        hash.mixWord(UInt64(bitPattern: header))
+        for index in record.names.indices { record.withUTF8(at: index) { hash.combine(utf8: $0) } }
         return hash.value
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import TallyFormats
 @testable import TallyKit
 
 /// Rows recognised unchanged by their input hash before mapping (``UnchangedRowProbe``): the
@@ -119,6 +120,22 @@ struct UnchangedRowTests {
         var other = TransformMap.default(for: entity)
         other.nullTokens = ["?"]
         #expect(plain != RowPreparer.inputSeed(entity: entity, map: other))
+    }
+
+    @Test func theInputHashOfAPackedRowIsThatOfItsValues() throws {
+        let text = "a,b,c,d,e\n\"x,\"\"y\"\"\",,héllo wörld ✓,\"line 1\nline 2\",12345678\n"
+        let reader = CSVReader(source: MemoryByteSource(text, name: "t.csv"))
+        guard case .record(let packed)? = try reader.next() else { Issue.record("no record"); return }
+        let values = packed.values
+        #expect(ContentHash.ofInput(packed, header: 42) == ContentHash.ofInput(values, header: 42))
+        let strings = RawRecord(names: packed.names, values: values, provenance: packed.provenance)
+        #expect(ContentHash.ofInput(strings, header: 42) == ContentHash.ofInput(values, header: 42))
+        var other = values
+        other[4] = "12345679"
+        #expect(ContentHash.ofInput(packed, header: 42) != ContentHash.ofInput(other, header: 42))
+        let nulls = RawRecord(names: ["a", "b"], values: [nil, ""], provenance: packed.provenance)
+        #expect(ContentHash.ofInput(nulls, header: 1) == ContentHash.ofInput([nil, ""], header: 1))
+        #expect(ContentHash.ofInput(nulls, header: 1) != ContentHash.ofInput(["", nil], header: 1))
     }
 
     @Test func recordSetsHoldWhatWasInserted() {
