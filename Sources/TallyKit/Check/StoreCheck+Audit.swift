@@ -4,10 +4,10 @@ extension StoreCheck {
     /// Replays the audit trail of a deterministic sample of records and compares the result with
     /// the stored row.
     ///
-    /// Replaying every audit row of a record in id order — the insert (`*`, the record as JSON),
-    /// field changes, removals (`-`), and the rows rollbacks wrote, which are changes too — must
-    /// give its current values. A record whose history starts before audit was pruned
-    /// (`prune --force`) cannot be verified and is skipped.
+    /// Walking every audit row of a record back from its current values (``AuditRewind``) — field
+    /// changes, removals (`-`), the rows rollbacks wrote, which are changes too, down to the insert
+    /// (`*`), whose digest must match the values reached — must fit at every step. A record whose
+    /// history starts before audit was pruned (`prune --force`) cannot be verified and is skipped.
     func audit() throws -> StoreCheckReport.Entry {
         var problems: [StoreCheckReport.Problem] = []
         let pruned = try prunedBoundary()
@@ -58,49 +58,18 @@ extension StoreCheck {
     enum Verdict: Equatable { case verified, unverifiable, mismatch(String) }
 
     func verify(_ entity: EntityDefinition, id: Int64, prunedBoundary: Int64) throws -> Verdict {
-        let rows = try connection.rows("SELECT id, run, field, old, new, key FROM audit WHERE entity = ? AND record = ? ORDER BY id",
-                                       [.text(entity.name), .integer(id)])
-        guard let first = rows.first, first[2].text == AuditTrail.insertField, (first[1].integer ?? 0) > prunedBoundary else {
-            return .unverifiable
-        }
-        let key = rows.last?[5].text ?? "#\(id)"
-        var state: [String: String?]?
-        for row in rows {
-            let field = row[2].text ?? ""
-            switch field {
-            case AuditTrail.insertField:
-                if state != nil { return .mismatch("\(entity.name) \(key): the audit inserts it again (audit row \(row[0].integer ?? 0)) while it exists") }
-                state = [:]
-                for (name, value) in Rollback.fields(ofJSON: row[4].text ?? "{}") { state?[name] = value }
-            case AuditTrail.removeField:
-                state = nil
-            case "_extra", "retired_in_run":
-                continue  // bookkeeping: not part of the insert row, so not replayable from it
-            default:
-                guard state != nil else {
-                    return .mismatch("\(entity.name) \(key): audit row \(row[0].integer ?? 0) changes \(field) while the record does not exist")
-                }
-                state?[field] = row[4].text
-            }
-        }
+        let rows = try AuditRewind.rows(of: entity, id: id, connection: connection)
+        guard let first = rows.first, first.field == AuditTrail.insertField, first.run > prunedBoundary else { return .unverifiable }
+        let name = "\(entity.name) \(rows.last?.key ?? "#\(id)") (#\(id))"
         let stored = try? EntityWriter.load(entity, id: id, connection: connection)
-        switch (state, stored) {
-        case (nil, nil): return .verified
-        case (nil, .some): return .mismatch("\(entity.name) \(key) (#\(id)) exists, but its audit trail ends with its removal")
-        case (.some, nil): return .mismatch("\(entity.name) \(key) (#\(id)) is missing, but its audit trail never removed it")
-        case (let replayed?, let stored?):
-            var differences: [String] = []
-            for (index, field) in entity.fields.enumerated() {
-                let now = stored.values[index].canonicalText
-                let audited = replayed[field.name] ?? nil
-                if now != audited { differences.append("\(field.name) is \(Self.show(now)), the audit says \(Self.show(audited))") }
-            }
-            guard differences.isEmpty else {
-                return .mismatch("\(entity.name) \(key) (#\(id)) disagrees with its audit trail: " + differences.prefix(3).joined(separator: "; ")
-                                 + (differences.count > 3 ? "; … \(differences.count - 3) more" : ""))
-            }
-            return .verified
+        let endsRemoved = rows.last?.field == AuditTrail.removeField
+        if stored == nil && !endsRemoved { return .mismatch("\(name) is missing, but its audit trail never removed it") }
+        if stored != nil && endsRemoved { return .mismatch("\(name) exists, but its audit trail ends with its removal") }
+        var rewind = AuditRewind(entity: entity, current: stored)
+        for row in rows.reversed() {
+            if let problem = rewind.undo(row) { return .mismatch("\(name) disagrees with its audit trail: \(problem)") }
         }
+        return .verified
     }
 
     static func show(_ value: String?) -> String {

@@ -1,6 +1,9 @@
 /// Writes the audit trail: one row per field change, one row per inserted record.
 final class AuditTrail {
-    /// The field of an audit row that records an insert (its `new` is the record as JSON).
+    /// The field of an audit row that records an insert. Its `new` is the record's
+    /// ``insertDigest(of:entity:)`` (older stores hold the record itself, as JSON):
+    /// the values themselves are the record row's, and `tally check` and rollback derive what was
+    /// inserted back from the current row and the later changes (``AuditRewind``).
     static let insertField = "*"
     /// The field of an audit row that records a removal (its `old` is the record as JSON).
     static let removeField = "-"
@@ -10,8 +13,8 @@ final class AuditTrail {
     let source: String
     private var json = JSONObjectBuilder()
     private var insert: Statement?
-    /// Each entity's field names, encoded once as JSON keys.
-    private var encodedKeys: [String: [[UInt8]]] = [:]
+    /// Each entity's field indexes in the order ``insertDigest(of:entity:)`` takes them.
+    private var digestOrders: [String: [Int]] = [:]
 
     static let insertSQL = "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -21,16 +24,42 @@ final class AuditTrail {
         self.source = source
     }
 
-    /// An insert: one row with field `*` whose `new` is the record as a JSON object of its
-    /// non-null fields, in registry order.
+    /// An insert: one row with field `*` whose `new` is the record's ``insertDigest(of:entity:)``.
     func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue]) throws {
-        let keys = encodedKeys[entity.name] ?? entity.fields.map { JSONObjectBuilder.encodedKey($0.name) }
-        encodedKeys[entity.name] = keys
-        json.reset()
-        for (key, value) in zip(keys, values) {
-            if let text = value.canonicalText { json.add(encodedKey: key, text) }
+        let order = digestOrders[entity.name] ?? Self.digestOrder(entity)
+        digestOrders[entity.name] = order
+        let digest = Self.insertDigest(order: order, entity: entity) { values[$0].canonicalText }
+        try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: digest)
+    }
+
+    /// What an insert row keeps of the record: `#` and the 16 hex digits of a ``ContentHash`` of
+    /// its non-null fields' names and canonical values, by field name. A field added to the
+    /// registry later (null in older records) leaves the digest of an older record as it was.
+    static func insertDigest(of values: [String?], entity: EntityDefinition) -> String {
+        insertDigest(order: digestOrder(entity), entity: entity) { values[$0] }
+    }
+
+    private static func digestOrder(_ entity: EntityDefinition) -> [Int] {
+        entity.fields.indices.sorted { entity.fields[$0].name < entity.fields[$1].name }
+    }
+
+    private static func insertDigest(order: [Int], entity: EntityDefinition, value: (Int) -> String?) -> String {
+        var hash = ContentHash()
+        for index in order {
+            guard let text = value(index) else { continue }
+            hash.combine(entity.fields[index].name)
+            hash.combine(text)
         }
-        try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: json.finish())
+        let hex = String(UInt64(bitPattern: hash.value), radix: 16)
+        return "#" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Whether `values` (canonical texts by field index) are what an insert row says was inserted:
+    /// its digest, or the JSON object older stores hold.
+    static func inserted(_ new: String?, matches values: [String?], entity: EntityDefinition) -> Bool {
+        guard let new, new.hasPrefix("{") else { return new == insertDigest(of: values, entity: entity) }
+        let inserted = Rollback.fields(ofJSON: new)
+        return entity.fields.indices.allSatisfy { values[$0] == inserted[entity.fields[$0].name] ?? nil }
     }
 
     /// A removal (a rollback of an insert): one row with field `-` whose `old` is the whole

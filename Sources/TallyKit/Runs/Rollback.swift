@@ -49,11 +49,15 @@ public final class Rollback {
             case AuditTrail.insertField:
                 steps.append(.init(entity: entity.name, record: id, key: key, action: .remove))
                 if let current = try? EntityWriter.load(entity, id: id, connection: connection) {
-                    let inserted = Self.fields(ofJSON: new ?? "{}")
+                    guard let inserted = try insertedValues(entity, current, insertRow: row[0].integer ?? 0, new: new) else {
+                        blockers.append(.init(entity: entity.name, key: key, field: AuditTrail.insertField, runValue: "the record as inserted",
+                                              currentValue: "values its audit trail does not explain (see tally check)", laterRun: nil))
+                        continue
+                    }
                     for (index, definition) in entity.fields.enumerated() {
                         let now = current.values[index].canonicalText
-                        if now != inserted[definition.name] ?? nil {
-                            blockers.append(.init(entity: entity.name, key: key, field: definition.name, runValue: inserted[definition.name] ?? nil,
+                        if now != inserted[index] {
+                            blockers.append(.init(entity: entity.name, key: key, field: definition.name, runValue: inserted[index],
                                                   currentValue: now, laterRun: try lastChange(entity, id, definition.name, after: run)))
                         }
                     }
@@ -181,6 +185,17 @@ public final class Rollback {
         case "retired_in_run": return (true, current.retiredInRun.map(String.init))
         default: return (true, nil)
         }
+    }
+
+    /// What insert row `insertRow` put in the record: its current values with every later audit
+    /// row of it undone (``AuditRewind``); nil when those rows, or the insert's digest, do not fit.
+    private func insertedValues(_ entity: EntityDefinition, _ current: StoredRecord, insertRow: Int64, new: String?) throws -> [String?]? {
+        var rewind = AuditRewind(entity: entity, current: current)
+        for row in try AuditRewind.rows(of: entity, id: current.id, connection: connection).reversed() where row.id > insertRow {
+            if rewind.undo(row) != nil { return nil }
+        }
+        guard let values = rewind.values, AuditTrail.inserted(new, matches: values, entity: entity) else { return nil }
+        return values
     }
 
     private func lastChange(_ entity: EntityDefinition, _ id: Int64, _ field: String, after run: Int64) throws -> Int64? {

@@ -40,9 +40,35 @@ struct StoreCheckTests {
         let report = try check(harness)
         #expect(!report.holds)
         let messages = report.problems.map(\.message).joined(separator: "\n")
-        #expect(messages.contains(#"short_description is "tampered", the audit says "one""#), "\(messages)")
+        #expect(messages.contains("incident INC0000001 (#1) disagrees with its audit trail: it differs from what audit row 1 inserted in a field no later audit row changed"),
+                "\(messages)")
         #expect(messages.contains("run 1 read 1 rows but accounts for 5"), "\(messages)")
         #expect(report.json.contains(#""holds": false"#))
+    }
+
+    @Test("a value a later run changed, changed again behind the audit's back, is named")
+    func tamperingAfterAChangeIsNamed() throws {
+        let harness = try StoreHarness()
+        try harness.importText(Self.header + Self.row(1, "one"), entity: "incident")
+        try harness.importText(Self.header + Self.row(1, "uno", updated: "2026-03-02 10:00:00"), entity: "incident")
+        #expect(try check(harness).holds)
+        try harness.connection.execute("UPDATE entity_incident SET short_description = 'tampered'")
+        let messages = try check(harness).problems.map(\.message).joined(separator: "\n")
+        #expect(messages.contains(#"short_description is "tampered" where audit row"#) && messages.contains(#"says "uno""#), "\(messages)")
+    }
+
+    @Test("an insert row that holds the record as JSON (older stores) still verifies, and names a tampered field")
+    func jsonInsertRowsOfOlderStores() throws {
+        let harness = try StoreHarness()
+        try harness.importText(Self.header + Self.row(1, "one"), entity: "incident")
+        try harness.importText(Self.header + Self.row(1, "uno", updated: "2026-03-02 10:00:00"), entity: "incident")
+        let json = #"{"sys_id":"\#(String(repeating: "0", count: 31))1","number":"INC0000001","short_description":"one","state":"2","sys_updated_on":"2026-03-01 10:00:00"}"#
+        try harness.connection.run("UPDATE audit SET new = ? WHERE field = '*'", [.text(json)])
+        let report = try check(harness)
+        #expect(report.holds, "\(report.lines)")
+        try harness.connection.run("UPDATE audit SET new = replace(new, '\"state\":\"2\"', '\"state\":\"5\"') WHERE field = '*'")
+        let messages = try check(harness).problems.map(\.message).joined(separator: "\n")
+        #expect(messages.contains(#"state is "2", the audit says "5""#), "\(messages)")
     }
 
     @Test("a run left running by a dead process is marked abandoned, once; a live one is left alone")

@@ -102,6 +102,39 @@ struct RollbackTests {
         #expect(try store.count("SELECT count(*) FROM entity_incident") == 1)
     }
 
+    @Test func anInsertedRecordChangedBehindTheAuditsBackBlocksTheRollbackOfItsInsert() throws {
+        let store = try StoreHarness()
+        let header = "number,state,sys_updated_on,sys_mod_count"
+        try store.importText(csv(header, ["INC0000001,1,2026-01-01 00:00:00,1"]), entity: "incident")
+        try store.connection.execute("UPDATE entity_incident SET state = 7")
+        do {
+            _ = try store.rollback(1)
+            Issue.record("the rollback was not refused")
+        } catch let refusal as Rollback.Refusal {
+            #expect(refusal.blockers.map(\.field) == ["*"])
+            #expect(refusal.blockers.first?.line.contains("values its audit trail does not explain") == true)
+        }
+        #expect(try store.count("SELECT count(*) FROM entity_incident") == 1)
+    }
+
+    @Test func theRollbackOfAnInsertNamesTheFieldsChangedSinceFromTheDerivedInsertedValues() throws {
+        let store = try StoreHarness()
+        let header = "number,state,assigned_to,sys_updated_on,sys_mod_count"
+        try store.importText(csv(header, ["INC0000001,1,Ann,2026-01-01 00:00:00,1"]), entity: "incident")
+        try store.importText(csv(header, ["INC0000001,2,Ann,2026-01-02 00:00:00,2"]), entity: "incident")
+        do {
+            _ = try store.rollback(1)
+            Issue.record("the rollback was not refused")
+        } catch let refusal as Rollback.Refusal {
+            #expect(refusal.blockers.map(\.field).sorted() == ["state", "sys_mod_count", "sys_updated_on"])
+            #expect(refusal.blockers.first { $0.field == "state" }?.line == "incident INC0000001 state: the run left 1, now 2 (changed by run 2)")
+        }
+        // Once the later run is rolled back, the insert's own values are back and it can go.
+        _ = try store.rollback(2)
+        _ = try store.rollback(1)
+        #expect(try store.count("SELECT count(*) FROM entity_incident") == 0)
+    }
+
     @Test func aDryRunShowsTheChangesAndWritesNothing() throws {
         let store = try StoreHarness()
         let header = "number,state,sys_updated_on,sys_mod_count"
