@@ -66,6 +66,20 @@ public struct RawRecord: Sendable, Equatable {
         }
     }
 
+    /// Calls `body` with the UTF-8 bytes of each value in turn (nil for a null).
+    @inline(__always)
+    public func forEachUTF8(_ body: (UnsafeBufferPointer<UInt8>?) -> Void) {
+        switch storage {
+        case .strings(let values):
+            for value in values {
+                guard var text = value else { body(nil); continue }
+                text.withUTF8 { body($0) }
+            }
+        case .packed(let packed):
+            packed.forEachUTF8 { body($0) }
+        }
+    }
+
     /// The value of the first field called `name`: `.none` when there is no such field,
     /// `.some(nil)` when the field is present and null.
     public subscript(name: String) -> String?? {
@@ -108,6 +122,22 @@ public struct PackedFields: Sendable {
             let start = index == 0 ? 0 : Int(raw.loadUnaligned(fromByteOffset: (index - 1) * 4, as: UInt32.self))
             let end = Int(raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
             return body(UnsafeBufferPointer(start: buffer.baseAddress! + count * 4 + start, count: end - start))
+        }
+    }
+
+    /// Calls `body` with the bytes of each value in turn.
+    @inline(__always)
+    public func forEachUTF8(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        storage.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let raw = UnsafeRawPointer(base)
+            let data = base + count * 4
+            var start = 0
+            for index in 0..<count {
+                let end = Int(raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+                body(UnsafeBufferPointer(start: data + start, count: end - start))
+                start = end
+            }
         }
     }
 

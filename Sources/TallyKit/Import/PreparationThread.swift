@@ -20,6 +20,10 @@ final class PreparationThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Delivery] = []
     private var cancelled = false
+    /// Batches the consumer is done with, handed back so that they are freed on this thread, which
+    /// allocated them (freeing another thread's memory takes that thread's allocator lock, and the
+    /// two threads then wait on each other).
+    private var spent: [[PreparedRow]] = []
 
     /// Starts reading `reader` and preparing its records with `preparer`; rows `probe` recognises
     /// as unchanged are handed over unmapped. The thread owns `probe` from here on.
@@ -41,6 +45,14 @@ final class PreparationThread: @unchecked Sendable {
         return delivery
     }
 
+    /// Hands a batch the consumer is done with back to the thread (see `spent`); leaves `rows` empty.
+    func recycle(_ rows: inout [PreparedRow]) {
+        condition.lock()
+        spent.append(rows)
+        rows = []
+        condition.unlock()
+    }
+
     /// Stops the thread early (the consumer failed); safe to call more than once.
     func cancel() {
         condition.lock()
@@ -52,11 +64,17 @@ final class PreparationThread: @unchecked Sendable {
 
     private func deliver(_ delivery: Delivery) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
         while queue.count >= Self.capacity && !cancelled { condition.wait() }
-        if cancelled { return false }
+        if cancelled {
+            condition.unlock()
+            return false
+        }
         queue.append(delivery)
+        var done: [[PreparedRow]] = []
+        swap(&done, &spent)
         condition.broadcast()
+        condition.unlock()
+        done.removeAll()  // freed here, outside the lock
         return true
     }
 

@@ -12,6 +12,8 @@ final class RowPipeline {
     /// Rows of a fed-back reject export that this run accepted.
     private(set) var recoveredRejects = 0
     private var rejectRuns = Set<Int64>()
+    /// The header last seen and where its `_reject_run` column is (a reject export's rows have one).
+    private var rejectRunColumn: (names: [String], index: Int?)?
     /// Rows the probe recognised and the store confirmed unchanged, over every input so far.
     private var unchangedBeforeMapping = 0
 
@@ -28,7 +30,8 @@ final class RowPipeline {
 
     /// A row from `tally rejects --format csv` carries `_reject_run`: link the run and count recoveries.
     private func noteRejectExport(_ raw: RawRecord, outcome: RecordOutcome) {
-        guard case .some(.some(let text)) = raw["_reject_run"], let run = Int64(text) else { return }
+        if rejectRunColumn?.names != raw.names { rejectRunColumn = (raw.names, raw.names.firstIndex(of: "_reject_run")) }
+        guard let column = rejectRunColumn?.index, let text = raw.value(at: column), let run = Int64(text) else { return }
         rejectRuns.insert(run)
         rejectExportRun = rejectRuns.count == 1 ? run : nil
         if case .rejected = outcome { return }
@@ -52,8 +55,9 @@ final class RowPipeline {
         let unchangedBefore = unchangedBeforeMapping
         reading: while true {
             switch preparation.next() {
-            case .rows(let rows, let bytesRead):
+            case .rows(var rows, let bytesRead):
                 for row in rows { try reconcile(row, position: position, counts: &counts, fallback: &fallback) }
+                preparation.recycle(&rows)
                 progress?(ImportProgress(path: input.displayPath, rows: counts.read, bytesRead: bytesRead, totalBytes: input.size, finished: false))
             case .failure(let error):
                 throw error

@@ -4,7 +4,7 @@
 /// a display value, kept as extra, ignored), so mapping a row is a walk over the values with no
 /// dictionary lookups. Typing problems become ``Finding``s on the ``MappedRecord``; nothing throws
 /// per row. Records whose names differ from the header (some JSON inputs) get a plan of their own.
-public struct RecordMapper: Sendable {
+public final class RecordMapper: Sendable {
     /// A mistake in the map itself, found before any row is mapped: the run must stop.
     public struct Invalid: Error, Sendable, Hashable, CustomStringConvertible {
         public var message: String
@@ -49,7 +49,7 @@ public struct RecordMapper: Sendable {
     private let firstKeySources: [KeySource]?
 
     /// A mapper for `map`'s entity, looked up in `registry`.
-    public init(map: TransformMap, registry: EntityRegistry = .standard, header: [String]) throws(Invalid) {
+    public convenience init(map: TransformMap, registry: EntityRegistry = .standard, header: [String]) throws(Invalid) {
         guard let entity = registry.entity(named: map.entity) else {
             throw Invalid("the map's entity '\(map.entity)' is not known (known: \(registry.names.joined(separator: ", ")))")
         }

@@ -97,7 +97,7 @@ public struct ContentHash {
     public static func ofInput(_ record: RawRecord, header: Int64) -> Int64 {
         var hash = ContentHash()
         hash.mixWord(UInt64(bitPattern: header))
-        for index in record.names.indices { record.withUTF8(at: index) { hash.combine(utf8: $0) } }
+        record.forEachUTF8 { hash.combine(utf8: $0) }
         return hash.value
     }
 
