@@ -36,8 +36,16 @@ public final class Connection {
         }
     }
 
+    /// Configures the library once, before the first connection initialises it: no memory
+    /// statistics (they take a global mutex on every allocation SQLite makes).
+    private static let libraryConfigured: Bool = {
+        _ = tally_sqlite3_disable_memstatus()  // SQLITE_MISUSE if already initialised: harmless
+        return true
+    }()
+
     /// Opens (or creates) the store at `path`. `:memory:` opens a private in-memory store.
     public init(path: String, options: Options = Options()) throws(StoreError) {
+        _ = Self.libraryConfigured
         self.path = path
         var handle: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE

@@ -13,8 +13,8 @@ final class AuditTrail {
     let source: String
     private var json = JSONObjectBuilder()
     private var insert: Statement?
-    /// Each entity's field indexes in the order ``insertDigest(of:entity:)`` takes them.
-    private var digestOrders: [String: [Int]] = [:]
+    /// Each entity's fields' seeds for ``insertDigest(of:entity:)``.
+    private var digestSeeds: [String: [Int64]] = [:]
 
     static let insertSQL = "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
@@ -26,31 +26,36 @@ final class AuditTrail {
 
     /// An insert: one row with field `*` whose `new` is the record's ``insertDigest(of:entity:)``.
     func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue]) throws {
-        let order = digestOrders[entity.name] ?? Self.digestOrder(entity)
-        digestOrders[entity.name] = order
-        let digest = Self.insertDigest(order: order, entity: entity) { values[$0].canonicalText }
+        let seeds = digestSeeds[entity.name] ?? Self.digestSeeds(entity)
+        digestSeeds[entity.name] = seeds
+        let digest = Self.insertDigest(seeds: seeds) { values[$0].canonicalText }
         try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: digest)
     }
 
-    /// What an insert row keeps of the record: `#` and the 16 hex digits of a ``ContentHash`` of
-    /// its non-null fields' names and canonical values, by field name. A field added to the
+    /// What an insert row keeps of the record: `#` and 16 hex digits, the sum of a ``ContentHash``
+    /// of each non-null field's canonical value seeded by the field's name. A field added to the
     /// registry later (null in older records) leaves the digest of an older record as it was.
     static func insertDigest(of values: [String?], entity: EntityDefinition) -> String {
-        insertDigest(order: digestOrder(entity), entity: entity) { values[$0] }
+        insertDigest(seeds: digestSeeds(entity)) { values[$0] }
     }
 
-    private static func digestOrder(_ entity: EntityDefinition) -> [Int] {
-        entity.fields.indices.sorted { entity.fields[$0].name < entity.fields[$1].name }
-    }
-
-    private static func insertDigest(order: [Int], entity: EntityDefinition, value: (Int) -> String?) -> String {
-        var hash = ContentHash()
-        for index in order {
-            guard let text = value(index) else { continue }
-            hash.combine(entity.fields[index].name)
-            hash.combine(text)
+    private static func digestSeeds(_ entity: EntityDefinition) -> [Int64] {
+        entity.fields.map { field in
+            var hash = ContentHash()
+            hash.combine(field.name)
+            return hash.value
         }
-        let hex = String(UInt64(bitPattern: hash.value), radix: 16)
+    }
+
+    private static func insertDigest(seeds: [Int64], value: (Int) -> String?) -> String {
+        var sum: UInt64 = 0
+        for index in seeds.indices {
+            guard let text = value(index) else { continue }
+            var hash = ContentHash(seed: seeds[index])
+            hash.combine(text)
+            sum &+= UInt64(bitPattern: hash.value)
+        }
+        let hex = String(sum, radix: 16)
         return "#" + String(repeating: "0", count: 16 - hex.count) + hex
     }
 

@@ -10,6 +10,10 @@ public struct ContentHash {
 
     public init() {}
 
+    /// A hash that starts from `seed` (another hash), so that equal text under different seeds
+    /// hashes differently.
+    public init(seed: Int64) { mixWord(UInt64(bitPattern: seed)) }
+
     private mutating func mix(_ byte: UInt8) {
         state = (state ^ UInt64(byte)) &* Self.prime
     }

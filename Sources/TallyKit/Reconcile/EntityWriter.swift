@@ -22,7 +22,7 @@ public final class EntityWriter {
     /// The distinguishing groups as field indexes; identification queries return their columns after `_id`.
     private let distinguishing: [[Int]]
     private let selectSQL: String
-    private let insertSQL: String
+    private let insertStatement: HeldStatement
     private let requiredIndexes: [Int]
     /// Records this run has seen (matched or inserted), for snapshot retirement (kept only when
     /// ``trackSeen`` is set, so a delta import of a million rows keeps no such set).
@@ -64,7 +64,7 @@ public final class EntityWriter {
         storedWithoutSysID = Int((try? connection.scalar("SELECT count(*) FROM \(name) WHERE \"sys_id\" IS NULL OR \"sys_id\" = ''").integer) ?? 1)
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
         let insertColumns = columns + ["_extra", "_hash", "_input_hash", "_source", "_created_run", "_updated_run"]
-        insertSQL = "INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))"
+        insertStatement = HeldStatement("INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))", on: connection)
     }
 
     /// Applies one valid record and says what happened.
@@ -205,7 +205,7 @@ public final class EntityWriter {
         var bindings = row.map(\.sqlValue)
         bindings += [extra.sqlValue, .integer(ContentHash.of(row, extra: extra)), inputHash.map(SQLValue.integer) ?? .null,
                      .text(source), .integer(run), .integer(run)]
-        try connection.run(insertSQL, bindings)
+        try insertStatement.run(bindings)
         let id = connection.lastInsertRowID
         written.insert(id)
         try audit.recordInsert(entity: entity, id: id, values: row)

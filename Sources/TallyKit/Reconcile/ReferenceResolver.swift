@@ -23,12 +23,20 @@ struct ReferenceResolver {
 
     let connection: Connection
     let slots: [Slot]
+    private let insertPending: HeldStatement
     /// Targets of another entity that held no record when the resolver was made: a run writes
     /// one entity, so their references cannot resolve during it and are not looked up.
     private let emptyTargets: Set<String>
 
     init(connection: Connection, entity: EntityDefinition, registry: EntityRegistry) {
         self.connection = connection
+        insertPending = HeldStatement("""
+            INSERT INTO pending_references (run, entity, record, field, target_entity, raw_value, display_value)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (entity, record, field) DO UPDATE SET
+              run = excluded.run, target_entity = excluded.target_entity, raw_value = excluded.raw_value,
+              display_value = excluded.display_value, resolved_in_run = NULL
+            """, on: connection)
         let slots: [Slot] = entity.fields.enumerated().compactMap { index, field in
             guard case .reference(let targetName) = field.type, let target = registry.entity(named: targetName) else { return nil }
             let table = EntityTable(target).name
@@ -88,14 +96,8 @@ struct ReferenceResolver {
                 """, [.integer(run), .text(entity), .integer(record), .text(slot.field)])
         }
         for reference in unresolved {
-            try connection.run("""
-                INSERT INTO pending_references (run, entity, record, field, target_entity, raw_value, display_value)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (entity, record, field) DO UPDATE SET
-                  run = excluded.run, target_entity = excluded.target_entity, raw_value = excluded.raw_value,
-                  display_value = excluded.display_value, resolved_in_run = NULL
-                """, [.integer(run), .text(entity), .integer(record), .text(reference.field), .text(reference.target),
-                      .text(reference.raw), reference.display.sqlValue])
+            try insertPending.run([.integer(run), .text(entity), .integer(record), .text(reference.field), .text(reference.target),
+                                   .text(reference.raw), reference.display.sqlValue])
         }
     }
 }
