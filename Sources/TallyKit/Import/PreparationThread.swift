@@ -1,10 +1,12 @@
 import Foundation
 
-/// Reads, maps and validates an input on a thread of its own, handing prepared rows over in
-/// batches through a small bounded queue, so parsing uses one core while the store writes on the
-/// other. Memory stays flat: at most ``capacity`` batches wait at any time.
+/// Reads, maps and validates an input off the store's thread, in two stages of their own: one
+/// thread reads and parses the file into records, another hashes them, asks the probe, and maps
+/// and validates what it does not recognise. Each hands batches to the next through a small
+/// bounded queue (``HandOff``), so the stages and the store use both cores whichever is the
+/// longest, and memory stays flat: at most ``capacity`` batches wait between two stages.
 final class PreparationThread: @unchecked Sendable {
-    /// What the thread hands over.
+    /// What the preparation hands over.
     enum Delivery {
         /// Prepared rows, and how many bytes of the file had been read when they were.
         case rows([PreparedRow], bytesRead: Int64)
@@ -14,98 +16,129 @@ final class PreparationThread: @unchecked Sendable {
         case finished(RowPreparer)
     }
 
+    /// What the reading stage hands to the preparing stage.
+    private enum Reading {
+        case events([ReadEvent], bytesRead: Int64)
+        case failure(any Error)
+        case end
+    }
+
     static let batchSize = 256
     static let capacity = 8
 
-    private let condition = NSCondition()
-    private var queue: [Delivery] = []
-    private var cancelled = false
-    /// Batches the consumer is done with, handed back so that they are freed on this thread, which
-    /// allocated them (freeing another thread's memory takes that thread's allocator lock, and the
-    /// two threads then wait on each other).
-    private var spent: [[PreparedRow]] = []
+    private let read = HandOff<Reading>(capacity: capacity)
+    private let prepared = HandOff<Delivery>(capacity: capacity)
+    /// Batches the consumer is done with, freed by the preparing stage, which allocated most of
+    /// what they hold (freeing another thread's memory takes that thread's allocator lock, and
+    /// the two threads then wait on each other).
+    private let spent = NSLock()
+    private var spentBatches: [[PreparedRow]] = []
 
-    /// Starts reading `reader` and preparing its records with `preparer`; rows `probe` recognises
-    /// as unchanged are handed over unmapped. The thread owns `probe` from here on.
+    /// Starts reading `input` and preparing its records with `preparer`; rows `probe` recognises
+    /// as unchanged are handed over unmapped. The threads own `input`, `preparer` and `probe`.
     init(input: OpenedInput, preparer: RowPreparer, probe: UnchangedRowProbe? = nil) {
-        let box = ReaderBox(reader: input.reader, file: input.file, preparer: preparer, probe: probe)
-        let thread = Thread { [self] in self.work(box) }
-        thread.name = "tally-prepare"
+        let reader = ReaderBox(reader: input.reader, file: input.file)
+        let box = PreparerBox(preparer: preparer, probe: probe)
+        start("tally-read") { [self] in self.readAll(reader) }
+        start("tally-prepare") { [self] in self.prepareAll(box) }
+    }
+
+    private func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = name
         thread.stackSize = 8 << 20
         thread.start()
     }
 
     /// The next delivery (waits for it).
     func next() -> Delivery {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.isEmpty { condition.wait() }
-        let delivery = queue.removeFirst()
-        condition.broadcast()
-        return delivery
+        prepared.take() ?? .failure(CancellationError())
     }
 
-    /// Hands a batch the consumer is done with back to the thread (see `spent`); leaves `rows` empty.
+    /// Hands a batch the consumer is done with back (see `spentBatches`); leaves `rows` empty.
     func recycle(_ rows: inout [PreparedRow]) {
-        condition.lock()
-        spent.append(rows)
+        spent.lock()
+        spentBatches.append(rows)
         rows = []
-        condition.unlock()
+        spent.unlock()
     }
 
-    /// Stops the thread early (the consumer failed); safe to call more than once.
+    /// Stops both stages early (the consumer failed); safe to call more than once.
     func cancel() {
-        condition.lock()
-        cancelled = true
-        queue.removeAll()
-        condition.broadcast()
-        condition.unlock()
+        read.close()
+        prepared.close()
     }
 
-    private func deliver(_ delivery: Delivery) -> Bool {
-        condition.lock()
-        while queue.count >= Self.capacity && !cancelled { condition.wait() }
-        if cancelled {
-            condition.unlock()
-            return false
-        }
-        queue.append(delivery)
-        var done: [[PreparedRow]] = []
-        swap(&done, &spent)
-        condition.broadcast()
-        condition.unlock()
-        done.removeAll()  // freed here, outside the lock
-        return true
-    }
+    // MARK: - The stages
 
-    private func work(_ box: ReaderBox) {
-        var batch: [PreparedRow] = []
+    private func readAll(_ box: ReaderBox) {
+        var batch: [ReadEvent] = []
         batch.reserveCapacity(Self.batchSize)
         do {
             while let event = try box.reader.next() {
-                batch.append(try box.prepare(event))
+                batch.append(event)
                 if batch.count == Self.batchSize {
-                    guard deliver(.rows(batch, bytesRead: box.file.bytesRead)) else { return }
+                    guard read.put(.events(batch, bytesRead: box.file.bytesRead)) else { return }
                     batch.removeAll(keepingCapacity: true)
                 }
             }
-            if !batch.isEmpty { guard deliver(.rows(batch, bytesRead: box.file.bytesRead)) else { return } }
-            _ = deliver(.finished(box.preparer))
+            if !batch.isEmpty { guard read.put(.events(batch, bytesRead: box.file.bytesRead)) else { return } }
+            _ = read.put(.end)
         } catch {
-            if !batch.isEmpty { guard deliver(.rows(batch, bytesRead: box.file.bytesRead)) else { return } }
-            _ = deliver(.failure(error))
+            if !batch.isEmpty { guard read.put(.events(batch, bytesRead: box.file.bytesRead)) else { return } }
+            _ = read.put(.failure(error))
         }
     }
 
-    /// The reader, preparer and probe, owned by the preparation thread alone once it starts.
+    private func prepareAll(_ box: PreparerBox) {
+        while let reading = read.take() {
+            switch reading {
+            case .events(let events, let bytesRead):
+                var rows: [PreparedRow] = []
+                rows.reserveCapacity(events.count)
+                do {
+                    for event in events { rows.append(try box.prepare(event)) }
+                } catch {
+                    read.close()  // the reading stage stops too
+                    if !rows.isEmpty { guard prepared.put(.rows(rows, bytesRead: bytesRead)) else { return } }
+                    _ = prepared.put(.failure(error))
+                    return
+                }
+                guard prepared.put(.rows(rows, bytesRead: bytesRead)) else { return }
+                freeSpent()
+            case .failure(let error):
+                _ = prepared.put(.failure(error))
+                return
+            case .end:
+                _ = prepared.put(.finished(box.preparer))
+                return
+            }
+        }
+    }
+
+    private func freeSpent() {
+        spent.lock()
+        var done: [[PreparedRow]] = []
+        swap(&done, &spentBatches)
+        spent.unlock()
+        done.removeAll()  // freed here, outside the lock
+    }
+
+    /// The reader, owned by the reading stage alone once it starts.
     private final class ReaderBox: @unchecked Sendable {
         let reader: any RecordReader
         let file: FileByteSource
-        var preparer: RowPreparer
-        let probe: UnchangedRowProbe?
-        init(reader: any RecordReader, file: FileByteSource, preparer: RowPreparer, probe: UnchangedRowProbe?) {
+        init(reader: any RecordReader, file: FileByteSource) {
             self.reader = reader
             self.file = file
+        }
+    }
+
+    /// The preparer and probe, owned by the preparing stage alone once it starts.
+    private final class PreparerBox: @unchecked Sendable {
+        var preparer: RowPreparer
+        let probe: UnchangedRowProbe?
+        init(preparer: RowPreparer, probe: UnchangedRowProbe?) {
             self.preparer = preparer
             self.probe = probe
         }
