@@ -89,12 +89,38 @@ final class AuditTrail {
         try write(entity: entity, id: id, values: values, field: field, old: old, new: new)
     }
 
-    /// Several field changes of one record (whose values after them are `values`).
+    /// Several field changes of one record (whose values after them are `values`), written
+    /// ``rowsPerInsert`` rows to a statement.
     func recordChanges(entity: EntityDefinition, id: Int64, values: [FieldValue], _ changes: [(field: String, old: String?, new: String?)]) throws {
         let record = identity(entity: entity, values: values)
-        for change in changes {
-            try write(entity: entity, id: id, identity: record, field: change.field, old: change.old, new: change.new)
+        var start = changes.startIndex
+        while start < changes.endIndex {
+            let chunk = changes[start..<min(start + Self.rowsPerInsert, changes.endIndex)]
+            start = chunk.endIndex
+            if chunk.count == 1, let change = chunk.first {
+                try write(entity: entity, id: id, identity: record, field: change.field, old: change.old, new: change.new)
+                continue
+            }
+            var bindings: [SQLValue] = []
+            bindings.reserveCapacity(chunk.count * 9)
+            for change in chunk {
+                bindings += [.integer(run), .text(entity.name), .integer(id), record.sysID, record.key,
+                             .text(change.field), change.old.sqlValue, change.new.sqlValue, .text(source)]
+            }
+            let statement = multiRowInserts[chunk.count] ?? HeldStatement(Self.insertSQL(rows: chunk.count), on: connection)
+            multiRowInserts[chunk.count] = statement
+            try statement.run(bindings)
         }
+    }
+
+    /// Audit rows written by one statement at most (SQLite binds 32,766 values at most).
+    static let rowsPerInsert = 16
+    /// The multi-row audit inserts, by their number of rows.
+    private var multiRowInserts: [Int: HeldStatement] = [:]
+
+    static func insertSQL(rows: Int) -> String {
+        "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES "
+            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
     }
 
     private func write(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {

@@ -28,6 +28,9 @@ final class CaseJournal {
         }
         let backLink = rules.requestLink.entity == entity.name ? entity.index(ofField: rules.requestLink.field) : nil
         guard !caseFields.isEmpty || backLink != nil else { return nil }
+        // A run writes one entity, so a store without cases gets none during it: nothing to journal.
+        let caseTable = EntityTable(caseEntity).name
+        guard (try? connection.scalar("SELECT EXISTS (SELECT 1 FROM \(caseTable))").integer) != 0 else { return nil }
         return CaseJournal(connection: connection, entity: entity, caseEntity: caseEntity, rules: rules, run: run,
                            caseFields: caseFields, backLinkIndex: backLink)
     }

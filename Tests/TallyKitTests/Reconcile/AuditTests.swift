@@ -33,6 +33,31 @@ struct AuditTests {
         ])
     }
 
+    @Test func aRecordWithManyChangesIsAuditedInTheOrderOfItsFieldsAcrossMultiRowInserts() throws {
+        let store = try StoreHarness()
+        let names = ["short_description", "description", "assignment_group", "assigned_to", "opened_by", "caller_id",
+                     "category", "subcategory", "contact_type", "close_notes", "sys_updated_by", "location",
+                     "resolved_by", "sys_created_by", "close_code", "opened_at", "resolved_at", "closed_at"]
+        let header = "number,state,sys_updated_on,sys_mod_count," + names.joined(separator: ",")
+        func row(_ suffix: String, state: Int, updated: String, modCount: Int) -> String {
+            let dated = ["opened_at", "resolved_at", "closed_at"]
+            let values = names.map { dated.contains($0) ? (suffix == "a" ? "2026-01-01 00:00:00" : "2026-01-02 00:00:00") : "\($0)-\(suffix)" }
+            return "INC0000001,\(state),\(updated),\(modCount)," + values.joined(separator: ",")
+        }
+        try store.importText(csv(header, [row("a", state: 1, updated: "2026-01-01 00:00:00", modCount: 1)]), entity: "incident")
+        try store.importText(csv(header, [row("b", state: 2, updated: "2026-01-02 00:00:00", modCount: 2)]), entity: "incident")
+        let entity = try #require(store.database.registry.entity(named: "incident"))
+        let changed = Set(names + ["state", "sys_updated_on", "sys_mod_count"])
+        let expected = entity.fields.map(\.name).filter { changed.contains($0) }
+        #expect(expected.count > AuditTrail.rowsPerInsert)  // more rows than one statement writes
+        let rows = try store.connection.rows("SELECT field, old, new FROM audit WHERE run = 2 ORDER BY id").map { $0.map(\.text) }
+        #expect(rows.map { $0[0] } == expected.map(Optional.some))
+        #expect(rows.first { $0[0] == "category" } == ["category", "category-a", "category-b"])
+        var check = StoreCheck(database: store.database)
+        check.isAlive = { _ in true }
+        #expect(try check.run().holds)
+    }
+
     @Test func aColumnTheInputLacksIsLeftAloneAndAnEmptyOneIsCleared() throws {
         let store = try StoreHarness()
         try store.importText(csv(Self.header, ["INC0000001,1,printer jam,Ann,2026-01-01 00:00:00,1"]), entity: "incident")
