@@ -32,6 +32,9 @@ public final class EntityWriter {
     private let sysIDRule: [Int]
     /// How many stored records of the entity have no sys_id (they can be found by later rules only).
     private var storedWithoutSysID: Int
+    /// When the table was empty as the run began: the sys_ids the run has stored since, so that
+    /// a new record's sys_id lookup can be skipped (only these can be in the table).
+    private var newSysIDs: KeyFilter?
 
     public init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, run: Int64, source: String,
                 identifierRules: [[String]]? = nil, precedence: PrecedenceRules = .none) {
@@ -62,6 +65,7 @@ public final class EntityWriter {
         selectSQL = Self.selectSQL(for: entity)
         sysIDRule = entity.index(ofField: "sys_id").map { [$0] } ?? []
         storedWithoutSysID = Int((try? connection.scalar("SELECT count(*) FROM \(name) WHERE \"sys_id\" IS NULL OR \"sys_id\" = ''").integer) ?? 1)
+        if !sysIDRule.isEmpty, (try? connection.scalar("SELECT EXISTS (SELECT 1 FROM \(name))").integer) == 0 { newSysIDs = KeyFilter() }
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
         let insertColumns = columns + ["_extra", "_hash", "_input_hash", "_source", "_created_run", "_updated_run"]
         insertStatement = HeldStatement("INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))", on: connection)
@@ -96,6 +100,7 @@ public final class EntityWriter {
                 provenance: record.provenance)]))
         case .one(let match):
             if trackSeen { seen.insert(match.id) }
+            if newSysIDs != nil, let sysID = sysID(of: values) { newSysIDs?.insert(sysID) }  // an update may set it
             // The same input row as the one that last wrote the record, with nothing else written
             // since, changes nothing: no need to load or compare it.
             if match.isLeftAsWritten(by: record.inputHash, before: run) { return WriteResult(outcome: .unchanged) }
@@ -173,6 +178,10 @@ public final class EntityWriter {
                 keys.append(value.sqlValue)
             }
             guard keys.count == rule.fields.count else { continue }
+            if rule.fields == sysIDRule, let newSysIDs, let sysID = sysID(of: values), !newSysIDs.mightContain(sysID) {
+                if storedWithoutSysID == 0 { return .none }
+                continue
+            }
             var matches: [Match] = []
             try connection.forEachRow(rule.sql, keys) { row in
                 // A stored record disagreeing on a distinguishing key is another record, whatever else it shares.
@@ -193,6 +202,12 @@ public final class EntityWriter {
         return .none
     }
 
+    /// The record's sys_id as stored (nil when it has none).
+    private func sysID(of values: [FieldValue?]) -> String? {
+        guard let index = sysIDRule.first, let text = values[index]?.canonicalText, !text.isEmpty else { return nil }
+        return text
+    }
+
     private func describe(_ id: Int64) throws -> String {
         let stored = try load(id)
         return audit.displayKey(of: stored.values, in: entity) ?? "#\(id)"
@@ -208,6 +223,7 @@ public final class EntityWriter {
         try insertStatement.run(bindings)
         let id = connection.lastInsertRowID
         written.insert(id)
+        if newSysIDs != nil, let sysID = sysID(of: values) { newSysIDs?.insert(sysID) }
         try audit.recordInsert(entity: entity, id: id, values: row)
         return id
     }

@@ -18,6 +18,36 @@ struct IdentificationTests {
         #expect(again.counts.inserted == 0)
     }
 
+    @Test func aFirstImportFindsTheRecordsItInsertedBySysIDAndByNumber() throws {
+        let store = try StoreHarness()
+        let header = "sys_id,number,state,sys_updated_on,sys_mod_count"
+        let a = sysID("a"), b = sysID("b")
+        // Into an empty table: the same sys_id twice, a record with no sys_id that a later row
+        // gives one, and then that sys_id under another number.
+        let result = try store.importText(csv(header, [
+            "\(a),INC0000001,1,2026-01-01 00:00:00,1",
+            "\(a),INC0000001,2,2026-01-02 00:00:00,2",
+            ",INC0000002,1,2026-01-01 00:00:00,1",
+            "\(b),INC0000002,2,2026-01-02 00:00:00,2",
+            "\(b),INC0000003,3,2026-01-03 00:00:00,3",
+        ]), entity: "incident")
+        // Two records; the later rows of each rewrite it (counted skipped_stale: a record written
+        // earlier in the same run is superseded, not updated twice).
+        #expect(result.counts.inserted == 2 && result.counts.skippedStale == 3, "\(result.counts)")
+        #expect(try store.count("SELECT count(*) FROM entity_incident") == 2)
+        #expect(try store.value("SELECT state || number FROM entity_incident WHERE sys_id = ?", [.text(a)]) == "2INC0000001")
+        #expect(try store.value("SELECT state || number FROM entity_incident WHERE sys_id = ?", [.text(b)]) == "3INC0000003")
+    }
+
+    @Test func theKeyFilterNeverForgetsAKeyAndRarelyImaginesOne() {
+        var filter = KeyFilter()
+        let keys = (0..<100_000).map { sysID("key-\($0)") }
+        for key in keys { filter.insert(key) }
+        #expect(keys.allSatisfy(filter.mightContain))
+        let strangers = (0..<100_000).filter { filter.mightContain(sysID("other-\($0)")) }.count
+        #expect(strangers < 100, "\(strangers) false positives in 100,000")
+    }
+
     @Test func identificationFallsThroughTheRulesInOrder() throws {
         let store = try StoreHarness()
         try store.importText(csv(Self.ciHeader, [
