@@ -78,8 +78,8 @@ public final class EntityWriter {
         let extra = Self.extraJSON(record.extra)
         switch try identify(values) {
         case .none:
-            let missing = requiredIndexes.filter { values[$0] == nil }.map { entity.fields[$0].name }
-            guard missing.isEmpty else {
+            if requiredIndexes.contains(where: { values[$0] == nil }) {
+                let missing = requiredIndexes.filter { values[$0] == nil }.map { entity.fields[$0].name }
                 return WriteResult(outcome: .rejected([Finding(
                     severity: .error, rule: .required, field: missing[0],
                     message: "no stored \(entity.name) matches this row, and it cannot be inserted: the input has no \(missing.joined(separator: ", ")) column (a partial export can only update records already in the store)",
@@ -89,8 +89,8 @@ public final class EntityWriter {
             if trackSeen { seen.insert(id) }
             if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
             if !unresolved.isEmpty { try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true) }
-            let stored = values.map { $0 ?? .null }
-            let warnings = try caseLinks?.afterWrite(id: id, values: stored, previous: nil, provenance: record.provenance) ?? []
+            guard let caseLinks else { return WriteResult(outcome: .inserted) }
+            let warnings = try caseLinks.afterWrite(id: id, values: values.map { $0 ?? .null }, previous: nil, provenance: record.provenance)
             return WriteResult(outcome: .inserted, warnings: warnings)
         case .ambiguous(let candidates):
             let names = try candidates.map(describe).joined(separator: ", ")
