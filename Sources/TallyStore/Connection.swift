@@ -127,6 +127,12 @@ public final class Connection {
         return statement
     }
 
+    /// A statement of its own for `sql`, not the cached one: for a query that stays open while the
+    /// caller runs others (which may use the cache freely, the same SQL included).
+    public func uncachedStatement(_ sql: String) throws(StoreError) -> Statement {
+        try Statement(connection: self, sql: sql, persistent: false)
+    }
+
     /// Runs `sql` with `values` bound; a statement that fails is dropped from the cache.
     public func run(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) {
         let statement = try prepare(sql)

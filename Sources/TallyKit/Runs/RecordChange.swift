@@ -28,15 +28,19 @@ public struct RecordChange: Sendable, Equatable {
 
     /// The changes of `run`, in the order they were made.
     static func of(run: Int64, connection: Connection) throws -> [RecordChange] {
-        try connection.rows("SELECT entity, key, field, old, new FROM audit WHERE run = ? ORDER BY id", [.integer(run)]).map { row in
-            let field = row[2].text ?? ""
+        var changes: [RecordChange] = []
+        try forEach(run: run, connection: connection) { changes.append($0) }
+        return changes
+    }
+
+    /// Calls `body` with each change of `run` in the order they were made, read one at a time.
+    static func forEach(run: Int64, connection: Connection, _ body: (RecordChange) -> Void) throws {
+        try connection.forEachRow("SELECT entity, key, field, old, new FROM audit WHERE run = ? ORDER BY id", [.integer(run)]) { row in
+            let entity = row.text(0) ?? "", key = row.text(1), field = row.text(2) ?? ""
             switch field {
-            case AuditTrail.insertField:
-                return RecordChange(kind: .inserted, entity: row[0].text ?? "", key: row[1].text)
-            case AuditTrail.removeField:
-                return RecordChange(kind: .removed, entity: row[0].text ?? "", key: row[1].text)
-            default:
-                return RecordChange(kind: .updated, entity: row[0].text ?? "", key: row[1].text, field: field, old: row[3].text, new: row[4].text)
+            case AuditTrail.insertField: body(RecordChange(kind: .inserted, entity: entity, key: key))
+            case AuditTrail.removeField: body(RecordChange(kind: .removed, entity: entity, key: key))
+            default: body(RecordChange(kind: .updated, entity: entity, key: key, field: field, old: row.text(3), new: row.text(4)))
             }
         }
     }

@@ -30,68 +30,86 @@ public final class Rollback {
         public var description: String { message }
     }
 
-    /// Works out the undo of `run` without writing anything.
+    /// Works out the undo of `run` without writing anything: how many steps, and what stands in
+    /// their way.
     public func plan(_ run: Int64) throws -> RollbackPlan {
+        try walk(run, checking: true) { _ in }
+    }
+
+    /// Calls `body` with each step of the undo of `run` in the order it is applied (the run's audit
+    /// rows, newest first), read one at a time so that memory does not grow with the run; returns
+    /// the plan (its step count and, when `checking`, the blockers: worked out before any step is
+    /// applied, since applying them changes what the check reads).
+    private func walk(_ run: Int64, checking: Bool, _ body: (RollbackPlan.Step) throws -> Void) throws -> RollbackPlan {
         guard let record = try RunLedger(database).run(run) else {
             throw Refusal(message: "there is no run \(run)", blockers: [])
         }
         guard record.status == .committed else {
             throw Refusal(message: "run \(run) is \(record.status.rawValue); only a committed run can be rolled back", blockers: [])
         }
-        var steps: [RollbackPlan.Step] = []
+        var stepCount = 0
         var blockers: [RollbackPlan.Blocker] = []
-        let rows = try connection.rows("SELECT id, entity, record, key, field, old, new FROM audit WHERE run = ? ORDER BY id DESC", [.integer(run)])
-        for row in rows {
-            guard let entity = database.registry.entity(named: row[1].text ?? "") else { continue }
-            let id = row[2].integer ?? 0, key = row[3].text, field = row[4].text ?? ""
-            let old = row[5].text, new = row[6].text
+        var seen = Set<String>()  // a field restored twice (changed twice by the run) blocks once
+        func block(_ blocker: RollbackPlan.Blocker) {
+            if seen.insert("\(blocker.entity)|\(blocker.key ?? "")|\(blocker.field)").inserted { blockers.append(blocker) }
+        }
+        // Not the connection's cached statement: the steps run queries of their own meanwhile.
+        let rows = try connection.uncachedStatement("SELECT id, entity, record, key, field, old, new FROM audit WHERE run = ? ORDER BY id DESC")
+        try rows.bind([.integer(run)])
+        while try rows.step() {
+            guard let entity = database.registry.entity(named: rows.text(1) ?? "") else { continue }
+            let id = rows.int64(2), key = rows.text(3), field = rows.text(4) ?? ""
+            let old = rows.text(5), new = rows.text(6)
+            let step: RollbackPlan.Step
             switch field {
             case AuditTrail.insertField:
-                steps.append(.init(entity: entity.name, record: id, key: key, action: .remove))
-                if let current = try? EntityWriter.load(entity, id: id, connection: connection) {
-                    guard let inserted = try insertedValues(entity, current, insertRow: row[0].integer ?? 0, new: new) else {
-                        blockers.append(.init(entity: entity.name, key: key, field: AuditTrail.insertField, runValue: "the record as inserted",
-                                              currentValue: "values its audit trail does not explain (see tally check)", laterRun: nil))
-                        continue
-                    }
-                    for (index, definition) in entity.fields.enumerated() {
-                        let now = current.values[index].canonicalText
-                        if now != inserted[index] {
-                            blockers.append(.init(entity: entity.name, key: key, field: definition.name, runValue: inserted[index],
-                                                  currentValue: now, laterRun: try lastChange(entity, id, definition.name, after: run)))
+                step = .init(entity: entity.name, record: id, key: key, action: .remove)
+                if checking, let current = try? EntityWriter.load(entity, id: id, connection: connection) {
+                    if let inserted = try insertedValues(entity, current, insertRow: rows.int64(0), new: new) {
+                        for (index, definition) in entity.fields.enumerated() where current.values[index].canonicalText != inserted[index] {
+                            block(.init(entity: entity.name, key: key, field: definition.name, runValue: inserted[index],
+                                        currentValue: current.values[index].canonicalText, laterRun: try lastChange(entity, id, definition.name, after: run)))
                         }
+                    } else {
+                        block(.init(entity: entity.name, key: key, field: AuditTrail.insertField, runValue: "the record as inserted",
+                                    currentValue: "values its audit trail does not explain (see tally check)", laterRun: nil))
                     }
                 }
             case AuditTrail.removeField:
-                steps.append(.init(entity: entity.name, record: id, key: key, action: .reinsert(json: old ?? "{}")))
-                if try connection.scalar("SELECT 1 FROM \(EntityTable(entity).name) WHERE _id = ?", [.integer(id)]).integer != nil {
-                    blockers.append(.init(entity: entity.name, key: key, field: "*", runValue: nil, currentValue: "a record with the same store key", laterRun: nil))
+                step = .init(entity: entity.name, record: id, key: key, action: .reinsert(json: old ?? "{}"))
+                if checking, try connection.scalar("SELECT 1 FROM \(EntityTable(entity).name) WHERE _id = ?", [.integer(id)]).integer != nil {
+                    block(.init(entity: entity.name, key: key, field: "*", runValue: nil, currentValue: "a record with the same store key", laterRun: nil))
                 }
             default:
-                steps.append(.init(entity: entity.name, record: id, key: key, action: .restore(field: field, to: old, from: new)))
-                let current = try currentValue(entity, id, field)
-                if current.exists && current.value != new {
-                    blockers.append(.init(entity: entity.name, key: key, field: field, runValue: new, currentValue: current.value,
-                                          laterRun: try lastChange(entity, id, field, after: run)))
+                step = .init(entity: entity.name, record: id, key: key, action: .restore(field: field, to: old, from: new))
+                if checking, case let current = try currentValue(entity, id, field), current.exists && current.value != new {
+                    block(.init(entity: entity.name, key: key, field: field, runValue: new, currentValue: current.value,
+                                laterRun: try lastChange(entity, id, field, after: run)))
                 }
             }
+            stepCount += 1
+            try body(step)
         }
-        // A field restored twice (changed twice by the run) blocks only once.
-        var seen = Set<String>()
-        blockers = blockers.filter { seen.insert("\($0.entity)|\($0.key ?? "")|\($0.field)").inserted }
-        return RollbackPlan(run: run, steps: steps, blockers: blockers)
+        return RollbackPlan(run: run, stepCount: stepCount, blockers: blockers)
     }
 
     /// Rolls `run` back as a new run (or, with `dryRun`, reports what it would do and writes nothing).
-    public func run(_ target: Int64, force: Bool = false, dryRun: Bool = false, command: String) throws -> Result {
-        let plan = try plan(target)
-        if !plan.blockers.isEmpty && !force {
-            throw Refusal(message: "run \(target) cannot be rolled back: \(plan.blockers.count) of its changes were changed again since (use --force to restore them anyway)",
-                          blockers: plan.blockers)
+    /// The changes it made go to `onChange` one at a time as they are read back from its audit
+    /// (after it commits; a dry run's before its transaction is dropped); without `onChange` they are
+    /// collected in the result.
+    public func run(_ target: Int64, force: Bool = false, dryRun: Bool = false, command: String,
+                    onChange: ((RecordChange) -> Void)? = nil) throws -> Result {
+        do {
+            let plan = try plan(target)
+            if !plan.blockers.isEmpty && !force {
+                throw Refusal(message: "run \(target) cannot be rolled back: \(plan.blockers.count) of its changes were changed again since (use --force to restore them anyway)",
+                              blockers: plan.blockers)
+            }
         }
         let ledger = RunLedger(database)
         let targetRun = try ledger.run(target)
         var rollbackRun: Int64 = 0
+        var result: Result
         if !dryRun {
             rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source, command: command, parentRun: target)
         }
@@ -109,32 +127,38 @@ public final class Rollback {
                                                command: command, parentRun: target, inTransaction: true)
             }
             var counts = RunCounts()
-            var touched = Set<String>()
+            var touched: [String: RecordSet] = [:]
+            var touchedCount = 0
+            func touch(_ entity: EntityDefinition, _ id: Int64) {
+                if touched[entity.name]?.contains(id) ?? false { return }
+                touched[entity.name, default: RecordSet()].insert(id)
+                touchedCount += 1
+            }
             let source = "rollback of run \(target)"
             let audit = AuditTrail(connection: connection, run: rollbackRun, source: source)
-            for step in plan.steps {
-                guard let entity = database.registry.entity(named: step.entity) else { continue }
+            _ = try walk(target, checking: false) { step in
+                guard let entity = database.registry.entity(named: step.entity) else { return }
                 let table = EntityTable(entity).name
                 switch step.action {
                 case .restore(let field, let value, _):
-                    guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { continue }
+                    guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { return }
                     let (column, stored, before) = try restoreTarget(entity, current, field, value)
                     try connection.run("UPDATE \(table) SET \(column) = ?, _updated_run = ? WHERE _id = ?",
                                        [stored, .integer(rollbackRun), .integer(step.record)])
                     let values = try EntityWriter.rehash(entity, id: step.record, connection: connection)
                     try audit.recordChange(entity: entity, id: step.record, values: values, field: field, old: before, new: value)
-                    touched.insert("\(entity.name)#\(step.record)")
+                    touch(entity, step.record)
                 case .remove:
-                    guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { continue }
+                    guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { return }
                     try connection.run("DELETE FROM \(table) WHERE _id = ?", [.integer(step.record)])
                     try connection.run("DELETE FROM pending_references WHERE entity = ? AND record = ?", [.text(entity.name), .integer(step.record)])
                     try audit.recordRemoval(entity: entity, record: current)
-                    touched.insert("\(entity.name)#\(step.record)")
+                    touch(entity, step.record)
                 case .reinsert(let json):
                     let record = try Self.record(fromJSON: json, entity: entity, id: step.record)
                     try EntityWriter.reinsert(record, entity: entity, run: rollbackRun, connection: connection)
                     try audit.recordInsert(entity: entity, id: step.record, values: record.values)
-                    touched.insert("\(entity.name)#\(step.record)")
+                    touch(entity, step.record)
                 }
             }
             // References the run left pending are dropped; those it resolved are open again.
@@ -145,24 +169,37 @@ public final class Rollback {
                 try ledger.setStatus(run: original, .committed)  // undoing a rollback re-applies its run
             }
             // Every record touched counts once, as read and updated, so the run conserves its counts.
-            counts.read = touched.count
-            counts.updated = touched.count
+            counts.read = touchedCount
+            counts.updated = touchedCount
             counts.conflicts = force ? plan.blockers.count : 0
-            let message = "rolled back run \(target): \(plan.steps.count) change(s) undone on \(touched.count) record(s)"
+            let message = "rolled back run \(target): \(plan.stepCount) change(s) undone on \(touchedCount) record(s)"
                 + (force && !plan.blockers.isEmpty ? "; \(plan.blockers.count) later change(s) overridden" : "")
             try ledger.finish(run: rollbackRun, status: .committed, counts: counts, message: message)
-            let changes = try RecordChange.of(run: rollbackRun, connection: connection)
             if dryRun {
+                // A dry run's changes exist only inside its transaction.
+                let changes = try report(rollbackRun, to: onChange)
                 try connection.execute("ROLLBACK")
                 return Result(run: nil, target: target, status: .dryRun, counts: counts, changes: changes, overridden: force ? plan.blockers : [], message: message)
             }
             try connection.execute("COMMIT")
-            return Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: changes, overridden: force ? plan.blockers : [], message: message)
+            result = Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: [], overridden: force ? plan.blockers : [], message: message)
         } catch {
             try? connection.execute("ROLLBACK")
             if !dryRun { try? ledger.finishSeparately(run: rollbackRun, status: .failed, counts: RunCounts(), message: "\(error)") }
             throw error
         }
+        // Committed: what it did is read back from its audit (a failure here leaves it committed).
+        result.changes = try report(rollbackRun, to: onChange)
+        return result
+    }
+
+    /// The changes of rollback run `run`, handed to `onChange` one at a time, or collected without it.
+    private func report(_ run: Int64, to onChange: ((RecordChange) -> Void)?) throws -> [RecordChange] {
+        var changes: [RecordChange] = []
+        try RecordChange.forEach(run: run, connection: connection) { change in
+            if let onChange { onChange(change) } else { changes.append(change) }
+        }
+        return changes
     }
 
     /// The column, stored value and current canonical value for restoring `field` to `value`.

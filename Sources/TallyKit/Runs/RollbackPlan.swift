@@ -36,6 +36,7 @@ public struct RollbackPlan: Sendable {
     }
 
     public var run: Int64
-    public var steps: [Step]
+    /// How many steps the undo takes (they are read again as they are applied, not kept).
+    public var stepCount: Int
     public var blockers: [Blocker]
 }

@@ -27,8 +27,12 @@ struct RollbackCommand: Command {
     func run(_ console: Console) throws -> ExitCode {
         let result: Rollback.Result
         do {
+            // Changes are printed as they are read back, so a large rollback's list is never held.
+            let json = json
             result = try store.write(console) { database in
-                try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: typedCommandLine)
+                try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: typedCommandLine) { change in
+                    console.line(json ? change.json : "  " + change.line)
+                }
             }
         } catch let refusal as Rollback.Refusal {
             if json {
@@ -39,10 +43,8 @@ struct RollbackCommand: Command {
             throw CommandFailure.failed(refusal.message)
         }
         if json {
-            for change in result.changes { console.line(change.json) }
             console.line(#"{"run": \#(result.run.map(String.init) ?? "null"), "status": \#(JSON.quote(result.status.rawValue)), "rolled_back": \#(result.target), "overridden": \#(result.overridden.count), "message": \#(JSON.quote(result.message))}"#)
         } else {
-            for change in result.changes { console.line("  " + change.line) }
             for blocker in result.overridden { console.line("  overridden: " + blocker.line) }
             let head = result.run.map { "Run \($0) committed" } ?? "Dry run (nothing written)"
             console.line("\(head): \(result.message).")

@@ -135,6 +135,21 @@ struct RollbackTests {
         #expect(try store.count("SELECT count(*) FROM entity_incident") == 0)
     }
 
+    @Test func changesHandedOutOneAtATimeAreTheOnesTheResultWouldHold() throws {
+        let store = try StoreHarness()
+        let header = "number,state,sys_updated_on,sys_mod_count"
+        try store.importText(csv(header, ["INC0000001,1,2026-01-01 00:00:00,1"]), entity: "incident")
+        try store.importText(csv(header, ["INC0000001,2,2026-01-02 00:00:00,2", "INC0000002,1,2026-01-02 00:00:00,1"]), entity: "incident")
+        let collected = try Rollback(database: store.database).run(2, dryRun: true, command: "test").changes
+        var streamed: [RecordChange] = []
+        let dry = try Rollback(database: store.database).run(2, dryRun: true, command: "test") { streamed.append($0) }
+        #expect(streamed == collected && streamed.count == 4 && dry.changes.isEmpty)
+        var committed: [RecordChange] = []
+        let result = try Rollback(database: store.database).run(2, command: "test") { committed.append($0) }
+        #expect(result.status == .committed && committed == collected)
+        #expect(try store.count("SELECT count(*) FROM entity_incident") == 1)
+    }
+
     @Test func aDryRunShowsTheChangesAndWritesNothing() throws {
         let store = try StoreHarness()
         let header = "number,state,sys_updated_on,sys_mod_count"
