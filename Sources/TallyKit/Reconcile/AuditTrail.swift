@@ -35,6 +35,9 @@ final class AuditTrail {
     /// What an insert row keeps of the record: `#` and 16 hex digits, the sum of a ``ContentHash``
     /// of each non-null field's canonical value seeded by the field's name. A field added to the
     /// registry later (null in older records) leaves the digest of an older record as it was.
+    /// Stores keep these digests for good: a different digest must come with a prefix of its own
+    /// (``inserted(_:matches:entity:)`` tells the kinds apart by their first character), never
+    /// replace this one.
     static func insertDigest(of values: [String?], entity: EntityDefinition) -> String {
         insertDigest(seeds: digestSeeds(entity)) { values[$0] }
     }
