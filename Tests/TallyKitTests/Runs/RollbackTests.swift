@@ -135,11 +135,17 @@ struct RollbackTests {
         #expect(try store.count("SELECT count(*) FROM entity_incident") == 0)
     }
 
-    @Test func changesHandedOutOneAtATimeAreTheOnesTheResultWouldHold() throws {
+    /// Run 1 inserts INC0000001; run 2 changes its state and inserts INC0000002.
+    static func storeWhoseRun2UpdatesOneAndAddsOne() throws -> StoreHarness {
         let store = try StoreHarness()
         let header = "number,state,sys_updated_on,sys_mod_count"
         try store.importText(csv(header, ["INC0000001,1,2026-01-01 00:00:00,1"]), entity: "incident")
         try store.importText(csv(header, ["INC0000001,2,2026-01-02 00:00:00,2", "INC0000002,1,2026-01-02 00:00:00,1"]), entity: "incident")
+        return store
+    }
+
+    @Test func changesHandedOutOneAtATimeAreTheOnesTheResultWouldHold() throws {
+        let store = try Self.storeWhoseRun2UpdatesOneAndAddsOne()
         let collected = try Rollback(database: store.database).run(2, dryRun: true, command: "test").changes
         var streamed: [RecordChange] = []
         let dry = try Rollback(database: store.database).run(2, dryRun: true, command: "test") { streamed.append($0) }
@@ -151,10 +157,7 @@ struct RollbackTests {
     }
 
     @Test func aDryRunShowsTheChangesAndWritesNothing() throws {
-        let store = try StoreHarness()
-        let header = "number,state,sys_updated_on,sys_mod_count"
-        try store.importText(csv(header, ["INC0000001,1,2026-01-01 00:00:00,1"]), entity: "incident")
-        try store.importText(csv(header, ["INC0000001,2,2026-01-02 00:00:00,2", "INC0000002,1,2026-01-02 00:00:00,1"]), entity: "incident")
+        let store = try Self.storeWhoseRun2UpdatesOneAndAddsOne()
         let before = try store.allFeeds()
         let result = try Rollback(database: store.database).run(2, dryRun: true, command: "test")
         #expect(result.run == nil)
