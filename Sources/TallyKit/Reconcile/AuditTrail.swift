@@ -12,11 +12,8 @@ final class AuditTrail {
     let run: Int64
     let source: String
     private var json = JSONObjectBuilder()
-    private var insert: Statement?
     /// Each entity's fields' seeds for ``insertDigest(of:entity:)``.
     private var digestSeeds: [String: [Int64]] = [:]
-
-    static let insertSQL = "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
     init(connection: Connection, run: Int64, source: String) {
         self.connection = connection
@@ -26,8 +23,13 @@ final class AuditTrail {
 
     /// An insert: one row with field `*` whose `new` is the record's ``insertDigest(of:entity:)``.
     func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue]) throws {
-        let seeds = digestSeeds[entity.name] ?? Self.digestSeeds(entity)
-        digestSeeds[entity.name] = seeds
+        let seeds: [Int64]
+        if let known = digestSeeds[entity.name] {
+            seeds = known
+        } else {
+            seeds = Self.digestSeeds(entity)
+            digestSeeds[entity.name] = seeds
+        }
         let digest = Self.insertDigest(seeds: seeds) { values[$0].canonicalText }
         try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: digest)
     }
@@ -98,28 +100,16 @@ final class AuditTrail {
         let record = identity(entity: entity, values: values)
         var start = changes.startIndex
         while start < changes.endIndex {
-            let chunk = changes[start..<min(start + Self.rowsPerInsert, changes.endIndex)]
-            start = chunk.endIndex
-            if chunk.count == 1, let change = chunk.first {
-                try write(entity: entity, id: id, identity: record, field: change.field, old: change.old, new: change.new)
-                continue
-            }
-            var bindings: [SQLValue] = []
-            bindings.reserveCapacity(chunk.count * 9)
-            for change in chunk {
-                bindings += [.integer(run), .text(entity.name), .integer(id), record.sysID, record.key,
-                             .text(change.field), change.old.sqlValue, change.new.sqlValue, .text(source)]
-            }
-            let statement = multiRowInserts[chunk.count] ?? HeldStatement(Self.insertSQL(rows: chunk.count), on: connection)
-            multiRowInserts[chunk.count] = statement
-            try statement.run(bindings)
+            let end = min(start + Self.rowsPerInsert, changes.endIndex)
+            try write(entity: entity, id: id, identity: record, changes[start..<end])
+            start = end
         }
     }
 
     /// Audit rows written by one statement at most (SQLite binds 32,766 values at most).
     static let rowsPerInsert = 16
-    /// The multi-row audit inserts, by their number of rows.
-    private var multiRowInserts: [Int: HeldStatement] = [:]
+    /// The audit inserts, by their number of rows.
+    private var inserts: [Int: HeldStatement] = [:]
 
     static func insertSQL(rows: Int) -> String {
         "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES "
@@ -127,7 +117,7 @@ final class AuditTrail {
     }
 
     private func write(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {
-        try write(entity: entity, id: id, identity: identity(entity: entity, values: values), field: field, old: old, new: new)
+        try write(entity: entity, id: id, identity: identity(entity: entity, values: values), CollectionOfOne((field: field, old: old, new: new)))
     }
 
     /// How an audit row names its record: sys_id and display key.
@@ -135,13 +125,20 @@ final class AuditTrail {
         (entity.index(ofField: "sys_id").flatMap { values[$0].canonicalText }.sqlValue, displayKey(of: values, in: entity).sqlValue)
     }
 
-    private func write(entity: EntityDefinition, id: Int64, identity: (sysID: SQLValue, key: SQLValue), field: String,
-                       old: String?, new: String?) throws {
-        if insert == nil { insert = try connection.prepare(Self.insertSQL) }
-        try insert!.execute([
-            .integer(run), .text(entity.name), .integer(id), identity.sysID, identity.key,
-            .text(field), old.sqlValue, new.sqlValue, .text(source),
-        ])
+    /// One audit row a change, in one statement (at most ``rowsPerInsert`` rows).
+    private func write(entity: EntityDefinition, id: Int64, identity: (sysID: SQLValue, key: SQLValue),
+                       _ rows: some Collection<(field: String, old: String?, new: String?)>) throws {
+        var bindings: [SQLValue] = []
+        bindings.reserveCapacity(rows.count * 9)
+        for row in rows {  // one append a value: no array literal a row
+            bindings.append(.integer(run)); bindings.append(.text(entity.name)); bindings.append(.integer(id))
+            bindings.append(identity.sysID); bindings.append(identity.key); bindings.append(.text(row.field))
+            bindings.append(row.old.sqlValue); bindings.append(row.new.sqlValue); bindings.append(.text(source))
+        }
+        if let statement = inserts[rows.count] { return try statement.run(bindings) }
+        let statement = HeldStatement(Self.insertSQL(rows: rows.count), on: connection)
+        inserts[rows.count] = statement
+        try statement.run(bindings)
     }
 
     /// The source that last set `field` of the record (its latest change, else its insert).

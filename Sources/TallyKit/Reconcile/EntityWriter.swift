@@ -22,6 +22,8 @@ public final class EntityWriter {
     /// The distinguishing groups as field indexes; identification queries return their columns after `_id`.
     private let distinguishing: [[Int]]
     private let selectSQL: String
+    /// The ``Match`` of one record, by store key.
+    private let matchByIDSQL: String
     private let insertStatement: HeldStatement
     private let requiredIndexes: [Int]
     /// Records this run has seen (matched or inserted), for snapshot retirement (kept only when
@@ -63,6 +65,7 @@ public final class EntityWriter {
                     "SELECT \(selected) FROM \(name) WHERE \(conditions) ORDER BY _id LIMIT 20")
         }
         selectSQL = Self.selectSQL(for: entity)
+        matchByIDSQL = "SELECT \(Self.matchColumnNames.joined(separator: ", ")) FROM \(name) WHERE _id = ?"
         sysIDRule = entity.index(ofField: "sys_id").map { [$0] } ?? []
         storedWithoutSysID = Int((try? connection.scalar("SELECT count(*) FROM \(name) WHERE \"sys_id\" IS NULL OR \"sys_id\" = ''").integer) ?? 1)
         if !sysIDRule.isEmpty, (try? connection.scalar("SELECT EXISTS (SELECT 1 FROM \(name))").integer) == 0 { newSysIDs = KeyFilter() }
@@ -120,8 +123,7 @@ public final class EntityWriter {
             confirmed = !written.contains(id)
         } else {
             var match: Match?
-            try connection.forEachRow("SELECT \(Self.matchColumnNames.joined(separator: ", ")) FROM \(table.name) WHERE _id = ?",
-                                      [.integer(id)]) { match = Match(row: $0) }
+            try connection.forEachRow(matchByIDSQL, [.integer(id)]) { match = Match(row: $0) }
             confirmed = match?.isLeftAsWritten(by: inputHash, before: run) ?? false
         }
         if confirmed && trackSeen { seen.insert(id) }
