@@ -21,7 +21,9 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
-        .target(name: "TallyFormats", swiftSettings: strictSettings),
+        // SHA-256 with the x86 SHA extensions: C only because Swift cannot reach those instructions.
+        .target(name: "CSHA256"),
+        .target(name: "TallyFormats", dependencies: ["CSHA256"], swiftSettings: strictSettings),
         .target(name: "TallyStore", dependencies: ["CSQLite"], swiftSettings: strictSettings),
         .target(name: "TallyKit", dependencies: ["TallyFormats", "TallyStore"], swiftSettings: strictSettings),
         .executableTarget(name: "tally", dependencies: ["TallyKit"], swiftSettings: strictSettings),

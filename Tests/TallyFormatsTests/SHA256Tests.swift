@@ -14,17 +14,38 @@ struct SHA256Tests {
     ])
     func vectors(message: String, expected: String) {
         #expect(SHA256.hex(SHA256.hash(Array(message.utf8))) == expected)
-        var hasher = SHA256()
-        hasher.update(message)
-        #expect(hasher.hexDigest() == expected)
+        for engine in SHA256.Engine.available {
+            var hasher = SHA256(engine: engine)
+            hasher.update(message)
+            #expect(hasher.hexDigest() == expected, "\(engine)")
+        }
     }
 
     @Test("one million 'a's")
     func million() {
-        var hasher = SHA256()
-        let block = [UInt8](repeating: 0x61, count: 1000)
-        for _ in 0..<1000 { hasher.update(block) }
-        #expect(hasher.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        for engine in SHA256.Engine.available {
+            var hasher = SHA256(engine: engine)
+            let block = [UInt8](repeating: 0x61, count: 1000)
+            for _ in 0..<1000 { hasher.update(block) }
+            #expect(hasher.hexDigest() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0", "\(engine)")
+        }
+    }
+
+    /// On a CPU with the SHA extensions both engines run, and must agree on every length (one
+    /// block, many blocks at once, a partial block left over); elsewhere only the portable one runs.
+    @Test("the hardware engine and the portable one give the same digests")
+    func enginesAgree() {
+        #expect(SHA256.Engine.available.contains(.portable))
+        #expect(SHA256.Engine.available.first == SHA256.Engine.best)
+        guard SHA256.Engine.available.contains(.hardware) else { return }
+        var rng = SeededGenerator(seed: 180_4)
+        for length in Array(0...200) + [1000, 4096, 65_537, 1 << 20] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            var hardware = SHA256(engine: .hardware), portable = SHA256(engine: .portable)
+            hardware.update(bytes)
+            portable.update(bytes)
+            #expect(hardware.finalize() == portable.finalize(), "length \(length)")
+        }
     }
 
     @Test("hashing in pieces of any size equals hashing at once", arguments: [1, 3, 55, 56, 63, 64, 65, 127, 1000])

@@ -1,9 +1,25 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), streaming: feed bytes with ``update(_:)-(UnsafeRawBufferPointer)`` in
 /// pieces of any size, then call ``finalize()`` once.
 ///
-/// Pure Swift, no allocation per block: whole 64-byte blocks are compressed straight from the
-/// caller's memory; only a partial block is copied.
+/// No allocation per block: whole 64-byte blocks are compressed straight from the caller's
+/// memory; only a partial block is copied. Blocks are compressed with the CPU's SHA extensions
+/// where it has them (about 20 times faster: a C function, `CSHA256`), otherwise in Swift.
 public struct SHA256: Sendable {
+    /// How blocks are compressed.
+    public enum Engine: Sendable, CaseIterable {
+        /// The x86 SHA extensions.
+        case hardware
+        /// Portable Swift: the fallback, and the reference the hardware engine is tested against.
+        case portable
+
+        /// The fastest engine this CPU runs.
+        public static let best: Engine = tally_sha256_hardware_available() == 1 ? .hardware : .portable
+        /// The engines this CPU runs.
+        public static var available: [Engine] { best == .hardware ? [.hardware, .portable] : [.portable] }
+    }
+
     /// The digest size in bytes.
     public static let digestCount = 32
 
@@ -14,8 +30,12 @@ public struct SHA256: Sendable {
     private var tail: [UInt8] = []
     private var totalBytes: UInt64 = 0
     private var finalized = false
+    private let engine: Engine
 
-    public init() {
+    /// A hasher using `engine` (one of ``Engine/available``).
+    public init(engine: Engine = .best) {
+        precondition(Engine.available.contains(engine), "SHA256 engine \(engine) is not available on this CPU")
+        self.engine = engine
         tail.reserveCapacity(64)
     }
 
@@ -31,12 +51,12 @@ public struct SHA256: Sendable {
             base += take
             remaining -= take
             if tail.count < 64 { return }
-            tail.withUnsafeBytes { Self.compress(&h, blocks: $0.baseAddress!, count: 1) }
+            tail.withUnsafeBytes { compress($0.baseAddress!, count: 1) }
             tail.removeAll(keepingCapacity: true)
         }
         let blocks = remaining / 64
         if blocks > 0 {
-            Self.compress(&h, blocks: base, count: blocks)
+            compress(base, count: blocks)
             base += blocks * 64
             remaining -= blocks * 64
         }
@@ -119,6 +139,20 @@ public struct SHA256: Sendable {
     }
 
     // MARK: - Compression
+
+    /// Compresses `count` whole blocks at `blocks` into the state, with this hasher's engine.
+    private mutating func compress(_ blocks: UnsafeRawPointer, count: Int) {
+        switch engine {
+        case .hardware:
+            // A tuple of eight UInt32 is laid out as eight consecutive words.
+            withUnsafeMutableBytes(of: &h) { state in
+                tally_sha256_hardware_blocks(state.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                                             blocks.assumingMemoryBound(to: UInt8.self), count)
+            }
+        case .portable:
+            Self.compress(&h, blocks: blocks, count: count)
+        }
+    }
 
     private static let k: [UInt32] = [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
