@@ -12,6 +12,11 @@ public final class Statement {
     /// The SQL text, for errors.
     public let sql: String
     private unowned let connection: Connection
+    /// The bytes of the text and blob values ``bind(_:)`` bound last, bound without a copy
+    /// (`SQLITE_STATIC`): SQLite would otherwise allocate, copy and free each one. Kept until the
+    /// next ``bind(_:)`` (which resets first) or the statement's end, so every row the statement
+    /// steps through can still read them.
+    private var boundBytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
     init(connection: Connection, sql: String, persistent: Bool) throws(StoreError) {
         self.connection = connection
@@ -25,7 +30,10 @@ public final class Statement {
         self.handle = handle
     }
 
-    deinit { sqlite3_finalize(handle) }
+    deinit {
+        sqlite3_finalize(handle)
+        boundBytes.deallocate()
+    }
 
     /// Clears the previous bindings and result state.
     public func reset() {
@@ -33,12 +41,52 @@ public final class Statement {
         sqlite3_clear_bindings(handle)
     }
 
-    /// Binds `values` to parameters 1…n after a reset.
+    /// Binds `values` to parameters 1…n after a reset. Text and blobs are first copied into one
+    /// buffer the statement keeps (``boundBytes``), and bound from there.
     @discardableResult
     public func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
         reset()
-        for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
+        var needed = 0
+        for value in values {
+            switch value {
+            case .text(let text): needed += text.utf8.count
+            case .blob(let bytes): needed += bytes.count
+            default: break
+            }
+        }
+        if needed > boundBytes.count || boundBytes.baseAddress == nil {  // reset unbound the old bytes
+            boundBytes.deallocate()
+            boundBytes = .allocate(byteCount: max(needed, 2 * boundBytes.count, 256), alignment: 8)
+        }
+        var offset = 0
+        for (position, value) in values.enumerated() {
+            let index = Int32(position + 1)
+            let code: Int32
+            switch value {
+            case .text(let text):
+                var text = text  // withUTF8 makes a bridged string native first; ours already are
+                let (start, count) = text.withUTF8 { keep(UnsafeRawBufferPointer($0), at: &offset) }
+                code = sqlite3_bind_text64(handle, index, start.assumingMemoryBound(to: CChar.self),
+                                           sqlite3_uint64(count), nil, UInt8(SQLITE_UTF8))
+            case .blob(let bytes):
+                let (start, count) = bytes.withUnsafeBytes { keep($0, at: &offset) }
+                code = sqlite3_bind_blob64(handle, index, start, sqlite3_uint64(count), nil)
+            default:
+                try bind(value, at: index)
+                continue
+            }
+            guard code == SQLITE_OK else { throw connection.error(code: code, sql: sql) }
+        }
         return self
+    }
+
+    /// Copies `bytes` into ``boundBytes`` at `offset` (moved past them): where they start and how
+    /// many. An empty value gets a non-null pointer too: SQLite reads a null one as NULL.
+    private func keep(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) -> (UnsafeMutableRawPointer, Int) {
+        let start = boundBytes.baseAddress! + offset
+        if let source = bytes.baseAddress, bytes.count > 0 { start.copyMemory(from: source, byteCount: bytes.count) }
+        offset += bytes.count
+        return (start, bytes.count)
     }
 
     /// Binds one value to the 1-based parameter `index`.

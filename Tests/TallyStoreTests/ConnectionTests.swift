@@ -34,6 +34,37 @@ struct ConnectionTests {
         #expect(try db.scalar("SELECT id FROM t").text == text)
     }
 
+    /// Bound text and blobs are read from the statement's own buffer, not copied by SQLite: every
+    /// row of one statement, rebound many times with values of every size (the buffer growing),
+    /// must hold exactly what was bound, and an empty string stays '' (not NULL).
+    @Test func reboundValuesOfEverySizeArriveIntact() throws {
+        let (db, _) = try makeStore()
+        let insert = try db.prepare("INSERT INTO t (id, n, b, note) VALUES (?, ?, ?, ?)")
+        var rng = SeededGenerator(seed: 42)
+        var expected: [[SQLValue]] = []
+        for row in 0..<300 {
+            let length = row < 100 ? row : Int.random(in: 0...20_000, using: &rng)
+            let note = String((0..<length).map { _ in "aé日😀,\"".randomElement(using: &rng)! })
+            let blob = (0..<(length % 97)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let values: [SQLValue] = [.text("id-\(row)"), .integer(Int64(row)), .blob(blob), .text(note)]
+            try insert.execute(values)
+            expected.append(values)
+        }
+        #expect(try db.rows("SELECT id, n, b, note FROM t ORDER BY n") == expected)
+        #expect(try db.scalar("SELECT count(*) FROM t WHERE note = '' AND note IS NOT NULL").integer == 1)
+    }
+
+    /// A query steps through many rows after one bind: the bound values must stay valid all along.
+    @Test func boundTextStaysValidWhileAQuerySteps() throws {
+        let (db, _) = try makeStore()
+        for n in 0..<50 { try db.run("INSERT INTO t (id, n, note) VALUES (?, ?, ?)", [.text("k\(n)"), .integer(Int64(n)), .text(n % 2 == 0 ? "even" : "odd")]) }
+        let query = try db.prepare("SELECT id, ? || note FROM t WHERE note = ? ORDER BY n")
+        try query.bind([.text("tag:"), .text("even")])
+        var seen: [String] = []
+        while try query.step() { seen.append(query.text(1) ?? "nil") }
+        #expect(seen == Array(repeating: "tag:even", count: 25))
+    }
+
     @Test func constraintViolationCarriesCodeAndSQLButNotValues() throws {
         let (db, _) = try makeStore()
         let sql = "INSERT INTO t (id) VALUES (?)"
