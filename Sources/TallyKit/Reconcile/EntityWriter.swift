@@ -25,6 +25,8 @@ public final class EntityWriter {
     /// The ``Match`` of one record, by store key.
     private let matchByIDSQL: String
     private let insertStatement: HeldStatement
+    /// The update statements by the columns they set.
+    private var updates: [UpdateShape: HeldStatement] = [:]
     private let requiredIndexes: [Int]
     /// Records this run has seen (matched or inserted), for snapshot retirement (kept only when
     /// ``trackSeen`` is set, so a delta import of a million rows keeps no such set).
@@ -270,18 +272,12 @@ public final class EntityWriter {
         }
         try record(notes, id: id, key: key)
 
-        var assignments = changed.map { "\(EntityTable.quoted(entity.fields[$0].name)) = ?" }
         var bindings = changed.map { merged[$0].sqlValue }
         // A write some rule trimmed is not "this input row": the next import must be compared in full.
         let inputHash: SQLValue = notes.isEmpty ? incomingHash.map(SQLValue.integer) ?? .null : .null
-        assignments += ["_extra = ?", "_hash = ?", "_input_hash = ?", "_source = ?", "_updated_run = ?"]
-        bindings += [extra.sqlValue, .integer(hash), inputHash, .text(source), .integer(run)]
-        if stored.retiredInRun != nil {
-            assignments.append("retired_in_run = NULL")
-        }
-        bindings.append(.integer(id))
+        bindings += [extra.sqlValue, .integer(hash), inputHash, .text(source), .integer(run), .integer(id)]
         written.insert(id)
-        try connection.run("UPDATE \(table.name) SET \(assignments.joined(separator: ", ")) WHERE _id = ?", bindings)
+        try updateStatement(UpdateShape(changed: changed, revives: stored.retiredInRun != nil)).run(bindings)
         let changes: [(field: String, old: String?, new: String?)] = changed.map { index in
             (entity.fields[index].name, stored.values[index].canonicalText, merged[index].canonicalText)
         }
@@ -337,6 +333,24 @@ public final class EntityWriter {
             try conflicts.record(entity: entity, record: id, key: key, field: note.field, stored: note.stored,
                                  storedSource: note.storedSource, incoming: note.incoming, rule: note.rule, message: note.message)
         }
+    }
+
+    /// Which columns an update sets: the changed fields, and whether it brings a retired record back.
+    private struct UpdateShape: Hashable {
+        var changed: [Int]
+        var revives: Bool
+    }
+
+    /// The update statement of `shape`, built and prepared on its first use: an import's updates
+    /// come in a few shapes, and building the SQL a row cost more than running it.
+    private func updateStatement(_ shape: UpdateShape) -> HeldStatement {
+        if let held = updates[shape] { return held }
+        var assignments = shape.changed.map { "\(EntityTable.quoted(entity.fields[$0].name)) = ?" }
+        assignments += ["_extra = ?", "_hash = ?", "_input_hash = ?", "_source = ?", "_updated_run = ?"]
+        if shape.revives { assignments.append("retired_in_run = NULL") }
+        let statement = HeldStatement("UPDATE \(table.name) SET \(assignments.joined(separator: ", ")) WHERE _id = ?", on: connection)
+        updates[shape] = statement
+        return statement
     }
 
     // MARK: - Reading back

@@ -57,6 +57,29 @@ struct UnchangedRowTests {
         #expect(try store.value("SELECT short_description FROM entity_incident WHERE number = 'INC0000010'") == "printer fixed")
     }
 
+    /// Updates of different columns in one run each set exactly their own columns (the writer
+    /// keeps one update statement per set of changed columns).
+    @Test func updatesOfDifferentColumnsInOneRunEachLandWhole() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.header, rows(1...4)), entity: "incident")
+        let later = "2026-03-02 10:00:00"
+        let next = [
+            row(1, text: "first change", updated: later, modCount: 2),   // text and version
+            row(2, updated: later, modCount: 2),                         // version only
+            row(3, text: "third change", updated: later, modCount: 2),   // text and version again
+            row(4),
+        ]
+        let result = try store.importText(csv(Self.header, next), entity: "incident")
+        #expect(result.counts.updated == 3)
+        #expect(result.counts.unchanged == 1)
+        let state = try store.value("""
+            SELECT group_concat(number || '=' || short_description || '@' || sys_mod_count, ';') FROM (SELECT * FROM entity_incident ORDER BY number)
+            """)
+        #expect(state == "INC0000001=first change@2;INC0000002=printer jam@2;INC0000003=third change@2;INC0000004=printer jam@1")
+        #expect(try store.count("SELECT count(*) FROM audit WHERE run = 2 AND field = 'short_description'") == 2)
+        #expect(try store.count("SELECT count(*) FROM audit WHERE run = 2 AND field = 'sys_mod_count'") == 3)
+    }
+
     /// The probe reads the store as the run began; a record an earlier row of the same run changed
     /// must not count as unchanged when its old row comes again.
     @Test func aRecordWrittenEarlierInTheRunIsNotTakenAsUnchanged() throws {
