@@ -150,8 +150,17 @@ final class PreparationThread: @unchecked Sendable {
             }
             raw.provenance.file = preparer.displayPath
             let hash = preparer.inputHash(of: raw)
-            if let id = probe.match(key: key, inputHash: hash) { return .unchanged(raw, id: id, inputHash: hash) }
-            return try preparer.prepare(event, inputHash: hash)
+            switch probe.match(key: key, inputHash: hash) {
+            case .unchanged(let id)?:
+                return .unchanged(raw, id: id, inputHash: hash)
+            case .changed(let id)?:
+                // Read the stored record here, on this thread, for the store thread to compare with.
+                let prepared = try preparer.prepare(event, inputHash: hash)
+                guard case .record(let raw, let mapped, let findings, _) = prepared, !findings.rejects else { return prepared }
+                return .record(raw, mapped, findings, stored: probe.storedRecord(id))
+            case nil:
+                return try preparer.prepare(event, inputHash: hash)
+            }
         }
     }
 }

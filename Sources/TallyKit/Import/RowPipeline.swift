@@ -89,12 +89,12 @@ final class RowPipeline {
         case .issue(let issue):
             try findings.record(issue, input: position)
             if issue.record != nil { counts.count(.rejected([])) }
-        case .record(let raw, let mapped, var found):
+        case .record(let raw, let mapped, var found, let stored):
             let outcome: RecordOutcome
             if found.rejects {
                 outcome = .rejected(found)
             } else {
-                let result = try writer.apply(mapped)
+                let result = try writer.apply(mapped, storedAtStart: stored)
                 outcome = result.outcome
                 counts.conflicts += result.conflicts
                 found += result.warnings

@@ -2,8 +2,9 @@ import Foundation
 
 /// A row read, mapped and validated, ready to reconcile — or a reader's issue.
 enum PreparedRow: Sendable {
-    /// A record with the findings of mapping and validation (errors mean it is rejected).
-    case record(RawRecord, MappedRecord, [Finding])
+    /// A record with the findings of mapping and validation (errors mean it is rejected), and
+    /// the stored record it names as the run began, when the probe read it (a changed row).
+    case record(RawRecord, MappedRecord, [Finding], stored: StoredRecord? = nil)
     /// A row that, as the run began, was the input row that last wrote stored record `id`
     /// (see ``UnchangedRowProbe``): not mapped; the store confirms it or prepares it after all.
     case unchanged(RawRecord, id: Int64, inputHash: Int64)

@@ -7,13 +7,28 @@
 /// thread confirms (``EntityWriter/confirmUnchanged(id:inputHash:)``) before counting the row
 /// unchanged; a row it does not recognise is mapped and validated as usual.
 ///
+/// A row whose record it finds but which did not write it last is a changed row: the probe reads
+/// that record whole (``storedRecord(_:)``), so the store thread, which would have to load it to
+/// compare, can use this copy when nothing in the run has written the record since.
+///
 /// Exports of the same query list records in the same order, so the record a row names is most
 /// often the one stored right after the previous row's: that one is tried first, by store key
 /// (neighbouring rows share pages), before the key index (a random page a row).
 final class UnchangedRowProbe {
+    /// What the probe found for a row.
+    enum Match: Equatable {
+        /// Stored record `id` was last written by this very input row.
+        case unchanged(Int64)
+        /// Stored record `id` is the one the row names, but another input row wrote it last.
+        case changed(Int64)
+    }
+
     private let connection: Connection
+    private let entity: EntityDefinition
     private let byKey: Statement
     private let byStoreKey: Statement
+    /// ``EntityWriter/selectSQL(for:)`` of the entity.
+    private let selectSQL: String
     /// The store key the next row's record is expected to have.
     private var expected: Int64?
     /// Whether the rule's index is unique (sys_id), so a record found by store key with the same
@@ -26,6 +41,8 @@ final class UnchangedRowProbe {
     init?(path: String, entity: EntityDefinition, rules: [[String]]) {
         guard !path.isEmpty, path != ":memory:", let rule = rules.first, !rule.isEmpty else { return nil }
         let table = EntityTable(entity).name
+        self.entity = entity
+        selectSQL = EntityWriter.selectSQL(for: entity)
         predicts = rule == ["sys_id"]
         let keyColumns = rule.map(EntityTable.quoted)
         let conditions = keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
@@ -41,40 +58,53 @@ final class UnchangedRowProbe {
         }
     }
 
-    /// The stored record `key` identifies, if exactly one does and `inputHash` last wrote it.
-    func match(key: [FieldValue], inputHash: Int64) -> Int64? {
+    /// The stored record `key` identifies, if exactly one does, and whether `inputHash` last wrote it.
+    func match(key: [FieldValue], inputHash: Int64) -> Match? {
         defer { expected = expected.map { $0 + 1 } }
-        if predicts, let expected, isRecord(expected, key: key, inputHash: inputHash) { return expected }
-        guard let id = lookUp(key: key, inputHash: inputHash) else { return nil }
-        expected = id
-        return id
+        if predicts, let expected, let found = record(expected, key: key, inputHash: inputHash) { return found }
+        guard let found = lookUp(key: key, inputHash: inputHash) else { return nil }
+        switch found { case .unchanged(let id), .changed(let id): expected = id }
+        return found
     }
 
-    /// Whether record `id` has `key` and was last written by `inputHash`.
-    private func isRecord(_ id: Int64, key: [FieldValue], inputHash: Int64) -> Bool {
+    /// Record `id` as the store held it when the run began (nil if it cannot be read).
+    func storedRecord(_ id: Int64) -> StoredRecord? {
+        try? EntityWriter.load(entity, id: id, connection: connection, sql: selectSQL)
+    }
+
+    /// Whether record `id` has `key` (nil when not), and whether `inputHash` last wrote it.
+    private func record(_ id: Int64, key: [FieldValue], inputHash: Int64) -> Match? {
         defer { byStoreKey.reset() }
         do {
             byStoreKey.reset()
             try byStoreKey.bind(.integer(id), at: 1)
-            guard try byStoreKey.step(), !byStoreKey.isNull(0), byStoreKey.int64(0) == inputHash, byStoreKey.isNull(1) else { return false }
-            for (offset, value) in key.enumerated() where byStoreKey.value(Int32(offset + 2)) != value.sqlValue { return false }
-            return true
+            guard try byStoreKey.step() else { return nil }
+            for (offset, value) in key.enumerated() where byStoreKey.value(Int32(offset + 2)) != value.sqlValue { return nil }
+            return Self.finding(id, storedHash: byStoreKey, inputHash: inputHash)
         } catch {
-            return false
+            return nil
         }
     }
 
-    /// The record found by the key index, if exactly one is found and `inputHash` last wrote it.
-    private func lookUp(key: [FieldValue], inputHash: Int64) -> Int64? {
+    /// The record found by the key index, if exactly one is found, and whether `inputHash` last wrote it.
+    private func lookUp(key: [FieldValue], inputHash: Int64) -> Match? {
         defer { byKey.reset() }
         do {
             byKey.reset()
             for (offset, value) in key.enumerated() { try byKey.bind(value.sqlValue, at: Int32(offset + 1)) }
-            guard try byKey.step(), !byKey.isNull(1), byKey.int64(1) == inputHash, byKey.isNull(2) else { return nil }
+            guard try byKey.step() else { return nil }
             let id = byKey.int64(0)
-            return try byKey.step() ? nil : id
+            let found = Self.finding(id, storedHash: byKey, inputHash: inputHash, columns: 1)
+            return try byKey.step() ? nil : found
         } catch {
             return nil
         }
+    }
+
+    /// Unchanged when the row's columns from `columns` on are the input hash `inputHash` and no
+    /// retirement, else changed.
+    private static func finding(_ id: Int64, storedHash row: Statement, inputHash: Int64, columns: Int32 = 0) -> Match {
+        let unchanged = !row.isNull(columns) && row.int64(columns) == inputHash && row.isNull(columns + 1)
+        return unchanged ? .unchanged(id) : .changed(id)
     }
 }

@@ -78,6 +78,13 @@ public final class EntityWriter {
 
     /// Applies one valid record and says what happened.
     public func apply(_ record: MappedRecord) throws -> WriteResult {
+        try apply(record, storedAtStart: nil)
+    }
+
+    /// ``apply(_:)``, with `storedAtStart` the stored record the row names as the run began when
+    /// already read (``UnchangedRowProbe``): used instead of loading it, if nothing in this run
+    /// has written it since.
+    func apply(_ record: MappedRecord, storedAtStart: StoredRecord?) throws -> WriteResult {
         var values = record.values
         let unresolved = try references.resolve(&values, displayValues: record.displayValues)
         let extra = Self.extraJSON(record.extra)
@@ -109,7 +116,8 @@ public final class EntityWriter {
             // The same input row as the one that last wrote the record, with nothing else written
             // since, changes nothing: no need to load or compare it.
             if match.isLeftAsWritten(by: record.inputHash, before: run) { return WriteResult(outcome: .unchanged) }
-            return try update(id: match.id, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
+            let stored = try storedAtStart.flatMap { isAsAtStart($0, id: match.id) ? $0 : nil } ?? load(match.id)
+            return try update(stored, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
                               provenance: record.provenance)
         }
     }
@@ -133,6 +141,13 @@ public final class EntityWriter {
     }
     /// Records this writer inserted or updated in the run.
     private var written = RecordSet()
+
+    /// Whether `record`, read as the run began, is still record `id` as stored: the same reasoning
+    /// as ``confirmUnchanged(id:inputHash:)`` (nothing but this writer writes the table during the
+    /// rows of a run, unless it has case links, which write other records of it).
+    private func isAsAtStart(_ record: StoredRecord, id: Int64) -> Bool {
+        record.id == id && caseLinks == nil && !written.contains(id)
+    }
 
     // MARK: - Identification
 
@@ -232,9 +247,9 @@ public final class EntityWriter {
         return id
     }
 
-    private func update(id: Int64, values: [FieldValue?], extra incomingExtra: String?, inputHash incomingHash: Int64?,
+    private func update(_ stored: StoredRecord, values: [FieldValue?], extra incomingExtra: String?, inputHash incomingHash: Int64?,
                         unresolved: [ReferenceResolver.Unresolved], provenance: Provenance) throws -> WriteResult {
-        let stored = try load(id)
+        let id = stored.id
         let supersedes = stored.writtenIn(run: run)
         let incoming = version(of: values)
         let current = version(of: stored.values.map(Optional.some))

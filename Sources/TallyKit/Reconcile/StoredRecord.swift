@@ -1,6 +1,6 @@
 /// A record as the store holds it: its key, field values in registry order, extra columns and
 /// bookkeeping.
-struct StoredRecord {
+struct StoredRecord: Sendable {
     var id: Int64
     var values: [FieldValue]
     var extra: String?

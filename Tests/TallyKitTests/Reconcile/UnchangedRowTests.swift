@@ -80,6 +80,29 @@ struct UnchangedRowTests {
         #expect(try store.count("SELECT count(*) FROM audit WHERE run = 2 AND field = 'sys_mod_count'") == 3)
     }
 
+    /// A changed row's stored record is read on the preparing thread as the run began; a second
+    /// row for the same record in the run must be compared with what the first one wrote, not
+    /// with that copy.
+    @Test func aRecordChangedTwiceInOneRunIsComparedWithItsFirstChange() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.header, rows(1...3)), entity: "incident")
+        let next = [
+            row(1),
+            row(2, text: "second", updated: "2026-03-02 10:00:00", modCount: 2),
+            row(2, text: "third", updated: "2026-03-03 10:00:00", modCount: 3),
+            row(3, text: "changed", updated: "2026-03-02 10:00:00", modCount: 2),
+        ]
+        let result = try store.importText(csv(Self.header, next), entity: "incident")
+        #expect(result.counts.isConserved)
+        #expect(result.counts.unchanged == 1)
+        #expect(result.counts.updated + result.counts.skippedStale == 3)
+        let changes = try store.value("""
+            SELECT group_concat(key || ':' || old || '>' || new, ';') FROM (SELECT * FROM audit WHERE run = 2 AND field = 'short_description' ORDER BY id)
+            """)
+        #expect(changes == "INC0000002:printer jam>second;INC0000002:second>third;INC0000003:printer jam>changed")
+        #expect(try store.value("SELECT short_description || '@' || sys_mod_count FROM entity_incident WHERE number = 'INC0000002'") == "third@3")
+    }
+
     /// The probe reads the store as the run began; a record an earlier row of the same run changed
     /// must not count as unchanged when its old row comes again.
     @Test func aRecordWrittenEarlierInTheRunIsNotTakenAsUnchanged() throws {
