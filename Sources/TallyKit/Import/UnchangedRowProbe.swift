@@ -80,7 +80,7 @@ final class UnchangedRowProbe {
             try byStoreKey.bind(.integer(id), at: 1)
             guard try byStoreKey.step() else { return nil }
             for (offset, value) in key.enumerated() where byStoreKey.value(Int32(offset + 2)) != value.sqlValue { return nil }
-            return Self.finding(id, storedHash: byStoreKey, inputHash: inputHash)
+            return Self.match(id, row: byStoreKey, hashColumn: 0, inputHash: inputHash)
         } catch {
             return nil
         }
@@ -94,17 +94,16 @@ final class UnchangedRowProbe {
             for (offset, value) in key.enumerated() { try byKey.bind(value.sqlValue, at: Int32(offset + 1)) }
             guard try byKey.step() else { return nil }
             let id = byKey.int64(0)
-            let found = Self.finding(id, storedHash: byKey, inputHash: inputHash, columns: 1)
+            let found = Self.match(id, row: byKey, hashColumn: 1, inputHash: inputHash)
             return try byKey.step() ? nil : found
         } catch {
             return nil
         }
     }
 
-    /// Unchanged when the row's columns from `columns` on are the input hash `inputHash` and no
-    /// retirement, else changed.
-    private static func finding(_ id: Int64, storedHash row: Statement, inputHash: Int64, columns: Int32 = 0) -> Match {
-        let unchanged = !row.isNull(columns) && row.int64(columns) == inputHash && row.isNull(columns + 1)
+    /// Unchanged when `row` holds `inputHash` at `hashColumn` and no retirement after it, else changed.
+    private static func match(_ id: Int64, row: Statement, hashColumn: Int32, inputHash: Int64) -> Match {
+        let unchanged = !row.isNull(hashColumn) && row.int64(hashColumn) == inputHash && row.isNull(hashColumn + 1)
         return unchanged ? .unchanged(id) : .changed(id)
     }
 }

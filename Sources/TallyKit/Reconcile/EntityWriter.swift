@@ -116,7 +116,8 @@ public final class EntityWriter {
             // The same input row as the one that last wrote the record, with nothing else written
             // since, changes nothing: no need to load or compare it.
             if match.isLeftAsWritten(by: record.inputHash, before: run) { return WriteResult(outcome: .unchanged) }
-            let stored = try storedAtStart.flatMap { isAsAtStart($0, id: match.id) ? $0 : nil } ?? load(match.id)
+            let readAtStart = storedAtStart.flatMap { $0.id == match.id && isUntouchedThisRun(match.id) ? $0 : nil }
+            let stored = try readAtStart ?? load(match.id)
             return try update(stored, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
                               provenance: record.provenance)
         }
@@ -130,7 +131,7 @@ public final class EntityWriter {
         // case links its own record of what it wrote answers (the candidate matched at run start).
         let confirmed: Bool
         if caseLinks == nil {
-            confirmed = !written.contains(id)
+            confirmed = isUntouchedThisRun(id)
         } else {
             var match: Match?
             try connection.forEachRow(matchByIDSQL, [.integer(id)]) { match = Match(row: $0) }
@@ -142,11 +143,11 @@ public final class EntityWriter {
     /// Records this writer inserted or updated in the run.
     private var written = RecordSet()
 
-    /// Whether `record`, read as the run began, is still record `id` as stored: the same reasoning
-    /// as ``confirmUnchanged(id:inputHash:)`` (nothing but this writer writes the table during the
-    /// rows of a run, unless it has case links, which write other records of it).
-    private func isAsAtStart(_ record: StoredRecord, id: Int64) -> Bool {
-        record.id == id && caseLinks == nil && !written.contains(id)
+    /// Whether record `id` is still as the run began, by this writer's record of what it wrote:
+    /// only this writer writes the table during the rows of a run — unless it has case links,
+    /// which write other records of it, so then nothing can be told from `written`.
+    private func isUntouchedThisRun(_ id: Int64) -> Bool {
+        caseLinks == nil && !written.contains(id)
     }
 
     // MARK: - Identification
