@@ -17,6 +17,8 @@ public final class Connection {
     /// The file this connection opened.
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// How long this connection waits for another's lock (``Options/busyTimeoutMilliseconds``).
+    private let busyTimeoutMilliseconds: Int32
 
     /// How a connection opens its file.
     public struct Options: Sendable {
@@ -63,6 +65,7 @@ public final class Connection {
             throw StoreError(extendedCode: code, message: "cannot open the store at \(path): \(message)")
         }
         self.handle = handle
+        busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, options.busyTimeoutMilliseconds)
         do throws(StoreError) {
@@ -76,6 +79,11 @@ public final class Connection {
                 do throws(StoreError) {
                     try execute("PRAGMA journal_mode=WAL")
                 } catch {
+                    if error.isBusy {
+                        // Only a writer under the rollback journal holds the store against this switch:
+                        // the first import into an empty store.
+                        throw StoreError(extendedCode: error.extendedCode, message: "the store at \(path) is held whole by another process's initial load (the first import into an empty store) until that run ends", sql: error.sql)
+                    }
                     guard error.primaryCode == SQLITE_CANTOPEN || error.primaryCode == SQLITE_READONLY else { throw error }
                     throw StoreError(extendedCode: error.extendedCode, message: Self.readOnlyMessage(path), sql: error.sql)
                 }
@@ -175,6 +183,21 @@ public final class Connection {
             if !seen { value = statement.value(0); seen = true }
         }
         return value
+    }
+
+    /// The store's journal mode, as SQLite names it (`wal`, `delete`, `memory`).
+    public func journalMode() throws(StoreError) -> String {
+        try scalar("PRAGMA journal_mode").text ?? ""
+    }
+
+    /// Switches the journal mode and returns the mode in force afterwards: SQLite keeps the old
+    /// mode (or fails busy) while another connection has the store open, and this returns nil when
+    /// the switch failed. Unless `waiting`, it does not wait for other connections' locks.
+    public func switchJournalMode(to mode: String, waiting: Bool = false) -> String? {
+        precondition(mode.allSatisfy(\.isLetter), "journal modes are words")
+        if !waiting { sqlite3_busy_timeout(handle, 0) }
+        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
+        return try? scalar("PRAGMA journal_mode=\(mode)").text
     }
 
     /// The rowid of the last insert on this connection.

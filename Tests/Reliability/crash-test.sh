@@ -6,7 +6,8 @@
 # Environment:
 #   TALLY_BIN     the tally binary to test (default: builds `swift build -c release`)
 #   CRASH_ROWS    rows in the generated incident export (default 50000; 50k–200k is sensible)
-#   CRASH_OPS     operations to interrupt (default "import snapshot rerun rollback extract job")
+#   CRASH_OPS     operations to interrupt (default "first import snapshot rerun rollback extract job";
+#                 "first" is the first import into an empty store, written under the rollback journal)
 #   CRASH_SEED    random seed (default: the process id; printed so a run can be repeated)
 #   CRASH_WORK    work folder (default: a new temp folder; failing trials are kept there)
 #
@@ -41,7 +42,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/Tests/Reliability"
 trials="${1:-100}"
 rows="${CRASH_ROWS:-50000}"
-ops=(${CRASH_OPS:-import snapshot rerun rollback extract job})
+ops=(${CRASH_OPS:-first import snapshot rerun rollback extract job})
 seed="${CRASH_SEED:-$$}"
 RANDOM=$seed
 work="${CRASH_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/tally-crash.XXXXXX")}"
@@ -77,6 +78,7 @@ running_job_runs() { command -v sqlite3 >/dev/null 2>&1 && sqlite3 "$1/store.db"
 reports() { in_store "$1" extract incident incident_metrics rejects_by_rule dangling_references --out "$2" --format csv >/dev/null 2>&1; }
 command_for() {
   case "$1" in
+    first)    echo "import $work/data/v1.csv --entity incident" ;;
     import)   echo "import $work/data/v2.csv --entity incident" ;;
     snapshot) echo "import $work/data/snapshot.csv --entity incident --snapshot --max-retire 0.1" ;;
     rerun)    echo "rerun 2" ;;
@@ -87,6 +89,7 @@ command_for() {
 }
 base_for() {
   case "$1" in
+    first) echo empty ;;
     import|snapshot) echo v1 ;;
     job) echo job ;;
     rerun) echo rolledback ;;
@@ -100,7 +103,8 @@ mkdir -p "$work/data" "$work/base" "$work/ref"
 awk -v rows="$rows" -v version=1 -f "$here/gen-incidents.awk" > "$work/data/v1.csv"
 awk -v rows="$rows" -v version=2 -f "$here/gen-incidents.awk" > "$work/data/v2.csv"
 awk -v rows="$rows" -v version=snapshot -f "$here/gen-incidents.awk" > "$work/data/snapshot.csv"
-mkdir -p "$work/base/v1"
+mkdir -p "$work/base/empty" "$work/base/v1"
+in_store "$work/base/empty" init >/dev/null || die "tally init failed"
 in_store "$work/base/v1" import "$work/data/v1.csv" --entity incident >/dev/null || die "base import failed"
 cp -a "$work/base/v1" "$work/base/v2"
 in_store "$work/base/v2" import "$work/data/v2.csv" --entity incident >/dev/null || die "second import failed"
@@ -108,7 +112,7 @@ cp -a "$work/base/v2" "$work/base/rolledback"
 in_store "$work/base/rolledback" rollback 2 >/dev/null || die "base rollback failed"
 in_store "$work/base/v1" extract incident incident_metrics run_summary --out out --format csv >/dev/null 2>&1 || die "base extract failed"
 cp -a "$work/base/v1/out" "$work/base/old-out"; rm -rf "$work/base/v1/out"
-for state in v1 v2 rolledback; do in_store "$work/base/$state" check >/dev/null 2>&1 || die "base store $state fails tally check"; done
+for state in empty v1 v2 rolledback; do in_store "$work/base/$state" check >/dev/null 2>&1 || die "base store $state fails tally check"; done
 
 # The job: v1's store, a drop folder with a problem export and two incident deltas, and job.json.
 # Its runs, in the job's order: problem.csv, incident-1-v2.csv, incident-2-v3.csv. Every input is

@@ -107,6 +107,9 @@ public struct ImportResult: Sendable {
     /// For dry runs: what would change, record by record.
     public var changes: [RecordChange] = []
     public var parentRun: Int64?
+    /// Whether the run wrote straight into the store file (``FirstLoadJournal``): a first import
+    /// into a store that held no records.
+    public var firstLoad = false
 
     public init(run: Int64?, status: RunStatus, entity: String, source: String, inputs: [RunInput], counts: RunCounts, message: String? = nil) {
         self.run = run

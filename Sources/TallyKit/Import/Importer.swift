@@ -95,6 +95,8 @@ public final class Importer {
                 throw ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot start a run: \(error)")
             }
         }
+        let firstLoad = request.dryRun ? nil : FirstLoadJournal.engage(database)
+        defer { firstLoad?.release() }
         do {
             try connection.execute("BEGIN IMMEDIATE TRANSACTION")
         } catch {
@@ -110,6 +112,7 @@ public final class Importer {
             let pipeline = RowPipeline(connection: connection, registry: database.registry, entity: plan.entity, map: plan.map,
                                        source: plan.source, run: runID, precedence: plan.precedence)
             pipeline.writer.trackSeen = request.settings.snapshot != nil
+            pipeline.probesStore = firstLoad == nil
             var inputs: [RunInput] = []
             var total = RunCounts()
             for (position, input) in pending.enumerated() {
@@ -147,6 +150,7 @@ public final class Importer {
             var result = ImportResult(run: runID, status: .committed, entity: plan.entity.name, source: plan.source,
                                       inputs: inputs, counts: total, message: message)
             result.parentRun = parentRun
+            result.firstLoad = firstLoad != nil
             if request.dryRun {
                 result.changes = try RecordChange.of(run: runID, connection: connection)
                 try connection.execute("ROLLBACK")

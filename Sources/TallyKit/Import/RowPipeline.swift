@@ -16,6 +16,10 @@ final class RowPipeline {
     private var rejectRunColumn: (names: [String], index: Int?)?
     /// Rows the probe recognised and the store confirmed unchanged, over every input so far.
     private var unchangedBeforeMapping = 0
+    /// Whether the preparation thread looks rows up in the store as it was when the run began
+    /// (``UnchangedRowProbe``). Off when the store held no records then: there is nothing to find,
+    /// and under the ``FirstLoadJournal`` a second connection would wait for the run's lock.
+    var probesStore = true
 
     init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, map: TransformMap, source: String,
          run: Int64, precedence: PrecedenceRules) {
@@ -47,7 +51,7 @@ final class RowPipeline {
         let preparer = RowPreparer(entity: entity, map: map, displayPath: input.displayPath)
         // Prepares on this thread the rare candidates the store does not confirm unchanged.
         var fallback = preparer
-        let probe = UnchangedRowProbe(path: connection.path, entity: entity, rules: map.keys ?? entity.identifierRules)
+        let probe = probesStore ? UnchangedRowProbe(path: connection.path, entity: entity, rules: map.keys ?? entity.identifierRules) : nil
         let preparation = PreparationThread(input: opened, preparer: preparer, probe: probe)
         defer { preparation.cancel() }
         var counts = RunCounts()
