@@ -88,7 +88,8 @@ public final class EntityWriter {
         var values = record.values
         let unresolved = try references.resolve(&values, displayValues: record.displayValues)
         let extra = Self.extraJSON(record.extra)
-        switch try identify(values) {
+        let copied = match(fromCopy: storedAtStart, values: values)
+        switch try copied.map(Identification.one) ?? identify(values) {
         case .none:
             if requiredIndexes.contains(where: { values[$0] == nil }) {
                 let missing = requiredIndexes.filter { values[$0] == nil }.map { entity.fields[$0].name }
@@ -109,6 +110,14 @@ public final class EntityWriter {
             return WriteResult(outcome: .rejected([Finding(
                 severity: .error, rule: "ambiguous_match", field: nil,
                 message: "the record matches \(candidates.count) stored \(entity.name) records (\(names)); make its identifying fields unique or give it a sys_id",
+                provenance: record.provenance)]))
+        case .sysIDTaken(let id):
+            let stored = try load(id)
+            let fields = distinguishing.flatMap { $0 }.filter { stored.values[$0].canonicalText != values[$0]?.canonicalText && !sysIDRule.contains($0) }
+            let differences = fields.map { "\(entity.fields[$0].name) (stored \(stored.values[$0].canonicalText ?? "empty"), the row \(values[$0]?.canonicalText ?? "empty"))" }
+            return WriteResult(outcome: .rejected([Finding(
+                severity: .error, rule: "sys_id_conflict", field: "sys_id",
+                message: "this sys_id belongs to stored \(entity.name) \(try describe(id)), which is another \(entity.name) by its \(differences.joined(separator: ", ")): one sys_id names one record, so the row can neither update it nor be inserted; correct the export (or, if the stored record is the wrong one, roll back the run that wrote it)",
                 provenance: record.provenance)]))
         case .one(let match):
             if trackSeen { seen.insert(match.id) }
@@ -179,18 +188,19 @@ public final class EntityWriter {
         }
     }
 
-    enum Identification { case none, one(Match), ambiguous([Int64]) }
+    enum Identification {
+        case none, one(Match), ambiguous([Int64])
+        /// The row's sys_id is stored record `id`'s, which a distinguishing key says is another
+        /// record: the row can neither update it nor take its sys_id.
+        case sysIDTaken(Int64)
+    }
 
     /// Columns of an identification query before the distinguishing keys (what a ``Match`` reads).
     private static let matchColumnNames = ["_id", "_input_hash", "_created_run", "_updated_run", "retired_in_run"]
     private static let matchColumns = Int32(matchColumnNames.count)
 
     func identify(_ values: [FieldValue?]) throws -> Identification {
-        // The incoming record's distinguishing keys (nil where it lacks one).
-        let incomingKeys: [[String]?] = distinguishing.map { group in
-            let parts = group.compactMap { values[$0]?.canonicalText }.filter { !$0.isEmpty }
-            return parts.count == group.count ? parts : nil
-        }
+        let incomingKeys = distinguishingKeys(of: values)
         for rule in identifierSQL {
             var keys: [SQLValue] = []
             for index in rule.fields {
@@ -203,23 +213,55 @@ public final class EntityWriter {
                 continue
             }
             var matches: [Match] = []
+            var disagreeing: Int64?
             try connection.forEachRow(rule.sql, keys) { row in
-                // A stored record disagreeing on a distinguishing key is another record, whatever else it shares.
                 var column = Self.matchColumns
-                for (group, incoming) in zip(distinguishing, incomingKeys) {
-                    let stored = (0..<Int32(group.count)).map { row.text(column + $0) }
-                    column += Int32(group.count)
-                    if let incoming, stored.allSatisfy({ !($0 ?? "").isEmpty }), stored.map({ $0 ?? "" }) != incoming { return }
+                let stored = distinguishing.map { group in
+                    defer { column += Int32(group.count) }
+                    return (0..<Int32(group.count)).map { row.text(column + $0) }
                 }
-                matches.append(Match(row: row))
+                if !disagrees(stored: stored, incoming: incomingKeys) { matches.append(Match(row: row)) }
+                else if disagreeing == nil { disagreeing = row.int64(0) }
             }
             if matches.count == 1 { return .one(matches[0]) }
             if matches.count > 1 { return .ambiguous(matches.map(\.id)) }
+            if rule.fields == sysIDRule, let disagreeing { return .sysIDTaken(disagreeing) }
             // With a sys_id, and no stored record without one, no later rule can find this record:
             // any other match would disagree on the sys_id.
             if rule.fields == sysIDRule, storedWithoutSysID == 0 { return .none }
         }
         return .none
+    }
+
+    /// The match ``identify(_:)`` would find, read off the probe's copy of the record as the run
+    /// began instead of queried: when the row's sys_id is the copy's and sys_id is the first rule
+    /// (a unique key, so the query could find this record only), nothing in this run has written the
+    /// record, and no distinguishing key disagrees. Nil otherwise: then identify.
+    private func match(fromCopy stored: StoredRecord?, values: [FieldValue?]) -> Match? {
+        guard let stored, identifierSQL.first?.fields == sysIDRule, let sysID = sysID(of: values),
+              stored.values[sysIDRule[0]].canonicalText == sysID, isUntouchedThisRun(stored.id),
+              !disagrees(stored: distinguishing.map { $0.map { stored.values[$0].canonicalText } }, incoming: distinguishingKeys(of: values))
+        else { return nil }
+        // The copy's input hash is another row's (else the probe had found the row unchanged).
+        return Match(id: stored.id, inputHash: nil, createdRun: stored.createdRun, updatedRun: stored.updatedRun,
+                     retiredInRun: stored.retiredInRun)
+    }
+
+    /// The incoming record's distinguishing keys, by rule (nil where it lacks one).
+    private func distinguishingKeys(of values: [FieldValue?]) -> [[String]?] {
+        distinguishing.map { group in
+            let parts = group.compactMap { values[$0]?.canonicalText }.filter { !$0.isEmpty }
+            return parts.count == group.count ? parts : nil
+        }
+    }
+
+    /// Whether a stored record's distinguishing keys (by rule) disagree with the incoming ones:
+    /// then it is another record, whatever else it shares.
+    private func disagrees(stored: [[String?]], incoming: [[String]?]) -> Bool {
+        zip(stored, incoming).contains { stored, incoming in
+            guard let incoming, stored.allSatisfy({ !($0 ?? "").isEmpty }) else { return false }
+            return stored.map { $0 ?? "" } != incoming
+        }
     }
 
     /// The record's sys_id as stored (nil when it has none).

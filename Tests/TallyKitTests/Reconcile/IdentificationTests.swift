@@ -66,6 +66,25 @@ struct IdentificationTests {
         #expect(try store.count("SELECT count(*) FROM entity_ci") == 1)
     }
 
+    /// A row naming a stored CI's sys_id with another serial number is another CI by its
+    /// distinguishing key, and cannot take that sys_id: rejected with the reason, the run goes on
+    /// (it used to fail the whole run on the sys_id's unique index). Both rows in one file: the
+    /// second is identified by query, the record being written this run.
+    @Test func aRowWhoseSysIDBelongsToAnotherCIBySerialIsRejectedNotFatal() throws {
+        let store = try StoreHarness()
+        let header = "sys_id,name,sys_class_name,serial_number,sys_updated_on"
+        let result = try store.importText(csv(header, [
+            "\(sysID("ci-1")),web-01,cmdb_ci_server,SN1,2026-01-01 00:00:00",
+            "\(sysID("ci-1")),web-01,cmdb_ci_server,SN9,2026-01-02 00:00:00",
+            "\(sysID("ci-2")),web-02,cmdb_ci_server,SN2,2026-01-01 00:00:00",
+        ]), entity: "ci")
+        #expect(result.status == .committed)
+        #expect(result.counts.inserted == 2 && result.counts.rejected == 1 && result.counts.isConserved)
+        #expect(try store.value("SELECT serial_number FROM entity_ci WHERE sys_id = ?", [.text(sysID("ci-1"))]) == "SN1")
+        let message = try #require(try store.value("SELECT message FROM findings WHERE rule = 'sys_id_conflict'"))
+        #expect(message.contains("serial_number (stored SN1, the row SN9)"), "\(message)")
+    }
+
     @Test func anEmptyValueNeverMatches() throws {
         let store = try StoreHarness()
         try store.importText(csv(Self.ciHeader, ["a,cmdb_ci_server,,,2026-01-01 00:00:00"]), entity: "ci")

@@ -103,6 +103,33 @@ struct UnchangedRowTests {
         #expect(try store.value("SELECT short_description || '@' || sys_mod_count FROM entity_incident WHERE number = 'INC0000002'") == "third@3")
     }
 
+    /// A changed row's record is identified from the probe's copy when that copy answers exactly as
+    /// the identification query would: a row naming a stored CI's sys_id with another serial number
+    /// (a distinguishing key) is another CI, whichever way it is identified (it used to fail the
+    /// whole run on the sys_id's unique index).
+    @Test func aChangedRowWhoseDistinguishingKeyDisagreesIsNotTakenForTheStoredRecord() throws {
+        let header = "sys_id,name,sys_class_name,serial_number,sys_updated_on,sys_mod_count"
+        func ci(_ number: Int, serial: String, name: String, updated: String = "2026-03-01 10:00:00") -> String {
+            "\(sysID("ci-\(number)")),\(name),cmdb_ci_linux_server,\(serial),\(updated),1"
+        }
+        let store = try StoreHarness()
+        try store.importText(csv(header, [ci(1, serial: "SN-1", name: "web-01"), ci(2, serial: "SN-2", name: "web-02")]), entity: "ci")
+        let next = [ci(1, serial: "SN-1", name: "web-01a", updated: "2026-03-02 10:00:00"),
+                    ci(2, serial: "SN-OTHER", name: "web-02a", updated: "2026-03-02 10:00:00")]
+        let result = try store.importText(csv(header, next), entity: "ci")
+        #expect(result.counts.isConserved)
+        #expect(result.counts.updated == 1)
+        #expect(result.counts.rejected == 1)
+        #expect(try store.value("SELECT name FROM entity_ci WHERE serial_number = 'SN-1'") == "web-01a")
+        // The second row is not an update of the stored CI 2: its serial number says it is another,
+        // and it cannot be inserted under CI 2's sys_id. It is rejected, saying why.
+        let message = try #require(try store.value("SELECT message FROM findings WHERE run = 2 AND rule = 'sys_id_conflict' AND field = 'sys_id'"))
+        #expect(message.contains("this sys_id belongs to stored ci SN-2/cmdb_ci_linux_server"), "\(message)")
+        #expect(message.contains("another ci by its serial_number (stored SN-2, the row SN-OTHER)"), "\(message)")
+        #expect(try store.value("SELECT name || '/' || serial_number FROM entity_ci WHERE sys_id = ?", [.text(sysID("ci-2"))]) == "web-02/SN-2")
+        #expect(try store.count("SELECT count(*) FROM audit WHERE run = 2 AND record = (SELECT _id FROM entity_ci WHERE serial_number = 'SN-2')") == 0)
+    }
+
     /// The probe reads the store as the run began; a record an earlier row of the same run changed
     /// must not count as unchanged when its old row comes again.
     @Test func aRecordWrittenEarlierInTheRunIsNotTakenAsUnchanged() throws {
