@@ -90,7 +90,10 @@ public final class EntityWriter {
         let extra = Self.extraJSON(record.extra)
         let copied = match(fromCopy: storedAtStart, values: values)
         switch try copied.map(Identification.one) ?? identify(values) {
-        case .none:
+        case .none(let sysIDFree):
+            if !sysIDFree, let holder = try sysIDHolder(of: values, besides: nil) {
+                return try sysIDConflict(holder: holder, values: values, target: nil, provenance: record.provenance)
+            }
             if requiredIndexes.contains(where: { values[$0] == nil }) {
                 let missing = requiredIndexes.filter { values[$0] == nil }.map { entity.fields[$0].name }
                 return WriteResult(outcome: .rejected([Finding(
@@ -110,14 +113,6 @@ public final class EntityWriter {
             return WriteResult(outcome: .rejected([Finding(
                 severity: .error, rule: "ambiguous_match", field: nil,
                 message: "the record matches \(candidates.count) stored \(entity.name) records (\(names)); make its identifying fields unique or give it a sys_id",
-                provenance: record.provenance)]))
-        case .sysIDTaken(let id):
-            let stored = try load(id)
-            let fields = distinguishing.flatMap { $0 }.filter { stored.values[$0].canonicalText != values[$0]?.canonicalText && !sysIDRule.contains($0) }
-            let differences = fields.map { "\(entity.fields[$0].name) (stored \(stored.values[$0].canonicalText ?? "empty"), the row \(values[$0]?.canonicalText ?? "empty"))" }
-            return WriteResult(outcome: .rejected([Finding(
-                severity: .error, rule: "sys_id_conflict", field: "sys_id",
-                message: "this sys_id belongs to stored \(entity.name) \(try describe(id)), which is another \(entity.name) by its \(differences.joined(separator: ", ")): one sys_id names one record, so the row can neither update it nor be inserted; correct the export (or, if the stored record is the wrong one, roll back the run that wrote it)",
                 provenance: record.provenance)]))
         case .one(let match):
             if trackSeen { seen.insert(match.id) }
@@ -189,10 +184,10 @@ public final class EntityWriter {
     }
 
     enum Identification {
-        case none, one(Match), ambiguous([Int64])
-        /// The row's sys_id is stored record `id`'s, which a distinguishing key says is another
-        /// record: the row can neither update it nor take its sys_id.
-        case sysIDTaken(Int64)
+        /// No stored record is the row's. `sysIDFree`: identification saw that no stored record
+        /// holds the row's sys_id (else the insert asks, ``sysIDHolder(of:besides:)``).
+        case none(sysIDFree: Bool)
+        case one(Match), ambiguous([Int64])
     }
 
     /// Columns of an identification query before the distinguishing keys (what a ``Match`` reads).
@@ -201,6 +196,7 @@ public final class EntityWriter {
 
     func identify(_ values: [FieldValue?]) throws -> Identification {
         let incomingKeys = distinguishingKeys(of: values)
+        var sysIDFree = false
         for rule in identifierSQL {
             var keys: [SQLValue] = []
             for index in rule.fields {
@@ -209,28 +205,31 @@ public final class EntityWriter {
             }
             guard keys.count == rule.fields.count else { continue }
             if rule.fields == sysIDRule, let newSysIDs, let sysID = sysID(of: values), !newSysIDs.mightContain(sysID) {
-                if storedWithoutSysID == 0 { return .none }
+                if storedWithoutSysID == 0 { return .none(sysIDFree: true) }
+                sysIDFree = true
                 continue
             }
             var matches: [Match] = []
-            var disagreeing: Int64?
+            var found = 0
             try connection.forEachRow(rule.sql, keys) { row in
+                found += 1
                 var column = Self.matchColumns
                 let stored = distinguishing.map { group in
                     defer { column += Int32(group.count) }
                     return (0..<Int32(group.count)).map { row.text(column + $0) }
                 }
                 if !disagrees(stored: stored, incoming: incomingKeys) { matches.append(Match(row: row)) }
-                else if disagreeing == nil { disagreeing = row.int64(0) }
             }
             if matches.count == 1 { return .one(matches[0]) }
             if matches.count > 1 { return .ambiguous(matches.map(\.id)) }
-            if rule.fields == sysIDRule, let disagreeing { return .sysIDTaken(disagreeing) }
-            // With a sys_id, and no stored record without one, no later rule can find this record:
-            // any other match would disagree on the sys_id.
-            if rule.fields == sysIDRule, storedWithoutSysID == 0 { return .none }
+            if rule.fields == sysIDRule {
+                sysIDFree = found == 0
+                // With a sys_id, and no stored record without one, no later rule can find this
+                // record: any other match would disagree on the sys_id.
+                if storedWithoutSysID == 0 { return .none(sysIDFree: sysIDFree) }
+            }
         }
-        return .none
+        return .none(sysIDFree: sysIDFree)
     }
 
     /// The match ``identify(_:)`` would find, read off the probe's copy of the record as the run
@@ -262,6 +261,31 @@ public final class EntityWriter {
             guard let incoming, stored.allSatisfy({ !($0 ?? "").isEmpty }) else { return false }
             return stored.map { $0 ?? "" } != incoming
         }
+    }
+
+    /// The stored record, other than `id`, that holds the sys_id among `values`: writing them
+    /// would give that sys_id a second record (the store's unique index refuses it).
+    private func sysIDHolder(of values: [FieldValue?], besides id: Int64?) throws -> Int64? {
+        guard let sysID = sysID(of: values) else { return nil }
+        return try connection.scalar("SELECT _id FROM \(table.name) WHERE \"sys_id\" = ? AND _id IS NOT ? LIMIT 1",
+                                     [.text(sysID), id.map(SQLValue.integer) ?? .null]).integer
+    }
+
+    /// The reject of a row whose sys_id stored record `holder` holds: inserting the row (`target`
+    /// nil) or updating `target` with it would give one sys_id two records.
+    private func sysIDConflict(holder: Int64, values: [FieldValue?], target: StoredRecord?, provenance: Provenance) throws -> WriteResult {
+        let held = try load(holder)
+        let differing = distinguishing.flatMap { $0 }.filter { index in
+            !sysIDRule.contains(index) && values[index].map { $0.canonicalText != held.values[index].canonicalText } ?? false
+        }
+        let why = differing.isEmpty ? "" : ", which is another \(entity.name) by its " + differing.map { index in
+            "\(entity.fields[index].name) (stored \(held.values[index].canonicalText ?? "empty"), the row \(values[index]?.canonicalText ?? "empty"))"
+        }.joined(separator: ", ")
+        let refused = target.map { "give it to \(entity.name) \(audit.displayKey(of: $0.values, in: entity) ?? "#\($0.id)")" } ?? "be inserted beside it"
+        return WriteResult(outcome: .rejected([Finding(
+            severity: .error, rule: "sys_id_conflict", field: "sys_id",
+            message: "this sys_id belongs to stored \(entity.name) \(audit.displayKey(of: held.values, in: entity) ?? "#\(holder)")\(why): one sys_id names one record, so the row can neither update it nor \(refused); correct the export (or, if the stored record is the wrong one, roll back the run that wrote it)",
+            provenance: provenance)]))
     }
 
     /// The record's sys_id as stored (nil when it has none).
@@ -304,6 +328,9 @@ public final class EntityWriter {
         notes += try applyPrecedence(stored: stored, merged: &merged)
         let extra = incomingExtra ?? stored.extra
         let changed = merged.indices.filter { merged[$0] != stored.values[$0] }
+        if let index = sysIDRule.first, changed.contains(index), let holder = try sysIDHolder(of: merged.map(Optional.some), besides: id) {
+            return try sysIDConflict(holder: holder, values: values, target: stored, provenance: provenance)
+        }
         let key = audit.displayKey(of: stored.values, in: entity)
 
         if changed.isEmpty && extra == stored.extra {

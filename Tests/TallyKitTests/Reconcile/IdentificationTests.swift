@@ -85,6 +85,36 @@ struct IdentificationTests {
         #expect(message.contains("serial_number (stored SN1, the row SN9)"), "\(message)")
     }
 
+    /// However the row was identified, a write that would give its sys_id to a second record is
+    /// rejected as `sys_id_conflict` and the run goes on: here the map identifies by number, so
+    /// the sys_id rule is never tried (these rows used to fail the whole run on the unique index).
+    @Test func aSysIDHeldByAnotherRecordIsRejectedWhicheverRuleIdentifiedTheRow() throws {
+        let store = try StoreHarness()
+        let header = "sys_id,number,state,short_description,sys_updated_on,sys_mod_count"
+        try store.importText(csv(header, [
+            "\(sysID("inc-1")),INC0000001,2,one,2026-03-01 10:00:00,1",
+            "\(sysID("inc-2")),INC0000002,2,two,2026-03-01 10:00:00,1",
+        ]), entity: "incident")
+        try store.importText(csv("number,state,short_description,sys_updated_on,sys_mod_count",
+                                 ["INC0000003,2,three,2026-03-01 10:00:00,1"]), entity: "incident")  // stored without a sys_id
+        let byNumber = #"{"entity": "incident", "keys": [["number"]]}"#
+        let result = try store.importText(csv(header, [
+            "\(sysID("inc-2")),INC0000001,2,one again,2026-03-02 10:00:00,2",  // INC1 has another sys_id: a new record, whose sys_id is INC2's
+            "\(sysID("inc-1")),INC0000009,2,nine,2026-03-02 10:00:00,1",       // new, with INC1's sys_id
+            "\(sysID("inc-1")),INC0000003,2,three again,2026-03-02 10:00:00,2", // INC3 found, but it would take INC1's sys_id
+            "\(sysID("inc-4")),INC0000004,2,four,2026-03-02 10:00:00,1",       // new, fine
+        ]), entity: "incident", map: byNumber)
+        #expect(result.status == .committed)
+        #expect(result.counts.rejected == 3 && result.counts.inserted == 1 && result.counts.isConserved)
+        let messages = try store.connection.rows("SELECT message FROM findings WHERE rule = 'sys_id_conflict' ORDER BY record").map { $0[0].text ?? "" }
+        #expect(messages.count == 3)
+        #expect(messages[0].contains("belongs to stored incident INC0000002") && messages[0].contains("nor be inserted beside it"), "\(messages)")
+        #expect(messages[1].contains("belongs to stored incident INC0000001") && messages[1].contains("nor be inserted beside it"), "\(messages)")
+        #expect(messages[2].contains("belongs to stored incident INC0000001") && messages[2].contains("nor give it to incident INC0000003"), "\(messages)")
+        #expect(try store.value("SELECT short_description FROM entity_incident WHERE number = 'INC0000003'") == "three")
+        #expect(try store.count("SELECT count(*) FROM entity_incident") == 4)
+    }
+
     @Test func anEmptyValueNeverMatches() throws {
         let store = try StoreHarness()
         try store.importText(csv(Self.ciHeader, ["a,cmdb_ci_server,,,2026-01-01 00:00:00"]), entity: "ci")
