@@ -51,7 +51,7 @@ extension StoreCheck {
         try connection.scalar("""
             SELECT max(r.id) FROM runs r
             WHERE r.status IN ('committed', 'rolled_back') AND r.inserted + r.updated + r.retired > 0
-              AND NOT EXISTS (SELECT 1 FROM audit a WHERE a.run = r.id)
+              AND NOT EXISTS (SELECT 1 FROM audit a WHERE \(AuditSpan.rows(in: "a", ofRun: "r")))
             """).integer ?? 0
     }
 

@@ -52,7 +52,7 @@ public struct StoreCheck {
     // MARK: - Runs
 
     /// Tables whose rows belong to a run and are written in the run's data transaction.
-    static let runDataTables = ["audit", "findings", "conflicts", "run_inputs", "case_journal"]
+    static let runDataTables = ["findings", "conflicts", "run_inputs", "case_journal"]  // audit: see runs()
 
     /// Marks runs (and job runs) left `running` by dead processes abandoned; checks that runs
     /// which did not commit own no data, and that statuses are known.
@@ -97,6 +97,24 @@ public struct StoreCheck {
                 if count > 0 {
                     problems.append(.init(check: "runs", severity: .error, message: "run \(id) is \(row[1].text ?? "?") but \(count) \(table) row(s) of it were committed"))
                 }
+            }
+        }
+        // Audit rows: one scan finds those of runs that did not commit, and those outside the id
+        // range their run row records (AuditSpan), where rollback and change reports cannot see them.
+        let uncommittedStatuses = ["failed", "abandoned", "skipped", "running"]
+        let misplaced = try connection.rows("""
+            SELECT a.run, r.status, count(*), r.audit_first, r.audit_last FROM audit a JOIN runs r ON r.id = a.run
+            WHERE r.status IN (\(uncommittedStatuses.map { "'\($0)'" }.joined(separator: ", ")))
+               OR r.audit_first IS NULL OR a.id < r.audit_first OR a.id > r.audit_last
+            GROUP BY a.run ORDER BY a.run
+            """)
+        for row in misplaced {
+            let run = row[0].integer ?? 0, status = row[1].text ?? "?", count = row[2].integer ?? 0
+            if uncommittedStatuses.contains(status) {
+                problems.append(.init(check: "runs", severity: .error, message: "run \(run) is \(status) but \(count) audit row(s) of it were committed"))
+            } else {
+                let range = row[3].integer.map { "\($0)…\(row[4].integer ?? 0)" } ?? "none"
+                problems.append(.init(check: "runs", severity: .error, message: "\(count) audit row(s) of run \(run) lie outside the audit ids its run row records (\(range)), so rollback and the run's change reports cannot see them"))
             }
         }
         let known = RunStatus.allCases.filter { $0 != .dryRun }.map { "'\($0.rawValue)'" }.joined(separator: ", ")

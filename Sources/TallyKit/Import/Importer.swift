@@ -105,6 +105,7 @@ public final class Importer {
         }
         var clock = StageClock()
         do {
+            let audit = try AuditSpan(startingIn: connection)
             if request.dryRun {
                 runID = try ledger.begin(kind: request.kind, entity: plan.entity.name, source: plan.source, command: request.command,
                                          parentRun: request.parentRun, settings: request.settings, inTransaction: true)
@@ -146,7 +147,7 @@ public final class Importer {
             total.recovered = try recovered(pipeline: pipeline, parentRun: parentRun, isRerun: request.parentRun != nil, run: runID)
             if request.parentRun == nil, let parentRun { try ledger.setParent(run: runID, parent: parentRun) }
             let message = notes.isEmpty ? nil : notes.joined(separator: "; ")
-            try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json)
+            try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json, audit: audit)
             var result = ImportResult(run: runID, status: .committed, entity: plan.entity.name, source: plan.source,
                                       inputs: inputs, counts: total, message: message)
             result.parentRun = parentRun

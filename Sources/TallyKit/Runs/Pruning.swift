@@ -37,7 +37,7 @@ public struct Pruning {
         let outside = pruned.isEmpty ? "" : " AND run NOT IN (\(list))"
         var result = Result(runs: pruned, filesRemoved: 0, bytesFreed: 0, auditRowsRemoved: 0)
         if force && !pruned.isEmpty {
-            result.auditRowsRemoved = Int(try connection.scalar("SELECT count(*) FROM audit WHERE run IN (\(list))").integer ?? 0)
+            result.auditRowsRemoved = Int(try connection.scalar("SELECT count(*) FROM runs r JOIN audit a ON \(AuditSpan.rows(in: "a", ofRun: "r")) WHERE r.id IN (\(list))").integer ?? 0)
         }
         // The copies the remaining runs still need; every other file in the archive goes.
         let kept = Set(try connection.rows("SELECT DISTINCT stored_path FROM run_inputs WHERE stored_path IS NOT NULL\(outside)")
@@ -45,7 +45,10 @@ public struct Pruning {
         if !dryRun && !pruned.isEmpty {
             try connection.transaction {
                 try connection.execute("UPDATE run_inputs SET stored_path = NULL WHERE run IN (\(list))")
-                if force { try connection.execute("DELETE FROM audit WHERE run IN (\(list))") }
+                if force {
+                    try connection.execute("DELETE FROM audit WHERE id IN (SELECT a.id FROM runs r JOIN audit a ON \(AuditSpan.rows(in: "a", ofRun: "r")) WHERE r.id IN (\(list)))")
+                    try connection.execute("UPDATE runs SET audit_first = NULL, audit_last = NULL WHERE id IN (\(list))")
+                }
             }
         }
         // Files are removed only after the store no longer refers to them.

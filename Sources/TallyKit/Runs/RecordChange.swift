@@ -35,7 +35,7 @@ public struct RecordChange: Sendable, Equatable {
 
     /// Calls `body` with each change of `run` in the order they were made, read one at a time.
     static func forEach(run: Int64, connection: Connection, _ body: (RecordChange) -> Void) throws {
-        try connection.forEachRow("SELECT entity, key, field, old, new FROM audit WHERE run = ? ORDER BY id", [.integer(run)]) { row in
+        try connection.forEachRow("SELECT entity, key, field, old, new FROM audit WHERE \(AuditSpan.rows(ofRunBoundTo: 1)) ORDER BY id", [.integer(run)]) { row in
             let entity = row.text(0) ?? "", key = row.text(1), field = row.text(2) ?? ""
             switch field {
             case AuditTrail.insertField: body(RecordChange(kind: .inserted, entity: entity, key: key))

@@ -54,7 +54,7 @@ public final class Rollback {
             if seen.insert("\(blocker.entity)|\(blocker.key ?? "")|\(blocker.field)").inserted { blockers.append(blocker) }
         }
         // Not the connection's cached statement: the steps run queries of their own meanwhile.
-        let rows = try connection.uncachedStatement("SELECT id, entity, record, key, field, old, new FROM audit WHERE run = ? ORDER BY id DESC")
+        let rows = try connection.uncachedStatement("SELECT id, entity, record, key, field, old, new FROM audit WHERE \(AuditSpan.rows(ofRunBoundTo: 1)) ORDER BY id DESC")
         try rows.bind([.integer(run)])
         while try rows.step() {
             guard let entity = database.registry.entity(named: rows.text(1) ?? "") else { continue }
@@ -115,6 +115,7 @@ public final class Rollback {
         }
         do {
             try connection.execute("BEGIN IMMEDIATE TRANSACTION")
+            let auditSpan = try AuditSpan(startingIn: connection)
             // Plan again under the write lock: a run that committed while this one waited for the
             // lock may have changed the same data (or rolled the target back already).
             let plan = try self.plan(target)
@@ -174,7 +175,7 @@ public final class Rollback {
             counts.conflicts = force ? plan.blockers.count : 0
             let message = "rolled back run \(target): \(plan.stepCount) change(s) undone on \(touchedCount) record(s)"
                 + (force && !plan.blockers.isEmpty ? "; \(plan.blockers.count) later change(s) overridden" : "")
-            try ledger.finish(run: rollbackRun, status: .committed, counts: counts, message: message)
+            try ledger.finish(run: rollbackRun, status: .committed, counts: counts, message: message, audit: auditSpan)
             if dryRun {
                 // A dry run's changes exist only inside its transaction.
                 let changes = try report(rollbackRun, to: onChange)

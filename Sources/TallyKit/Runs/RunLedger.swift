@@ -84,8 +84,11 @@ public struct RunLedger {
             """, values)
     }
 
-    /// Sets a run's final status, counts and message.
-    public func finish(run: Int64, status: RunStatus, counts: RunCounts, message: String? = nil, timings: String? = nil) throws {
+    /// Sets a run's final status, counts and message, and the range of the audit rows it wrote
+    /// (`audit`, taken when its write transaction began; nil for a run that wrote nothing).
+    public func finish(run: Int64, status: RunStatus, counts: RunCounts, message: String? = nil, timings: String? = nil,
+                       audit: AuditSpan?) throws {
+        try audit?.record(run: run, connection: connection)
         var values: [SQLValue] = [.text(status.rawValue), .text(Timestamp.now()), message.sqlValue, timings.sqlValue]
         values += counts.named.map { .integer(Int64($0.1)) }
         values.append(.integer(run))
@@ -115,7 +118,7 @@ public struct RunLedger {
 
     /// Finishes a run in a transaction of its own (for failures after the data was rolled back).
     public func finishSeparately(run: Int64, status: RunStatus, counts: RunCounts, message: String?) throws {
-        try connection.transaction { try finish(run: run, status: status, counts: counts, message: message) }
+        try connection.transaction { try finish(run: run, status: status, counts: counts, message: message, audit: nil) }
     }
 
     /// Whether a committed run of the entity and source imported an input of exactly this size.

@@ -164,5 +164,12 @@ public enum StoreSchema {
                 message      TEXT
             ) STRICT;
             """),
+        Migration(version: 2, summary: "a run's audit rows found by their id range, not an index on audit.run", sql: """
+            ALTER TABLE runs ADD COLUMN audit_first INTEGER;  -- the first and last id of the run's audit rows
+            ALTER TABLE runs ADD COLUMN audit_last INTEGER;   -- (see AuditSpan); null when it wrote none
+            UPDATE runs SET audit_first = (SELECT min(id) FROM audit WHERE audit.run = runs.id),
+                            audit_last = (SELECT max(id) FROM audit WHERE audit.run = runs.id);
+            DROP INDEX audit_run;
+            """),
     ])
 }

@@ -97,6 +97,18 @@ struct StoreCheckTests {
         #expect(report.problems.contains { $0.message.contains("run 1 is failed but 1 audit row(s)") }, "\(report.lines)")
     }
 
+    @Test("an audit row outside the id range its run records fails the check")
+    func auditRowsOutsideTheirRunsRange() throws {
+        let harness = try StoreHarness()
+        try harness.importText(Self.header + Self.row(1, "one") + Self.row(2, "two"), entity: "incident")
+        #expect(try check(harness).holds)
+        try harness.connection.run("UPDATE runs SET audit_last = audit_last - 1 WHERE id = 1")
+        let report = try check(harness)
+        #expect(!report.holds)
+        #expect(report.problems.contains { $0.message.contains("1 audit row(s) of run 1 lie outside the audit ids its run row records (1…1)") },
+                "\(report.lines)")
+    }
+
     @Test("records whose audit was pruned are skipped, not failed")
     func prunedAuditIsSkipped() throws {
         let harness = try StoreHarness()
