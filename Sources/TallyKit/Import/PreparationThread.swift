@@ -145,7 +145,8 @@ final class PreparationThread: @unchecked Sendable {
 
         /// An unchanged candidate when the probe recognises the row, else the row prepared.
         func prepare(_ event: ReadEvent) throws(RecordMapper.Invalid) -> PreparedRow {
-            guard let probe, case .record(var raw) = event, let key = try preparer.firstKey(of: raw) else {
+            guard let probe else { return try preparer.prepare(event, likelyNew: true) }  // the table was empty as the run began
+            guard case .record(var raw) = event, let key = try preparer.firstKey(of: raw) else {
                 return try preparer.prepare(event)
             }
             raw.provenance.file = preparer.displayPath
@@ -159,7 +160,7 @@ final class PreparationThread: @unchecked Sendable {
                 guard case .record(let raw, let mapped, let findings, _) = prepared, !findings.rejects else { return prepared }
                 return .record(raw, mapped, findings, stored: probe.storedRecord(id))
             case nil:
-                return try preparer.prepare(event, inputHash: hash)
+                return try preparer.prepare(event, inputHash: hash, likelyNew: true)
             }
         }
     }

@@ -26,6 +26,8 @@ struct RowPreparer: Sendable {
     private var hashedHeader: (names: [String], hash: Int64)?
     /// Source columns the map does not know, reported once per input.
     private(set) var unknownColumns: [String] = []
+    /// The entity's seeds for an insert's audit digest (``InsertHashes``).
+    private let digestSeeds: [Int64]
 
     /// Columns readers add to describe a record (an XML unload's table element and action).
     static let metadataColumns: Set<String> = ["_table", "_action"]
@@ -36,6 +38,7 @@ struct RowPreparer: Sendable {
         self.displayPath = displayPath
         validator = Validator(entity: entity, map: map)
         inputSeed = Self.inputSeed(entity: entity, map: map)
+        digestSeeds = AuditTrail.digestSeeds(entity)
     }
 
     /// Bump when mapping or validation changes meaning, so stored input hashes stop matching.
@@ -80,9 +83,10 @@ struct RowPreparer: Sendable {
         return ContentHash.ofInput(raw, header: header)
     }
 
-    /// Maps and validates one reader event (`inputHash`: the record's, when already computed).
-    /// Throws when the map cannot be compiled for the input.
-    mutating func prepare(_ event: ReadEvent, inputHash: Int64? = nil) throws(RecordMapper.Invalid) -> PreparedRow {
+    /// Maps and validates one reader event (`inputHash`: the record's, when already computed;
+    /// `likelyNew`: no stored record is known to match it, so an insert's hashes are worked out
+    /// here, off the store thread). Throws when the map cannot be compiled for the input.
+    mutating func prepare(_ event: ReadEvent, inputHash: Int64? = nil, likelyNew: Bool = false) throws(RecordMapper.Invalid) -> PreparedRow {
         switch event {
         case .issue(var issue):
             issue.file = displayPath
@@ -93,6 +97,10 @@ struct RowPreparer: Sendable {
             // validate() includes the typing findings of the mapping.
             let findings = validator.validate(mapped) + checkTable(raw)
             if findings.isEmpty { mapped.inputHash = inputHash ?? self.inputHash(of: raw) }
+            if likelyNew && !findings.rejects {
+                mapped.insertHashes = InsertHashes(values: mapped.values.map { $0 ?? .null }, extra: EntityWriter.extraJSON(mapped.extra),
+                                                   digestSeeds: digestSeeds)
+            }
             return .record(raw, mapped, findings)
         }
     }

@@ -21,16 +21,19 @@ final class AuditTrail {
         self.source = source
     }
 
-    /// An insert: one row with field `*` whose `new` is the record's ``insertDigest(of:entity:)``.
-    func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue]) throws {
-        let seeds: [Int64]
-        if let known = digestSeeds[entity.name] {
-            seeds = known
-        } else {
-            seeds = Self.digestSeeds(entity)
-            digestSeeds[entity.name] = seeds
-        }
-        let digest = Self.insertDigest(seeds: seeds) { values[$0].canonicalText }
+    /// An insert: one row with field `*` whose `new` is the record's ``insertDigest(of:entity:)``
+    /// (`digest`, when already worked out for these values).
+    func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue], digest: String? = nil) throws {
+        let digest = digest ?? {
+            let seeds: [Int64]
+            if let known = digestSeeds[entity.name] {
+                seeds = known
+            } else {
+                seeds = Self.digestSeeds(entity)
+                digestSeeds[entity.name] = seeds
+            }
+            return Self.insertDigest(seeds: seeds) { values[$0].canonicalText }
+        }()
         try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: digest)
     }
 
@@ -44,7 +47,7 @@ final class AuditTrail {
         insertDigest(seeds: digestSeeds(entity)) { values[$0] }
     }
 
-    private static func digestSeeds(_ entity: EntityDefinition) -> [Int64] {
+    static func digestSeeds(_ entity: EntityDefinition) -> [Int64] {
         entity.fields.map { field in
             var hash = ContentHash()
             hash.combine(field.name)
@@ -52,7 +55,7 @@ final class AuditTrail {
         }
     }
 
-    private static func insertDigest(seeds: [Int64], value: (Int) -> String?) -> String {
+    static func insertDigest(seeds: [Int64], value: (Int) -> String?) -> String {
         var sum: UInt64 = 0
         for index in seeds.indices {
             guard let text = value(index) else { continue }

@@ -86,7 +86,7 @@ public final class EntityWriter {
     /// has written it since.
     func apply(_ record: MappedRecord, storedAtStart: StoredRecord?) throws -> WriteResult {
         var values = record.values
-        let unresolved = try references.resolve(&values, displayValues: record.displayValues)
+        let (unresolved, replaced) = try references.resolve(&values, displayValues: record.displayValues)
         let extra = Self.extraJSON(record.extra)
         let copied = match(fromCopy: storedAtStart, values: values)
         switch try copied.map(Identification.one) ?? identify(values) {
@@ -101,7 +101,7 @@ public final class EntityWriter {
                     message: "no stored \(entity.name) matches this row, and it cannot be inserted: the input has no \(missing.joined(separator: ", ")) column (a partial export can only update records already in the store)",
                     provenance: record.provenance)]))
             }
-            let id = try insert(values, extra: extra, inputHash: record.inputHash)
+            let id = try insert(values, extra: extra, inputHash: record.inputHash, hashes: replaced ? nil : record.insertHashes)
             if trackSeen { seen.insert(id) }
             if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
             if !unresolved.isEmpty { try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true) }
@@ -301,16 +301,17 @@ public final class EntityWriter {
 
     // MARK: - Writing
 
-    private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?) throws -> Int64 {
+    /// Inserts a record; `hashes`, when given, must be those of exactly these values and extra.
+    private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?, hashes: InsertHashes?) throws -> Int64 {
         let row = values.map { $0 ?? .null }
         var bindings = row.map(\.sqlValue)
-        bindings += [extra.sqlValue, .integer(ContentHash.of(row, extra: extra)), inputHash.map(SQLValue.integer) ?? .null,
+        bindings += [extra.sqlValue, .integer(hashes?.record ?? ContentHash.of(row, extra: extra)), inputHash.map(SQLValue.integer) ?? .null,
                      .text(source), .integer(run), .integer(run)]
         try insertStatement.run(bindings)
         let id = connection.lastInsertRowID
         written.insert(id)
         if newSysIDs != nil, let sysID = sysID(of: values) { newSysIDs?.insert(sysID) }
-        try audit.recordInsert(entity: entity, id: id, values: row)
+        try audit.recordInsert(entity: entity, id: id, values: row, digest: hashes?.digest)
         return id
     }
 

@@ -52,20 +52,25 @@ struct ReferenceResolver {
         }.map(\.name))
     }
 
-    /// Replaces resolvable references in `values` with sys_ids; returns the ones that did not resolve.
-    func resolve(_ values: inout [FieldValue?], displayValues: [DisplayValue]) throws -> [Unresolved] {
+    /// Replaces resolvable references in `values` with sys_ids; returns the ones that did not
+    /// resolve, and whether any value was replaced.
+    func resolve(_ values: inout [FieldValue?], displayValues: [DisplayValue]) throws -> (unresolved: [Unresolved], replaced: Bool) {
         var unresolved: [Unresolved] = []
+        var replaced = false
         for slot in slots {
             guard case .text(let raw)? = values[slot.index], !raw.isEmpty else { continue }
             switch emptyTargets.contains(slot.target.name) ? .missing : try lookUp(raw, in: slot) {
             case .found(let sysID):
-                if let sysID { values[slot.index] = .text(sysID) }
+                if let sysID, sysID != raw {
+                    values[slot.index] = .text(sysID)
+                    replaced = true
+                }
             case .missing:
                 let display = displayValues.first { $0.field == slot.field }?.value
                 unresolved.append(Unresolved(field: slot.field, target: slot.target.name, raw: raw, display: display))
             }
         }
-        return unresolved
+        return (unresolved, replaced)
     }
 
     enum Lookup { case found(String?), missing }
