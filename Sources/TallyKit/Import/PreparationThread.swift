@@ -96,7 +96,9 @@ final class PreparationThread: @unchecked Sendable {
             case .events(let events, let bytesRead):
                 var rows: [PreparedRow] = []
                 rows.reserveCapacity(events.count)
+                box.probe?.beginBatch()
                 do {
+                    defer { box.probe?.endBatch() }
                     for event in events { rows.append(try box.prepare(event)) }
                 } catch {
                     read.close()  // the reading stage stops too
