@@ -27,6 +27,12 @@ final class UnchangedRowProbe {
     private let entity: EntityDefinition
     private let byKey: Statement
     private let byStoreKey: Statement
+    /// Within a batch, the table read in store-key order from the last record found: the next
+    /// row's record is most often the next one, reached by one step instead of a lookup.
+    private let scan: Statement
+    private let scanIDColumn: Int32
+    /// The store key of the record ``scan`` stands on (nil: not started, or past the end).
+    private var scanAt: Int64?
     /// ``EntityWriter/selectSQL(for:)`` of the entity.
     private let selectSQL: String
     /// The store key the next row's record is expected to have.
@@ -53,6 +59,9 @@ final class UnchangedRowProbe {
                 "SELECT _id, _input_hash, retired_in_run FROM \(table) WHERE \(conditions) ORDER BY _id LIMIT 2")
             byStoreKey = try connection.prepare(
                 "SELECT _input_hash, retired_in_run, \(keyColumns.joined(separator: ", ")) FROM \(table) WHERE _id = ?")
+            scan = try connection.prepare(
+                "SELECT _input_hash, retired_in_run, \(keyColumns.joined(separator: ", ")), _id FROM \(table) WHERE _id >= ? ORDER BY _id")
+            scanIDColumn = Int32(2 + keyColumns.count)
         } catch {
             return nil
         }
@@ -69,6 +78,8 @@ final class UnchangedRowProbe {
         guard inBatch else { return }
         byKey.reset()
         byStoreKey.reset()
+        scan.reset()
+        scanAt = nil
         try? connection.execute("COMMIT")
         inBatch = false
     }
@@ -92,6 +103,30 @@ final class UnchangedRowProbe {
 
     /// Whether record `id` has `key` (nil when not), and whether `inputHash` last wrote it.
     private func record(_ id: Int64, key: [FieldValue], inputHash: Int64) -> Match? {
+        guard inBatch else { return lookUp(id, key: key, inputHash: inputHash) }
+        do {
+            if let at = scanAt, at < id, id - at <= Self.stepsBeforeSeeking {
+                while let at = scanAt, at < id { scanAt = try scan.step() ? scan.int64(scanIDColumn) : nil }
+            } else if scanAt != id {
+                scan.reset()
+                try scan.bind(.integer(id), at: 1)
+                scanAt = try scan.step() ? scan.int64(scanIDColumn) : nil
+            }
+            guard scanAt == id else { return nil }
+            for (offset, value) in key.enumerated() where scan.value(Int32(offset + 2)) != value.sqlValue { return nil }
+            return Self.match(id, row: scan, hashColumn: 0, inputHash: inputHash)
+        } catch {
+            scanAt = nil
+            return nil
+        }
+    }
+
+    /// How far ahead of the scan a record may be and still be reached by stepping (each step
+    /// reads one record; a seek walks the table's B-tree from its root).
+    static let stepsBeforeSeeking: Int64 = 8
+
+    /// ``record(_:key:inputHash:)`` by one lookup of the store key (outside a batch).
+    private func lookUp(_ id: Int64, key: [FieldValue], inputHash: Int64) -> Match? {
         defer { byStoreKey.reset() }
         do {
             byStoreKey.reset()

@@ -34,4 +34,30 @@ struct UnchangedRowProbeTests {
         #expect(probe.storedRecord(2)?.values[entity.index(ofField: "state")!] == .integer(3))
         probe.endBatch()
     }
+
+    @Test func inABatchTheProbeAnswersAsItsLookupsDoInAnyOrderOfRows() throws {
+        let store = try StoreHarness()
+        try store.importText(csv(UnchangedRowTests.header, (1...40).map { UnchangedRowTests().row($0) }), entity: "incident")
+        try store.connection.run("DELETE FROM entity_incident WHERE _id IN (5, 17, 18)")  // gaps, as a rollback leaves
+        let entity = try #require(store.database.registry.entity(named: "incident"))
+        var hashes: [Int64: Int64] = [:]
+        for row in try store.connection.rows("SELECT _id, _input_hash FROM entity_incident") { hashes[row[0].integer!] = row[1].integer! }
+        // In order, with gaps, jumps forward and back, repeats, keys the store lacks, and rows
+        // whose input hash is (unchanged) or is not (changed) the stored one.
+        var order = Array(1...12) + [30, 31, 3, 3, 4, 16, 19, 20, 41, 42, 21, 40, 39, 1] + Array(22...29)
+        var generator = SeededGenerator(seed: 7)
+        order += (1...42).shuffled(using: &generator)
+        let batched = try #require(UnchangedRowProbe(path: store.database.path, entity: entity, rules: entity.identifierRules))
+        let single = try #require(UnchangedRowProbe(path: store.database.path, entity: entity, rules: entity.identifierRules))
+        batched.beginBatch()
+        for (position, number) in order.enumerated() {
+            let key: [FieldValue] = [.text(sysID("inc-\(number)"))]
+            let hash = position % 3 == 0 ? 1 : hashes[Int64(number)] ?? 1
+            #expect(batched.match(key: key, inputHash: hash) == single.match(key: key, inputHash: hash), "row \(position): incident \(number)")
+            if position % 50 == 49 { batched.endBatch(); batched.beginBatch() }
+        }
+        batched.endBatch()
+        #expect(single.match(key: [.text(sysID("inc-7"))], inputHash: hashes[7]!) == .unchanged(7))
+        #expect(single.match(key: [.text(sysID("inc-5"))], inputHash: 1) == nil)
+    }
 }
