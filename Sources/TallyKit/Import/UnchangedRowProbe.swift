@@ -13,7 +13,8 @@
 ///
 /// Exports of the same query list records in the same order, so the record a row names is most
 /// often the one stored right after the previous row's: that one is tried first, by store key
-/// (neighbouring rows share pages), before the key index (a random page a row).
+/// (neighbouring rows share pages; within a batch, by stepping one cursor along the table), before
+/// the key index (a random page a row).
 final class UnchangedRowProbe {
     /// What the probe found for a row.
     enum Match: Equatable {
@@ -103,7 +104,7 @@ final class UnchangedRowProbe {
 
     /// Whether record `id` has `key` (nil when not), and whether `inputHash` last wrote it.
     private func record(_ id: Int64, key: [FieldValue], inputHash: Int64) -> Match? {
-        guard inBatch else { return lookUp(id, key: key, inputHash: inputHash) }
+        guard inBatch else { return recordByStoreKey(id, key: key, inputHash: inputHash) }
         do {
             if let at = scanAt, at < id, id - at <= Self.stepsBeforeSeeking {
                 while let at = scanAt, at < id { scanAt = try scan.step() ? scan.int64(scanIDColumn) : nil }
@@ -126,7 +127,7 @@ final class UnchangedRowProbe {
     static let stepsBeforeSeeking: Int64 = 8
 
     /// ``record(_:key:inputHash:)`` by one lookup of the store key (outside a batch).
-    private func lookUp(_ id: Int64, key: [FieldValue], inputHash: Int64) -> Match? {
+    private func recordByStoreKey(_ id: Int64, key: [FieldValue], inputHash: Int64) -> Match? {
         defer { byStoreKey.reset() }
         do {
             byStoreKey.reset()
