@@ -159,6 +159,23 @@ public final class Connection {
         return result
     }
 
+    /// Calls `body` with each row of `sql`, read a page of `pageSize` rows at a time: memory stays
+    /// bounded whatever the row count, and `body` may write the tables being read (each page is
+    /// read whole before `body` sees it). `sql` pages by an increasing integer key, which is its
+    /// first column, and ends with `… AND key > ? ORDER BY key LIMIT ?`: this binds `values`, then
+    /// the last key seen (first the smallest `Int64`), then `pageSize`.
+    public func forEachPage(
+        _ sql: String, _ values: [SQLValue] = [], pageSize: Int = 1_000, _ body: ([SQLValue]) throws -> Void
+    ) throws {
+        var after = Int64.min
+        while true {
+            let page = try rows(sql, values + [.integer(after), .integer(Int64(pageSize))])
+            for row in page { try body(row) }
+            guard page.count == pageSize, let last = page.last?.first?.integer else { return }
+            after = last
+        }
+    }
+
     /// Calls `body` with the statement positioned on each row in turn.
     public func forEachRow(
         _ sql: String, _ values: [SQLValue] = [], _ body: (Statement) throws(StoreError) -> Void

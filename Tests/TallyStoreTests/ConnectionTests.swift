@@ -12,6 +12,34 @@ struct ConnectionTests {
         return (connection, folder)
     }
 
+    @Test func pagesReadEveryRowOnceInKeyOrderWhileTheBodyWritesTheTable() throws {
+        let (db, _) = try makeStore()
+        try db.execute("CREATE TABLE q (id INTEGER PRIMARY KEY, open INTEGER NOT NULL)")
+        for id in 1...25 { try db.run("INSERT INTO q (id, open) VALUES (?, 1)", [.integer(Int64(id * 3))]) }
+        let sql = "SELECT id FROM q WHERE open = ? AND id > ? ORDER BY id LIMIT ?"
+        for pageSize in [1, 5, 7, 25, 100] {
+            var seen: [Int64] = []
+            try db.forEachPage(sql, [.integer(1)], pageSize: pageSize) { row in
+                let id = row[0].integer!
+                seen.append(id)
+                try db.run("UPDATE q SET open = 0 WHERE id = ?", [.integer(id)])  // leaves the query's rows
+            }
+            #expect(seen == (1...25).map { Int64($0 * 3) }, "page size \(pageSize)")
+            try db.execute("UPDATE q SET open = 1")
+        }
+        // Rows that stay in the query's reach are read once too.
+        struct TooMany: Error {}
+        var kept: [Int64] = []
+        try db.forEachPage(sql, [.integer(1)], pageSize: 4) { row in
+            kept.append(row[0].integer!)
+            if kept.count > 100 { throw TooMany() }
+        }
+        #expect(kept == (1...25).map { Int64($0 * 3) })
+        var none = 0
+        try db.forEachPage(sql, [.integer(2)]) { _ in none += 1 }
+        #expect(none == 0)
+    }
+
     @Test func opensInWALWithForeignKeys() throws {
         let (db, _) = try makeStore()
         #expect(try db.scalar("PRAGMA journal_mode").text == "wal")

@@ -14,8 +14,15 @@ extension StoreCheck {
         var verified = 0, skipped = 0
         for entity in database.registry.entities {
             let table = EntityTable(entity).name
-            let ids = try connection.rows("SELECT _id FROM \(table) ORDER BY _id").compactMap { $0.first?.integer }
-            var sample = Self.sample(ids, size: sampleSize)
+            // The sample's ids, read off the table in one pass (the table's ids are never held whole).
+            let count = Int(try connection.scalar("SELECT count(*) FROM \(table)").integer ?? 0)
+            let positions = Self.samplePositions(count: count, size: sampleSize)
+            var sample: [Int64] = []
+            var position = 0
+            try connection.forEachRow("SELECT _id FROM \(table) ORDER BY _id") { row in
+                if sample.count < positions.count && positions[sample.count] == position { sample.append(row.int64(0)) }
+                position += 1
+            }
             // Records the audit knows but the table does not (removed by a rollback): replay must end removed.
             sample += try connection.rows("""
                 SELECT DISTINCT a.record FROM audit a WHERE a.entity = ? AND NOT EXISTS (SELECT 1 FROM \(table) t WHERE t._id = a.record)
@@ -41,8 +48,14 @@ extension StoreCheck {
 
     /// `size` ids spread evenly over `ids` (all of them when there are few enough).
     static func sample(_ ids: [Int64], size: Int) -> [Int64] {
-        guard ids.count > size, size > 0 else { return size > 0 ? ids : [] }
-        return (0..<size).map { ids[$0 * ids.count / size] }
+        samplePositions(count: ids.count, size: size).map { ids[$0] }
+    }
+
+    /// The positions, in increasing order, of ``sample(_:size:)`` among `count` ids.
+    static func samplePositions(count: Int, size: Int) -> [Int] {
+        guard size > 0 else { return [] }
+        guard count > size else { return Array(0..<count) }
+        return (0..<size).map { $0 * count / size }
     }
 
     /// The newest run whose audit was pruned: a run that wrote records but has no audit rows.

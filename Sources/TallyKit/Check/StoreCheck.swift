@@ -183,10 +183,12 @@ public struct StoreCheck {
             for slot in resolver.slots {
                 var examples: [String] = []
                 var count = 0
-                for row in try connection.rows("""
-                    SELECT raw_value, record FROM pending_references WHERE entity = ? AND field = ? AND resolved_in_run IS NULL ORDER BY id
-                    """, [.text(entity.name), .text(slot.field)]) {
-                    guard let raw = row[0].text, case .found = try resolver.lookUp(raw, in: slot) else { continue }
+                // `+`: page along the table's own key, not the (entity, record, field) index.
+                try connection.forEachPage("""
+                    SELECT id, raw_value FROM pending_references
+                    WHERE +entity = ? AND +field = ? AND resolved_in_run IS NULL AND id > ? ORDER BY id LIMIT ?
+                    """, [.text(entity.name), .text(slot.field)]) { row in
+                    guard let raw = row[1].text, case .found = try resolver.lookUp(raw, in: slot) else { return }
                     count += 1
                     if examples.count < 3 { examples.append(raw) }
                 }

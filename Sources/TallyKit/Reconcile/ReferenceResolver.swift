@@ -110,25 +110,23 @@ struct ReferenceResolver {
 extension ReferenceResolver {
     /// Resolves pending references to `target` that its records now satisfy: sets the column to
     /// the target's sys_id (audited) and marks the pending row resolved in `run`. Returns how many.
+    /// The open references are read a page at a time (`pageSize`), so memory does not grow with them.
     static func resolvePending(target: EntityDefinition, registry: EntityRegistry, connection: Connection,
-                               run: Int64, source: String) throws -> Int {
-        var open: [(id: Int64, entity: String, record: Int64, field: String, raw: String)] = []
-        try connection.forEachRow("""
-            SELECT id, entity, record, field, raw_value FROM pending_references
-            WHERE target_entity = ? AND resolved_in_run IS NULL ORDER BY id
-            """, [.text(target.name)]) { row in
-            open.append((row.int64(0), row.text(1) ?? "", row.int64(2), row.text(3) ?? "", row.text(4) ?? ""))
-        }
-        guard !open.isEmpty else { return 0 }
+                               run: Int64, source: String, pageSize: Int = 1_000) throws -> Int {
         var resolvers: [String: ReferenceResolver] = [:]
         let audit = AuditTrail(connection: connection, run: run, source: source)
         var resolved = 0
-        for pending in open {
-            guard let entity = registry.entity(named: pending.entity) else { continue }
+        try connection.forEachPage("""
+            SELECT id, entity, record, field, raw_value FROM pending_references
+            WHERE target_entity = ? AND resolved_in_run IS NULL AND id > ? ORDER BY id LIMIT ?
+            """, [.text(target.name)], pageSize: pageSize) { row in
+            let pending = (id: row[0].integer ?? 0, entity: row[1].text ?? "", record: row[2].integer ?? 0,
+                           field: row[3].text ?? "", raw: row[4].text ?? "")
+            guard let entity = registry.entity(named: pending.entity) else { return }
             let resolver = resolvers[entity.name] ?? ReferenceResolver(connection: connection, entity: entity, registry: registry)
             resolvers[entity.name] = resolver
             guard let slot = resolver.slots.first(where: { $0.field == pending.field }),
-                  case .found(let sysID) = try resolver.lookUp(pending.raw, in: slot) else { continue }
+                  case .found(let sysID) = try resolver.lookUp(pending.raw, in: slot) else { return }
             let table = EntityTable(entity).name
             let column = EntityTable.quoted(pending.field)
             let current = try connection.scalar("SELECT \(column) FROM \(table) WHERE _id = ?", [.integer(pending.record)]).text

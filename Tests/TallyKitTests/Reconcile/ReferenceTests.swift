@@ -23,6 +23,27 @@ struct ReferenceTests {
         #expect(again.counts.unchanged == 1)
     }
 
+    @Test func pendingReferencesAreResolvedAPageAtATimeAndAllOfThemAre() throws {
+        let store = try StoreHarness()
+        try store.importText(csv("number,problem_id,sys_updated_on", (1...7).map {
+            "INC000000\($0),PRB000000\($0 % 3),2026-01-01 00:00:00"  // three problems, one of them never imported
+        }), entity: "incident")
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NULL") == 7)
+        let problems = try #require(store.database.registry.entity(named: "problem"))
+        try store.connection.execute("BEGIN")
+        for n in [0, 1] {  // PRB0000002 stays missing
+            try store.connection.run("INSERT INTO entity_problem (sys_id, number) VALUES (?, ?)", [.text(sysID("p\(n)")), .text("PRB000000\(n)")])
+        }
+        try store.connection.run("INSERT INTO runs (id, kind, status, command, started_at) VALUES (99, 'import', 'running', 'test', 'now')")
+        let resolved = try ReferenceResolver.resolvePending(target: problems, registry: store.database.registry, connection: store.connection,
+                                                            run: 99, source: "test", pageSize: 2)
+        try store.connection.execute("COMMIT")
+        #expect(resolved == 5)  // INC1, 3, 4, 6, 7 of the seven; INC2 and INC5 name PRB0000002
+        #expect(try store.count("SELECT count(*) FROM pending_references WHERE resolved_in_run = 99") == 5)
+        #expect(try store.count("SELECT count(*) FROM entity_incident WHERE problem_id IN (?, ?)", [.text(sysID("p0")), .text(sysID("p1"))]) == 5)
+        #expect(try store.value("SELECT group_concat(number) FROM entity_incident WHERE problem_id = 'PRB0000002'") == "INC0000002,INC0000005")
+    }
+
     @Test func anUpdateLooksAgainOnlyAtTheReferencesItChanges() throws {
         let store = try StoreHarness()
         let header = "number,problem_id,cmdb_ci,short_description,sys_updated_on"
