@@ -202,6 +202,11 @@ public final class Connection {
         return value
     }
 
+    /// Whether `table` holds at least one row (one step of a scan, whatever its size).
+    public func holdsRows(_ table: String) throws(StoreError) -> Bool {
+        try scalar("SELECT EXISTS (SELECT 1 FROM \(table))").integer == 1
+    }
+
     /// The store's journal mode, as SQLite names it (`wal`, `delete`, `memory`).
     public func journalMode() throws(StoreError) -> String {
         try scalar("PRAGMA journal_mode").text ?? ""

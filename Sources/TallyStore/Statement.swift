@@ -1,4 +1,5 @@
 internal import CSQLite
+import Foundation
 
 /// SQLite's `SQLITE_TRANSIENT`: a C macro Swift cannot import. Tells SQLite to copy bound bytes.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -166,6 +167,30 @@ public final class Statement {
             guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return .blob([]) }
             return .blob(Array(UnsafeRawBufferPointer(start: pointer, count: count)))
         default: return .text(text(index) ?? "")
+        }
+    }
+
+    /// Whether column `index` of the current row is `value` (as ``value(_:)`` would compare), read
+    /// in place: no `String` or array is made for a text or blob column.
+    public func column(_ index: Int32, is value: SQLValue) -> Bool {
+        let type = sqlite3_column_type(handle, index)
+        switch value {
+        case .null: return type == SQLITE_NULL
+        case .integer(let number): return type == SQLITE_INTEGER && sqlite3_column_int64(handle, index) == number
+        case .real(let number): return type == SQLITE_FLOAT && sqlite3_column_double(handle, index) == number
+        case .text(var text):
+            guard type == SQLITE_TEXT else { return false }
+            let pointer = sqlite3_column_text(handle, index)
+            let count = Int(sqlite3_column_bytes(handle, index))
+            return text.withUTF8 { utf8 in
+                utf8.count == count && (count == 0 || memcmp(utf8.baseAddress!, pointer!, count) == 0)
+            }
+        case .blob(let bytes):
+            guard type == SQLITE_BLOB else { return false }
+            let count = Int(sqlite3_column_bytes(handle, index))
+            guard bytes.count == count else { return false }
+            guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return count == 0 }
+            return bytes.withUnsafeBytes { memcmp($0.baseAddress!, pointer, count) == 0 }
         }
     }
 

@@ -40,6 +40,22 @@ struct ConnectionTests {
         #expect(none == 0)
     }
 
+    @Test func aColumnComparesWithAValueAsTheValueReadWouldWithoutReadingIt() throws {
+        let (db, _) = try makeStore()
+        try db.run("INSERT INTO t (id, n, r, b, note) VALUES (?, ?, ?, ?, ?)",
+                   [.text("sys-é1"), .integer(42), .real(1.5), .blob([0, 1, 255]), .text("")])
+        let statement = try db.prepare("SELECT id, n, r, b, note, NULL FROM t")
+        #expect(try statement.step())
+        let candidates: [SQLValue] = [.null, .integer(42), .integer(41), .real(1.5), .text("sys-é1"), .text("sys-é"),
+                                      .text("sys-é12"), .text(""), .text("42"), .blob([0, 1, 255]), .blob([0, 1]), .blob([])]
+        for column in Int32(0)..<6 {
+            for value in candidates {
+                #expect(statement.column(column, is: value) == (statement.value(column) == value), "column \(column), \(value)")
+            }
+        }
+        statement.reset()
+    }
+
     @Test func opensInWALWithForeignKeys() throws {
         let (db, _) = try makeStore()
         #expect(try db.scalar("PRAGMA journal_mode").text == "wal")

@@ -36,9 +36,6 @@ struct FirstLoadJournal {
     }
 
     private static func holdsNoRecords(_ database: TallyDatabase) throws -> Bool {
-        try database.registry.entities.allSatisfy { entity in
-            let table = EntityTable(entity).name
-            return try database.connection.scalar("SELECT EXISTS (SELECT 1 FROM \(table))").integer == 0
-        }
+        try database.registry.entities.allSatisfy { try !database.connection.holdsRows(EntityTable($0).name) }
     }
 }

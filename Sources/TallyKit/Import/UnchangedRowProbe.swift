@@ -55,7 +55,7 @@ final class UnchangedRowProbe {
         let conditions = keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
         do {
             connection = try Connection(path: path, options: .init(readOnly: true, create: false, cacheKiB: 8 * 1024))
-            guard try connection.scalar("SELECT EXISTS (SELECT 1 FROM \(table))").integer == 1 else { return nil }
+            guard try connection.holdsRows(table) else { return nil }
             byKey = try connection.prepare(
                 "SELECT _id, _input_hash, retired_in_run FROM \(table) WHERE \(conditions) ORDER BY _id LIMIT 2")
             byStoreKey = try connection.prepare(
@@ -113,9 +113,7 @@ final class UnchangedRowProbe {
                 try scan.bind(.integer(id), at: 1)
                 scanAt = try scan.step() ? scan.int64(scanIDColumn) : nil
             }
-            guard scanAt == id else { return nil }
-            for (offset, value) in key.enumerated() where scan.value(Int32(offset + 2)) != value.sqlValue { return nil }
-            return Self.match(id, row: scan, hashColumn: 0, inputHash: inputHash)
+            return scanAt == id ? Self.answer(id, row: scan, key: key, inputHash: inputHash) : nil
         } catch {
             scanAt = nil
             return nil
@@ -132,9 +130,7 @@ final class UnchangedRowProbe {
         do {
             byStoreKey.reset()
             try byStoreKey.bind(.integer(id), at: 1)
-            guard try byStoreKey.step() else { return nil }
-            for (offset, value) in key.enumerated() where byStoreKey.value(Int32(offset + 2)) != value.sqlValue { return nil }
-            return Self.match(id, row: byStoreKey, hashColumn: 0, inputHash: inputHash)
+            return try byStoreKey.step() ? Self.answer(id, row: byStoreKey, key: key, inputHash: inputHash) : nil
         } catch {
             return nil
         }
@@ -153,6 +149,13 @@ final class UnchangedRowProbe {
         } catch {
             return nil
         }
+    }
+
+    /// For a row of ``scan`` or ``byStoreKey`` (the input hash, the retirement, then the key's
+    /// columns) standing on record `id`: nil when the record has another key, else ``match(_:row:hashColumn:inputHash:)``.
+    private static func answer(_ id: Int64, row: Statement, key: [FieldValue], inputHash: Int64) -> Match? {
+        for (offset, value) in key.enumerated() where !row.column(Int32(offset + 2), is: value.sqlValue) { return nil }
+        return match(id, row: row, hashColumn: 0, inputHash: inputHash)
     }
 
     /// Unchanged when `row` holds `inputHash` at `hashColumn` and no retirement after it, else changed.

@@ -30,7 +30,7 @@ final class CaseJournal {
         guard !caseFields.isEmpty || backLink != nil else { return nil }
         // A run writes one entity, so a store without cases gets none during it: nothing to journal.
         let caseTable = EntityTable(caseEntity).name
-        guard (try? connection.scalar("SELECT EXISTS (SELECT 1 FROM \(caseTable))").integer) != 0 else { return nil }
+        guard (try? connection.holdsRows(caseTable)) != false else { return nil }
         return CaseJournal(connection: connection, entity: entity, caseEntity: caseEntity, rules: rules, run: run,
                            caseFields: caseFields, backLinkIndex: backLink)
     }

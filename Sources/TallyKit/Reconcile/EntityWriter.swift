@@ -70,7 +70,7 @@ public final class EntityWriter {
         matchByIDSQL = "SELECT \(Self.matchColumnNames.joined(separator: ", ")) FROM \(name) WHERE _id = ?"
         sysIDRule = entity.index(ofField: "sys_id").map { [$0] } ?? []
         storedWithoutSysID = Int((try? connection.scalar("SELECT count(*) FROM \(name) WHERE \"sys_id\" IS NULL OR \"sys_id\" = ''").integer) ?? 1)
-        if !sysIDRule.isEmpty, (try? connection.scalar("SELECT EXISTS (SELECT 1 FROM \(name))").integer) == 0 { newSysIDs = KeyFilter() }
+        if !sysIDRule.isEmpty, (try? connection.holdsRows(name)) == false { newSysIDs = KeyFilter() }
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
         let insertColumns = columns + ["_extra", "_hash", "_input_hash", "_source", "_created_run", "_updated_run"]
         insertStatement = HeldStatement("INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))", on: connection)

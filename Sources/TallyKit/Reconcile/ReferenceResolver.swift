@@ -48,7 +48,7 @@ struct ReferenceResolver {
         self.slots = slots
         emptyTargets = Set(slots.map(\.target).filter { target in
             target.name != entity.name
-                && (try? connection.scalar("SELECT EXISTS (SELECT 1 FROM \(EntityTable(target).name))").integer) == 0
+                && (try? connection.holdsRows(EntityTable(target).name)) == false
         }.map(\.name))
     }
 

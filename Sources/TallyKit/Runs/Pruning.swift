@@ -36,8 +36,10 @@ public struct Pruning {
         let list = pruned.map(String.init).joined(separator: ",")
         let outside = pruned.isEmpty ? "" : " AND run NOT IN (\(list))"
         var result = Result(runs: pruned, filesRemoved: 0, bytesFreed: 0, auditRowsRemoved: 0)
+        // The audit rows of the pruned runs, found by their ranges.
+        let prunedAudit = "SELECT a.id FROM runs r JOIN audit a ON \(AuditSpan.rows(in: "a", ofRun: "r")) WHERE r.id IN (\(list))"
         if force && !pruned.isEmpty {
-            result.auditRowsRemoved = Int(try connection.scalar("SELECT count(*) FROM runs r JOIN audit a ON \(AuditSpan.rows(in: "a", ofRun: "r")) WHERE r.id IN (\(list))").integer ?? 0)
+            result.auditRowsRemoved = Int(try connection.scalar("SELECT count(*) FROM (\(prunedAudit))").integer ?? 0)
         }
         // The copies the remaining runs still need; every other file in the archive goes.
         let kept = Set(try connection.rows("SELECT DISTINCT stored_path FROM run_inputs WHERE stored_path IS NOT NULL\(outside)")
@@ -46,7 +48,7 @@ public struct Pruning {
             try connection.transaction {
                 try connection.execute("UPDATE run_inputs SET stored_path = NULL WHERE run IN (\(list))")
                 if force {
-                    try connection.execute("DELETE FROM audit WHERE id IN (SELECT a.id FROM runs r JOIN audit a ON \(AuditSpan.rows(in: "a", ofRun: "r")) WHERE r.id IN (\(list)))")
+                    try connection.execute("DELETE FROM audit WHERE id IN (\(prunedAudit))")
                     try connection.execute("UPDATE runs SET audit_first = NULL, audit_last = NULL WHERE id IN (\(list))")
                 }
             }
