@@ -92,4 +92,33 @@ struct StewardWorkflowTests {
         #expect(again.stderr.contains("run 1 is rolled_back; only a committed run can be rolled back"))
         #expect(try StoreProbe(folder).count("entity_incident") == 0)
     }
+
+    @Test func aRollbackBlockedEverywhereListsTheFirstHundredAndCountsTheRest() throws {
+        let folder = try Paths.makeTempDirectory()
+        let header = "number,state,sys_updated_on,sys_mod_count\n"
+        for (name, state, day) in [("a", 1, 1), ("b", 2, 2), ("c", 3, 3)] {
+            let rows = (1...40).map { String(format: "INC%07d,\(state),2026-01-0\(day) 00:00:00,\(day)\n", $0) }
+            try (header + rows.joined()).write(to: folder.appendingPathComponent("\(name).csv"), atomically: true, encoding: .utf8)
+            #expect(try TallyProcess.run(["import", "\(name).csv", "-e", "incident"], in: folder).status == 0)
+        }
+        // Run 3 changed again the three fields run 2 set on each of the 40 records: 120 blockers.
+        let refused = try TallyProcess.run(["rollback", "2"], in: folder)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("run 2 cannot be rolled back: 120 of its changes were changed again since"))
+        let listed = refused.stdout.split(separator: "\n").filter { $0.hasPrefix("  blocked: ") }
+        #expect(listed.count == 100)
+        #expect(refused.stdout.contains("  … and 20 more blocked (the first 100 are listed;"))
+        let json = try TallyProcess.run(["rollback", "2", "--json"], in: folder)
+        let lines = json.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 101)
+        #expect(try jsonObject(lines.last!)["blocked_not_listed"] as? Int == 20)
+        #expect(try StoreProbe(folder).count("entity_incident", "state = '3'") == 40)
+
+        let forced = try TallyProcess.run(["rollback", "2", "--force"], in: folder)
+        #expect(forced.status == 65, "\(forced.stderr)")
+        #expect(forced.stdout.split(separator: "\n").filter { $0.hasPrefix("  overridden: ") }.count == 100)
+        #expect(forced.stdout.contains("  … and 20 more overridden"))
+        #expect(forced.stdout.contains("120 later change(s) overridden"))
+        #expect(try StoreProbe(folder).count("entity_incident", "state = '1'") == 40)
+    }
 }

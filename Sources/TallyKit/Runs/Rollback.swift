@@ -20,14 +20,30 @@ public final class Rollback {
         public var status: RunStatus
         public var counts: RunCounts
         public var changes: [RecordChange]
+        /// The first ``RollbackPlan/listLimit`` later changes a forced rollback overrode, of
+        /// `overriddenCount`.
         public var overridden: [RollbackPlan.Blocker]
+        public var overriddenCount: Int
         public var message: String
     }
 
     public struct Refusal: Error, CustomStringConvertible {
         public var message: String
+        /// The first ``RollbackPlan/listLimit`` blockers, of `blockerCount`.
         public var blockers: [RollbackPlan.Blocker]
+        public var blockerCount: Int
         public var description: String { message }
+
+        init(message: String, blockers: [RollbackPlan.Blocker] = [], blockerCount: Int = 0) {
+            self.message = message
+            self.blockers = blockers
+            self.blockerCount = blockerCount
+        }
+
+        init(blocked plan: RollbackPlan) {
+            self.init(message: "run \(plan.run) cannot be rolled back: \(plan.blockerCount) of its changes were changed again since (use --force to restore them anyway)",
+                      blockers: plan.blockers, blockerCount: plan.blockerCount)
+        }
     }
 
     /// Works out the undo of `run` without writing anything: how many steps, and what stands in
@@ -42,16 +58,19 @@ public final class Rollback {
     /// applied, since applying them changes what the check reads).
     private func walk(_ run: Int64, checking: Bool, _ body: (RollbackPlan.Step) throws -> Void) throws -> RollbackPlan {
         guard let record = try RunLedger(database).run(run) else {
-            throw Refusal(message: "there is no run \(run)", blockers: [])
+            throw Refusal(message: "there is no run \(run)")
         }
         guard record.status == .committed else {
-            throw Refusal(message: "run \(run) is \(record.status.rawValue); only a committed run can be rolled back", blockers: [])
+            throw Refusal(message: "run \(run) is \(record.status.rawValue); only a committed run can be rolled back")
         }
         var stepCount = 0
         var blockers: [RollbackPlan.Blocker] = []
+        var blockerCount = 0
         var seen = Set<String>()  // a field restored twice (changed twice by the run) blocks once
         func block(_ blocker: RollbackPlan.Blocker) {
-            if seen.insert("\(blocker.entity)|\(blocker.key ?? "")|\(blocker.field)").inserted { blockers.append(blocker) }
+            guard seen.insert("\(blocker.entity)|\(blocker.key ?? "")|\(blocker.field)").inserted else { return }
+            blockerCount += 1
+            if blockers.count < RollbackPlan.listLimit { blockers.append(blocker) }
         }
         // Not the connection's cached statement: the steps run queries of their own meanwhile.
         let rows = try connection.uncachedStatement("SELECT id, entity, record, key, field, old, new FROM audit WHERE \(AuditSpan.rows(ofRunBoundTo: 1)) ORDER BY id DESC")
@@ -90,7 +109,7 @@ public final class Rollback {
             stepCount += 1
             try body(step)
         }
-        return RollbackPlan(run: run, stepCount: stepCount, blockers: blockers)
+        return RollbackPlan(run: run, stepCount: stepCount, blockers: blockers, blockerCount: blockerCount)
     }
 
     /// Rolls `run` back as a new run (or, with `dryRun`, reports what it would do and writes nothing).
@@ -101,9 +120,8 @@ public final class Rollback {
                     onChange: ((RecordChange) -> Void)? = nil) throws -> Result {
         do {
             let plan = try plan(target)
-            if !plan.blockers.isEmpty && !force {
-                throw Refusal(message: "run \(target) cannot be rolled back: \(plan.blockers.count) of its changes were changed again since (use --force to restore them anyway)",
-                              blockers: plan.blockers)
+            if plan.blockerCount > 0 && !force {
+throw Refusal(blocked: plan)
             }
         }
         let ledger = RunLedger(database)
@@ -119,9 +137,8 @@ public final class Rollback {
             // Plan again under the write lock: a run that committed while this one waited for the
             // lock may have changed the same data (or rolled the target back already).
             let plan = try self.plan(target)
-            if !plan.blockers.isEmpty && !force {
-                throw Refusal(message: "run \(target) cannot be rolled back: \(plan.blockers.count) of its changes were changed again since (use --force to restore them anyway)",
-                              blockers: plan.blockers)
+            if plan.blockerCount > 0 && !force {
+throw Refusal(blocked: plan)
             }
             if dryRun {
                 rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source,
@@ -172,18 +189,18 @@ public final class Rollback {
             // Every record touched counts once, as read and updated, so the run conserves its counts.
             counts.read = touchedCount
             counts.updated = touchedCount
-            counts.conflicts = force ? plan.blockers.count : 0
+            counts.conflicts = force ? plan.blockerCount : 0
             let message = "rolled back run \(target): \(plan.stepCount) change(s) undone on \(touchedCount) record(s)"
-                + (force && !plan.blockers.isEmpty ? "; \(plan.blockers.count) later change(s) overridden" : "")
+                + (force && plan.blockerCount > 0 ? "; \(plan.blockerCount) later change(s) overridden" : "")
             try ledger.finish(run: rollbackRun, status: .committed, counts: counts, message: message, audit: auditSpan)
             if dryRun {
                 // A dry run's changes exist only inside its transaction.
                 let changes = try report(rollbackRun, to: onChange)
                 try connection.execute("ROLLBACK")
-                return Result(run: nil, target: target, status: .dryRun, counts: counts, changes: changes, overridden: force ? plan.blockers : [], message: message)
+                return Result(run: nil, target: target, status: .dryRun, counts: counts, changes: changes, overridden: force ? plan.blockers : [], overriddenCount: force ? plan.blockerCount : 0, message: message)
             }
             try connection.execute("COMMIT")
-            result = Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: [], overridden: force ? plan.blockers : [], message: message)
+            result = Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: [], overridden: force ? plan.blockers : [], overriddenCount: force ? plan.blockerCount : 0, message: message)
         } catch {
             try? connection.execute("ROLLBACK")
             if !dryRun { try? ledger.finishSeparately(run: rollbackRun, status: .failed, counts: RunCounts(), message: "\(error)") }

@@ -38,5 +38,11 @@ public struct RollbackPlan: Sendable {
     public var run: Int64
     /// How many steps the undo takes (they are read again as they are applied, not kept).
     public var stepCount: Int
+    /// The first ``listLimit`` blockers, in the order found; ``blockerCount`` counts them all, so a
+    /// rollback of a large run that is blocked everywhere does not hold every blocker in memory.
     public var blockers: [Blocker]
+    public var blockerCount: Int
+
+    /// How many blockers a plan keeps to list.
+    public static let listLimit = 100
 }

@@ -35,20 +35,30 @@ struct RollbackCommand: Command {
                 }
             }
         } catch let refusal as Rollback.Refusal {
-            if json {
-                for blocker in refusal.blockers { console.line(#"{"blocked": \#(JSON.quote(blocker.line))}"#) }
-            } else {
-                for blocker in refusal.blockers { console.line("  blocked: " + blocker.line) }
-            }
+            list(refusal.blockers, of: refusal.blockerCount, as: "blocked", console)
             throw CommandFailure.failed(refusal.message)
         }
         if json {
-            console.line(#"{"run": \#(result.run.map(String.init) ?? "null"), "status": \#(JSON.quote(result.status.rawValue)), "rolled_back": \#(result.target), "overridden": \#(result.overridden.count), "message": \#(JSON.quote(result.message))}"#)
+            console.line(#"{"run": \#(result.run.map(String.init) ?? "null"), "status": \#(JSON.quote(result.status.rawValue)), "rolled_back": \#(result.target), "overridden": \#(result.overriddenCount), "message": \#(JSON.quote(result.message))}"#)
         } else {
-            for blocker in result.overridden { console.line("  overridden: " + blocker.line) }
+            list(result.overridden, of: result.overriddenCount, as: "overridden", console)
             let head = result.run.map { "Run \($0) committed" } ?? "Dry run (nothing written)"
             console.line("\(head): \(result.message).")
         }
-        return result.overridden.isEmpty ? .success : .dataIssues
+        return result.overriddenCount == 0 ? .success : .dataIssues
+    }
+
+    /// Prints the listed blockers, then how many more there are than the plan keeps to list.
+    private func list(_ blockers: [RollbackPlan.Blocker], of count: Int, as label: String, _ console: Console) {
+        let more = count - blockers.count
+        if json {
+            for blocker in blockers { console.line(#"{"\#(label)": \#(JSON.quote(blocker.line))}"#) }
+            if more > 0 { console.line(#"{"\#(label)_not_listed": \#(more)}"#) }
+        } else {
+            for blocker in blockers { console.line("  \(label): " + blocker.line) }
+            if more > 0 {
+                console.line("  … and \(more) more \(label) (the first \(blockers.count) are listed; 'tally rollback \(run) --dry-run --force' prints every change, record by record)")
+            }
+        }
     }
 }

@@ -93,6 +93,23 @@ struct RollbackTests {
         #expect(try store.value("SELECT state || '|' || assigned_to FROM entity_incident") == "1|Ann")
     }
 
+    @Test func aPlanKeepsTheFirstBlockersToListAndCountsThemAll() throws {
+        let store = try StoreHarness()
+        let header = "number,state,sys_updated_on,sys_mod_count"
+        let records = RollbackPlan.listLimit / 3 + 10   // three blockers each: past the limit
+        for (state, day) in [(1, 1), (2, 2), (3, 3)] {
+            try store.importText(csv(header, (1...records).map { String(format: "INC%07d,\(state),2026-01-0\(day) 00:00:00,\(day)", $0) }), entity: "incident")
+        }
+        let plan = try Rollback(database: store.database).plan(2)
+        #expect(plan.blockerCount == 3 * records)
+        #expect(plan.blockers.count == RollbackPlan.listLimit)
+        #expect(Set(plan.blockers.map { "\($0.key ?? "")|\($0.field)" }).count == RollbackPlan.listLimit)   // no blocker twice
+        let forced = try store.rollback(2, force: true)
+        #expect(forced.overriddenCount == 3 * records)
+        #expect(forced.overridden.count == RollbackPlan.listLimit)
+        #expect(try store.count("SELECT count(*) FROM entity_incident WHERE state = '1'") == records)
+    }
+
     @Test func aRemovedRecordChangedSinceBlocksTheRollbackOfItsInsert() throws {
         let store = try StoreHarness()
         let header = "number,state,sys_updated_on,sys_mod_count"
