@@ -20,11 +20,11 @@ public final class Rollback {
         public var status: RunStatus
         public var counts: RunCounts
         public var changes: [RecordChange]
-        /// The first ``RollbackPlan/listLimit`` later changes a forced rollback overrode, of
-        /// `overriddenCount`.
+        /// The first ``RollbackPlan/listLimit`` of the later changes a forced rollback overrode.
         public var overridden: [RollbackPlan.Blocker]
-        public var overriddenCount: Int
         public var message: String
+        /// Every later change a forced rollback overrode: its conflicts.
+        public var overriddenCount: Int { counts.conflicts }
     }
 
     public struct Refusal: Error, CustomStringConvertible {
@@ -112,18 +112,17 @@ public final class Rollback {
         return RollbackPlan(run: run, stepCount: stepCount, blockers: blockers, blockerCount: blockerCount)
     }
 
+    private func refuse(_ plan: RollbackPlan, unlessForced force: Bool) throws {
+        if plan.blockerCount > 0 && !force { throw Refusal(blocked: plan) }
+    }
+
     /// Rolls `run` back as a new run (or, with `dryRun`, reports what it would do and writes nothing).
     /// The changes it made go to `onChange` one at a time as they are read back from its audit
     /// (after it commits; a dry run's before its transaction is dropped); without `onChange` they are
     /// collected in the result.
     public func run(_ target: Int64, force: Bool = false, dryRun: Bool = false, command: String,
                     onChange: ((RecordChange) -> Void)? = nil) throws -> Result {
-        do {
-            let plan = try plan(target)
-            if plan.blockerCount > 0 && !force {
-throw Refusal(blocked: plan)
-            }
-        }
+        try refuse(try plan(target), unlessForced: force)
         let ledger = RunLedger(database)
         let targetRun = try ledger.run(target)
         var rollbackRun: Int64 = 0
@@ -137,9 +136,7 @@ throw Refusal(blocked: plan)
             // Plan again under the write lock: a run that committed while this one waited for the
             // lock may have changed the same data (or rolled the target back already).
             let plan = try self.plan(target)
-            if plan.blockerCount > 0 && !force {
-throw Refusal(blocked: plan)
-            }
+            try refuse(plan, unlessForced: force)
             if dryRun {
                 rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source,
                                                command: command, parentRun: target, inTransaction: true)
@@ -197,10 +194,10 @@ throw Refusal(blocked: plan)
                 // A dry run's changes exist only inside its transaction.
                 let changes = try report(rollbackRun, to: onChange)
                 try connection.execute("ROLLBACK")
-                return Result(run: nil, target: target, status: .dryRun, counts: counts, changes: changes, overridden: force ? plan.blockers : [], overriddenCount: force ? plan.blockerCount : 0, message: message)
+                return Result(run: nil, target: target, status: .dryRun, counts: counts, changes: changes, overridden: force ? plan.blockers : [], message: message)
             }
             try connection.execute("COMMIT")
-            result = Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: [], overridden: force ? plan.blockers : [], overriddenCount: force ? plan.blockerCount : 0, message: message)
+            result = Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: [], overridden: force ? plan.blockers : [], message: message)
         } catch {
             try? connection.execute("ROLLBACK")
             if !dryRun { try? ledger.finishSeparately(run: rollbackRun, status: .failed, counts: RunCounts(), message: "\(error)") }

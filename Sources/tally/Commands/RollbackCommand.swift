@@ -35,7 +35,9 @@ struct RollbackCommand: Command {
                 }
             }
         } catch let refusal as Rollback.Refusal {
-            list(refusal.blockers, of: refusal.blockerCount, as: "blocked", console)
+            // A forced rollback prints every change it makes; a refused one points to the dry run that would.
+            list(refusal.blockers, of: refusal.blockerCount, as: "blocked",
+                 hint: "; 'tally rollback \(run) --dry-run --force' prints every change, record by record", console)
             throw CommandFailure.failed(refusal.message)
         }
         if json {
@@ -49,16 +51,14 @@ struct RollbackCommand: Command {
     }
 
     /// Prints the listed blockers, then how many more there are than the plan keeps to list.
-    private func list(_ blockers: [RollbackPlan.Blocker], of count: Int, as label: String, _ console: Console) {
+    private func list(_ blockers: [RollbackPlan.Blocker], of count: Int, as label: String, hint: String = "", _ console: Console) {
         let more = count - blockers.count
         if json {
             for blocker in blockers { console.line(#"{"\#(label)": \#(JSON.quote(blocker.line))}"#) }
             if more > 0 { console.line(#"{"\#(label)_not_listed": \#(more)}"#) }
         } else {
             for blocker in blockers { console.line("  \(label): " + blocker.line) }
-            if more > 0 {
-                console.line("  … and \(more) more \(label) (the first \(blockers.count) are listed; 'tally rollback \(run) --dry-run --force' prints every change, record by record)")
-            }
+            if more > 0 { console.line("  … and \(more) more \(label) (the first \(blockers.count) are listed\(hint))") }
         }
     }
 }
