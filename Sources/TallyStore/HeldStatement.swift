@@ -13,6 +13,14 @@ public final class HeldStatement {
 
     /// Runs the statement with `values` bound.
     public func run(_ values: [SQLValue]) throws(StoreError) {
+        try run { (parameters: inout Parameters) throws(StoreError) in
+            for value in values { try parameters.append(value) }
+        }
+    }
+
+    /// Runs the statement with the parameters `bind` appends, in order (any left out are NULL):
+    /// a row loop binds its values from where it keeps them, with no array of ``SQLValue``.
+    public func run(_ bind: (inout Parameters) throws(StoreError) -> Void) throws(StoreError) {
         let statement: Statement
         if let held = self.statement {
             statement = held
@@ -21,7 +29,7 @@ public final class HeldStatement {
             self.statement = statement
         }
         do {
-            try statement.execute(values)
+            try statement.execute(bind)
         } catch {
             self.statement = nil
             statement.reset()

@@ -13,11 +13,10 @@ public final class Statement {
     /// The SQL text, for errors.
     public let sql: String
     private unowned let connection: Connection
-    /// The bytes of the text and blob values ``bind(_:)`` bound last, bound without a copy
-    /// (`SQLITE_STATIC`): SQLite would otherwise allocate, copy and free each one. Kept until the
-    /// next ``bind(_:)`` (which resets first) or the statement's end, so every row the statement
-    /// steps through can still read them.
-    private var boundBytes = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// The bytes of the text and blob values bound since the last reset. Unchecked: only the
+    /// statement's own binding (one thread, one ``Parameters`` at a time) touches it, and the
+    /// dynamic exclusivity check cost more than the copy it guards.
+    @exclusivity(unchecked) var boundBytes = BoundBytes()
 
     init(connection: Connection, sql: String, persistent: Bool) throws(StoreError) {
         self.connection = connection
@@ -40,54 +39,21 @@ public final class Statement {
     public func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+        boundBytes.reset()
     }
 
-    /// Binds `values` to parameters 1…n after a reset. Text and blobs are first copied into one
-    /// buffer the statement keeps (``boundBytes``), and bound from there.
+    /// Binds `values` to parameters 1…n after a reset.
     @discardableResult
     public func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
         reset()
-        var needed = 0
-        for value in values {
-            switch value {
-            case .text(let text): needed += text.utf8.count
-            case .blob(let bytes): needed += bytes.count
-            default: break
-            }
-        }
-        if needed > boundBytes.count || boundBytes.baseAddress == nil {  // reset unbound the old bytes
-            boundBytes.deallocate()
-            boundBytes = .allocate(byteCount: max(needed, 2 * boundBytes.count, 256), alignment: 8)
-        }
-        var offset = 0
-        for (position, value) in values.enumerated() {
-            let index = Int32(position + 1)
-            let code: Int32
-            switch value {
-            case .text(let text):
-                var text = text  // withUTF8 makes a bridged string native first; ours already are
-                let (start, count) = text.withUTF8 { keep(UnsafeRawBufferPointer($0), at: &offset) }
-                code = sqlite3_bind_text64(handle, index, start.assumingMemoryBound(to: CChar.self),
-                                           sqlite3_uint64(count), nil, UInt8(SQLITE_UTF8))
-            case .blob(let bytes):
-                let (start, count) = bytes.withUnsafeBytes { keep($0, at: &offset) }
-                code = sqlite3_bind_blob64(handle, index, start, sqlite3_uint64(count), nil)
-            default:
-                try bind(value, at: index)
-                continue
-            }
-            guard code == SQLITE_OK else { throw connection.error(code: code, sql: sql) }
-        }
+        var parameters = Parameters(self)
+        for value in values { try parameters.append(value) }
         return self
     }
 
-    /// Copies `bytes` into ``boundBytes`` at `offset` (moved past them): where they start and how
-    /// many. An empty value gets a non-null pointer too: SQLite reads a null one as NULL.
-    private func keep(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) -> (UnsafeMutableRawPointer, Int) {
-        let start = boundBytes.baseAddress! + offset
-        if let source = bytes.baseAddress, bytes.count > 0 { start.copyMemory(from: source, byteCount: bytes.count) }
-        offset += bytes.count
-        return (start, bytes.count)
+    /// The error of a failed call on this statement, with its SQL.
+    func error(code: Int32) -> StoreError {
+        connection.error(code: code, sql: sql)
     }
 
     /// Binds one value to the 1-based parameter `index`.
@@ -133,6 +99,23 @@ public final class Statement {
     /// Runs the statement to completion with `values` bound.
     public func execute(_ values: [SQLValue] = []) throws(StoreError) {
         try bind(values)
+        while try step() {}
+        sqlite3_reset(handle)
+    }
+
+    /// Runs the statement to completion with the parameters `bind` appends; any it leaves out are
+    /// NULL. Binds every parameter afresh instead of clearing them first.
+    public func execute(_ bind: (inout Parameters) throws(StoreError) -> Void) throws(StoreError) {
+        sqlite3_reset(handle)
+        boundBytes.reset()
+        var parameters = Parameters(self)
+        try bind(&parameters)
+        var index = parameters.count
+        let total = sqlite3_bind_parameter_count(handle)
+        while index < total {
+            index += 1
+            guard sqlite3_bind_null(handle, index) == SQLITE_OK else { throw error(code: sqlite3_errcode(connection.handle)) }
+        }
         while try step() {}
         sqlite3_reset(handle)
     }

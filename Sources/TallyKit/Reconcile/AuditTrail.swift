@@ -22,8 +22,9 @@ final class AuditTrail {
     }
 
     /// An insert: one row with field `*` whose `new` is the record's ``insertDigest(of:entity:)``
-    /// (`digest`, when already worked out for these values).
-    func recordInsert(entity: EntityDefinition, id: Int64, values: [FieldValue], digest: String? = nil) throws {
+    /// (`digest`, when already worked out for these values). `text` gives the record's canonical
+    /// values by field index.
+    func recordInsert(entity: EntityDefinition, id: Int64, text: (Int) -> String?, digest: String? = nil) throws {
         let digest = digest ?? {
             let seeds: [Int64]
             if let known = digestSeeds[entity.name] {
@@ -32,9 +33,10 @@ final class AuditTrail {
                 seeds = Self.digestSeeds(entity)
                 digestSeeds[entity.name] = seeds
             }
-            return Self.insertDigest(seeds: seeds) { values[$0].canonicalText }
+            return Self.insertDigest(seeds: seeds, value: text)
         }()
-        try write(entity: entity, id: id, values: values, field: Self.insertField, old: nil, new: digest)
+        try write(entity: entity, id: id, identity: identity(entity: entity, text: text),
+                  CollectionOfOne((field: Self.insertField, old: nil, new: Optional(digest))))
     }
 
     /// What an insert row keeps of the record: `#` and 16 hex digits, the sum of a ``ContentHash``
@@ -100,7 +102,7 @@ final class AuditTrail {
     /// Several field changes of one record (whose values after them are `values`), written
     /// ``rowsPerInsert`` rows to a statement.
     func recordChanges(entity: EntityDefinition, id: Int64, values: [FieldValue], _ changes: [(field: String, old: String?, new: String?)]) throws {
-        let record = identity(entity: entity, values: values)
+        let record = identity(entity: entity) { values[$0].canonicalText }
         var start = changes.startIndex
         while start < changes.endIndex {
             let end = min(start + Self.rowsPerInsert, changes.endIndex)
@@ -120,28 +122,42 @@ final class AuditTrail {
     }
 
     private func write(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {
-        try write(entity: entity, id: id, identity: identity(entity: entity, values: values), CollectionOfOne((field: field, old: old, new: new)))
+        try write(entity: entity, id: id, identity: identity(entity: entity) { values[$0].canonicalText },
+                  CollectionOfOne((field: field, old: old, new: new)))
     }
 
-    /// How an audit row names its record: sys_id and display key.
-    private func identity(entity: EntityDefinition, values: [FieldValue]) -> (sysID: SQLValue, key: SQLValue) {
-        (entity.index(ofField: "sys_id").flatMap { values[$0].canonicalText }.sqlValue, displayKey(of: values, in: entity).sqlValue)
+    /// How records of the entity last audited are named (worked out again only when the entity changes).
+    private var naming: RecordNaming?
+
+    private func naming(of entity: EntityDefinition) -> RecordNaming {
+        if let naming, naming.entity == entity.name { return naming }
+        let made = RecordNaming(entity)
+        naming = made
+        return made
+    }
+
+    /// How an audit row names its record (canonical texts by field index): sys_id and display key.
+    private func identity(entity: EntityDefinition, text: (Int) -> String?) -> (sysID: String?, key: String?) {
+        let naming = naming(of: entity)
+        return (naming.sysID(text), naming.displayKey(text))
     }
 
     /// One audit row a change, in one statement (at most ``rowsPerInsert`` rows).
-    private func write(entity: EntityDefinition, id: Int64, identity: (sysID: SQLValue, key: SQLValue),
+    private func write(entity: EntityDefinition, id: Int64, identity: (sysID: String?, key: String?),
                        _ rows: some Collection<(field: String, old: String?, new: String?)>) throws {
-        var bindings: [SQLValue] = []
-        bindings.reserveCapacity(rows.count * 9)
-        for row in rows {  // one append a value: no array literal a row
-            bindings.append(.integer(run)); bindings.append(.text(entity.name)); bindings.append(.integer(id))
-            bindings.append(identity.sysID); bindings.append(identity.key); bindings.append(.text(row.field))
-            bindings.append(row.old.sqlValue); bindings.append(row.new.sqlValue); bindings.append(.text(source))
+        let statement = inserts[rows.count] ?? {
+            let made = HeldStatement(Self.insertSQL(rows: rows.count), on: connection)
+            inserts[rows.count] = made
+            return made
+        }()
+        let (run, source) = (run, source)
+        try statement.run { (parameters: inout Parameters) throws(StoreError) in
+            for row in rows {
+                try parameters.append(run); try parameters.append(entity.name); try parameters.append(id)
+                try parameters.append(identity.sysID); try parameters.append(identity.key); try parameters.append(row.field)
+                try parameters.append(row.old); try parameters.append(row.new); try parameters.append(source)
+            }
         }
-        if let statement = inserts[rows.count] { return try statement.run(bindings) }
-        let statement = HeldStatement(Self.insertSQL(rows: rows.count), on: connection)
-        inserts[rows.count] = statement
-        try statement.run(bindings)
     }
 
     /// The source that last set `field` of the record (its latest change, else its insert).
@@ -154,11 +170,7 @@ final class AuditTrail {
     /// The record's business key for people (`INC0010001`, `lnx-web-01/cmdb_ci_server`): the first
     /// identifier rule other than sys_id whose fields all have values, else the sys_id.
     func displayKey(of values: [FieldValue], in entity: EntityDefinition) -> String? {
-        for group in entity.identifierRules where group != ["sys_id"] {
-            let parts = group.compactMap { entity.index(ofField: $0).flatMap { values[$0].canonicalText } }
-            if parts.count == group.count && !parts.contains("") { return parts.joined(separator: "/") }
-        }
-        return entity.index(ofField: "sys_id").flatMap { values[$0].canonicalText }
+        naming(of: entity).displayKey { values[$0].canonicalText }
     }
 }
 

@@ -86,7 +86,9 @@ public final class EntityWriter {
     /// has written it since.
     func apply(_ record: MappedRecord, storedAtStart: StoredRecord?) throws -> WriteResult {
         var values = record.values
-        let (unresolved, replaced) = try references.resolve(&values, displayValues: record.displayValues)
+        let (unresolved, replacements) = try references.resolve(values, displayValues: record.displayValues)
+        let replaced = !replacements.isEmpty
+        if replaced { ReferenceResolver.apply(replacements, to: &values) }
         let extra = Self.extraJSON(record.extra)
         let copied = match(fromCopy: storedAtStart, values: values)
         switch try copied.map(Identification.one) ?? identify(values) {
@@ -303,15 +305,17 @@ public final class EntityWriter {
 
     /// Inserts a record; `hashes`, when given, must be those of exactly these values and extra.
     private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?, hashes: InsertHashes?) throws -> Int64 {
-        let row = values.map { $0 ?? .null }
-        var bindings = row.map(\.sqlValue)
-        bindings += [extra.sqlValue, .integer(hashes?.record ?? ContentHash.of(row, extra: extra)), inputHash.map(SQLValue.integer) ?? .null,
-                     .text(source), .integer(run), .integer(run)]
-        try insertStatement.run(bindings)
+        let hash = hashes?.record ?? ContentHash.of(values, extra: extra)
+        let (source, run) = (source, run)
+        try insertStatement.run { (parameters: inout Parameters) throws(StoreError) in
+            for value in values { try parameters.append(value) }
+            try parameters.append(extra); try parameters.append(hash); try parameters.append(inputHash)
+            try parameters.append(source); try parameters.append(run); try parameters.append(run)
+        }
         let id = connection.lastInsertRowID
         written.insert(id)
         if newSysIDs != nil, let sysID = sysID(of: values) { newSysIDs?.insert(sysID) }
-        try audit.recordInsert(entity: entity, id: id, values: row, digest: hashes?.digest)
+        try audit.recordInsert(entity: entity, id: id, text: { values[$0]?.canonicalText }, digest: hashes?.digest)
         return id
     }
 
@@ -358,12 +362,15 @@ public final class EntityWriter {
         }
         try record(notes, id: id, key: key)
 
-        var bindings = changed.map { merged[$0].sqlValue }
         // A write some rule trimmed is not "this input row": the next import must be compared in full.
-        let inputHash: SQLValue = notes.isEmpty ? incomingHash.map(SQLValue.integer) ?? .null : .null
-        bindings += [extra.sqlValue, .integer(hash), inputHash, .text(source), .integer(run), .integer(id)]
+        let inputHash = notes.isEmpty ? incomingHash : nil
         written.insert(id)
-        try updateStatement(UpdateShape(changed: changed, revives: stored.retiredInRun != nil)).run(bindings)
+        let (source, run) = (source, run)
+        try updateStatement(UpdateShape(changed: changed, revives: stored.retiredInRun != nil)).run { (parameters: inout Parameters) throws(StoreError) in
+            for index in changed { try parameters.append(merged[index]) }
+            try parameters.append(extra); try parameters.append(hash); try parameters.append(inputHash)
+            try parameters.append(source); try parameters.append(run); try parameters.append(id)
+        }
         let changes: [(field: String, old: String?, new: String?)] = changed.map { index in
             (entity.fields[index].name, stored.values[index].canonicalText, merged[index].canonicalText)
         }

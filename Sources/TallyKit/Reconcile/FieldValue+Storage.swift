@@ -40,3 +40,15 @@ extension FieldValue {
         }
     }
 }
+
+extension Parameters {
+    /// The value as ``FieldValue/sqlValue`` binds it; an absent value (nil) as NULL.
+    mutating func append(_ value: FieldValue?) throws(StoreError) {
+        switch value {
+        case nil, .null?: try appendNull()
+        case .text(let text)?, .datetime(let text)?: try append(text)
+        case .integer(let number)?: try append(number)
+        case .boolean(let flag)?: try append(Int64(flag ? 1 : 0))
+        }
+    }
+}

@@ -11,6 +11,9 @@ struct ReferenceResolver {
         var target: EntityDefinition
         var bySysIDSQL: String
         var byDisplaySQL: String?
+        /// The target is another entity that held no record when the resolver was made: a run
+        /// writes one entity, so such references cannot resolve during it and are not looked up.
+        var targetWasEmpty = false
     }
 
     /// A reference that did not resolve.
@@ -24,9 +27,6 @@ struct ReferenceResolver {
     let connection: Connection
     let slots: [Slot]
     private let insertPending: HeldStatement
-    /// Targets of another entity that held no record when the resolver was made: a run writes
-    /// one entity, so their references cannot resolve during it and are not looked up.
-    private let emptyTargets: Set<String>
 
     init(connection: Connection, entity: EntityDefinition, registry: EntityRegistry) {
         self.connection = connection
@@ -37,40 +37,44 @@ struct ReferenceResolver {
               run = excluded.run, target_entity = excluded.target_entity, raw_value = excluded.raw_value,
               display_value = excluded.display_value, resolved_in_run = NULL
             """, on: connection)
-        let slots: [Slot] = entity.fields.enumerated().compactMap { index, field in
+        slots = entity.fields.enumerated().compactMap { index, field in
             guard case .reference(let targetName) = field.type, let target = registry.entity(named: targetName) else { return nil }
             let table = EntityTable(target).name
             return Slot(
                 index: index, field: field.name, target: target,
                 bySysIDSQL: "SELECT 1 FROM \(table) WHERE \"sys_id\" = ? LIMIT 1",
-                byDisplaySQL: target.displayField.map { "SELECT \"sys_id\", _id FROM \(table) WHERE \(EntityTable.quoted($0)) = ? LIMIT 2" })
+                byDisplaySQL: target.displayField.map { "SELECT \"sys_id\", _id FROM \(table) WHERE \(EntityTable.quoted($0)) = ? LIMIT 2" },
+                targetWasEmpty: target.name != entity.name && (try? connection.holdsRows(table)) == false)
         }
-        self.slots = slots
-        emptyTargets = Set(slots.map(\.target).filter { target in
-            target.name != entity.name
-                && (try? connection.holdsRows(EntityTable(target).name)) == false
-        }.map(\.name))
     }
 
-    /// Replaces resolvable references in `values` with sys_ids; returns the ones that did not
-    /// resolve, and whether any value was replaced.
-    func resolve(_ values: inout [FieldValue?], displayValues: [DisplayValue]) throws -> (unresolved: [Unresolved], replaced: Bool) {
+    /// A reference that resolved to a sys_id other than its raw value: `values[index]` becomes it.
+    struct Replacement: Equatable {
+        var index: Int
+        var sysID: String
+    }
+
+    /// Looks up the references among `values`: the ones that resolve to a sys_id other than their
+    /// raw value (to put in their place, ``apply(_:to:)``), and the ones that did not resolve.
+    func resolve(_ values: [FieldValue?], displayValues: [DisplayValue]) throws -> (unresolved: [Unresolved], replacements: [Replacement]) {
         var unresolved: [Unresolved] = []
-        var replaced = false
+        var replacements: [Replacement] = []
         for slot in slots {
             guard case .text(let raw)? = values[slot.index], !raw.isEmpty else { continue }
-            switch emptyTargets.contains(slot.target.name) ? .missing : try lookUp(raw, in: slot) {
+            switch slot.targetWasEmpty ? .missing : try lookUp(raw, in: slot) {
             case .found(let sysID):
-                if let sysID, sysID != raw {
-                    values[slot.index] = .text(sysID)
-                    replaced = true
-                }
+                if let sysID, sysID != raw { replacements.append(Replacement(index: slot.index, sysID: sysID)) }
             case .missing:
                 let display = displayValues.first { $0.field == slot.field }?.value
                 unresolved.append(Unresolved(field: slot.field, target: slot.target.name, raw: raw, display: display))
             }
         }
-        return (unresolved, replaced)
+        return (unresolved, replacements)
+    }
+
+    /// Puts resolved sys_ids in place of their references (`values` is copied only when there are any).
+    static func apply(_ replacements: [Replacement], to values: inout [FieldValue?]) {
+        for replacement in replacements { values[replacement.index] = .text(replacement.sysID) }
     }
 
     enum Lookup { case found(String?), missing }
@@ -101,8 +105,11 @@ struct ReferenceResolver {
                 """, [.integer(run), .text(entity), .integer(record), .text(slot.field)])
         }
         for reference in unresolved {
-            try insertPending.run([.integer(run), .text(entity), .integer(record), .text(reference.field), .text(reference.target),
-                                   .text(reference.raw), reference.display.sqlValue])
+            try insertPending.run { (parameters: inout Parameters) throws(StoreError) in
+                try parameters.append(run); try parameters.append(entity); try parameters.append(record)
+                try parameters.append(reference.field); try parameters.append(reference.target)
+                try parameters.append(reference.raw); try parameters.append(reference.display)
+            }
         }
     }
 }

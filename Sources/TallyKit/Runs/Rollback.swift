@@ -172,7 +172,7 @@ public final class Rollback {
                 case .reinsert(let json):
                     let record = try Self.record(fromJSON: json, entity: entity, id: step.record)
                     try EntityWriter.reinsert(record, entity: entity, run: rollbackRun, connection: connection)
-                    try audit.recordInsert(entity: entity, id: step.record, values: record.values)
+                    try audit.recordInsert(entity: entity, id: step.record) { record.values[$0].canonicalText }
                     touch(entity, step.record)
                 }
             }
