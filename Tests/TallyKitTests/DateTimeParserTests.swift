@@ -21,6 +21,21 @@ struct DateTimeParserTests {
         #expect(value(parser, "  2024-02-29 23:59:59 ") == "2024-02-29 23:59:59")
     }
 
+    @Test("canonical UTC text comes back as given; in a local zone, or under another pattern, it is still converted")
+    func canonicalTextAsGiven() throws {
+        let utc = try DateTimeParser()
+        let text = "2026-07-01 09:00:00"
+        #expect(value(utc, text) == text)
+        #expect(value(utc, " 2026-07-01 09:00:00\t") == text)
+        #expect(failureOf(utc, "2026-02-30 09:00:00")?.rule == .typeDatetime)
+        #expect(failureOf(utc, "2026-07-01 24:00:00")?.rule == .typeDatetime)
+        let london = try DateTimeParser(formats: DateTimeParser.defaultFormats, timeZone: "Europe/London")
+        #expect(value(london, text) == "2026-07-01 08:00:00")
+        // The same layout under a day-before-month pattern listed first means another date.
+        let dayFirst = try DateTimeParser(formats: ["yyyy-dd-MM HH:mm:ss", "yyyy-MM-dd HH:mm:ss"])
+        #expect(value(dayFirst, "2026-05-03 09:00:00") == "2026-03-05 09:00:00")
+    }
+
     @Test("day-first, non-padded dates")
     func dayFirst() throws {
         let parser = try DateTimeParser(formats: ["d/M/yyyy H:mm"])

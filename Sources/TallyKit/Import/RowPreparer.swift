@@ -98,7 +98,7 @@ struct RowPreparer: Sendable {
             let findings = validator.validate(mapped) + checkTable(raw)
             if findings.isEmpty { mapped.inputHash = inputHash ?? self.inputHash(of: raw) }
             if likelyNew && !findings.rejects {
-                mapped.insertHashes = InsertHashes(values: mapped.values.map { $0 ?? .null }, extra: EntityWriter.extraJSON(mapped.extra),
+                mapped.insertHashes = InsertHashes(values: mapped.values, extra: EntityWriter.extraJSON(mapped.extra),
                                                    digestSeeds: digestSeeds)
             }
             return .record(raw, mapped, findings)

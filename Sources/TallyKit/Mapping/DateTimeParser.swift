@@ -24,6 +24,9 @@ public struct DateTimeParser: Sendable {
     /// The IANA name of the zone local times are in.
     public let timeZoneIdentifier: String
     private let zone: ZoneOffsets?  // nil for UTC: no conversion
+    /// The position in ``patterns`` of the canonical format: text it matches (fixed-width fields)
+    /// is its own canonical text when no zone converts it, and is handed back as it is.
+    private let canonicalPattern: Int?
 
     /// A parser for `formats` in the zone called `timeZone` (an IANA name such as `Europe/London`).
     ///
@@ -49,6 +52,7 @@ public struct DateTimeParser: Sendable {
             }
             zone = shared
         }
+        canonicalPattern = patterns.firstIndex { $0.text == Self.defaultFormats[0] }
     }
 
     /// A map or format mistake found before any row is read.
@@ -59,21 +63,23 @@ public struct DateTimeParser: Sendable {
 
     /// The canonical UTC text for `text`, or why it cannot be one. Surrounding spaces are ignored.
     public func parse(_ text: String) -> Result<String, Failure> {
-        if let result = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0) }) {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0, text: text) }) {
             return result
         }
         let copy = Array(text.utf8)
-        return copy.withUnsafeBufferPointer { parse(bytes: $0) }
+        return copy.withUnsafeBufferPointer { parse(bytes: $0, text: text) }
     }
 
-    private func parse(bytes: UnsafeBufferPointer<UInt8>) -> Result<String, Failure> {
+    /// `bytes` are `text`'s UTF-8.
+    private func parse(bytes: UnsafeBufferPointer<UInt8>, text: String) -> Result<String, Failure> {
         var start = 0
         var end = bytes.count
         while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
         while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        for pattern in patterns {
+        for (position, pattern) in patterns.enumerated() {
             guard let fields = Self.match(pattern, bytes, start, end) else { continue }
-            return convert(fields, pattern: pattern)
+            let asGiven = position == canonicalPattern && start == 0 && end == bytes.count
+            return convert(fields, pattern: pattern, canonicalText: asGiven ? text : nil)
         }
         let formats = patterns.map(\.text).joined(separator: ", ")
         let noun = patterns.count == 1 ? "the format" : "any of the formats"
@@ -136,7 +142,8 @@ public struct DateTimeParser: Sendable {
         return position == end ? fields : nil
     }
 
-    private func convert(_ fields: Fields, pattern: DateTimePattern) -> Result<String, Failure> {
+    /// `canonicalText`: the input, when it is already the canonical text of what it says in UTC.
+    private func convert(_ fields: Fields, pattern: DateTimePattern, canonicalText: String? = nil) -> Result<String, Failure> {
         var fields = fields
         func fail(_ reason: String) -> Result<String, Failure> {
             .failure(Failure(rule: .typeDatetime, reason: reason))
@@ -157,7 +164,7 @@ public struct DateTimeParser: Sendable {
 
         let day = CivilDate.days(year: fields.year, month: fields.month, day: fields.day)
         let local = day * 86_400 + fields.hour * 3_600 + fields.minute * 60 + fields.second
-        guard let zone, !pattern.isUTC else { return .success(CivilDate.canonical(secondsSinceEpoch: local)) }
+        guard let zone, !pattern.isUTC else { return .success(canonicalText ?? CivilDate.canonical(secondsSinceEpoch: local)) }
         switch zone.utc(forLocal: local, day: day) {
         case .unique(let utc):
             return .success(CivilDate.canonical(secondsSinceEpoch: utc))

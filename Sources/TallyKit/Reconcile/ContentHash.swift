@@ -32,8 +32,10 @@ public struct ContentHash {
     }
 
     public mutating func combine(_ text: String?) {
-        guard var text else { mix(UInt8(0)); return }
-        text.withUTF8 { combine(utf8: $0) }
+        guard let text else { mix(UInt8(0)); return }
+        if text.utf8.withContiguousStorageIfAvailable({ combine(utf8: $0) }) != nil { return }
+        var native = text  // a bridged string: withUTF8 makes it native first
+        native.withUTF8 { combine(utf8: $0) }
     }
 
     /// Mixes text given as its UTF-8 bytes (nil for null): the same as ``combine(_:)-(String?)`` of that text.

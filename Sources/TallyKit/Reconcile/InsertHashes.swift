@@ -7,9 +7,9 @@ struct InsertHashes: Sendable, Equatable {
     var record: Int64
     var digest: String
 
-    /// `values` as the insert binds them (absent fields as null), `extra` as it stores them.
-    init(values: [FieldValue], extra: String?, digestSeeds: [Int64]) {
+    /// `values` as the insert binds them (absent fields, nil, as null), `extra` as it stores them.
+    init(values: [FieldValue?], extra: String?, digestSeeds: [Int64]) {
         record = ContentHash.of(values, extra: extra)
-        digest = AuditTrail.insertDigest(seeds: digestSeeds) { values[$0].canonicalText }
+        digest = AuditTrail.insertDigest(seeds: digestSeeds) { values[$0]?.canonicalText }
     }
 }

@@ -32,6 +32,12 @@ public struct Validator: Sendable {
 
     public let entity: EntityDefinition
     public let rules: [Rule]
+    /// Each rule's fields as indexes into the entity's fields (nil for a name it lacks), in groups:
+    /// one group of one field for a field rule, the chain for a temporal order, the identification
+    /// rules for `identifiable`. Looked up once, not by name for every row.
+    private let ruleFields: [[[Int?]]]
+    /// The entity's first identification rule, as field indexes (nil when it has none).
+    private let firstKeyFields: [Int?]?
 
     /// The rules for `entity`: its required fields, choices, patterns, temporal order and
     /// identification rules, plus the map's `required` fields; the map's `keys` replace the
@@ -58,6 +64,15 @@ public struct Validator: Sendable {
     public init(entity: EntityDefinition, rules: [Rule]) {
         self.entity = entity
         self.rules = rules
+        let index = entity.index(ofField:)
+        ruleFields = rules.map { rule in
+            switch rule {
+            case .required(let field), .acceptedValues(let field, _), .pattern(let field, _): [[index(field)]]
+            case .temporalOrder(let chain): [chain.map(index)]
+            case .identifiable(let groups): groups.map { $0.map(index) }
+            }
+        }
+        firstKeyFields = entity.identifierRules.first.map { $0.map(index) }
     }
 
     /// The record's typing findings, then the findings of every rule, in rule order.
@@ -69,42 +84,41 @@ public struct Validator: Sendable {
         var findings = record.findings
         let typed: Set<String> = record.findings.isEmpty ? [] : Set(record.findings.compactMap(\.field))
         let provenance = record.provenance
-        func value(_ field: String) -> FieldValue? {
-            guard !typed.contains(field), let index = entity.index(ofField: field) else { return nil }
+        /// The value of `field`, at `index` among the record's values (nil when absent or mistyped).
+        func value(_ field: String, at index: Int?) -> FieldValue? {
+            guard let index, typed.isEmpty || !typed.contains(field) else { return nil }
             return record.values[index]
         }
-        func present(_ field: String) -> Bool {
-            guard let index = entity.index(ofField: field), let value = record.values[index] else { return false }
+        func present(_ index: Int?) -> Bool {
+            guard let index, let value = record.values[index] else { return false }
             return !value.isNull
         }
         func error(_ rule: RuleID, _ field: String?, _ message: String, _ value: String? = nil) {
             findings.append(Finding(severity: .error, rule: rule, field: field, message: message, value: value,
                                     provenance: provenance))
         }
-        let carriesFirstKey = entity.identifierRules.first.map { $0.allSatisfy(present) } ?? false
-
-        for rule in rules {
+        for (rule, fields) in zip(rules, ruleFields) {
             switch rule {
             case .required(let field):
-                guard !typed.contains(field) else { continue }
-                switch value(field) {
+                guard typed.isEmpty || !typed.contains(field) else { continue }
+                switch value(field, at: fields[0][0]) {
                 case .null?:
                     error(.required, field, "\(field) is required but empty; fill it in the export (or map the "
                         + "column that holds it)")
-                case nil where !carriesFirstKey:
+                case nil where !(firstKeyFields?.allSatisfy(present) ?? false):
                     error(.required, field, "\(field) is required but the input has no column for it; add the "
                         + "column to the export or map the column that holds it")
                 default:
                     break
                 }
             case .acceptedValues(let field, let list):
-                guard let current = value(field), let text = current.canonicalText else { continue }
+                guard let current = value(field, at: fields[0][0]), let text = current.canonicalText else { continue }
                 if list.choice(code: text) == nil {
                     error(.choice, field, "\(field) '\(text)' is not one of \(entity.name)'s \(field) codes "
                         + "(\(list.choices.map(\.code).joined(separator: ", "))); fix the row", text)
                 }
             case .pattern(let field, let pattern):
-                guard case .text(let text)? = value(field) else { continue }
+                guard case .text(let text)? = value(field, at: fields[0][0]) else { continue }
                 switch pattern {
                 case .sysID where !Validator.isSysID(text):
                     error(.patternSysID, field, "\(field) '\(text)' is not a sys_id (32 lowercase hexadecimal "
@@ -117,8 +131,8 @@ public struct Validator: Sendable {
                 }
             case .temporalOrder(let chain):
                 var previous: (field: String, value: String)?
-                for field in chain {
-                    guard case .datetime(let current)? = value(field) else { continue }
+                for (field, index) in zip(chain, fields[0]) {
+                    guard case .datetime(let current)? = value(field, at: index) else { continue }
                     if let earlier = previous, current < earlier.value {
                         error(.temporalOrder, field, "\(field) \(current) is before \(earlier.field) \(earlier.value), "
                             + "but \(chain.joined(separator: " ≤ ")) must hold; fix the dates in the row "
@@ -127,7 +141,7 @@ public struct Validator: Sendable {
                     previous = (field, current)
                 }
             case .identifiable(let groups):
-                if !groups.contains(where: { $0.allSatisfy(present) }) {
+                if !fields.contains(where: { $0.allSatisfy(present) }) {
                     let wanted = groups.map { $0.joined(separator: " + ") }
                     let list = wanted.count > 1
                         ? wanted.dropLast().joined(separator: ", ") + " or " + wanted.last!
