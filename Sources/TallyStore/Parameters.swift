@@ -62,6 +62,37 @@ public struct Parameters: ~Copyable {
         try check(sqlite3_bind_null(statement.handle, count))
     }
 
+    /// Every value of `packed`, in order: the pack is copied once into the statement's bound bytes
+    /// and each text is bound from there.
+    public mutating func append(contentsOf packed: PackedParameters) throws(StoreError) {
+        let statement = self.statement
+        var index = count
+        let code: Int32 = packed.bytes.withUnsafeBytes { raw in
+            guard raw.count > 0 else { return SQLITE_OK }
+            let base = UnsafeRawPointer(statement.boundBytes.keep(raw))
+            var offset = 0
+            while offset < raw.count {
+                let tag = PackedParameters.Tag(rawValue: base.load(fromByteOffset: offset, as: UInt8.self))
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset + 1, as: UInt64.self))
+                offset += 9
+                index += 1
+                let code: Int32
+                switch tag {
+                case .integer: code = sqlite3_bind_int64(statement.handle, index, Int64(bitPattern: word))
+                case .text:
+                    code = sqlite3_bind_text64(statement.handle, index, (base + offset).assumingMemoryBound(to: CChar.self),
+                                               word, nil, UInt8(SQLITE_UTF8))
+                    offset += Int(word)
+                case .null, nil: code = sqlite3_bind_null(statement.handle, index)
+                }
+                guard code == SQLITE_OK else { return code }
+            }
+            return SQLITE_OK
+        }
+        count = index
+        try check(code)
+    }
+
     private func check(_ code: Int32) throws(StoreError) {
         guard code == SQLITE_OK else { throw statement.error(code: code) }
     }

@@ -195,7 +195,7 @@ public struct StoreCheck {
                 if count > 0 {
                     resolvable += count
                     problems.append(.init(check: "references", severity: .warning,
-                                          message: "\(count) pending \(entity.name).\(slot.field) reference(s) to \(slot.target.name) now have a target (e.g. \(examples.joined(separator: ", "))); the next import of \(slot.target.name) resolves them"))
+                                          message: "\(count) pending \(entity.name).\(slot.field) reference(s) to \(slot.target) now have a target (e.g. \(examples.joined(separator: ", "))); the next import of \(slot.target) resolves them"))
                 }
             }
         }

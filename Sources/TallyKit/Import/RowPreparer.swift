@@ -26,7 +26,7 @@ struct RowPreparer: Sendable {
     private var hashedHeader: (names: [String], hash: Int64)?
     /// Source columns the map does not know, reported once per input.
     private(set) var unknownColumns: [String] = []
-    /// The entity's seeds for an insert's audit digest (``InsertHashes``).
+    /// The entity's seeds for an insert's audit digest (``PreparedInsert``).
     private let digestSeeds: [Int64]
 
     /// Columns readers add to describe a record (an XML unload's table element and action).
@@ -98,7 +98,7 @@ struct RowPreparer: Sendable {
             let findings = validator.validate(mapped) + checkTable(raw)
             if findings.isEmpty { mapped.inputHash = inputHash ?? self.inputHash(of: raw) }
             if likelyNew && !findings.rejects {
-                mapped.insertHashes = InsertHashes(values: mapped.values, extra: EntityWriter.extraJSON(mapped.extra),
+                mapped.preparedInsert = PreparedInsert(values: mapped.values, extra: EntityWriter.extraJSON(mapped.extra),
                                                    digestSeeds: digestSeeds)
             }
             return .record(raw, mapped, findings)

@@ -19,8 +19,8 @@ public struct MappedRecord: Sendable, Equatable {
     /// nothing (a row with findings must be mapped again each time, so it gets none). A write this
     /// record causes stores it as `_input_hash`.
     public var inputHash: Int64?
-    /// What an insert of these values stores, worked out while preparing a row that is likely new.
-    var insertHashes: InsertHashes?
+    /// What an insert of these values binds and stores, worked out while preparing a row that is likely new.
+    var preparedInsert: PreparedInsert?
 
     public init(
         entity: String, values: [FieldValue?], extra: [ExtraField] = [], displayValues: [DisplayValue] = [],

@@ -103,7 +103,7 @@ public final class EntityWriter {
                     message: "no stored \(entity.name) matches this row, and it cannot be inserted: the input has no \(missing.joined(separator: ", ")) column (a partial export can only update records already in the store)",
                     provenance: record.provenance)]))
             }
-            let id = try insert(values, extra: extra, inputHash: record.inputHash, hashes: replaced ? nil : record.insertHashes)
+            let id = try insert(values, extra: extra, inputHash: record.inputHash, prepared: replaced ? nil : record.preparedInsert)
             if trackSeen { seen.insert(id) }
             if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
             if !unresolved.isEmpty { try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true) }
@@ -303,19 +303,23 @@ public final class EntityWriter {
 
     // MARK: - Writing
 
-    /// Inserts a record; `hashes`, when given, must be those of exactly these values and extra.
-    private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?, hashes: InsertHashes?) throws -> Int64 {
-        let hash = hashes?.record ?? ContentHash.of(values, extra: extra)
+    /// Inserts a record; `prepared`, when given, must be made of exactly these values and extra.
+    private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?, prepared: PreparedInsert?) throws -> Int64 {
+        let hash = prepared?.record ?? ContentHash.of(values, extra: extra)
         let (source, run) = (source, run)
         try insertStatement.run { (parameters: inout Parameters) throws(StoreError) in
-            for value in values { try parameters.append(value) }
+            if let prepared {
+                try parameters.append(contentsOf: prepared.fields)
+            } else {
+                for value in values { try parameters.append(value) }
+            }
             try parameters.append(extra); try parameters.append(hash); try parameters.append(inputHash)
             try parameters.append(source); try parameters.append(run); try parameters.append(run)
         }
         let id = connection.lastInsertRowID
         written.insert(id)
         if newSysIDs != nil, let sysID = sysID(of: values) { newSysIDs?.insert(sysID) }
-        try audit.recordInsert(entity: entity, id: id, text: { values[$0]?.canonicalText }, digest: hashes?.digest)
+        try audit.recordInsert(entity: entity, id: id, text: { values[$0]?.canonicalText }, digest: prepared?.digest)
         return id
     }
 

@@ -8,7 +8,9 @@ struct ReferenceResolver {
     struct Slot {
         var index: Int
         var field: String
-        var target: EntityDefinition
+        /// The target entity's name (the slot keeps no copy of its definition: a slot is read
+        /// for every row).
+        var target: String
         var bySysIDSQL: String
         var byDisplaySQL: String?
         /// The target is another entity that held no record when the resolver was made: a run
@@ -41,7 +43,7 @@ struct ReferenceResolver {
             guard case .reference(let targetName) = field.type, let target = registry.entity(named: targetName) else { return nil }
             let table = EntityTable(target).name
             return Slot(
-                index: index, field: field.name, target: target,
+                index: index, field: field.name, target: target.name,
                 bySysIDSQL: "SELECT 1 FROM \(table) WHERE \"sys_id\" = ? LIMIT 1",
                 byDisplaySQL: target.displayField.map { "SELECT \"sys_id\", _id FROM \(table) WHERE \(EntityTable.quoted($0)) = ? LIMIT 2" },
                 targetWasEmpty: target.name != entity.name && (try? connection.holdsRows(table)) == false)
@@ -66,7 +68,7 @@ struct ReferenceResolver {
                 if let sysID, sysID != raw { replacements.append(Replacement(index: slot.index, sysID: sysID)) }
             case .missing:
                 let display = displayValues.first { $0.field == slot.field }?.value
-                unresolved.append(Unresolved(field: slot.field, target: slot.target.name, raw: raw, display: display))
+                unresolved.append(Unresolved(field: slot.field, target: slot.target, raw: raw, display: display))
             }
         }
         return (unresolved, replacements)
@@ -97,12 +99,14 @@ struct ReferenceResolver {
     func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64, isNew: Bool = false,
                        fields: Set<String>? = nil) throws {
         func considered(_ field: String) -> Bool { fields?.contains(field) ?? true }
-        let unresolved = unresolved.filter { considered($0.field) }
-        for slot in slots where !isNew && considered(slot.field) && !unresolved.contains(where: { $0.field == slot.field }) {
-            try connection.run("""
-                UPDATE pending_references SET resolved_in_run = ?
-                WHERE entity = ? AND record = ? AND field = ? AND resolved_in_run IS NULL
-                """, [.integer(run), .text(entity), .integer(record), .text(slot.field)])
+        let unresolved = fields == nil ? unresolved : unresolved.filter { considered($0.field) }
+        if !isNew {
+            for slot in slots where considered(slot.field) && !unresolved.contains(where: { $0.field == slot.field }) {
+                try connection.run("""
+                    UPDATE pending_references SET resolved_in_run = ?
+                    WHERE entity = ? AND record = ? AND field = ? AND resolved_in_run IS NULL
+                    """, [.integer(run), .text(entity), .integer(record), .text(slot.field)])
+            }
         }
         for reference in unresolved {
             try insertPending.run { (parameters: inout Parameters) throws(StoreError) in

@@ -4,10 +4,11 @@ import TestSupport
 import TallyStore
 @testable import TallyKit
 
-/// An insert's record hash and audit digest, worked out on the preparing thread for a row that is
-/// likely new (``InsertHashes``): what is stored must be the hashes of the values stored.
-@Suite("An insert's hashes worked out while preparing")
-struct InsertHashesTests {
+/// An insert's packed values, record hash and audit digest, worked out on the preparing thread for
+/// a row that is likely new (``PreparedInsert``): what is stored must be the values mapped (or
+/// resolved), and the hashes those of the values stored.
+@Suite("An insert worked out while preparing")
+struct PreparedInsertTests {
     /// Each incident's stored `_hash` and insert digest, against those its stored values give.
     func hashesAgree(_ store: StoreHarness) throws -> [String: Bool] {
         let entity = try #require(store.database.registry.entity(named: "incident"))

@@ -1,0 +1,32 @@
+import TallyStore
+
+/// What an insert of a row stores about its values, worked out by the preparing thread for a
+/// row that is likely new, so the store thread (the one that bounds an import) need not: the
+/// field values packed for binding, the record's ``ContentHash`` (`_hash`) and its audit row's
+/// digest (``AuditTrail/insertDigest(of:entity:)``). They hold for the values as mapped: an
+/// insert whose values differ from those (a reference resolved to a sys_id) works them out again.
+struct PreparedInsert: Sendable, Equatable {
+    var fields: PackedParameters
+    var record: Int64
+    var digest: String
+
+    /// `values` as the insert binds them (absent fields, nil, as null), `extra` as it stores them.
+    init(values: [FieldValue?], extra: String?, digestSeeds: [Int64]) {
+        fields = PackedParameters(capacity: 1_024)
+        for value in values { fields.append(value) }
+        record = ContentHash.of(values, extra: extra)
+        digest = AuditTrail.insertDigest(seeds: digestSeeds) { values[$0]?.canonicalText }
+    }
+}
+
+extension PackedParameters {
+    /// The value as ``Parameters/append(_:)-(FieldValue?)`` binds it.
+    mutating func append(_ value: FieldValue?) {
+        switch value {
+        case nil, .null?: appendNull()
+        case .text(let text)?, .datetime(let text)?: append(text)
+        case .integer(let number)?: append(number)
+        case .boolean(let flag)?: append(Int64(flag ? 1 : 0))
+        }
+    }
+}
