@@ -56,6 +56,34 @@ struct ParametersTests {
         #expect(try connection.rows("SELECT a FROM t ORDER BY id").map { $0[0] } == (many + many.reversed()).map(SQLValue.text))
     }
 
+    @Test func aPackBindsItsValuesInOrderBetweenTheOnesAppendedAroundIt() throws {
+        let connection = try makeStore()
+        try connection.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, v1, v2, v3, v4, v5, v6)")
+        let insert = HeldStatement("INSERT INTO p (v1, v2, v3, v4, v5, v6) VALUES (?, ?, ?, ?, ?, ?)", on: connection)
+        let large = String(repeating: "ü", count: BoundBytes.blockSize)  // a pack larger than a block
+        var packs: [PackedParameters] = []
+        for texts in [["", "日本語 ✓"], [large, "x"]] {
+            var pack = PackedParameters()
+            pack.append(texts[0]); pack.appendNull(); pack.append(Int64.min); pack.append(texts[1])
+            #expect(pack.count == 4)
+            packs.append(pack)
+        }
+        for pack in packs {
+            try insert.run { (parameters: inout Parameters) throws(StoreError) in
+                try parameters.append(Int64(42)); try parameters.append(contentsOf: pack)
+                #expect(parameters.count == 5)
+            }
+        }
+        try insert.run { (parameters: inout Parameters) throws(StoreError) in  // an empty pack binds nothing
+            try parameters.append(contentsOf: PackedParameters()); try parameters.append("alone")
+        }
+        #expect(try connection.rows("SELECT v1, v2, v3, v4, v5, v6 FROM p ORDER BY id") == [
+            [.integer(42), .text(""), .null, .integer(Int64.min), .text("日本語 ✓"), .null],
+            [.integer(42), .text(large), .null, .integer(Int64.min), .text("x"), .null],
+            [.text("alone"), .null, .null, .null, .null, .null],
+        ])
+    }
+
     @Test func aParameterTheStatementDoesNotHaveFailsTheRunAndTheNextRunStillWorks() throws {
         let connection = try makeStore()
         let insert = HeldStatement("INSERT INTO t (a) VALUES (?)", on: connection)
