@@ -12,6 +12,8 @@ public struct PackedParameters: Sendable, Equatable {
     private(set) var bytes: [UInt8] = []
     /// How many values are packed.
     public private(set) var count = 0
+    /// How many bytes they take.
+    public var byteCount: Int { bytes.count }
 
     /// An empty pack with room for `capacity` bytes.
     public init(capacity: Int = 0) {
@@ -30,6 +32,11 @@ public struct PackedParameters: Sendable, Equatable {
         let utf8 = text.utf8
         put(.text, UInt64(utf8.count))
         bytes.append(contentsOf: utf8)
+    }
+
+    /// The text, or NULL.
+    public mutating func append(_ text: String?) {
+        if let text { append(text) } else { appendNull() }
     }
 
     private mutating func put(_ tag: Tag, _ word: UInt64) {

@@ -66,6 +66,7 @@ final class RowPipeline {
             case .failure(let error):
                 throw error
             case .finished(let preparer):
+                try writer.flush()
                 unknownColumns = preparer.unknownColumns
                 progress?(ImportProgress(path: input.displayPath, rows: counts.read, bytesRead: input.size, totalBytes: input.size, finished: true))
                 break reading

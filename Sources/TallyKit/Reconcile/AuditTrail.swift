@@ -99,26 +99,22 @@ final class AuditTrail {
         try write(entity: entity, id: id, values: values, field: field, old: old, new: new)
     }
 
-    /// Several field changes of one record (whose values after them are `values`), written
-    /// ``rowsPerInsert`` rows to a statement.
+    /// Several field changes of one record (whose values after them are `values`).
     func recordChanges(entity: EntityDefinition, id: Int64, values: [FieldValue], _ changes: [(field: String, old: String?, new: String?)]) throws {
-        let record = identity(entity: entity) { values[$0].canonicalText }
-        var start = changes.startIndex
-        while start < changes.endIndex {
-            let end = min(start + Self.rowsPerInsert, changes.endIndex)
-            try write(entity: entity, id: id, identity: record, changes[start..<end])
-            start = end
-        }
+        try write(entity: entity, id: id, identity: identity(entity: entity) { values[$0].canonicalText }, changes)
     }
 
-    /// Audit rows written by one statement at most (SQLite binds 32,766 values at most).
-    static let rowsPerInsert = 16
-    /// The audit inserts, by their number of rows.
-    private var inserts: [Int: HeldStatement] = [:]
+    /// The audit rows, written ``BatchedInsert/rowsPerStatement`` to a statement.
+    private lazy var rows = BatchedInsert("INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source)",
+                                          columns: 9, on: connection)
+    /// Whether rows may wait to be written with later ones (see ``flush()``): set for a run's rows
+    /// by a writer whose audit rows all go through this trail. Otherwise each record's rows are
+    /// written before the call that records them returns.
+    var holdsRows = false
 
-    static func insertSQL(rows: Int) -> String {
-        "INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    /// Writes the rows held. Due before anything reads the audit, and before the run ends.
+    func flush() throws {
+        try rows.flush()
     }
 
     private func write(entity: EntityDefinition, id: Int64, values: [FieldValue], field: String, old: String?, new: String?) throws {
@@ -142,27 +138,24 @@ final class AuditTrail {
         return (naming.sysID(text), naming.displayKey(text))
     }
 
-    /// One audit row a change, in one statement (at most ``rowsPerInsert`` rows).
+    /// One audit row a change, held (``holdsRows``) or written before returning.
     private func write(entity: EntityDefinition, id: Int64, identity: (sysID: String?, key: String?),
-                       _ rows: some Collection<(field: String, old: String?, new: String?)>) throws {
-        let statement = inserts[rows.count] ?? {
-            let made = HeldStatement(Self.insertSQL(rows: rows.count), on: connection)
-            inserts[rows.count] = made
-            return made
-        }()
+                       _ changes: some Collection<(field: String, old: String?, new: String?)>) throws {
         let (run, source) = (run, source)
-        try statement.run { (parameters: inout Parameters) throws(StoreError) in
-            for row in rows {
-                try parameters.append(run); try parameters.append(entity.name); try parameters.append(id)
-                try parameters.append(identity.sysID); try parameters.append(identity.key); try parameters.append(row.field)
-                try parameters.append(row.old); try parameters.append(row.new); try parameters.append(source)
+        for change in changes {
+            try rows.add(holding: true) { values in
+                values.append(run); values.append(entity.name); values.append(id)
+                values.append(identity.sysID); values.append(identity.key); values.append(change.field)
+                values.append(change.old); values.append(change.new); values.append(source)
             }
         }
+        if !holdsRows { try rows.flush() }
     }
 
     /// The source that last set `field` of the record (its latest change, else its insert).
     func lastSource(entity: EntityDefinition, id: Int64, field: String) throws -> String? {
-        try connection.scalar("""
+        try flush()
+        return try connection.scalar("""
             SELECT source FROM audit WHERE entity = ? AND record = ? AND field IN (?, '*') ORDER BY id DESC LIMIT 1
             """, [.text(entity.name), .integer(id), .text(field)]).text
     }

@@ -53,6 +53,10 @@ public final class EntityWriter {
         references = ReferenceResolver(connection: connection, entity: entity, registry: registry)
         caseLinks = entity.caseRules.map { CaseLinks(connection: connection, registry: registry, entity: entity, rules: $0, run: run, source: source) }
         journal = CaseJournal.make(for: entity, registry: registry, connection: connection, run: run)
+        // Audit and pending rows wait to be written several at a time, unless case links write
+        // audit rows of their own between this writer's (their order must stay the order of events).
+        holdsRows = caseLinks == nil
+        audit.holdsRows = holdsRows
         updatedIndex = entity.index(ofField: entity.updatedField)
         modCountIndex = entity.index(ofField: entity.modCountField)
         requiredIndexes = entity.fields.indices.filter { entity.fields[$0].required }
@@ -74,6 +78,15 @@ public final class EntityWriter {
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
         let insertColumns = columns + ["_extra", "_hash", "_input_hash", "_source", "_created_run", "_updated_run"]
         insertStatement = HeldStatement("INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))", on: connection)
+    }
+
+    /// Whether audit and pending rows may wait to be written with later ones (``flush()``).
+    private let holdsRows: Bool
+
+    /// Writes the audit and pending rows held: due before the run reads them or ends.
+    public func flush() throws {
+        try audit.flush()
+        try references.flush()
     }
 
     /// Applies one valid record and says what happened.
@@ -106,7 +119,9 @@ public final class EntityWriter {
             let id = try insert(values, extra: extra, inputHash: record.inputHash, prepared: replaced ? nil : record.preparedInsert)
             if trackSeen { seen.insert(id) }
             if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
-            if !unresolved.isEmpty { try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true) }
+            if !unresolved.isEmpty {
+                try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true, holding: holdsRows)
+            }
             guard let caseLinks else { return WriteResult(outcome: .inserted) }
             let warnings = try caseLinks.afterWrite(id: id, values: values.map { $0 ?? .null }, previous: nil, provenance: record.provenance)
             return WriteResult(outcome: .inserted, warnings: warnings)
@@ -385,7 +400,8 @@ public final class EntityWriter {
         // since resolved it then); only the changed ones are looked at again.
         let changedReferences = Set(references.slots.filter { values[$0.index] != nil && changed.contains($0.index) }.map(\.field))
         if !changedReferences.isEmpty {
-            try references.recordPending(presentReferences, entity: entity.name, record: id, run: run, fields: changedReferences)
+            try references.recordPending(presentReferences, entity: entity.name, record: id, run: run, fields: changedReferences,
+                                         holding: holdsRows)
         }
         try journal?.recordChanges(record: id, values: merged, changes: changes)
         let warnings = try caseLinks?.afterWrite(id: id, values: merged, previous: stored.values, provenance: provenance) ?? []

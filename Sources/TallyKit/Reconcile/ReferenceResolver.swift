@@ -28,17 +28,18 @@ struct ReferenceResolver {
 
     let connection: Connection
     let slots: [Slot]
-    private let insertPending: HeldStatement
+    /// The pending rows, written ``BatchedInsert/rowsPerStatement`` to a statement.
+    private let pendingRows: BatchedInsert
 
     init(connection: Connection, entity: EntityDefinition, registry: EntityRegistry) {
         self.connection = connection
-        insertPending = HeldStatement("""
-            INSERT INTO pending_references (run, entity, record, field, target_entity, raw_value, display_value)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (entity, record, field) DO UPDATE SET
-              run = excluded.run, target_entity = excluded.target_entity, raw_value = excluded.raw_value,
-              display_value = excluded.display_value, resolved_in_run = NULL
-            """, on: connection)
+        pendingRows = BatchedInsert(
+            "INSERT INTO pending_references (run, entity, record, field, target_entity, raw_value, display_value)", columns: 7,
+            tail: """
+                ON CONFLICT (entity, record, field) DO UPDATE SET
+                  run = excluded.run, target_entity = excluded.target_entity, raw_value = excluded.raw_value,
+                  display_value = excluded.display_value, resolved_in_run = NULL
+                """, on: connection)
         slots = entity.fields.enumerated().compactMap { index, field in
             guard case .reference(let targetName) = field.type, let target = registry.entity(named: targetName) else { return nil }
             let table = EntityTable(target).name
@@ -96,11 +97,13 @@ struct ReferenceResolver {
     /// Records the unresolved references of one record (replacing what it had pending before),
     /// and closes pending rows of fields that now resolve (a new record has none to close).
     /// `fields` limits both to those fields (an update need not touch references it did not change).
+    /// `holding`: the rows may wait to be written with later ones (``flush()``).
     func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64, isNew: Bool = false,
-                       fields: Set<String>? = nil) throws {
+                       fields: Set<String>? = nil, holding: Bool = false) throws {
         func considered(_ field: String) -> Bool { fields?.contains(field) ?? true }
         let unresolved = fields == nil ? unresolved : unresolved.filter { considered($0.field) }
         if !isNew {
+            try flush()  // the record's rows held, if it was inserted earlier in the run
             for slot in slots where considered(slot.field) && !unresolved.contains(where: { $0.field == slot.field }) {
                 try connection.run("""
                     UPDATE pending_references SET resolved_in_run = ?
@@ -109,12 +112,17 @@ struct ReferenceResolver {
             }
         }
         for reference in unresolved {
-            try insertPending.run { (parameters: inout Parameters) throws(StoreError) in
-                try parameters.append(run); try parameters.append(entity); try parameters.append(record)
-                try parameters.append(reference.field); try parameters.append(reference.target)
-                try parameters.append(reference.raw); try parameters.append(reference.display)
+            try pendingRows.add(holding: holding) { values in
+                values.append(run); values.append(entity); values.append(record)
+                values.append(reference.field); values.append(reference.target)
+                values.append(reference.raw); values.append(reference.display)
             }
         }
+    }
+
+    /// Writes the pending rows held. Due before anything reads them, and before the run ends.
+    func flush() throws {
+        try pendingRows.flush()
     }
 }
 

@@ -49,7 +49,7 @@ struct AuditTests {
         let entity = try #require(store.database.registry.entity(named: "incident"))
         let changed = Set(names + ["state", "sys_updated_on", "sys_mod_count"])
         let expected = entity.fields.map(\.name).filter { changed.contains($0) }
-        #expect(expected.count > AuditTrail.rowsPerInsert)  // more rows than one statement writes
+        #expect(expected.count > BatchedInsert.rowsPerStatement)  // more rows than one statement writes
         let rows = try store.connection.rows("SELECT field, old, new FROM audit WHERE run = 2 ORDER BY id").map { $0.map(\.text) }
         #expect(rows.map { $0[0] } == expected.map(Optional.some))
         #expect(rows.first { $0[0] == "category" } == ["category", "category-a", "category-b"])

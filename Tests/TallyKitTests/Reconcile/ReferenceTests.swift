@@ -4,6 +4,22 @@ import Testing
 
 @Suite("References")
 struct ReferenceTests {
+    @Test func aPendingReferenceClearedLaterInTheSameRunIsClosedThoughItsRowWaitedToBeWritten() throws {
+        let store = try StoreHarness()
+        let result = try store.importText(csv("number,cmdb_ci,sys_updated_on", [
+            "INC0000001,no-such-ci,2026-01-01 00:00:00",
+            "INC0000002,another-missing-ci,2026-01-01 00:00:00",
+            "INC0000001,,2026-01-02 00:00:00",          // the reference cleared
+            "INC0000002,a-third-missing-ci,2026-01-02 00:00:00",  // the reference changed
+        ]), entity: "incident")
+        #expect(result.counts.inserted == 2 && result.counts.skippedStale == 2)  // a later row of a record written in the run supersedes it
+        let open = try store.connection.rows("""
+            SELECT i.number, p.raw_value FROM pending_references p JOIN entity_incident i ON i._id = p.record
+            WHERE p.resolved_in_run IS NULL ORDER BY i.number
+            """)
+        #expect(open == [[.text("INC0000002"), .text("a-third-missing-ci")]])
+    }
+
     @Test func aReferenceToARecordNotYetThereIsPendingThenResolved() throws {
         let store = try StoreHarness()
         let incidents = csv("number,problem_id,cmdb_ci,sys_updated_on", [

@@ -1,0 +1,60 @@
+/// An `INSERT` of many rows, written several at a time: rows are held (their values packed, see
+/// ``PackedParameters``) until ``rowsPerStatement`` wait or ``flush()`` is called, then written by
+/// one statement of that many `VALUES` rows, which opens the table's and indexes' cursors once
+/// for them all instead of once a row. Rows are written in the order they were added.
+///
+/// A caller that holds rows must flush before anything reads the table, and before its
+/// transaction ends: a held row is not in the store.
+public final class BatchedInsert {
+    /// SQLite binds 32,766 values at most in one statement.
+    public static let rowsPerStatement = 16
+    private let connection: Connection
+    private let head: String
+    private let row: String
+    private let tail: String
+    private let columns: Int
+    /// The statements by their number of rows, prepared on first use.
+    private var statements: [Int: HeldStatement] = [:]
+    private var held = PackedParameters()
+    private var heldRows = 0
+
+    /// `INSERT INTO table (columns) VALUES (?, …)[ tail]`: `head` is the text before the values
+    /// (`INSERT INTO table (a, b)`), `tail` what follows them (an `ON CONFLICT` clause, or nothing).
+    public init(_ head: String, columns: Int, tail: String = "", on connection: Connection) {
+        precondition(columns > 0 && columns * Self.rowsPerStatement <= 32_766, "an INSERT binds 1 to 32,766 values")
+        self.connection = connection
+        self.head = head
+        self.columns = columns
+        self.row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        self.tail = tail
+    }
+
+    /// Whether rows are waiting to be written.
+    public var isHolding: Bool { heldRows > 0 }
+
+    /// Adds a row (`pack` appends its values, one a column) and writes the rows held when there
+    /// are ``rowsPerStatement`` of them, or at once unless `holding`.
+    public func add(holding: Bool, _ pack: (inout PackedParameters) -> Void) throws(StoreError) {
+        let before = held.count
+        pack(&held)
+        precondition(held.count - before == columns, "a row of \(head) binds \(columns) values, not \(held.count - before)")
+        heldRows += 1
+        if !holding || heldRows == Self.rowsPerStatement { try flush() }
+    }
+
+    /// Writes the rows held, if any.
+    public func flush() throws(StoreError) {
+        guard heldRows > 0 else { return }
+        let rows = heldRows
+        let values = held
+        held = PackedParameters(capacity: values.byteCount)
+        heldRows = 0
+        let statement = statements[rows] ?? {
+            let sql = head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ") + (tail.isEmpty ? "" : " " + tail)
+            let made = HeldStatement(sql, on: connection)
+            statements[rows] = made
+            return made
+        }()
+        try statement.run { (parameters: inout Parameters) throws(StoreError) in try parameters.append(contentsOf: values) }
+    }
+}
