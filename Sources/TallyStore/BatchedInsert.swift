@@ -5,28 +5,32 @@
 ///
 /// A caller that holds rows must flush before anything reads the table, and before its
 /// transaction ends: a held row is not in the store.
+///
+/// Inside a transaction, SQLite keeps a statement journal (a copy of every page the statement
+/// changes, in a temporary file once it outgrows 64 KiB) for a statement of several rows that
+/// might fail after writing some: with the default `ABORT` conflict resolution, with an upsert,
+/// or with foreign-key checks on. A run that fails whole on any error needs none of it, so its
+/// batches are `INSERT OR FAIL` (earlier rows kept on a failure), with no upsert, while foreign
+/// keys are off.
 public final class BatchedInsert {
     /// SQLite binds 32,766 values at most in one statement.
     public static let rowsPerStatement = 16
     private let connection: Connection
     private let head: String
     private let row: String
-    private let tail: String
     private let columns: Int
     /// The statements by their number of rows, prepared on first use.
     private var statements: [Int: HeldStatement] = [:]
     private var held = PackedParameters()
     private var heldRows = 0
 
-    /// `INSERT INTO table (columns) VALUES (?, …)[ tail]`: `head` is the text before the values
-    /// (`INSERT INTO table (a, b)`), `tail` what follows them (an `ON CONFLICT` clause, or nothing).
-    public init(_ head: String, columns: Int, tail: String = "", on connection: Connection) {
+    /// `head` is the statement before its values (`INSERT OR FAIL INTO table (a, b)`).
+    public init(_ head: String, columns: Int, on connection: Connection) {
         precondition(columns > 0 && columns * Self.rowsPerStatement <= 32_766, "an INSERT binds 1 to 32,766 values")
         self.connection = connection
         self.head = head
         self.columns = columns
         self.row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
-        self.tail = tail
     }
 
     /// Whether rows are waiting to be written.
@@ -50,7 +54,7 @@ public final class BatchedInsert {
         held = PackedParameters(capacity: values.byteCount)
         heldRows = 0
         let statement = statements[rows] ?? {
-            let sql = head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ") + (tail.isEmpty ? "" : " " + tail)
+            let sql = head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
             let made = HeldStatement(sql, on: connection)
             statements[rows] = made
             return made

@@ -97,6 +97,12 @@ public final class Importer {
         }
         let firstLoad = request.dryRun ? nil : FirstLoadJournal.engage(database)
         defer { firstLoad?.release() }
+        // The run writes only its own run id where the schema declares foreign keys, and fails
+        // whole on any error; without foreign-key checks its multi-row inserts need no statement
+        // journal (SQLite's copy of every page a statement changes, which outgrows memory and
+        // is written to a temporary file). `tally check` runs SQLite's foreign_key_check.
+        try? connection.execute("PRAGMA foreign_keys=OFF")
+        defer { try? connection.execute("PRAGMA foreign_keys=ON") }
         do {
             try connection.execute("BEGIN IMMEDIATE TRANSACTION")
         } catch {

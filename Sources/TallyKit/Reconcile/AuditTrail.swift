@@ -105,7 +105,7 @@ final class AuditTrail {
     }
 
     /// The audit rows, written ``BatchedInsert/rowsPerStatement`` to a statement.
-    private lazy var rows = BatchedInsert("INSERT INTO audit (run, entity, record, sys_id, key, field, old, new, source)",
+    private lazy var rows = BatchedInsert("INSERT OR FAIL INTO audit (run, entity, record, sys_id, key, field, old, new, source)",
                                           columns: 9, on: connection)
     /// Whether rows may wait to be written with later ones (see ``flush()``): set for a run's rows
     /// by a writer whose audit rows all go through this trail. Otherwise each record's rows are

@@ -400,8 +400,7 @@ public final class EntityWriter {
         // since resolved it then); only the changed ones are looked at again.
         let changedReferences = Set(references.slots.filter { values[$0.index] != nil && changed.contains($0.index) }.map(\.field))
         if !changedReferences.isEmpty {
-            try references.recordPending(presentReferences, entity: entity.name, record: id, run: run, fields: changedReferences,
-                                         holding: holdsRows)
+            try references.recordPending(presentReferences, entity: entity.name, record: id, run: run, fields: changedReferences)
         }
         try journal?.recordChanges(record: id, values: merged, changes: changes)
         let warnings = try caseLinks?.afterWrite(id: id, values: merged, previous: stored.values, provenance: provenance) ?? []

@@ -28,18 +28,25 @@ struct ReferenceResolver {
 
     let connection: Connection
     let slots: [Slot]
-    /// The pending rows, written ``BatchedInsert/rowsPerStatement`` to a statement.
-    private let pendingRows: BatchedInsert
+    /// A new record's pending rows, written ``BatchedInsert/rowsPerStatement`` to a statement. A
+    /// new record has none yet (a rollback that removes a record removes its pending rows), so a
+    /// plain insert: an upsert would make SQLite keep a statement journal (see ``Importer``).
+    private let newRecordRows: BatchedInsert
+    /// An updated record's pending row, replacing the one it had for the field.
+    private let upsertPending: HeldStatement
 
     init(connection: Connection, entity: EntityDefinition, registry: EntityRegistry) {
         self.connection = connection
-        pendingRows = BatchedInsert(
-            "INSERT INTO pending_references (run, entity, record, field, target_entity, raw_value, display_value)", columns: 7,
-            tail: """
-                ON CONFLICT (entity, record, field) DO UPDATE SET
-                  run = excluded.run, target_entity = excluded.target_entity, raw_value = excluded.raw_value,
-                  display_value = excluded.display_value, resolved_in_run = NULL
-                """, on: connection)
+        newRecordRows = BatchedInsert(
+            "INSERT OR FAIL INTO pending_references (run, entity, record, field, target_entity, raw_value, display_value)",
+            columns: 7, on: connection)
+        upsertPending = HeldStatement("""
+            INSERT INTO pending_references (run, entity, record, field, target_entity, raw_value, display_value)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (entity, record, field) DO UPDATE SET
+              run = excluded.run, target_entity = excluded.target_entity, raw_value = excluded.raw_value,
+              display_value = excluded.display_value, resolved_in_run = NULL
+            """, on: connection)
         slots = entity.fields.enumerated().compactMap { index, field in
             guard case .reference(let targetName) = field.type, let target = registry.entity(named: targetName) else { return nil }
             let table = EntityTable(target).name
@@ -97,7 +104,7 @@ struct ReferenceResolver {
     /// Records the unresolved references of one record (replacing what it had pending before),
     /// and closes pending rows of fields that now resolve (a new record has none to close).
     /// `fields` limits both to those fields (an update need not touch references it did not change).
-    /// `holding`: the rows may wait to be written with later ones (``flush()``).
+    /// `holding`: a new record's rows may wait to be written with later ones (``flush()``).
     func recordPending(_ unresolved: [Unresolved], entity: String, record: Int64, run: Int64, isNew: Bool = false,
                        fields: Set<String>? = nil, holding: Bool = false) throws {
         func considered(_ field: String) -> Bool { fields?.contains(field) ?? true }
@@ -112,17 +119,25 @@ struct ReferenceResolver {
             }
         }
         for reference in unresolved {
-            try pendingRows.add(holding: holding) { values in
-                values.append(run); values.append(entity); values.append(record)
-                values.append(reference.field); values.append(reference.target)
-                values.append(reference.raw); values.append(reference.display)
+            if isNew {
+                try newRecordRows.add(holding: holding) { values in
+                    values.append(run); values.append(entity); values.append(record)
+                    values.append(reference.field); values.append(reference.target)
+                    values.append(reference.raw); values.append(reference.display)
+                }
+            } else {
+                try upsertPending.run { (parameters: inout Parameters) throws(StoreError) in
+                    try parameters.append(run); try parameters.append(entity); try parameters.append(record)
+                    try parameters.append(reference.field); try parameters.append(reference.target)
+                    try parameters.append(reference.raw); try parameters.append(reference.display)
+                }
             }
         }
     }
 
     /// Writes the pending rows held. Due before anything reads them, and before the run ends.
     func flush() throws {
-        try pendingRows.flush()
+        try newRecordRows.flush()
     }
 }
 
