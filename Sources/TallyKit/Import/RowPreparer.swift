@@ -28,6 +28,8 @@ struct RowPreparer: Sendable {
     private(set) var unknownColumns: [String] = []
     /// The entity's seeds for an insert's audit digest (``PreparedInsert``).
     private let digestSeeds: [Int64]
+    /// Where the entity's sys_id is among its fields.
+    private let sysIDIndex: Int?
 
     /// Columns readers add to describe a record (an XML unload's table element and action).
     static let metadataColumns: Set<String> = ["_table", "_action"]
@@ -39,6 +41,7 @@ struct RowPreparer: Sendable {
         validator = Validator(entity: entity, map: map)
         inputSeed = Self.inputSeed(entity: entity, map: map)
         digestSeeds = AuditTrail.digestSeeds(entity)
+        sysIDIndex = entity.index(ofField: "sys_id")
     }
 
     /// Bump when mapping or validation changes meaning, so stored input hashes stop matching.
@@ -99,7 +102,7 @@ struct RowPreparer: Sendable {
             if findings.isEmpty { mapped.inputHash = inputHash ?? self.inputHash(of: raw) }
             if likelyNew && !findings.rejects {
                 mapped.preparedInsert = PreparedInsert(values: mapped.values, extra: EntityWriter.extraJSON(mapped.extra),
-                                                   digestSeeds: digestSeeds)
+                                                       digestSeeds: digestSeeds, sysIDIndex: sysIDIndex)
             }
             return .record(raw, mapped, findings)
         }

@@ -104,7 +104,9 @@ public final class EntityWriter {
         if replaced { ReferenceResolver.apply(replacements, to: &values) }
         let extra = Self.extraJSON(record.extra)
         let copied = match(fromCopy: storedAtStart, values: values)
-        switch try copied.map(Identification.one) ?? identify(values) {
+        // The sys_id's key in the filter of new sys_ids, worked out once (while preparing, for a likely-new row).
+        let filterKey = newSysIDs == nil ? nil : record.preparedInsert?.sysIDKey ?? sysID(of: values).map(KeyFilter.Key.init)
+        switch try copied.map(Identification.one) ?? identify(values, filterKey: filterKey) {
         case .none(let sysIDFree):
             if !sysIDFree, let holder = try sysIDHolder(of: values, besides: nil) {
                 return try sysIDConflict(holder: holder, values: values, target: nil, provenance: record.provenance)
@@ -116,7 +118,8 @@ public final class EntityWriter {
                     message: "no stored \(entity.name) matches this row, and it cannot be inserted: the input has no \(missing.joined(separator: ", ")) column (a partial export can only update records already in the store)",
                     provenance: record.provenance)]))
             }
-            let id = try insert(values, extra: extra, inputHash: record.inputHash, prepared: replaced ? nil : record.preparedInsert)
+            let id = try insert(values, extra: extra, inputHash: record.inputHash, prepared: replaced ? nil : record.preparedInsert,
+                                filterKey: filterKey)
             if trackSeen { seen.insert(id) }
             if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
             if !unresolved.isEmpty {
@@ -133,7 +136,7 @@ public final class EntityWriter {
                 provenance: record.provenance)]))
         case .one(let match):
             if trackSeen { seen.insert(match.id) }
-            if newSysIDs != nil, let sysID = sysID(of: values) { newSysIDs?.insert(sysID) }  // an update may set it
+            if let filterKey { newSysIDs?.insert(filterKey) }  // an update may set it
             // The same input row as the one that last wrote the record, with nothing else written
             // since, changes nothing: no need to load or compare it.
             if match.isLeftAsWritten(by: record.inputHash, before: run) { return WriteResult(outcome: .unchanged) }
@@ -211,7 +214,8 @@ public final class EntityWriter {
     private static let matchColumnNames = ["_id", "_input_hash", "_created_run", "_updated_run", "retired_in_run"]
     private static let matchColumns = Int32(matchColumnNames.count)
 
-    func identify(_ values: [FieldValue?]) throws -> Identification {
+    /// `filterKey`: the key of the row's sys_id in ``newSysIDs`` (nil when there is no filter, or no sys_id).
+    func identify(_ values: [FieldValue?], filterKey: KeyFilter.Key?) throws -> Identification {
         let incomingKeys = distinguishingKeys(of: values)
         var sysIDFree = false
         for rule in identifierSQL {
@@ -221,7 +225,7 @@ public final class EntityWriter {
                 keys.append(value.sqlValue)
             }
             guard keys.count == rule.fields.count else { continue }
-            if rule.fields == sysIDRule, let newSysIDs, let sysID = sysID(of: values), !newSysIDs.mightContain(sysID) {
+            if rule.fields == sysIDRule, let newSysIDs, let filterKey, !newSysIDs.mightContain(filterKey) {
                 if storedWithoutSysID == 0 { return .none(sysIDFree: true) }
                 sysIDFree = true
                 continue
@@ -249,7 +253,7 @@ public final class EntityWriter {
         return .none(sysIDFree: sysIDFree)
     }
 
-    /// The match ``identify(_:)`` would find, read off the probe's copy of the record as the run
+    /// The match ``identify(_:filterKey:)`` would find, read off the probe's copy of the record as the run
     /// began instead of queried: when the row's sys_id is the copy's and sys_id is the first rule
     /// (a unique key, so the query could find this record only), nothing in this run has written the
     /// record, and no distinguishing key disagrees. Nil otherwise: then identify.
@@ -319,7 +323,8 @@ public final class EntityWriter {
     // MARK: - Writing
 
     /// Inserts a record; `prepared`, when given, must be made of exactly these values and extra.
-    private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?, prepared: PreparedInsert?) throws -> Int64 {
+    private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?, prepared: PreparedInsert?,
+                        filterKey: KeyFilter.Key?) throws -> Int64 {
         let hash = prepared?.record ?? ContentHash.of(values, extra: extra)
         let (source, run) = (source, run)
         try insertStatement.run { (parameters: inout Parameters) throws(StoreError) in
@@ -333,7 +338,7 @@ public final class EntityWriter {
         }
         let id = connection.lastInsertRowID
         written.insert(id)
-        if newSysIDs != nil, let sysID = sysID(of: values) { newSysIDs?.insert(sysID) }
+        if let filterKey { newSysIDs?.insert(filterKey) }
         try audit.recordInsert(entity: entity, id: id, text: { values[$0]?.canonicalText }, digest: prepared?.digest)
         return id
     }

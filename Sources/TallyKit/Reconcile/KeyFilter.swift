@@ -8,18 +8,30 @@ struct KeyFilter {
 
     init() { words = [UInt64](repeating: 0, count: Self.bitCount / 64) }
 
-    mutating func insert(_ key: String) {
-        let (first, second) = Self.hashes(of: key)
+    /// A key's two hashes, worked out once for its lookup and its insert (and on any thread).
+    struct Key: Sendable, Equatable {
+        var first: UInt64
+        var second: UInt64
+
+        /// Two hashes from one 64-bit hash, for the probes `first + i·second` (double hashing).
+        init(_ text: String) {
+            var hash = ContentHash()
+            hash.combine(text)
+            let value = UInt64(bitPattern: hash.value)
+            (first, second) = (value & 0xFFFF_FFFF, (value >> 32) | 1)
+        }
+    }
+
+    mutating func insert(_ key: Key) {
         for probe in 0..<UInt64(Self.probes) {
-            let bit = Int((first &+ probe &* second) & Self.mask)
+            let bit = Int((key.first &+ probe &* key.second) & Self.mask)
             words[bit >> 6] |= 1 << UInt64(bit & 63)
         }
     }
 
-    func mightContain(_ key: String) -> Bool {
-        let (first, second) = Self.hashes(of: key)
+    func mightContain(_ key: Key) -> Bool {
         for probe in 0..<UInt64(Self.probes) {
-            let bit = Int((first &+ probe &* second) & Self.mask)
+            let bit = Int((key.first &+ probe &* key.second) & Self.mask)
             if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
         }
         return true
@@ -27,12 +39,4 @@ struct KeyFilter {
 
     private static let probes = 4
     private static let mask = UInt64(bitCount - 1)
-
-    /// Two hashes from one 64-bit hash, for the probes `first + i·second` (double hashing).
-    private static func hashes(of key: String) -> (UInt64, UInt64) {
-        var hash = ContentHash()
-        hash.combine(key)
-        let value = UInt64(bitPattern: hash.value)
-        return (value & 0xFFFF_FFFF, (value >> 32) | 1)
-    }
 }

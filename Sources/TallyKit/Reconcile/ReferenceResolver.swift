@@ -69,14 +69,16 @@ struct ReferenceResolver {
     func resolve(_ values: [FieldValue?], displayValues: [DisplayValue]) throws -> (unresolved: [Unresolved], replacements: [Replacement]) {
         var unresolved: [Unresolved] = []
         var replacements: [Replacement] = []
-        for slot in slots {
-            guard case .text(let raw)? = values[slot.index], !raw.isEmpty else { continue }
-            switch slot.targetWasEmpty ? .missing : try lookUp(raw, in: slot) {
+        for position in slots.indices {  // slots[position] read in place: a slot copied a row retains its strings
+            let index = slots[position].index
+            guard case .text(let raw)? = values[index], !raw.isEmpty else { continue }
+            switch slots[position].targetWasEmpty ? .missing : try lookUp(raw, in: slots[position]) {
             case .found(let sysID):
-                if let sysID, sysID != raw { replacements.append(Replacement(index: slot.index, sysID: sysID)) }
+                if let sysID, sysID != raw { replacements.append(Replacement(index: index, sysID: sysID)) }
             case .missing:
-                let display = displayValues.first { $0.field == slot.field }?.value
-                unresolved.append(Unresolved(field: slot.field, target: slot.target, raw: raw, display: display))
+                let field = slots[position].field
+                let display = displayValues.isEmpty ? nil : displayValues.first { $0.field == field }?.value
+                unresolved.append(Unresolved(field: field, target: slots[position].target, raw: raw, display: display))
             }
         }
         return (unresolved, replacements)
