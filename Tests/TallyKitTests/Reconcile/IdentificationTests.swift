@@ -41,10 +41,11 @@ struct IdentificationTests {
 
     @Test func theKeyFilterNeverForgetsAKeyAndRarelyImaginesOne() {
         var filter = KeyFilter()
-        let keys = (0..<100_000).map { sysID("key-\($0)") }
+        let keys = (0..<100_000).map { KeyFilter.Key(sysID("key-\($0)")) }
         for key in keys { filter.insert(key) }
         #expect(keys.allSatisfy(filter.mightContain))
-        let strangers = (0..<100_000).filter { filter.mightContain(sysID("other-\($0)")) }.count
+        #expect(KeyFilter.Key(sysID("key-1")) == keys[1])  // the same text, the same key
+        let strangers = (0..<100_000).filter { filter.mightContain(KeyFilter.Key(sysID("other-\($0)"))) }.count
         #expect(strangers < 100, "\(strangers) false positives in 100,000")
     }
 
