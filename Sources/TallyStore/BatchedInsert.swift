@@ -21,8 +21,9 @@ public final class BatchedInsert {
     private let columns: Int
     /// The statements by their number of rows, prepared on first use.
     private var statements: [Int: HeldStatement] = [:]
+    /// The values of the rows held, ``columns`` a row.
     private var held = PackedParameters()
-    private var heldRows = 0
+    private var heldRows: Int { held.count / columns }
 
     /// `head` is the statement before its values (`INSERT OR FAIL INTO table (a, b)`).
     public init(_ head: String, columns: Int, on connection: Connection) {
@@ -42,7 +43,6 @@ public final class BatchedInsert {
         let before = held.count
         pack(&held)
         precondition(held.count - before == columns, "a row of \(head) binds \(columns) values, not \(held.count - before)")
-        heldRows += 1
         if !holding || heldRows == Self.rowsPerStatement { try flush() }
     }
 
@@ -52,7 +52,6 @@ public final class BatchedInsert {
         let rows = heldRows
         let values = held
         held = PackedParameters(capacity: values.byteCount)
-        heldRows = 0
         let statement = statements[rows] ?? {
             let sql = head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
             let made = HeldStatement(sql, on: connection)
