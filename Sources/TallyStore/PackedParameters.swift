@@ -4,7 +4,9 @@
 ///
 /// Each value is a tag byte, then eight bytes (an integer, or a text's length in bytes), then a
 /// text's UTF-8 bytes.
-public struct PackedParameters: Sendable, Equatable {
+public struct PackedParameters: ParameterSink, Sendable, Equatable {
+    public typealias Failure = Never
+
     enum Tag: UInt8 {
         case null = 0, integer = 1, text = 2
     }
@@ -32,11 +34,6 @@ public struct PackedParameters: Sendable, Equatable {
         let utf8 = text.utf8
         put(.text, UInt64(utf8.count))
         bytes.append(contentsOf: utf8)
-    }
-
-    /// The text, or NULL.
-    public mutating func append(_ text: String?) {
-        if let text { append(text) } else { appendNull() }
     }
 
     private mutating func put(_ tag: Tag, _ word: UInt64) {

@@ -5,7 +5,7 @@ internal import CSQLite
 /// A row loop binds its values from where it keeps them, with no `[SQLValue]` made, filled and
 /// freed a row: see ``HeldStatement/run(_:)-(Parameters)``. Text and blobs are copied into the
 /// statement's ``BoundBytes``.
-public struct Parameters: ~Copyable {
+public struct Parameters: ParameterSink, ~Copyable {
     let statement: Statement
     /// How many parameters have been bound.
     public private(set) var count: Int32 = 0
@@ -42,19 +42,9 @@ public struct Parameters: ~Copyable {
                                       sqlite3_uint64(length), nil, UInt8(SQLITE_UTF8)))
     }
 
-    /// The text, or NULL.
-    public mutating func append(_ text: String?) throws(StoreError) {
-        if let text { try append(text) } else { try appendNull() }
-    }
-
     public mutating func append(_ number: Int64) throws(StoreError) {
         count += 1
         try check(sqlite3_bind_int64(statement.handle, count, number))
-    }
-
-    /// The number, or NULL.
-    public mutating func append(_ number: Int64?) throws(StoreError) {
-        if let number { try append(number) } else { try appendNull() }
     }
 
     public mutating func appendNull() throws(StoreError) {

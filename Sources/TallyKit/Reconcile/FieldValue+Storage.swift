@@ -41,9 +41,9 @@ extension FieldValue {
     }
 }
 
-extension Parameters {
+extension ParameterSink where Self: ~Copyable {
     /// The value as ``FieldValue/sqlValue`` binds it; an absent value (nil) as NULL.
-    mutating func append(_ value: FieldValue?) throws(StoreError) {
+    mutating func append(_ value: FieldValue?) throws(Failure) {
         switch value {
         case nil, .null?: try appendNull()
         case .text(let text)?, .datetime(let text)?: try append(text)

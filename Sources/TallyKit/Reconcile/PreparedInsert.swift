@@ -22,15 +22,3 @@ struct PreparedInsert: Sendable, Equatable {
         if let sysIDIndex, let sysID = values[sysIDIndex]?.canonicalText, !sysID.isEmpty { sysIDKey = KeyFilter.Key(sysID) }
     }
 }
-
-extension PackedParameters {
-    /// The value as ``Parameters/append(_:)-(FieldValue?)`` binds it.
-    mutating func append(_ value: FieldValue?) {
-        switch value {
-        case nil, .null?: appendNull()
-        case .text(let text)?, .datetime(let text)?: append(text)
-        case .integer(let number)?: append(number)
-        case .boolean(let flag)?: append(Int64(flag ? 1 : 0))
-        }
-    }
-}

@@ -121,18 +121,16 @@ struct ReferenceResolver {
             }
         }
         for reference in unresolved {
+            /// The row's values, in the order of both statements' columns.
+            func row<Sink: ParameterSink & ~Copyable>(_ sink: inout Sink) throws(Sink.Failure) {
+                try sink.append(run); try sink.append(entity); try sink.append(record)
+                try sink.append(reference.field); try sink.append(reference.target)
+                try sink.append(reference.raw); try sink.append(reference.display)
+            }
             if isNew {
-                try newRecordRows.add(holding: holding) { values in
-                    values.append(run); values.append(entity); values.append(record)
-                    values.append(reference.field); values.append(reference.target)
-                    values.append(reference.raw); values.append(reference.display)
-                }
+                try newRecordRows.add(holding: holding) { row(&$0) }
             } else {
-                try upsertPending.run { (parameters: inout Parameters) throws(StoreError) in
-                    try parameters.append(run); try parameters.append(entity); try parameters.append(record)
-                    try parameters.append(reference.field); try parameters.append(reference.target)
-                    try parameters.append(reference.raw); try parameters.append(reference.display)
-                }
+                try upsertPending.run { (parameters: inout Parameters) throws(StoreError) in try row(&parameters) }
             }
         }
     }
