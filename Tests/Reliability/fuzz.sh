@@ -8,7 +8,7 @@
 # TARGET: csv | json | xml | transform-map | date | job-file
 # Targets are built with `swiftc -sanitize=fuzzer,address -parse-as-library` from the module
 # sources plus a small entry file in Tests/Reliability/Fuzz/. Work lives in .build/fuzz/TARGET/
-# (binary, corpus seeded from fixtures/, jobs/ and ../shared/data/conformance — for job-file:
+# (binary, corpus seeded from fixtures/, jobs/ and Tests/Data/conformance — for job-file:
 # jobs/*.json, Benchmarks/bench-job.json and Fuzz/seeds/job-file/ — crash files, log).
 # A crash is copied to fixtures/hostile/fuzz/TARGET-<sha>.<ext>; add a regression test for it
 # (Tests/TallyKitTests/Reliability/FuzzRegressionTests.swift reads every file there).
@@ -56,7 +56,7 @@ fi
 # Seed the corpus (once) from fixtures and the shared conformance data.
 if [ -z "$(ls -A "$work/corpus")" ]; then
   seed() { for f in "$@"; do [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 65536 ] && cp "$f" "$work/corpus/$(sha256sum "$f" | cut -c1-16)"; done; return 0; }
-  conformance="../shared/data/conformance"
+  conformance="Tests/Data/conformance"
   case "$target" in
     csv)  seed $(find fixtures "$conformance" -type f \( -name '*.csv' -o -name '*.tsv' -o -name '*.txt' \) 2>/dev/null) ;;
     json) seed $(find fixtures "$conformance" -type f \( -name '*.json' -o -name '*.ndjson' \) 2>/dev/null) ;;

@@ -109,7 +109,7 @@ struct ExtractFeedTests {
         var ids = SysIDs()
         try importIncidents([(ids.next(), "INC0030001", "x", "2026-05-01 12:00:00")], in: folder, name: "a.csv")
         // --out names a file, not a folder: the pickup fails and the cursor stays.
-        FileManager.default.createFile(atPath: folder.appendingPathComponent("blocker").path, contents: Data())
+        try #require(FileManager.default.createFile(atPath: folder.appendingPathComponent("blocker").path, contents: Data()))
         let failed = try TallyProcess.run(["extract", "incident", "--feed", "f", "--out", "blocker"], in: folder)
         #expect(failed.status == 1)
         #expect(try pickUp("f", in: folder).ids.count == 1)

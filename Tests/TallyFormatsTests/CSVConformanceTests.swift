@@ -3,11 +3,11 @@ import Testing
 import TallyFormats
 import TestSupport
 
-/// Third-party suites in `../shared/data/conformance/`.
+/// Third-party suites in `Tests/Data/conformance/`.
 @Suite("CSVReader: conformance")
 struct CSVConformanceTests {
-    static let spectrum = Paths.sharedData("conformance/csv-spectrum")
-    static let csvkit = Paths.sharedData("conformance/csvkit-examples")
+    static let spectrum = Paths.testData("conformance/csv-spectrum")
+    static let csvkit = Paths.testData("conformance/csvkit-examples")
 
     static var spectrumCases: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: spectrum + "/csvs")) ?? []

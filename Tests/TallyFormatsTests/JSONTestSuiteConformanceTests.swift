@@ -8,7 +8,7 @@ import TestSupport
 /// `i_` what ``JSONRecordReader`` documents.
 @Suite("JSONTestSuite conformance")
 struct JSONTestSuiteConformanceTests {
-    static let folder = Paths.sharedData("conformance/JSONTestSuite/test_parsing")
+    static let folder = Paths.testData("conformance/JSONTestSuite/test_parsing")
 
     static func documents(_ prefix: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []

@@ -8,7 +8,7 @@ import TestSupport
 struct UCIIncidentMapTests {
     /// Splits the sample, which has no quoting, on commas; the real CSV reader lives elsewhere.
     private func rows() throws -> (header: [String], records: [RawRecord]) {
-        let path = Paths.sharedData("uci-incident-event-log/incident_event_log_sample.csv")
+        let path = Paths.testData("uci-incident-event-log/incident_event_log_sample.csv")
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         if lines.last == "" { lines.removeLast() }

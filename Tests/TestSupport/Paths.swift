@@ -1,6 +1,6 @@
 import Foundation
 
-/// Locations tests need: the package root, its fixtures, the shared data, a fresh temp folder.
+/// Locations tests need: the package root, its fixtures, the bundled test data, a fresh temp folder.
 public enum Paths {
     /// The package's root folder (the one holding `Package.swift`).
     public static let packageRoot: URL = {
@@ -14,10 +14,9 @@ public enum Paths {
         packageRoot.appendingPathComponent("fixtures").appendingPathComponent(relative).path
     }
 
-    /// A file or folder under `../shared/data/` (real data beside the checkout).
-    public static func sharedData(_ relative: String) -> String {
-        packageRoot.deletingLastPathComponent().appendingPathComponent("shared/data")
-            .appendingPathComponent(relative).path
+    /// A file or folder under `Tests/Data/`: third-party suites and real data, each with its licence.
+    public static func testData(_ relative: String) -> String {
+        packageRoot.appendingPathComponent("Tests/Data").appendingPathComponent(relative).path
     }
 
     /// A new, empty temp folder, unique to the call.

@@ -1,7 +1,7 @@
 import TallyKit
 
 /// A `tally` subcommand: its interface as data, validation before work, then the work.
-protocol Command {
+protocol Command: SendableMetatype {
     static var spec: CommandSpec { get }
     /// Checks the arguments (values, combinations) before any work starts.
     init(_ arguments: ParsedArguments) throws(UsageError)

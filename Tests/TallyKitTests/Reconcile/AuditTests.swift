@@ -80,7 +80,7 @@ struct AuditTests {
 
 @Suite("UCI event log")
 struct UCIReconcileTests {
-    static let path = Paths.sharedData("uci-incident-event-log/incident_event_log_sample.csv")
+    static let path = Paths.testData("uci-incident-event-log/incident_event_log_sample.csv")
     static let map = Paths.packageRoot.appendingPathComponent("jobs/maps/uci-incident.json").path
 
     func importFiles(_ paths: [String], into store: StoreHarness) throws -> RunCounts {
