@@ -78,7 +78,7 @@ struct EntityRegistryTests {
         ("change", "risk", ["2", "3", "4"]),
         ("request", "request_state", ["requested", "in_process", "closed_complete", "closed_incomplete",
                                       "closed_cancelled", "closed_rejected"]),
-        ("case", "major_case_state", ["candidate", "accepted", "rejected"]),
+        ("case", "major_case_state", ["proposed", "accepted", "rejected", "canceled"]),  // issue 22: the platform's codes
         ("ci", "operational_status", ["1", "2", "3", "4", "5", "6"]),
         ("ci", "install_status", ["1", "2", "3", "4", "5", "6", "7"]),
         ("incident", "priority", ["1", "2", "3", "4", "5"]),

@@ -2,9 +2,11 @@
 extension ReportCatalogue {
     static func caseLinks(_ sql: ReportSQL) -> ReportDefinition {
         let c = { sql.column("c", $0, of: "case") }
+        // A case is a child only while its parent is an accepted major case.
+        let accepted = ReportSQL.literal(sql.entity("case").caseRules?.acceptedMajorState ?? "accepted")
         return ReportDefinition(
             name: "case_links",
-            summary: "One row per case: its incident, problem, change, caused-by change (number and state), requests and major case.",
+            summary: "One row per case: its incident, problem, change, caused-by change (number and state), requests and major case (an accepted one: a parent that is not makes no child).",
             columns: [
                 ReportColumn("case_number"), ReportColumn("case_state", .integer),
                 ReportColumn("is_major_case", .boolean), ReportColumn("major_case_state"), ReportColumn("child_cases", .integer),
@@ -24,12 +26,13 @@ extension ReportCatalogue {
                 children AS (
                     SELECT m._id AS case_id, count(*) AS n
                     FROM \(sql.table("case")) k JOIN \(sql.table("case")) m ON \(sql.refers(sql.column("k", "parent", of: "case"), to: "m", of: "case"))
+                    WHERE \(sql.column("m", "major_case_state", of: "case")) = \(accepted)
                     GROUP BY m._id
                 )
                 SELECT \(c("number")), \(c("state")),
-                       CASE WHEN \(c("major_case_state")) = 'accepted' OR children.n > 0 THEN 'true' ELSE 'false' END,
+                       CASE WHEN \(c("major_case_state")) = \(accepted) THEN 'true' ELSE 'false' END,
                        \(c("major_case_state")), coalesce(children.n, 0),
-                       coalesce(m."number", \(c("parent"))),
+                       CASE WHEN \(sql.column("m", "major_case_state", of: "case")) = \(accepted) THEN m."number" END,
                        coalesce(i."number", \(c("incident"))), i."state",
                        coalesce(p."number", \(c("problem"))), p."state",
                        coalesce(ch."number", \(c("change_request"))), ch."state",
@@ -122,15 +125,15 @@ extension ReportCatalogue {
     static func caseJournal(_ sql: ReportSQL) -> ReportDefinition {
         ReportDefinition(
             name: "case_journal",
-            summary: "The work notes reconciliation wrote to cases when their related incidents, problems, changes or requests changed.",
+            summary: "The work notes reconciliation wrote to cases when their related incidents, problems, changes or requests changed, each with the case field it came through.",
             columns: [
                 ReportColumn("entry", .integer), ReportColumn("run", .integer), ReportColumn("case_number"),
-                ReportColumn("related_entity"), ReportColumn("related_number"), ReportColumn("field"),
+                ReportColumn("related_entity"), ReportColumn("related_number"), ReportColumn("link_field"), ReportColumn("field"),
                 ReportColumn("old"), ReportColumn("new"), ReportColumn("copied_from", .integer), ReportColumn("note"),
             ],
             sql: """
                 SELECT j.id, j.run, coalesce(c."number", j.case_number) AS case_number, j.related_entity, j.related_number,
-                       j.field, j.old, j.new, j.copied_from, j.note
+                       j.link_field, j.field, j.old, j.new, j.copied_from, j.note
                 FROM case_journal j LEFT JOIN \(sql.table("case")) c ON c._id = j.case_record
                 WHERE j.run NOT IN (SELECT id FROM runs WHERE status = 'rolled_back')
                 ORDER BY case_number, j.run, j.id

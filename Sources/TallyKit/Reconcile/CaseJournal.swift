@@ -3,7 +3,8 @@
 /// Where a major case and its children share the related record, the note goes to the major
 /// case, and is copied to those children only if the store's `sync_enabled` setting is true and
 /// the case field is listed in `case_fields_to_sync`. Where they have different records, each
-/// note goes only to its own case.
+/// note goes only to its own case. A case is a child only while its parent is an accepted major
+/// case; each note names the case field it came through (`change_request`, `caused_by`, ...).
 final class CaseJournal {
     let connection: Connection
     let entity: EntityDefinition
@@ -56,6 +57,7 @@ final class CaseJournal {
         var number: String?
         var sysID: String?
         var parent: String?
+        var majorState: String?
     }
 
     /// Journals `changes` of the record `record` (whose current values are `values`).
@@ -88,12 +90,12 @@ final class CaseJournal {
             let placeholders = keys.map { _ in "?" }.joined(separator: ", ")
             let condition = columns.map { "\(EntityTable.quoted($0)) IN (\(placeholders))" }.joined(separator: " OR ")
             let number = EntityTable.quoted(caseEntity.displayField ?? "number")
-            sql = "SELECT _id, \(number), \"sys_id\", \(EntityTable.quoted(rules.parentField)) FROM \(caseTable) WHERE \(condition) ORDER BY \(number), _id"
+            sql = "SELECT _id, \(number), \"sys_id\", \(EntityTable.quoted(rules.parentField)), \(EntityTable.quoted(rules.majorStateField)) FROM \(caseTable) WHERE \(condition) ORDER BY \(number), _id"
             caseQueries[shape] = sql
         }
         var cases: [CaseRow] = []
         try connection.forEachRow(sql, columns.flatMap { _ in keys.map(SQLValue.text) }) { row in
-            cases.append(CaseRow(id: row.int64(0), number: row.text(1), sysID: row.text(2), parent: row.text(3)))
+            cases.append(CaseRow(id: row.int64(0), number: row.text(1), sysID: row.text(2), parent: row.text(3), majorState: row.text(4)))
         }
         return cases
     }
@@ -109,7 +111,7 @@ final class CaseJournal {
                        relatedRecord: Int64, relatedLabel: String) throws {
         guard !cases.isEmpty else { return }
         func isMajor(_ candidate: CaseRow, of child: CaseRow) -> Bool {
-            guard let parent = child.parent, !parent.isEmpty else { return false }
+            guard let parent = child.parent, !parent.isEmpty, candidate.majorState == rules.acceptedMajorState else { return false }
             return parent == candidate.sysID || parent == candidate.number
         }
         let sync = syncEnabled && syncedFields.contains(field)
@@ -118,12 +120,12 @@ final class CaseJournal {
             if cases.contains(where: { isMajor($0, of: row) }) { continue }
             let children = cases.filter { isMajor(row, of: $0) }
             for change in news {
-                let note = "\(relatedLabel) (\(entity.name)) \(change.field): \(change.old ?? "empty") → \(change.new ?? "empty")"
-                let entry = try insert(caseRow: row, field: change.field, old: change.old, new: change.new,
+                let note = "\(relatedLabel) (\(entity.name), via \(field)) \(change.field): \(change.old ?? "empty") → \(change.new ?? "empty")"
+                let entry = try insert(caseRow: row, link: field, field: change.field, old: change.old, new: change.new,
                                        relatedRecord: relatedRecord, relatedLabel: relatedLabel, note: note, copiedFrom: nil)
                 guard sync else { continue }
                 for child in children {
-                    _ = try insert(caseRow: child, field: change.field, old: change.old, new: change.new,
+                    _ = try insert(caseRow: child, link: field, field: change.field, old: change.old, new: change.new,
                                    relatedRecord: relatedRecord, relatedLabel: relatedLabel,
                                    note: note + " (copied from major case \(row.number ?? "#\(row.id)"))", copiedFrom: entry)
                 }
@@ -131,13 +133,13 @@ final class CaseJournal {
         }
     }
 
-    private func insert(caseRow: CaseRow, field: String, old: String?, new: String?, relatedRecord: Int64,
+    private func insert(caseRow: CaseRow, link: String, field: String, old: String?, new: String?, relatedRecord: Int64,
                         relatedLabel: String, note: String, copiedFrom: Int64?) throws -> Int64 {
         try connection.run("""
-            INSERT INTO case_journal (run, case_record, case_number, related_entity, related_record, related_number, field, old, new, copied_from, note)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO case_journal (run, case_record, case_number, related_entity, related_record, related_number, link_field, field, old, new, copied_from, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.integer(run), .integer(caseRow.id), caseRow.number.sqlValue, .text(entity.name), .integer(relatedRecord),
-                  .text(relatedLabel), .text(field), old.sqlValue, new.sqlValue, copiedFrom.map(SQLValue.integer) ?? .null, .text(note)])
+                  .text(relatedLabel), .text(link), .text(field), old.sqlValue, new.sqlValue, copiedFrom.map(SQLValue.integer) ?? .null, .text(note)])
         return connection.lastInsertRowID
     }
 }

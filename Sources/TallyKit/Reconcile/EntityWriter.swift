@@ -139,7 +139,10 @@ public final class EntityWriter {
             if let filterKey { newSysIDs?.insert(filterKey) }  // an update may set it
             // The same input row as the one that last wrote the record, with nothing else written
             // since, changes nothing: no need to load or compare it.
-            if match.isLeftAsWritten(by: record.inputHash, before: run) { return WriteResult(outcome: .unchanged) }
+            if match.isLeftAsWritten(by: record.inputHash, before: run) {
+                caseLinks?.unchangedRow(match.id)
+                return WriteResult(outcome: .unchanged)
+            }
             let readAtStart = storedAtStart.flatMap { $0.id == match.id && isUntouchedThisRun(match.id) ? $0 : nil }
             let stored = try readAtStart ?? load(match.id)
             return try update(stored, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
@@ -162,6 +165,7 @@ public final class EntityWriter {
             confirmed = match?.isLeftAsWritten(by: inputHash, before: run) ?? false
         }
         if confirmed && trackSeen { seen.insert(id) }
+        if confirmed { caseLinks?.unchangedRow(id) }
         return confirmed
     }
     /// Records this writer inserted or updated in the run.
@@ -349,11 +353,16 @@ public final class EntityWriter {
         let supersedes = stored.writtenIn(run: run)
         let incoming = version(of: values)
         let current = version(of: stored.values.map(Optional.some))
-        if incoming < current { return WriteResult(outcome: .skippedStale) }
+        if incoming < current {
+            guard let caseLinks else { return WriteResult(outcome: .skippedStale) }
+            let notes = try caseLinks.staleRow(stored: stored, incoming: values)
+            try record(notes, id: id, key: audit.displayKey(of: stored.values, in: entity))
+            return WriteResult(outcome: .skippedStale, conflicts: notes.count)
+        }
 
         var merged = stored.values
         for (index, value) in values.enumerated() { if let value { merged[index] = value } }
-        var notes = try caseLinks?.protect(stored: stored, merged: &merged) ?? []
+        var notes = try caseLinks?.protect(stored: stored, incoming: values, merged: &merged) ?? []
         notes += try applyPrecedence(stored: stored, merged: &merged)
         let extra = incomingExtra ?? stored.extra
         let changed = merged.indices.filter { merged[$0] != stored.values[$0] }

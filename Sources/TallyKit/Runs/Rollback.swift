@@ -179,6 +179,9 @@ public final class Rollback {
             // References the run left pending are dropped; those it resolved are open again.
             try connection.run("DELETE FROM pending_references WHERE run = ? AND resolved_in_run IS NULL", [.integer(target)])
             try connection.run("UPDATE pending_references SET resolved_in_run = NULL WHERE resolved_in_run = ?", [.integer(target)])
+            // So are the major cases' derived fields, as the audit restored their values.
+            try connection.run("DELETE FROM case_derived WHERE run = ?", [.integer(target)])
+            try connection.run("UPDATE case_derived SET ended_in_run = NULL WHERE ended_in_run = ?", [.integer(target)])
             try ledger.setStatus(run: target, .rolledBack)
             if targetRun?.kind == "rollback", let original = targetRun?.parentRun {
                 try ledger.setStatus(run: original, .committed)  // undoing a rollback re-applies its run

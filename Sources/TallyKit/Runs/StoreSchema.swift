@@ -171,5 +171,19 @@ public enum StoreSchema {
                             audit_last = (SELECT max(id) FROM audit WHERE audit.run = runs.id);
             DROP INDEX audit_run;
             """),
+        Migration(version: 3, summary: "major cases: which related fields hold the candidate's value; the link field of a work note", sql: """
+            -- A major case's related-record field that holds its candidate's value because its own is
+            -- empty (see CaseLinks): what lets the value be derived again when the candidate changes.
+            -- Active while ended_in_run is null; a rollback of `run` deletes it, of `ended_in_run` reopens it.
+            CREATE TABLE case_derived (
+                id           INTEGER PRIMARY KEY,
+                case_record  INTEGER NOT NULL,
+                field        TEXT NOT NULL,
+                run          INTEGER NOT NULL REFERENCES runs(id),
+                ended_in_run INTEGER REFERENCES runs(id)
+            ) STRICT;
+            CREATE UNIQUE INDEX case_derived_active ON case_derived (case_record, field) WHERE ended_in_run IS NULL;
+            ALTER TABLE case_journal ADD COLUMN link_field TEXT;  -- the case field the note came through
+            """),
     ])
 }

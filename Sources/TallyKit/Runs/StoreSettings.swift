@@ -44,6 +44,11 @@ public struct StoreSettings {
     }
 
     public func list(_ key: String) throws -> [String] {
-        (try value(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        Self.items(of: try value(key) ?? "")
+    }
+
+    /// The items of a comma-separated value (`incident, problem`), trimmed, empty ones dropped.
+    public static func items(of value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

@@ -1,8 +1,10 @@
 /// The case ↔ ITSM rules (seed `000_7823e654d85c7566.txt`), as data the reconciler follows.
 ///
 /// A case holds at most one related record per field in ``relatedFields``; requests point at
-/// their case through a field of theirs (``requestLink``). A child case points at its major
-/// case through ``parentField``; while it is a child, its related-record fields are read-only.
+/// their case through a field of theirs (``requestLink``). A case is a child while its
+/// ``parentField`` names a case whose ``majorStateField`` is ``acceptedMajorState``; the child
+/// with a major-case state of its own is the major case's candidate, whose related records the
+/// major case shows where its own are empty (see `CaseLinks`).
 public struct CaseRules: Sendable, Hashable {
     /// Each requirement a resolution code places on the case's related records.
     public struct Requirement: Sendable, Hashable {
@@ -34,15 +36,21 @@ public struct CaseRules: Sendable, Hashable {
     public var majorStateField: String
     /// The value of ``majorStateField`` that makes a case a major case.
     public var acceptedMajorState: String
+    /// Orders a major case's candidates: the earliest created is the candidate (then the lowest number).
+    public var createdField: String
     public var resolutionField: String
     public var requirements: [Requirement]
     public var requestLink: BackLink
+
+    /// The names `case_fields_to_sync` accepts: the related fields and the request link's.
+    public var syncableFields: [String] { relatedFields + [requestLink.syncName] }
 
     public static let standard = CaseRules(
         relatedFields: ["incident", "problem", "change_request", "caused_by"],
         parentField: "parent",
         majorStateField: "major_case_state",
         acceptedMajorState: "accepted",
+        createdField: "sys_created_on",
         resolutionField: "resolution_code",
         requirements: [
             Requirement(code: "fixed_by_closing_prb", entity: "problem", caseField: "problem", stateField: "state",

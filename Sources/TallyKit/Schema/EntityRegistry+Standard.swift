@@ -20,8 +20,8 @@ extension EntityRegistry {
                 FieldDefinition("parent", .reference("case"), labels: ["Parent"], doc: "Its major case."),
                 FieldDefinition(
                     "major_case_state",
-                    .choice(ChoiceList(text: [("candidate", "Candidate"), ("accepted", "Accepted"), ("rejected", "Rejected")])),
-                    labels: ["Major case state"]),
+                    .choice(ChoiceList(text: [("proposed", "Proposed"), ("accepted", "Accepted"), ("rejected", "Rejected"), ("canceled", "Canceled")])),
+                    labels: ["Major case state"], doc: "The platform's major-case codes; only an accepted major case has children."),
                 FieldDefinition(
                     "resolution_code",
                     .choice(ChoiceList(text: [

@@ -13,6 +13,15 @@ final class StoreHarness {
         database = try TallyDatabase.open(path: folder.appendingPathComponent("tally.db").path)
     }
 
+    /// A store that starts as a copy of the one in `template` (whose store nothing writes any more,
+    /// its log checkpointed into the file).
+    init(copying template: URL) throws {
+        folder = try Paths.makeTempDirectory("reconcile")
+        let path = folder.appendingPathComponent("tally.db")
+        try FileManager.default.copyItem(at: template.appendingPathComponent("tally.db"), to: path)
+        database = try TallyDatabase.open(path: path.path)
+    }
+
     var connection: Connection { database.connection }
 
     /// Writes `text` to a new file and imports it.
