@@ -49,23 +49,28 @@ struct CaseRulesTests {
         #expect(try store.count("SELECT count(*) FROM entity_case") == 40)
     }
 
-    @Test func aChildJoiningAnAcceptedMajorCaseFillsItsEmptyRelatedFields() throws {
+    // Issue 22 changed this: only the candidate's records are copied ("The related record
+    // information is copied from the child case to the major case"); children added as existing
+    // cases keep their own ("A major case and child cases can have different types of related records").
+    @Test func theFixtureMajorCaseShowsItsCandidatesRecordsNotThoseOfChildrenAddedAsExistingCases() throws {
         let store = try StoreHarness()
         try store.importFixtures()
-        // From the fixtures: CS0001015 is accepted; CS0001017 brings PRB0040005, CS0001018 brings CHG0030005.
-        #expect(try store.caseField("CS0001015", "problem") == store.sysIDOf("problem", "PRB0040005"))
-        #expect(try store.caseField("CS0001015", "change_request") == store.sysIDOf("change", "CHG0030005"))
-        // Its own incident stays; a child's different incident is not copied over it.
+        // From the fixtures: CS0001015 is accepted; its candidate CS0001016 shares INC0010010;
+        // CS0001017 (PRB0040005) and CS0001018 (CHG0030005) were added as existing cases.
         #expect(try store.caseField("CS0001015", "incident") == store.sysIDOf("incident", "INC0010010"))
-        // A candidate's child would not copy: CS0001019 is only a candidate and stays as it was.
+        #expect(try store.caseField("CS0001015", "problem") == nil)
+        #expect(try store.caseField("CS0001015", "change_request") == nil)
+        #expect(try store.caseField("CS0001017", "problem") == store.sysIDOf("problem", "PRB0040005"))
+        #expect(try store.caseField("CS0001018", "change_request") == store.sysIDOf("change", "CHG0030005"))
+        // A proposed case is no major case: CS0001019 stays as it was.
         #expect(try store.caseField("CS0001019", "problem") == nil)
     }
 
-    @Test func theMajorCaseArrivingAfterItsChildPullsFromIt() throws {
+    @Test func theMajorCaseArrivingAfterItsCandidateShowsItsRecords() throws {
         let store = try StoreHarness()
         let major = sysID("major"), child = sysID("child")
         try store.importText(csv(Self.caseHeader, [
-            "\(child),CS0000002,INC0000009,PRB0000009,,,\(major),,,2026-01-01 00:00:00,1",
+            "\(child),CS0000002,INC0000009,PRB0000009,,,\(major),proposed,,2026-01-01 00:00:00,1",
         ]), entity: "case")
         try store.importText(csv(Self.caseHeader, [
             "\(major),CS0000001,,,,,,accepted,,2026-01-01 00:00:00,1",
@@ -74,20 +79,24 @@ struct CaseRulesTests {
         #expect(try store.caseField("CS0000001", "problem") == "PRB0000009")
     }
 
-    @Test func aChildsRelatedFieldsAreReadOnly() throws {
+    // Issue 22 changed this from a refusal to a finding: "For the child case, the fields in the
+    // Related Records form section are read-only", but the platform is the system of record.
+    @Test func aChildsChangedRelatedRecordIsAWarningAndTheNewestRowWins() throws {
         let store = try StoreHarness()
         try store.importFixtures()
-        let before = try store.caseField("CS0001017", "incident")
         let result = try store.importText(csv("number,incident,short_description,sys_updated_on,sys_mod_count", [
             "CS0001017,INC0010001,child edited,2026-12-01 00:00:00,99",
         ]), entity: "case")
-        #expect(result.counts.conflicts == 1)
+        #expect(result.counts.conflicts == 0)
         #expect(result.counts.updated == 1)
-        #expect(try store.caseField("CS0001017", "incident") == before)
+        #expect(try store.caseField("CS0001017", "incident") == store.sysIDOf("incident", "INC0010001"))
         #expect(try store.caseField("CS0001017", "short_description") == "child edited")
-        let conflict = try store.connection.rows("SELECT field, rule, message FROM conflicts").map { $0.map(\.text) }
-        #expect(conflict == [["incident", "case.child_read_only",
-                              "CS0001017 is a child of major case CS0001015: its related-record fields are read-only, so the change to incident was not applied"]])
+        let findings = try store.connection.rows("SELECT severity, rule, field, CAST(line AS TEXT), message FROM findings WHERE rule = 'case.child_read_only'").map { $0.map(\.text) }
+        #expect(findings.count == 1)
+        #expect(findings.first.map { Array($0[0...3]) } == ["warning", "case.child_read_only", "incident", "2"])
+        let message = try #require(findings.first?[4])
+        #expect(message.contains("CS0001017 is a child of major case CS0001015"), "\(message)")
+        #expect(message.contains("run \(result.run!) changed it from \(try store.sysIDOf("incident", "INC0010011")!) to \(try store.sysIDOf("incident", "INC0010001")!)"), "\(message)")
     }
 
     @Test func twoIncidentsForOneCaseInOneRunAreAConflict() throws {
