@@ -188,7 +188,7 @@ struct ExtractBookkeepingTests {
         let out = folder.appendingPathComponent("out")
         try Golden.check(contents(out, "dangling_references.csv"), "pending-dangling_references.csv")
         try Golden.check(contents(out, "case_journal.csv"), "pending-case_journal.csv")
-        #expect(text(out, "case_journal.csv").contains(",CS0001004,incident,INC0010003,state,6,7,"))
+        #expect(text(out, "case_journal.csv").contains(",CS0001004,incident,INC0010003,incident,state,6,7,"))
         #expect(text(out, "dangling_references.csv").contains("\ncase,CS0001012,change_request,change,"))
     }
 }
