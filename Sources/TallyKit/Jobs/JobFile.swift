@@ -44,6 +44,9 @@ extension JobDefinition {
         for key in settings.keys.sorted() where !settable.contains(key) {
             return "settings: unknown setting '\(key)' (known: \(settable.joined(separator: ", ")))"
         }
+        if let fields = settings[StoreSettings.caseFieldsToSync], let problem = StoreSettings.caseFieldsProblem(fields.stored) {
+            return "settings.\(problem)"
+        }
         if let extracts {
             if let staleDays = extracts.staleDays, staleDays < 0 { return "extracts.stale_days must be 0 or more" }
             do throws(ExtractRequestError) {

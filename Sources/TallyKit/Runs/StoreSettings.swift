@@ -47,6 +47,14 @@ public struct StoreSettings {
         Self.items(of: try value(key) ?? "")
     }
 
+    /// Why `value` cannot be `case_fields_to_sync` (a name that is no syncable case field: a typo
+    /// would silently turn syncing off), or nil when it can.
+    public static func caseFieldsProblem(_ value: String, rules: CaseRules = .standard) -> String? {
+        let unknown = items(of: value).filter { !rules.syncableFields.contains($0) }
+        guard !unknown.isEmpty else { return nil }
+        return "\(caseFieldsToSync): unknown field\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); valid: \(rules.syncableFields.joined(separator: ", "))"
+    }
+
     /// The items of a comma-separated value (`incident, problem`), trimmed, empty ones dropped.
     public static func items(of value: String) -> [String] {
         value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

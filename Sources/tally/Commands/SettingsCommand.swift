@@ -37,12 +37,8 @@ struct SettingsCommand: Command {
             if key == StoreSettings.syncEnabled && !["true", "false"].contains(value) {
                 throw UsageError(message: "sync_enabled must be true or false; got '\(value)'", command: Self.spec.name)
             }
-            if key == StoreSettings.caseFieldsToSync {
-                let valid = CaseRules.standard.syncableFields
-                let unknown = StoreSettings.items(of: value).filter { !valid.contains($0) }
-                if !unknown.isEmpty {
-                    throw UsageError(message: "case_fields_to_sync: unknown field\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); valid: \(valid.joined(separator: ", "))", command: Self.spec.name)
-                }
+            if key == StoreSettings.caseFieldsToSync, let problem = StoreSettings.caseFieldsProblem(value) {
+                throw UsageError(message: problem, command: Self.spec.name)
             }
             action = .set(key, value)
         case "unset":

@@ -41,6 +41,9 @@ struct JobDefinitionTests {
     @Test(arguments: [
         (#"{"name": "j", "inputs": [{"entity": "widget", "glob": "x"}]}"#, "inputs[0]: unknown entity 'widget'"),
         (#"{"name": "j", "settings": {"colour": "blue"}}"#, "settings: unknown setting 'colour'"),
+        // Issue 22: a typo in case_fields_to_sync would silently turn syncing off.
+        (#"{"name": "j", "settings": {"case_fields_to_sync": ["incident", "probelm"]}}"#,
+         "settings.case_fields_to_sync: unknown field 'probelm'; valid: incident, problem, change_request, caused_by, requests"),
         (#"{"name": "j", "extracts": {"out": "o", "names": ["nope"]}}"#, "extracts: unknown extract 'nope'"),
         (#"{"name": "j", "extracts": {"out": "o", "feeds": [{"name": "f", "entity": "case_links"}]}}"#, "extracts: --feed picks up one entity feed"),
     ])
