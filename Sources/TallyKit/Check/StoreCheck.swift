@@ -52,7 +52,7 @@ public struct StoreCheck {
     // MARK: - Runs
 
     /// Tables whose rows belong to a run and are written in the run's data transaction.
-    static let runDataTables = ["findings", "conflicts", "run_inputs", "case_journal"]  // audit: see runs()
+    static let runDataTables = ["findings", "conflicts", "run_inputs", "case_journal", "case_derived"]  // audit: see runs()
 
     /// Marks runs (and job runs) left `running` by dead processes abandoned; checks that runs
     /// which did not commit own no data, and that statuses are known.
