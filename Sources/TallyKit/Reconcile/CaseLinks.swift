@@ -123,8 +123,10 @@ final class CaseLinks {
                     value: text(values[index]), provenance: provenance))
             }
         }
+        var values = values
         if previous == nil {
-            try rederive(id)  // a major case arriving after its children
+            // A major case arriving after its children: derived now, and checked as derived.
+            if text(values[majorStateIndex]) == rules.acceptedMajorState { values = try rederive(id) }
         } else if let fields = copiesToCheck.removeValue(forKey: id) {
             try recordPendingCopies(id: id, values: values, fields: fields)
         }
@@ -179,8 +181,9 @@ final class CaseLinks {
     }
 
     /// Derives stored case `id`'s related values again (its candidate, or whether it is a major
-    /// case, may have changed), writing and auditing what changes.
-    private func rederive(_ id: Int64) throws {
+    /// case, may have changed), writing and auditing what changes; returns its values.
+    @discardableResult
+    private func rederive(_ id: Int64) throws -> [FieldValue] {
         let stored = try EntityWriter.load(entity, id: id, connection: connection)
         let before = try derivedFields(of: id)
         var values = stored.values
@@ -199,6 +202,7 @@ final class CaseLinks {
             }
         }
         try recordPendingCopies(id: id, values: values, fields: filled.union(before))
+        return values
     }
 
     /// A derived reference whose target is not in the store yet is pending, like the candidate's
