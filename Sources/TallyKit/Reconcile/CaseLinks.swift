@@ -115,7 +115,7 @@ final class CaseLinks {
     func afterWrite(id: Int64, values: [FieldValue], previous: [FieldValue]?, provenance: Provenance) throws -> [Finding] {
         named.insert(id)
         var findings: [Finding] = []
-        if let previous, let major = try major(of: previous), text(previous[parentIndex]) == text(values[parentIndex]) {
+        if let previous, let major = try major(of: previous), try self.major(of: values)?.id == major.id {
             for (field, index) in related where text(previous[index]) != text(values[index]) {
                 findings.append(Finding(
                     severity: .warning, rule: "case.child_read_only", field: field,
