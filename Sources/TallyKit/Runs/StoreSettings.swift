@@ -14,7 +14,7 @@ public struct StoreSettings {
     /// The settings a person may set, with what each means.
     public static let known: [(key: String, help: String)] = [
         (syncEnabled, "true or false: copy a major case's work notes to its children for the fields in case_fields_to_sync"),
-        (caseFieldsToSync, "comma-separated case fields (incident, problem, change_request, caused_by, requests) whose work notes are synced"),
+        (caseFieldsToSync, "comma-separated case fields (\(CaseRules.standard.syncableFields.joined(separator: ", "))) whose work notes are synced"),
         (maskSalt, "the salt of masked extract fields (set once; changing it changes every masked value)"),
     ]
 
