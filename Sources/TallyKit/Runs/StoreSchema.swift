@@ -171,5 +171,9 @@ public enum StoreSchema {
                             audit_last = (SELECT max(id) FROM audit WHERE audit.run = runs.id);
             DROP INDEX audit_run;
             """),
+        Migration(version: 3, summary: "a rejected row's follow-up: the later run that recovered it or rejected it again", sql: """
+            ALTER TABLE findings ADD COLUMN recovered_in_run INTEGER;  -- a later run accepted the row (see RejectStatus)
+            ALTER TABLE findings ADD COLUMN retried_in_run INTEGER;    -- a later run rejected it again (its own reject stands)
+            """),
     ])
 }
