@@ -67,7 +67,8 @@ struct RejectsCommand: Command {
         var columns: [String] = []
         var seen = Set<String>()
         for reject in rejects {
-            for (name, _) in reject.columns where seen.insert(name).inserted { columns.append(name) }
+            // A row rejected again from a fed-back export carries the old _reject_* columns: the new ones replace them.
+            for (name, _) in reject.columns where !name.hasPrefix("_reject_") && seen.insert(name).inserted { columns.append(name) }
         }
         let hasRawText = rejects.contains { $0.rawText != nil }
         let writer = CSVWriter(sink: sink)
