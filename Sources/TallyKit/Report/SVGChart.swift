@@ -84,7 +84,7 @@ enum SVGChart {
             body.append("<text class=\"axis\" x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(compact(tick))</text>")
         }
         if scale.logarithmic {
-            body.append("<text class=\"axis\" x=\"\(left - 6)\" y=\"\(top - 24)\" text-anchor=\"end\">log scale</text>")
+            body.append("<text class=\"axis\" x=\"4\" y=\"\(top - 22)\">log scale</text>")
         }
         let showTotals = step >= 26
         for (index, column) in columns.enumerated() {

@@ -404,7 +404,7 @@ struct StewardReportData {
                                            [.text(name), .integer(jobRun)]).first.map { (id: $0[0].integer ?? 0, startedAt: $0[1].text ?? "") }
         let context = JobContext(job: name, jobRun: jobRun, previous: previous,
                                  newRuns: Set(runs.filter { $0.jobRun == jobRun }.map(\.id)))
-        let description = "job \(name): its runs of the \(days) days to job run \(jobRun)"
+        let description = "job \(name): its runs in the \(days) days up to job run \(jobRun)"
         return (ids, context, description)
     }
 

@@ -64,8 +64,8 @@ extension StewardReportPage {
         let body: HTML = runs.isEmpty && store.isEmpty ? "<p>Nothing needs a person.</p>" : actions.joined(separator: "\n")
         return """
             <section id="next"><h2>What to do next</h2>
-            <p class="hint">Commands to copy, newest run first. A run leaves this list once none of its rejected rows is outstanding \
-            (a rerun, or its fixed reject export imported, took them up) and, for conflicts or a failure, once a later run names it as its parent.</p>
+            <p class="hint">Commands to copy, newest run first. A run leaves this list when none of its rejected rows is outstanding \
+            and a later run (a rerun, or its fixed reject export) has followed up its conflicts or failure.</p>
             \(body)
             </section>
             """

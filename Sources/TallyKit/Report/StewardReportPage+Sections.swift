@@ -97,8 +97,8 @@ extension StewardReportPage {
             let settled = group.rejects - group.outstanding
             return SVGChart.Bar(
                 label: group.label, segments: [(Double(group.outstanding), "s-rejected"), (Double(settled), "s-settled")],
-                text: group.outstanding > 0 ? "\(SVGChart.grouped(group.outstanding)) ✕" + (settled > 0 ? " + \(SVGChart.grouped(settled))" : "")
-                    : "0 + \(SVGChart.grouped(settled))",
+                text: [group.outstanding > 0 ? "\(SVGChart.grouped(group.outstanding)) ✕" : nil, settled > 0 ? "\(SVGChart.grouped(settled)) settled" : nil]
+                    .compactMap { $0 }.joined(separator: " · "),
                 title: "\(group.label): \(Self.count(group.rejects, "rejected row")) in \(Self.count(group.runs, "run")), \(group.outstanding) outstanding, \(group.recovered) recovered",
                 emphasis: group.outstanding > 0)
         }
@@ -107,7 +107,7 @@ extension StewardReportPage {
             description: data.rejectGroups.map { "\($0.label): \($0.outstanding) outstanding of \($0.rejects)" }.joined(separator: "; "),
             bars: rejectBars, labelsAbove: true)
         let rejectTable = HTMLTable(
-            id: "rejects-table", caption: "Rejected rows by entity, rule and field (rejects_by_rule); a row rejected for two rules counts under each",
+            id: "rejects-table", caption: "Rejected rows by entity, rule and field (rejects_by_rule)",
             columns: [.text("entity"), .text("rule"), .text("field"), .number("rejects")]
                 + RejectStatus.allCases.map { .number($0.label) } + [.number("runs"), .number("last run")],
             rows: data.rejectGroups.map { group in
@@ -153,7 +153,7 @@ extension StewardReportPage {
             recovered the row or rejected it again (then its own reject is the outstanding one), or the run was rolled back; \
             <code>tally rejects --all</code> lists every row with its status.</p>
             \(SVGChart.legend([.init(name: "outstanding ✕", fill: "s-rejected"), .init(name: "settled by a later run", fill: "s-settled")]))
-            <div class="pair"><div>\(rejectChart)</div><div>\(rejectTable.render())</div></div>\(rejectExamples)
+            \(rejectChart)\(rejectTable.render())\(rejectExamples)
             """
         return """
             <section id="rejects"><h2>Rejects and conflicts</h2>

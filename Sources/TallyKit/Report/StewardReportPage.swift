@@ -84,13 +84,15 @@ struct StewardReportPage {
         let new = data.runs.filter { job.newRuns.contains($0.id) }
         let skipped = new.filter { $0.status == RunStatus.skipped.rawValue }.count
         let done = new.count - skipped
-        let since = job.previous.map { "since the previous job run (\($0.id), started \($0.startedAt))" } ?? "(the job's first job run)"
-        var parts: [String] = []
-        if done > 0 { parts.append(Self.count(done, "new run") + " (marked ● new below)") }
-        if skipped > 0 { parts.append(Self.count(skipped, "input") + " skipped: already imported, nothing to do") }
-        let text = done == 0
-            ? "Nothing new \(since): \(parts.isEmpty ? "no inputs" : parts.joined(separator: "; ")). The page still covers the job's runs of the \(options.days) days before."
-            : "Job run \(job.jobRun) of \(job.job) \(since): \(parts.joined(separator: "; "))."
+        let previous = job.previous.map { "the previous one (\($0.id)) started \($0.startedAt)" } ?? "it is the job's first"
+        var text: String
+        if done == 0 {
+            text = "Job run \(job.jobRun) brought nothing new: " + (skipped > 0 ? "its \(Self.count(skipped, "input")) had been imported already (skipped)." : "it had no inputs.")
+        } else {
+            text = "Job run \(job.jobRun) brought \(Self.count(done, "new run")), marked ● new below"
+                + (skipped > 0 ? "; \(Self.count(skipped, "input")) had been imported already (skipped)." : ".")
+        }
+        text += " The page covers the job's runs of the \(options.days) days up to it; \(previous)."
         return "<p id=\"job-summary\" class=\"job-summary\">\(text)</p>"
     }
 
@@ -173,7 +175,7 @@ struct StewardReportPage {
         .action{border-top:1px solid var(--line);padding:8px 0}
         pre.cmd .comment{color:#4d4d4d;font-style:italic}pre.cmd{white-space:pre-wrap;overflow-wrap:anywhere;background:#f1f1ec;border:1px solid var(--line);border-radius:4px;padding:8px 10px;margin:4px 0}
         .defs{position:absolute;width:0;height:0;overflow:hidden}
-        @media (max-width:600px){svg.bars text{font-size:14.5px}svg.bars .axis{font-size:12.5px}body{font-size:14px}.page{padding:8px}header.top,main>section{padding:12px}h1{font-size:1.35rem}.tile dd{font-size:1.4rem}}
+        @media (max-width:600px){svg.bars text{font-size:14.5px}svg.bars .axis{font-size:12.5px}svg.columns text{font-size:15px}body{font-size:14px}.page{padding:8px}header.top,main>section{padding:12px}h1{font-size:1.35rem}.tile dd{font-size:1.4rem}}
         @media print{
         body{background:#fff;font-size:10.5pt}.page{max-width:none;padding:0}nav{display:none}
         header.top,main>section{border:none;border-radius:0;padding:0;margin:0 0 14pt}
