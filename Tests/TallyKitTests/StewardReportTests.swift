@@ -157,6 +157,43 @@ struct StewardReportTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["report.html"])
     }
 
+    /// Job runs 1 (runs 1–2, ten days before), 2 (runs 3–4, a day before) and 3 (runs 5–6, skipped), and a run of another job.
+    static func jobStore() throws -> TallyDatabase {
+        let folder = try Paths.makeTempDirectory("tally-steward-job")
+        let database = try TallyDatabase.open(path: folder.appendingPathComponent("tally.db").path)
+        let connection = database.connection
+        try connection.transaction {
+            for (id, job, day) in [(1, "nightly", 10), (2, "nightly", 19), (3, "nightly", 20), (4, "other", 20)] {
+                try connection.run("INSERT INTO job_runs (id, job, status, started_at) VALUES (?, ?, 'ok', ?)",
+                                   [.integer(Int64(id)), .text(job), .text("2026-11-\(day)T01:00:00Z")])
+            }
+            for (id, jobRun, day, status) in [(1, 1, 10, "committed"), (2, 1, 10, "committed"), (3, 2, 19, "committed"), (4, 2, 19, "committed"),
+                                              (5, 3, 20, "skipped"), (6, 3, 20, "skipped"), (7, 4, 20, "committed")] {
+                try connection.run("""
+                    INSERT INTO runs (id, kind, entity, source, status, command, started_at, finished_at, read, inserted, job_run)
+                    VALUES (?, 'import', 'incident', 'default', ?, 'tally run', ?, ?, ?, ?, ?)
+                    """, [.integer(Int64(id)), .text(status), .text("2026-11-\(day)T01:00:0\(id)Z"), .text("2026-11-\(day)T01:01:00Z"),
+                          .integer(status == "skipped" ? 0 : 10), .integer(status == "skipped" ? 0 : 10), .integer(Int64(jobRun))])
+            }
+        }
+        return database
+    }
+
+    @Test func aJobsPageCoversItsRunsOfTheLastDaysAndMarksTheNewOnes() throws {
+        let database = try Self.jobStore()
+        let week = try StewardReport(database: database, options: .init(days: 7, scope: .jobRun(3))).render()
+        #expect(week.contains("data-key=\"3\"") && week.contains("data-key=\"4\""))
+        #expect(!week.contains("data-key=\"1\""), "ten days before: outside 7 days")
+        #expect(!week.contains("data-key=\"5\"") && !week.contains("data-key=\"7\""), "skipped runs and other jobs' runs are left out")
+        #expect(week.contains("Job run 3 brought nothing new: its 2 inputs had been imported already (skipped)."))
+        #expect(week.contains("<strong>Last run:</strong> run 4 "))
+        let month = try StewardReport(database: database, options: .init(days: 30, scope: .job("nightly"))).render()
+        #expect(month.contains("data-key=\"1\"") && month.contains("data-key=\"4\""))
+        let second = try StewardReport(database: database, options: .init(days: 30, scope: .jobRun(2))).render()
+        #expect(second.contains("<strong>● 3</strong>") && second.contains("<strong>● 4</strong>") && !second.contains("<strong>● 1</strong>"))
+        #expect(second.contains("Job run 2 brought 2 new runs, marked ● new below."))
+    }
+
     @Test func anUnknownRunOrJobIsAnError() throws {
         let database = try Self.store(runs: 2, rejects: 0)
         #expect(throws: StewardReportError.self) { try StewardReport(database: database, options: .init(scope: .run(99))).render() }
