@@ -29,7 +29,7 @@ struct StewardReportPage {
             \(sections.joined(separator: "\n"))
             </main>
             <footer><p>Numbers come from the report catalogue, read in one snapshot of the store: \
-            <code>run_summary</code>, <code>rejects_by_rule</code>, <code>dangling_references</code>, <code>cmdb_health</code>, \
+            <code>run_summary</code>, <code>rejects_by_rule</code>, <code>dangling_references</code>, <code>cmdb_health</code>, <code>cmdb_exceptions</code>, \
             <code>incident_metrics</code>, <code>resolution_consistency</code>, <code>change_impact</code>. \
             <code>tally extract NAME --format csv --out DIR</code> gives their rows. Lists of examples are capped; every count is whole.</p></footer>
             </div>
