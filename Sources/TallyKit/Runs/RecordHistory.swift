@@ -27,7 +27,7 @@ public struct RecordHistory {
     public struct Entry: Sendable, Equatable {
         public var change: Change
         /// An insert's or removal's non-null values, in the registry's field order; nil for a field
-        /// change, or when they cannot be worked out (the audit was pruned).
+        /// change, or when they cannot be worked back (pruned audit, or a value changed behind its back).
         public var values: [FieldText]?
         /// The rollback run that undid this row's run, if one stands.
         public var undoneBy: Int64?

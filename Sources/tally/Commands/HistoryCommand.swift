@@ -6,7 +6,7 @@ struct HistoryCommand: Command {
     static let spec = CommandSpec(
         name: "history",
         abstract: "Show a record's changes, newest first, with the run and source of each.",
-        discussion: "KEY is a sys_id, or the record's number (tasks) or name (CIs). The last lines say which source and run last set each attribute.",
+        discussion: "KEY is a sys_id, or the record's number (tasks) or name (CIs). An insert or a removal lists the record's values; a change whose run a rollback undid says which run undid it. The last lines say which source and run set each value the record holds (rows of rolled-back runs do not count; a rollback puts back the earlier run's value), or which run removed the record. With --json, an insert or removal line carries a \"values\" object.",
         arguments: [
             ArgumentSpec(name: "entity", help: "The entity (incident, ci, case, ...)."),
             ArgumentSpec(name: "key", help: "The record's sys_id, number or name."),
@@ -59,7 +59,7 @@ struct HistoryCommand: Command {
             case "*", "-":
                 let what = change.field == "*" ? "inserted" : "removed"
                 guard let values = entry.values else {
-                    console.line("\(head) \(what) (its values are no longer known: the audit before it was pruned)\(undone)")
+                    console.line("\(head) \(what) (its values cannot be worked back from the record and its audit; 'tally check' says why)\(undone)")
                     continue
                 }
                 console.line("\(head) \(what):\(undone)")
