@@ -104,6 +104,30 @@ struct JobTests {
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stderr.contains("0 run(s) committed, 10 skipped"))
         #expect(folder.exists("fixtures/itsm/incident.csv"), "the demo never moves the fixtures")
+
+        // The page after a run with nothing new still covers the job's runs of the last 30 days:
+        // the ten runs of the first job run, none of the ten skipped ones, and says nothing is new.
+        let page = ReportPage(try String(contentsOf: folder.url.appendingPathComponent("out/report.html"), encoding: .utf8))
+        #expect(page.rows("runs-table").map(\.key) == (1...10).map(String.init))
+        #expect(page.html.contains("Job run 2 brought nothing new: its 10 inputs had been imported already (skipped). The page covers the job&#39;s runs of the 30 days up to it; the previous one (1) started "))
+        #expect(page.html.contains("10 skipped runs (inputs already imported, nothing done) are left out."))
+        #expect(page.html.contains("<strong>Last run:</strong> run 10 "), "a skipped run is never the last run")
+        #expect(page.html.components(separatedBy: "<text class=\"axis total\"").count - 1 == 10, "ten columns in the chart")
+        #expect(!page.html.contains("● "), "nothing is marked new")
+
+        // A new export arrives: the next page marks its run new, beside the earlier ones.
+        try folder.copy(fixture: "itsm/incident.csv", to: "fixtures/itsm/incident-more.csv")
+        let csv = folder.url.appendingPathComponent("fixtures/itsm/incident-more.csv")
+        try (try String(contentsOf: csv, encoding: .utf8)).replacingOccurrences(of: "2026-06-14 15:02:18", with: "2026-06-15 15:02:18")
+            .write(to: csv, atomically: true, encoding: .utf8)
+        let third = try folder.run(job: "jobs/demo.json")
+        #expect(third.status == 0, "\(third.stderr)")
+        let next = ReportPage(try String(contentsOf: folder.url.appendingPathComponent("out/report.html"), encoding: .utf8))
+        #expect(next.rows("runs-table").map(\.key) == (1...10).map(String.init) + ["26"], "incident-more.csv sorts first of the incident files: run 26")
+        #expect(next.row("runs-table", "26")?.first == "26")
+        #expect(next.html.contains("<strong>● 26</strong> <span class=\"hint\">new</span>"))
+        #expect(next.html.contains("Job run 3 brought 1 new run, marked ● new below; 10 inputs had been imported already (skipped)."))
+        #expect(next.html.contains("<strong>Last run:</strong> run 26 "))
     }
 
     @Test func theArchiveGetsEachFileOnlyAfterItsRunCommits() throws {

@@ -22,7 +22,11 @@ struct StewardCommandTests {
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines[0] == "incident INC0000001: 5 change(s), newest first")
         #expect(lines.contains("  run 2 [manual] assigned_to: Ann → Bob"))
-        #expect(lines.last(where: { $0.contains("inserted") }) == "  run 1 [servicenow] inserted")
+        // An insert shows the values it inserted (its audit row holds a digest only), not the later ones.
+        let insert = try #require(lines.firstIndex(of: "  run 1 [servicenow] inserted:"))
+        #expect(Array(lines[(insert + 1)...].prefix(4)) == ["      number: INC0000001", "      state: 1", "      assigned_to: Ann",
+                                                             "      sys_updated_on: 2026-01-01 00:00:00"])
+        #expect(!result.stdout.contains("#"), "no digest")
         #expect(lines.contains("  assigned_to: source manual, run 2"))
         #expect(lines.contains("  opened_at: source servicenow, run 1"))
 
@@ -34,6 +38,34 @@ struct StewardCommandTests {
         let missing = try TallyProcess.run(["history", "incident", "INC9999999"], in: folder)
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("no incident with sys_id, number or key 'INC9999999'"))
+    }
+
+    @Test func historyAfterARollbackNamesOnlyRunsThatStand() throws {
+        let folder = try Paths.makeTempDirectory()
+        let header = "number,state,assigned_to,sys_updated_on,sys_mod_count\n"
+        let first = try write(header + "INC0000001,1,Ann,2026-01-01 00:00:00,1\n", "a.csv", in: folder)
+        let second = try write(header + "INC0000001,2,Bob,2026-01-02 00:00:00,2\n", "b.csv", in: folder)
+        #expect(try TallyProcess.run(["import", first, "-e", "incident", "--source", "servicenow"], in: folder).status == 0)
+        #expect(try TallyProcess.run(["import", second, "-e", "incident", "--source", "manual"], in: folder).status == 0)
+        #expect(try TallyProcess.run(["rollback", "2"], in: folder).status == 0)
+        let undone = try TallyProcess.run(["history", "incident", "INC0000001"], in: folder)
+        let lines = undone.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains("  run 2 [manual] assigned_to: Ann → Bob   (undone by run 3)"))
+        #expect(lines.contains("  run 3 [rollback of run 2] assigned_to: Bob → Ann"))
+        #expect(lines.contains("  assigned_to: source servicenow, run 1"), "the value is run 1's again")
+        #expect(lines.contains("  state: source servicenow, run 1"))
+        let setters = lines.drop { !$0.hasPrefix("Last set by") }
+        #expect(!setters.contains { $0.hasSuffix("run 2") || $0.hasSuffix("run 3") }, "\(setters)")
+
+        // Rolling the insert back removes the record: the removal shows its fields, and nothing is set any more.
+        #expect(try TallyProcess.run(["rollback", "1"], in: folder).status == 0)
+        let removed = try TallyProcess.run(["history", "incident", "INC0000001"], in: folder)
+        let after = removed.stdout.split(separator: "\n").map(String.init)
+        let removal = try #require(after.firstIndex(of: "  run 4 [rollback of run 1] removed:"))
+        #expect(Array(after[(removal + 1)...].prefix(3)) == ["      number: INC0000001", "      state: 1", "      assigned_to: Ann"])
+        #expect(!removed.stdout.contains("{\""), "no raw JSON")
+        #expect(after.contains("  run 1 [servicenow] inserted:   (undone by run 4)"))
+        #expect(after.last == "Last set by: nothing; run 4 [rollback of run 1] removed the record.")
     }
 
     @Test func conflictsAreListedAndTheImportExits65() throws {

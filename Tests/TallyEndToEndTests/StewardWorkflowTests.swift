@@ -10,7 +10,7 @@ struct StewardWorkflowTests {
         #expect(first.status == 65)
         let export = try TallyProcess.run(["rejects", "--run", "1", "--format", "csv", "--out", "fix.csv"], in: folder)
         #expect(export.status == 0)
-        #expect(export.stderr.contains("wrote fix.csv: 1 rejected rows"))
+        #expect(export.stderr.contains("wrote fix.csv: 1 outstanding rejected rows"))
         let path = folder.appendingPathComponent("fix.csv").path
         let exported = try String(contentsOfFile: path, encoding: .utf8)
         #expect(exported.split(separator: "\n").first?.hasSuffix("_reject_run,_reject_file,_reject_line,_reject_field,_reject_rule,_reject_message") == true)
@@ -28,6 +28,58 @@ struct StewardWorkflowTests {
         #expect(try store.count("entity_incident") == 4)
         #expect(try store.text("SELECT parent_run FROM runs WHERE id = 2") == "1")
         #expect(try store.count("entity_incident", "_extra IS NOT NULL") == 0)
+    }
+
+    /// Statuses of `tally rejects --all`'s lines, by run.
+    func statuses(_ stdout: String) throws -> [String] {
+        try stdout.split(separator: "\n").map { line in
+            let object = try jsonObject(String(line))
+            return "\(object["run"] as? Int ?? 0):\(object["status"] as? String ?? "?")"
+        }
+    }
+
+    @Test func rejectsListsTheOutstandingRowsAndAllListsEveryOneWithItsStatus() throws {
+        let folder = try Paths.makeTempDirectory()
+        // Run 1 rejects two rows (opened_at '2026-13-45 25:00:00' and 'yesterday').
+        #expect(try TallyProcess.run(["import", Paths.fixture("rejects/bad-datetime.csv"), "-e", "incident"], in: folder).status == 65)
+        #expect(try TallyProcess.run(["rejects", "--format", "csv", "--out", "fix.csv"], in: folder).status == 0)
+        let path = folder.appendingPathComponent("fix.csv").path
+        // The steward fixes one row and feeds both back: run 2 recovers one and rejects the other again.
+        try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "2026-13-45 25:00:00", with: "2026-01-05 10:00:00")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["import", "fix.csv", "-e", "incident"], in: folder).status == 65)
+
+        let outstanding = try TallyProcess.run(["rejects"], in: folder)
+        #expect(outstanding.status == 0)
+        #expect(try statuses(outstanding.stdout) == ["2:outstanding"], "the row rejected again is listed once, as run 2's")
+        #expect(outstanding.stderr.contains("1 outstanding rejected row(s) listed; 2 settled by later runs are not (1 recovered, 1 rejected again): --all lists every one"))
+        let all = try TallyProcess.run(["rejects", "--all"], in: folder)
+        #expect(try statuses(all.stdout) == ["1:recovered", "1:rejected_again", "2:outstanding"])
+        #expect(all.stderr.isEmpty)
+        let csv = try TallyProcess.run(["rejects", "--all", "--format", "csv"], in: folder)
+        let records = csvRecords(csv.stdout)
+        #expect(records.map { $0["_reject_status"] ?? "" } == ["recovered in run 2", "rejected_again in run 2", "outstanding"])
+        let byRule = try TallyProcess.run(["extract", "rejects_by_rule", "--format", "csv", "--out", "-"], in: folder)
+        let row = try #require(csvRecords(byRule.stdout).first)
+        #expect(["rejects", "outstanding", "recovered", "rejected_again", "rolled_back"].map { row[$0]! } == ["3", "1", "1", "1", "0"])
+
+        // Undoing the recovering run makes its rows outstanding again, and its own reject no longer stands.
+        #expect(try TallyProcess.run(["rollback", "2"], in: folder).status == 0)
+        let undone = try TallyProcess.run(["rejects", "--all"], in: folder)
+        #expect(try statuses(undone.stdout) == ["1:outstanding", "1:outstanding", "2:rolled_back"])
+    }
+
+    @Test func aRerunThatAcceptsTheRowsRecoversThem() throws {
+        let folder = try Paths.makeTempDirectory()
+        #expect(try TallyProcess.run(["import", Paths.fixture("rejects/unknown-state.csv"), "-e", "incident"], in: folder).status == 65)
+        try #"{"entity": "incident", "columns": {"state": {"field": "state", "choices": {"Sleeping": 3}}}}"#
+            .write(to: folder.appendingPathComponent("fixed.json"), atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["rerun", "1", "--map", "fixed.json"], in: folder).status == 0)
+        let outstanding = try TallyProcess.run(["rejects"], in: folder)
+        #expect(outstanding.stdout.isEmpty)
+        #expect(outstanding.stderr.contains("0 outstanding rejected row(s) listed; 1 settled by later runs are not (1 recovered)"))
+        #expect(try statuses(TallyProcess.run(["rejects", "--all", "--run", "1"], in: folder).stdout) == ["1:recovered"])
+        #expect(try StoreProbe(folder).text("SELECT recovered_in_run FROM findings WHERE run = 1") == "2")
     }
 
     @Test func runsAndShowDescribeWhatHappened() throws {

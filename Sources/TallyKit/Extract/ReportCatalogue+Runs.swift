@@ -19,22 +19,36 @@ extension ReportCatalogue {
                 """)
     }
 
+    /// Rows, not reasons: a row rejected for two rules counts once under each, and once in a
+    /// group whatever its number of reasons there. Each row's ``RejectStatus`` splits the rejects.
     static func rejectsByRule(_ sql: ReportSQL) -> ReportDefinition {
         ReportDefinition(
             name: "rejects_by_rule",
-            summary: "Rejected rows counted by entity, rule and field, with the runs they came from and one example message.",
+            summary: "Rejected rows counted by entity, rule and field: outstanding, recovered by a later run, rejected again by one, or rolled back; with the runs they came from and one example message.",
             columns: [
                 ReportColumn("entity"), ReportColumn("rule"), ReportColumn("field"), ReportColumn("rejects", .integer),
+            ] + RejectStatus.allCases.map { ReportColumn($0.rawValue, .integer) } + [
                 ReportColumn("runs", .integer), ReportColumn("first_run", .integer), ReportColumn("last_run", .integer),
                 ReportColumn("example"),
             ],
-            sql: """
-                SELECT r.entity, f.rule, f.field, count(*), count(DISTINCT f.run), min(f.run), max(f.run), min(f.message)
-                FROM findings f JOIN runs r ON r.id = f.run
-                WHERE f.rejected = 1
-                GROUP BY r.entity, f.rule, f.field
-                ORDER BY r.entity, f.rule, f.field
-                """)
+            sql: rejectsByRuleSQL(runs: "1"))
+    }
+
+    /// `rejects_by_rule`'s query over the findings of the runs `runs` (an SQL condition on `f.run`)
+    /// selects: the steward page groups a scope's rejects with it.
+    static func rejectsByRuleSQL(runs condition: String) -> String {
+        """
+        SELECT entity, rule, field, count(*), \(RejectStatus.allCases.map { "sum(status = '\($0.rawValue)')" }.joined(separator: ", ")),
+               count(DISTINCT run), min(run), max(run), min(message)
+        FROM (
+            SELECT r.entity, f.rule, f.field, f.run, min(f.message) AS message, \(RejectStatus.sql("f")) AS status
+            FROM findings f JOIN runs r ON r.id = f.run
+            WHERE f.rejected = 1 AND \(condition)
+            GROUP BY r.entity, f.rule, f.field, \(RejectStatus.rowKey("f"))
+        )
+        GROUP BY entity, rule, field
+        ORDER BY entity, rule, field
+        """
     }
 
     static func danglingReferences(_ sql: ReportSQL) -> ReportDefinition {

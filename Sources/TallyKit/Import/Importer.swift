@@ -151,6 +151,9 @@ public final class Importer {
             if resolved > 0 { notes.append("\(resolved) pending reference(s) to \(plan.entity.name) resolved") }
             let parentRun = request.parentRun ?? pipeline.rejectExportRun
             total.recovered = try recovered(pipeline: pipeline, parentRun: parentRun, isRerun: request.parentRun != nil, run: runID)
+            let followUp = RejectFollowUp(connection: connection, run: runID)
+            if let rerunOf = request.parentRun { try followUp.rerun(of: rerunOf) }
+            try followUp.fedBack(pipeline.fedBackRejects)
             if request.parentRun == nil, let parentRun { try ledger.setParent(run: runID, parent: parentRun) }
             let message = notes.isEmpty ? nil : notes.joined(separator: "; ")
             try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json, audit: audit)

@@ -12,8 +12,11 @@ final class RowPipeline {
     /// Rows of a fed-back reject export that this run accepted.
     private(set) var recoveredRejects = 0
     private var rejectRuns = Set<Int64>()
-    /// The header last seen and where its `_reject_run` column is (a reject export's rows have one).
-    private var rejectRunColumn: (names: [String], index: Int?)?
+    /// The header last seen and where its `_reject_run`, `_reject_file` and `_reject_line` columns
+    /// are (a reject export's rows have them).
+    private var rejectRunColumn: (names: [String], index: Int?, file: Int?, line: Int?)?
+    /// Each fed-back rejected row and whether this run accepted it (``RejectFollowUp``).
+    private(set) var fedBackRejects: [RejectFollowUp.FedBack] = []
     /// Rows the probe recognised and the store confirmed unchanged, over every input so far.
     private var unchangedBeforeMapping = 0
     /// Whether the preparation thread looks rows up in the store as it was when the run began
@@ -34,12 +37,19 @@ final class RowPipeline {
 
     /// A row from `tally rejects --format csv` carries `_reject_run`: link the run and count recoveries.
     private func noteRejectExport(_ raw: RawRecord, outcome: RecordOutcome) {
-        if rejectRunColumn?.names != raw.names { rejectRunColumn = (raw.names, raw.names.firstIndex(of: "_reject_run")) }
-        guard let column = rejectRunColumn?.index, let text = raw.value(at: column), let run = Int64(text) else { return }
+        if rejectRunColumn?.names != raw.names {
+            rejectRunColumn = (raw.names, raw.names.firstIndex(of: "_reject_run"), raw.names.firstIndex(of: "_reject_file"),
+                               raw.names.firstIndex(of: "_reject_line"))
+        }
+        guard let columns = rejectRunColumn, let column = columns.index, let text = raw.value(at: column), let run = Int64(text) else { return }
         rejectRuns.insert(run)
         rejectExportRun = rejectRuns.count == 1 ? run : nil
-        if case .rejected = outcome { return }
-        recoveredRejects += 1
+        let accepted: Bool
+        if case .rejected = outcome { accepted = false } else { accepted = true }
+        if let file = columns.file.flatMap({ raw.value(at: $0) }) {
+            fedBackRejects.append(.init(run: run, file: file, line: columns.line.flatMap { raw.value(at: $0) }.flatMap { Int($0) }, accepted: accepted))
+        }
+        if accepted { recoveredRejects += 1 }
     }
 
     /// Processes one staged input inside the run's transaction; returns its ledger entry.

@@ -22,6 +22,8 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
     public var extracts: JobExtracts?
     /// An HTML report to write after the extracts.
     public var report: String?
+    /// The days of the job's runs the report covers, back from its newest run (default 30).
+    public var reportDays: Int?
     /// Stop at the first input that fails or is missing: nothing after it runs.
     public var stopOnError: Bool
 
@@ -46,6 +48,7 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, store, inputs, order, archive, settings, extracts, report, comment
         case stopOnError = "stop_on_error"
+        case reportDays = "report_days"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +62,7 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
         settings = try container.decodeIfPresent([String: SettingValue].self, forKey: .settings) ?? [:]
         extracts = try container.decodeIfPresent(JobExtracts.self, forKey: .extracts)
         report = try container.decodeIfPresent(String.self, forKey: .report)
+        reportDays = try container.decodeIfPresent(Int.self, forKey: .reportDays)
         stopOnError = try container.decodeIfPresent(Bool.self, forKey: .stopOnError) ?? false
     }
 

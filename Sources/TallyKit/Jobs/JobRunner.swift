@@ -330,8 +330,9 @@ public final class JobRunner {
 
     // MARK: - Report
 
-    /// The report stage: the steward's HTML page at `path`, scoped to this job run (nothing in a
-    /// dry run); a page that cannot be written is logged as an error.
+    /// The report stage: the steward's HTML page at `path`, covering the job's runs of the last
+    /// `report_days` (default 30) with this job run's marked new (nothing in a dry run); a page
+    /// that cannot be written is logged as an error.
     private func writeReport(_ path: String, _ database: TallyDatabase) {
         if options.dryRun {
             emit(.info, "report", "would write the HTML report \(path)")
@@ -339,7 +340,8 @@ public final class JobRunner {
         }
         do {
             let scope: StewardReportOptions.Scope = jobRun.map { .jobRun($0) } ?? .job(job.name)
-            let report = StewardReport(database: database, options: StewardReportOptions(scope: scope, staleDays: job.extracts?.staleDays ?? 60))
+            let report = StewardReport(database: database, options: StewardReportOptions(days: job.reportDays ?? 30, scope: scope,
+                                                                                      staleDays: job.extracts?.staleDays ?? 60))
             let summary = try report.write(to: path)
             emit(.info, "report", "wrote the HTML report \(path) (\(summary.bytes) bytes): \(summary.status)")
         } catch {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Inline SVG charts for the steward report. Each chart is an `<svg role="img">` whose `<title>`
 /// and `<desc>` carry its numbers in words, every bar has its own `<title>` (a tooltip), and the
 /// page puts a table with the same numbers beside it.
@@ -22,44 +24,114 @@ enum SVGChart {
         var mark: String?
         /// What the column is, for its tooltip (`run 12 · import incident`).
         var title: String
+        /// Drawn with a bold label and a dot under it (new since the previous job run).
+        var highlighted = false
     }
 
-    /// Columns of stacked values (runs over time). Wide charts scroll in their own box.
-    static func stackedColumns(id: String, title: String, description: String, series: [Series], columns: [Column]) -> HTML {
-        let left = 52.0, right = 12.0, top = 30.0, plot = 200.0, bottom = 34.0
-        let step = 30.0, bar = 20.0
-        let width = max(360.0, left + right + Double(columns.count) * step)
-        let height = top + plot + bottom
-        let maximum = niceCeiling(columns.map { $0.values.reduce(0, +) }.max() ?? 0)
-        var body: [HTML] = []
-        for tick in 0...4 {
-            let value = maximum * tick / 4
-            let y = top + plot - plot * Double(tick) / 4
-            body.append("<line class=\"grid\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y)\" y2=\"\(y)\"/>")
-            body.append("<text class=\"axis\" x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(grouped(value))</text>")
+    /// How column totals map to heights: linear, or logarithmic when the largest column is at
+    /// least ``logRatio`` times the smallest non-empty one, so a run of 50 rows stays visible next
+    /// to one of 1,000,000.
+    struct ColumnScale: Equatable {
+        /// The axis maximum (a round number, or a power of ten on a log scale).
+        var maximum: Int
+        var logarithmic: Bool
+
+        static let logRatio = 50
+
+        init(totals: [Int]) {
+            let largest = totals.max() ?? 0
+            let smallest = totals.filter { $0 > 0 }.min() ?? 0
+            logarithmic = smallest > 0 && largest >= Self.logRatio * smallest
+            if logarithmic {
+                var power = 1
+                while power < largest { power *= 10 }
+                maximum = power
+            } else {
+                maximum = niceCeiling(largest)
+            }
         }
+
+        /// The height of a column of `total` rows in a plot `plot` units high.
+        func height(_ total: Int, plot: Double) -> Double {
+            guard total > 0 else { return 0 }
+            let share = logarithmic ? log10(1 + Double(total)) / log10(1 + Double(maximum)) : Double(total) / Double(max(maximum, 1))
+            return max(1.5, plot * share)
+        }
+
+        /// The axis ticks: 0 and each power of ten (log), or quarters of the maximum (linear).
+        var ticks: [Int] {
+            guard logarithmic else { return (0...4).map { maximum * $0 / 4 } }
+            var ticks = [0, 1]
+            while ticks.last! < maximum { ticks.append(ticks.last! * 10) }
+            return ticks
+        }
+    }
+
+    /// Columns of stacked values (runs over time), as wide as the page; wide charts scroll in
+    /// their own box. Each column's total is written above it; see ``ColumnScale`` for heights.
+    static func stackedColumns(id: String, title: String, description: String, series: [Series], columns: [Column]) -> HTML {
+        let left = 56.0, right = 12.0, top = 36.0, plot = 220.0, bottom = 44.0
+        let width = max(960.0, left + right + Double(columns.count) * 22)
+        let step = (width - left - right) / Double(max(columns.count, 1))
+        let bar = min(44.0, step * 0.7)
+        let height = top + plot + bottom
+        let totals = columns.map { $0.values.reduce(0, +) }
+        let scale = ColumnScale(totals: totals)
+        var body: [HTML] = []
+        for tick in scale.ticks {
+            let y = top + plot - scale.height(tick, plot: plot)
+            body.append("<line class=\"grid\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y)\" y2=\"\(y)\"/>")
+            body.append("<text class=\"axis\" x=\"\(left - 6)\" y=\"\(y + 4)\" text-anchor=\"end\">\(compact(tick))</text>")
+        }
+        if scale.logarithmic {
+            body.append("<text class=\"axis\" x=\"4\" y=\"\(top - 22)\">log scale</text>")
+        }
+        let showTotals = step >= 26
         for (index, column) in columns.enumerated() {
             let x = left + Double(index) * step + (step - bar) / 2
+            let total = totals[index]
+            let columnHeight = scale.height(total, plot: plot)
             var y = top + plot
             for (position, value) in column.values.enumerated() where value > 0 {
-                let h = max(1.5, plot * Double(value) / Double(max(maximum, 1)))
+                let h = max(1.5, columnHeight * Double(value) / Double(total))
                 y -= h
                 let name = series[position].name
                 body.append("<rect class=\"\(series[position].fill)\" x=\"\(x)\" y=\"\(y)\" width=\"\(bar)\" height=\"\(h)\"><title>\(column.title): \(name) \(grouped(value))</title></rect>")
             }
+            if showTotals {
+                body.append("<text class=\"axis total\" x=\"\(x + bar / 2)\" y=\"\(min(y, top + plot) - 4)\" text-anchor=\"middle\">\(compact(total))</text>")
+            }
             if let mark = column.mark {
                 body.append("<rect class=\"marked\" x=\"\(x - 3)\" y=\"\(top - 4)\" width=\"\(bar + 6)\" height=\"\(plot + 4)\"><title>\(column.title): \(mark)</title></rect>")
-                body.append("<text class=\"mark\" x=\"\(x + bar / 2)\" y=\"\(top - 8)\" text-anchor=\"middle\">\(markSymbol(mark))</text>")
+                body.append("<text class=\"mark\" x=\"\(x + bar / 2)\" y=\"\(top - 20)\" text-anchor=\"middle\">\(markSymbol(mark))</text>")
             }
-            body.append("<text class=\"axis\" x=\"\(x + bar / 2)\" y=\"\(top + plot + 16)\" text-anchor=\"middle\">\(column.label)</text>")
+            let weight: HTML = column.highlighted ? " font-weight=\"bold\"" : ""
+            body.append("<text class=\"axis\" x=\"\(x + bar / 2)\" y=\"\(top + plot + 16)\" text-anchor=\"middle\"\(weight)>\(column.label)</text>")
+            if column.highlighted {
+                body.append("<circle class=\"new\" cx=\"\(x + bar / 2)\" cy=\"\(top + plot + 28)\" r=\"4\"><title>\(column.title): new since the previous job run</title></circle>")
+            }
         }
         body.append("<line class=\"baseline\" x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(top + plot)\" y2=\"\(top + plot)\"/>")
-        let minimum = Int(width * 0.85)
+        let minimum = Int(min(width, 680))
+        let scaleText = scale.logarithmic ? " Heights on a log scale (each gridline ten times the one below), so small runs show beside large ones; a column's parts share its height in proportion." : ""
         return """
             <div class="chart-scroll" tabindex="0" role="region" aria-label="\(title) (scrolls sideways)">\
-            <svg id="\(id)" class="chart" viewBox="0 0 \(width) \(height)" style="min-width:\(minimum)px;max-width:\(Int(width * 1.4))px" \
-            role="img" aria-labelledby="\(id)-title \(id)-desc"><title id="\(id)-title">\(title)</title><desc id="\(id)-desc">\(description)</desc>\(body)</svg></div>
+            <svg id="\(id)" class="chart columns" viewBox="0 0 \(width) \(height)" style="min-width:\(minimum)px" data-scale="\(scale.logarithmic ? "log" : "linear")" \
+            role="img" aria-labelledby="\(id)-title \(id)-desc"><title id="\(id)-title">\(title)</title><desc id="\(id)-desc">\(description)\(scaleText)</desc>\(body)</svg></div>
             """
+    }
+
+    /// `950`, `1.2k`, `45k`, `1M`: an axis or total label that fits above a narrow column.
+    static func compact(_ value: Int) -> String {
+        func short(_ number: Double, _ unit: String) -> String {
+            let text = number < 10 && number != number.rounded() ? String(format: "%.1f", number) : String(Int(number.rounded()))
+            return text + unit
+        }
+        switch value {
+        case ..<1_000: return String(value)
+        case ..<1_000_000: return short(Double(value) / 1_000, "k")
+        default: return short(Double(value) / 1_000_000, "M")
+        }
     }
 
     /// One horizontal bar.
@@ -84,11 +156,13 @@ enum SVGChart {
     /// Horizontal bars with labels (rejects by rule, backlog by priority, CMDB shares). `maximum`
     /// fixes the scale (100 for percentages); otherwise it is the largest bar. With `labelsAbove`
     /// each label sits on its own line over its bar, so long labels (rule names, resolution
-    /// codes) are never cut and the chart stays legible on a phone; otherwise labels sit left of
-    /// the bars in `labelWidth` units and are shortened with … (the full text is the tooltip).
+    /// codes) stay whole and the chart stays legible on a phone; otherwise labels sit left of the
+    /// bars in `labelWidth` units, and a chart with a label too long for them puts every label
+    /// above instead: a label is never cut so that two read the same (``shortened(_:to:)``).
     static func horizontalBars(id: String, title: String, description: String, bars: [Bar],
                                maximum fixed: Double? = nil, target: Target? = nil,
-                               labelsAbove: Bool = false, labelWidth: Double = 150, width: Double = 420) -> HTML {
+                               labelsAbove requested: Bool = false, labelWidth: Double = 150, width: Double = 420) -> HTML {
+        let labelsAbove = requested || bars.contains { $0.label.count > Int(labelWidth / 8.8) }
         let longestText = bars.map(\.text.count).max() ?? 0
         let right = Double(longestText) * 8.6 + 10  // room for the text at the phone size (14.5px)
         let left = labelsAbove ? 2.0 : labelWidth + 8
@@ -99,9 +173,10 @@ enum SVGChart {
         let maximum = fixed ?? max(1, bars.map { $0.segments.reduce(0) { $0 + $1.value } }.max() ?? 1)
         let maxLabel = labelsAbove ? Int(width / 8.8) : Int(labelWidth / 8.8)
         var body: [HTML] = []
+        let labels = shortened(bars.map(\.label), to: maxLabel)
         for (index, item) in bars.enumerated() {
             let y = top + Double(index) * row
-            let label = item.label.count > maxLabel ? String(item.label.prefix(maxLabel - 1)) + "…" : item.label
+            let label = labels[index]
             let weight: HTML = item.emphasis ? " font-weight=\"bold\"" : ""
             if labelsAbove {
                 body.append("<text class=\"label\" x=\"\(left)\" y=\"\(y + 12)\"\(weight)><title>\(item.label)</title>\(label)</text>")
@@ -125,6 +200,19 @@ enum SVGChart {
             <svg id="\(id)" class="chart bars" viewBox="0 0 \(width) \(height)" style="max-width:\(Int(width * 1.15))px" \
             role="img" aria-labelledby="\(id)-title \(id)-desc"><title id="\(id)-title">\(title)</title><desc id="\(id)-desc">\(description)</desc>\(body)</svg>
             """
+    }
+
+    /// Labels cut to `limit` characters in the middle (`windows_cl…er_node`), keeping both ends;
+    /// labels that would still read the same as another are kept whole.
+    static func shortened(_ labels: [String], to limit: Int) -> [String] {
+        let cut = labels.map { label -> String in
+            guard label.count > limit, limit >= 3 else { return label }
+            let head = (limit - 1) / 2, tail = limit - 1 - head
+            return String(label.prefix(head)) + "…" + String(label.suffix(tail))
+        }
+        var uses: [String: Int] = [:]
+        for label in cut { uses[label, default: 0] += 1 }
+        return zip(labels, cut).map { full, short in uses[short]! > 1 && short != full ? full : short }
     }
 
     /// A legend: a swatch and a name per series.

@@ -68,6 +68,7 @@ public struct StewardReportSummary: Sendable, Equatable {
     public var bytes: Int
     /// `clean`, `attention` or `failed` (see ``StewardReport``).
     public var status: String
+    /// Outstanding rejected rows in scope (see ``RejectStatus``).
     public var rejects: Int
     public var conflicts: Int
     public var danglingReferences: Int
@@ -79,15 +80,15 @@ public struct StewardReportSummary: Sendable, Equatable {
 /// person.
 ///
 /// Its numbers come from the report catalogue's own queries (`run_summary`, `rejects_by_rule`,
-/// `cmdb_health`, `incident_metrics`, `resolution_consistency`, `change_impact`,
+/// `cmdb_health`, `cmdb_exceptions`, `incident_metrics`, `resolution_consistency`, `change_impact`,
 /// `dangling_references`), read in one snapshot of the store, so they equal the extracts'. The
 /// page holds aggregates and capped example lists only, so its size does not grow with the
 /// store. Every value from the data is HTML-escaped. Apart from the generated-at stamp, the same
 /// store and options give the same bytes.
 ///
 /// Overall status: `failed` when the newest run in scope failed or was abandoned; `attention`
-/// when there are rejects or conflicts in scope, dangling references or resolution-code
-/// violations; else `clean`.
+/// when there are outstanding rejects or conflicts in scope, dangling references or
+/// resolution-code violations; else `clean`.
 public final class StewardReport {
     let database: TallyDatabase
     public let options: StewardReportOptions

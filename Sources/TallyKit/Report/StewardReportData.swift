@@ -67,10 +67,29 @@ struct StewardReportData {
     /// Rejects of one entity, rule and field (a `rejects_by_rule` row), with examples.
     struct RejectGroup {
         var entity, rule, field: String
-        var rejects, runs: Int
+        /// Rows rejected, and how many of them are in each ``RejectStatus``.
+        var rejects: Int
+        var statuses: [RejectStatus: Int]
+        var runs: Int
         var firstRun, lastRun: String
+        /// Examples of its outstanding rows.
         var examples: [Example] = []
         var label: String { entity + " · " + rule + (field.isEmpty ? "" : " · " + field) }
+        var outstanding: Int { statuses[.outstanding] ?? 0 }
+        var recovered: Int { statuses[.recovered] ?? 0 }
+
+        init(_ row: ReportTable.Row) {
+            entity = row["entity"] ?? ""
+            rule = row["rule"] ?? ""
+            field = row["field"] ?? ""
+            rejects = row.integer("rejects")
+            var statuses: [RejectStatus: Int] = [:]
+            for status in RejectStatus.allCases { statuses[status] = row.integer(status.rawValue) }
+            self.statuses = statuses
+            runs = row.integer("runs")
+            firstRun = row["first_run"] ?? ""
+            lastRun = row["last_run"] ?? ""
+        }
     }
 
     /// Conflicts of one entity, field and rule, with examples.
@@ -102,17 +121,36 @@ struct StewardReportData {
         var inconsistent: Int
     }
 
+    /// A job's page: which job run it was written for and what came before.
+    struct JobContext {
+        var job: String
+        var jobRun: Int64
+        /// The job's previous job run and when it started, if any.
+        var previous: (id: Int64, startedAt: String)?
+        /// Runs of this job run: new since the previous one (skipped ones included).
+        var newRuns: Set<Int64>
+    }
+
     let storePath: String
     let registry: EntityRegistry
     let scopeDescription: String
-    /// Runs in scope, oldest first (`run_summary` order).
+    /// Set when the page is a job's.
+    let job: JobContext?
+    /// Runs in scope, oldest first (`run_summary` order), skipped ones included.
     let runs: [Run]
-    /// Runs in scope that started within `days` before the newest one.
+    /// Runs in scope that started within `days` before the newest one, skipped ones left out
+    /// (an input already imported did nothing worth a column).
     let windowRuns: [Run]
     let windowStart: String?
+    /// Skipped runs in the window.
+    let skippedInWindow: Int
+    /// The newest run in scope that did something: a skipped run is never the last run.
     let lastRun: Run?
     let rejectGroups: [RejectGroup]
+    /// Outstanding rejected rows in scope (each row once, whatever its reasons): the header's count.
     let rejectTotal: Int
+    /// Rejected rows in scope per status, each row once.
+    let rejectStatuses: [RejectStatus: Int]
     let conflictGroups: [ConflictGroup]
     let conflictTotal: Int
     let dangling: Dangling
@@ -121,6 +159,8 @@ struct StewardReportData {
     let resolutionCodes: [ResolutionCode]
     let casesWithoutCode: Int
     let cmdbHealth: ReportTable
+    /// Per CI class, how many incomplete live CIs miss each field (from `cmdb_exceptions`), most missed first.
+    let missingByClass: [String: [(field: String, cis: Int)]]
     let incidentMetrics: ReportTable
     /// `change_impact`, first rows kept (``changeLimit``), every row counted.
     let changeImpact: ReportTable
@@ -128,6 +168,8 @@ struct StewardReportData {
     let runsNeedingAction: [Run]
     /// Runs that needed a person and were followed up by a committed rerun or reject re-import.
     let followedUp: [Int64: Int64]
+    /// Outstanding rejected rows per run in scope (runs with none are absent).
+    let outstandingByRun: [Int64: Int]
 
     static let violationLimit = 50
     static let changeLimit = 25
@@ -151,6 +193,7 @@ struct StewardReportData {
 
         // Scope: which runs.
         let scopeIDs: Set<Int64>?
+        var job: JobContext?
         switch options.scope {
         case .all:
             scopeIDs = nil
@@ -165,12 +208,14 @@ struct StewardReportData {
             guard let jobRun = try connection.scalar("SELECT max(id) FROM job_runs WHERE job = ?", [.text(name)]).integer else {
                 throw StewardReportError(message: "no job called '\(name)' has run against \(database.path); see 'tally runs --job'")
             }
-            scopeIDs = Set(try connection.rows("SELECT id FROM runs WHERE job_run = ?", [.integer(jobRun)]).compactMap { $0[0].integer })
-            scopeDescription = "job \(name), job run \(jobRun)"
+            (scopeIDs, job, scopeDescription) = try Self.jobScope(name: name, jobRun: jobRun, days: options.days, connection: connection)
         case .jobRun(let jobRun):
-            scopeIDs = Set(try connection.rows("SELECT id FROM runs WHERE job_run = ?", [.integer(jobRun)]).compactMap { $0[0].integer })
-            scopeDescription = "job run \(jobRun)"
+            guard let name = try connection.scalar("SELECT job FROM job_runs WHERE id = ?", [.integer(jobRun)]).text else {
+                throw StewardReportError(message: "there is no job run \(jobRun) in \(database.path); see 'tally runs --job'")
+            }
+            (scopeIDs, job, scopeDescription) = try Self.jobScope(name: name, jobRun: jobRun, days: options.days, connection: connection)
         }
+        self.job = job
         let inScope = { (run: Int64) in scopeIDs?.contains(run) ?? true }
         // The scope as a JSON array for `json_each`, or NULL for every run.
         let scopeParameter: SQLValue = scopeIDs.map { .text("[" + $0.sorted().map(String.init).joined(separator: ",") + "]") } ?? .null
@@ -184,31 +229,24 @@ struct StewardReportData {
             if inScope(run.id) { runs.append(run) }
         }
         self.runs = runs
-        lastRun = runs.max { $0.id < $1.id }
+        let done = runs.filter { $0.status != RunStatus.skipped.rawValue }
+        lastRun = done.max { $0.id < $1.id }
         let newestStart = runs.map(\.startedAt).max()
         let windowStart = newestStart.flatMap { Self.date($0) }.map { Timestamp.format($0.addingTimeInterval(-Double(options.days) * 86_400)) }
         self.windowStart = windowStart
-        windowRuns = runs.filter { run in windowStart.map { run.startedAt >= $0 } ?? true }
+        let inWindow = runs.filter { run in windowStart.map { run.startedAt >= $0 } ?? true }
+        windowRuns = inWindow.filter { $0.status != RunStatus.skipped.rawValue }
+        skippedInWindow = inWindow.count - windowRuns.count
 
-        // Rejects by rule: the catalogue's report for every run; the same grouping over the scope's runs otherwise.
+        // Rejects by rule: the catalogue's report for every run; the same query over the scope's runs otherwise.
         var rejectGroups: [RejectGroup] = []
         if scopeIDs == nil {
-            try ReportTable.forEachRow(report("rejects_by_rule"), in: connection, parameters: parameters) { row in
-                rejectGroups.append(RejectGroup(entity: row["entity"] ?? "", rule: row["rule"] ?? "", field: row["field"] ?? "",
-                                                rejects: row.integer("rejects"), runs: row.integer("runs"),
-                                                firstRun: row["first_run"] ?? "", lastRun: row["last_run"] ?? ""))
-            }
+            try ReportTable.forEachRow(report("rejects_by_rule"), in: connection, parameters: parameters) { rejectGroups.append(RejectGroup($0)) }
         } else {
-            for row in try connection.rows("""
-                SELECT r.entity, f.rule, f.field, count(*), count(DISTINCT f.run), min(f.run), max(f.run)
-                FROM findings f JOIN runs r ON r.id = f.run
-                WHERE f.rejected = 1 AND \(scoped("f.run"))
-                GROUP BY r.entity, f.rule, f.field
-                ORDER BY r.entity, f.rule, f.field
-                """, [scopeParameter]) {
-                rejectGroups.append(RejectGroup(entity: row[0].text ?? "", rule: row[1].text ?? "", field: row[2].text ?? "",
-                                                rejects: Int(row[3].integer ?? 0), runs: Int(row[4].integer ?? 0),
-                                                firstRun: row[5].text ?? "", lastRun: row[6].text ?? ""))
+            let columns = report("rejects_by_rule").columns.map(\.name)
+            for row in try connection.rows(ReportCatalogue.rejectsByRuleSQL(runs: scoped("f.run")), [scopeParameter]) {
+                let values = row.map { $0.integer.map(String.init) ?? $0.text }
+                rejectGroups.append(RejectGroup(ReportTable.Row(columns: columns, values: values)))
             }
         }
         let rejectExamples = try connection.rows("""
@@ -216,7 +254,7 @@ struct StewardReportData {
                 SELECT r.entity, f.rule, coalesce(f.field, '') AS field, f.run, f.file, f.line, f.message, f.id,
                        row_number() OVER (PARTITION BY r.entity, f.rule, f.field ORDER BY f.run DESC, f.id) AS n
                 FROM findings f JOIN runs r ON r.id = f.run
-                WHERE f.rejected = 1 AND \(scoped("f.run"))
+                WHERE f.rejected = 1 AND \(scoped("f.run")) AND \(RejectStatus.sql("f")) = 'outstanding'
             )
             WHERE n <= ?2
             ORDER BY entity, rule, field, n
@@ -228,9 +266,27 @@ struct StewardReportData {
                 .map { Example(run: $0[3].integer ?? 0, place: ($0[4].text ?? "") + ($0[5].integer.map { ":\($0)" } ?? ""),
                                message: $0[6].text ?? "") }
         }
-        // Biggest first; ties in the catalogue's order.
-        self.rejectGroups = rejectGroups.enumerated().sorted { ($0.element.rejects, $1.offset) > ($1.element.rejects, $0.offset) }.map(\.element)
-        rejectTotal = rejectGroups.reduce(0) { $0 + $1.rejects }
+        // Most outstanding first, then most rejected; ties in the catalogue's order.
+        self.rejectGroups = rejectGroups.enumerated().sorted {
+            ($0.element.outstanding, $0.element.rejects, $1.offset) > ($1.element.outstanding, $1.element.rejects, $0.offset)
+        }.map(\.element)
+        var rejectStatuses: [RejectStatus: Int] = [:]
+        var outstandingByRun: [Int64: Int] = [:]
+        for row in try connection.rows("""
+            SELECT run, status, count(DISTINCT key) FROM (
+                SELECT f.run, \(RejectStatus.sql("f")) AS status, \(RejectStatus.rowKey("f")) AS key
+                FROM findings f WHERE f.rejected = 1 AND \(scoped("f.run"))
+            )
+            GROUP BY run, status ORDER BY run, status
+            """, [scopeParameter]) {
+            guard let run = row[0].integer, let status = row[1].text.flatMap(RejectStatus.init(rawValue:)) else { continue }
+            let count = Int(row[2].integer ?? 0)
+            rejectStatuses[status, default: 0] += count
+            if status == .outstanding { outstandingByRun[run] = count }
+        }
+        self.rejectStatuses = rejectStatuses
+        rejectTotal = rejectStatuses[.outstanding] ?? 0
+        self.outstandingByRun = outstandingByRun
 
         // Conflicts by field.
         var conflictGroups = try connection.rows("""
@@ -307,6 +363,12 @@ struct StewardReportData {
         self.casesWithoutCode = casesWithoutCode
 
         cmdbHealth = try ReportTable.read(report("cmdb_health"), in: connection, parameters: parameters)
+        var missing: [String: [String: Int]] = [:]
+        try ReportTable.forEachRow(report("cmdb_exceptions"), in: connection, parameters: parameters) { row in
+            guard let fields = row["missing"], !fields.isEmpty else { return }
+            for field in fields.split(separator: " ") { missing[row["sys_class_name"] ?? "", default: [:]][String(field), default: 0] += 1 }
+        }
+        missingByClass = missing.mapValues { counts in counts.map { (field: $0.key, cis: $0.value) }.sorted { ($0.cis, $1.field) > ($1.cis, $0.field) } }
         incidentMetrics = try ReportTable.read(report("incident_metrics"), in: connection, parameters: parameters)
         changeImpact = try ReportTable.read(report("change_impact"), in: connection, parameters: parameters, limit: Self.changeLimit)
 
@@ -319,10 +381,31 @@ struct StewardReportData {
             if let parent = row[0].integer, let child = row[1].integer { followedUp[parent] = child }
         }
         self.followedUp = followedUp
+        // A run's rejects need a person while some are outstanding, whether or not it was followed up.
         runsNeedingAction = runs.reversed().filter { run in
+            if outstandingByRun[run.id] != nil { return true }
             guard followedUp[run.id] == nil else { return false }
-            return run.isFailed || (run.status == RunStatus.committed.rawValue && (run.rejected > 0 || run.conflicts > 0))
+            return run.isFailed || (run.status == RunStatus.committed.rawValue && run.conflicts > 0)
         }
+    }
+
+    /// A job's runs (every job run of it up to `jobRun`) that started within `days` before the
+    /// newest of them; those of `jobRun` are new.
+    static func jobScope(name: String, jobRun: Int64, days: Int, connection: Connection) throws
+        -> (ids: Set<Int64>, job: JobContext, description: String) {
+        let runs = try connection.rows("""
+            SELECT r.id, r.started_at, r.job_run FROM runs r JOIN job_runs j ON j.id = r.job_run
+            WHERE j.job = ?1 AND j.id <= ?2 ORDER BY r.id
+            """, [.text(name), .integer(jobRun)]).map { (id: $0[0].integer ?? 0, startedAt: $0[1].text ?? "", jobRun: $0[2].integer ?? 0) }
+        let newest = runs.map(\.startedAt).max()
+        let start = newest.flatMap { date($0) }.map { Timestamp.format($0.addingTimeInterval(-Double(days) * 86_400)) }
+        let ids = Set(runs.filter { run in start.map { run.startedAt >= $0 } ?? true }.map(\.id))
+        let previous = try connection.rows("SELECT id, started_at FROM job_runs WHERE job = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1",
+                                           [.text(name), .integer(jobRun)]).first.map { (id: $0[0].integer ?? 0, startedAt: $0[1].text ?? "") }
+        let context = JobContext(job: name, jobRun: jobRun, previous: previous,
+                                 newRuns: Set(runs.filter { $0.jobRun == jobRun }.map(\.id)))
+        let description = "job \(name): its runs in the \(days) days up to job run \(jobRun)"
+        return (ids, context, description)
     }
 
     /// Labels of a choice field's codes, from the registry (`"1"` → `"Critical"`).

@@ -12,13 +12,14 @@ extension StewardReportPage {
         let runs = data.runsNeedingAction
         for run in runs.prefix(StewardReportData.actionLimit) {
             var lines: [String] = []
+            let outstanding = data.outstandingByRun[run.id] ?? 0
             if run.isFailed {
                 lines += ["# see why it failed; fix the input, map or rules; run it again",
                           "tally show \(run.id)", "tally rerun \(run.id)"]
             } else {
-                if run.rejected > 0 {
-                    let them = run.rejected == 1 ? "it" : "them"
-                    lines += ["# export the \(Self.count(run.rejected, "rejected row")), fix \(them), import \(them) back (linked to run \(run.id))",
+                if outstanding > 0 {
+                    let them = outstanding == 1 ? "it" : "them"
+                    lines += ["# export the \(Self.count(outstanding, "outstanding rejected row")), fix \(them), import \(them) back (linked to run \(run.id))",
                               "tally rejects --run \(run.id) --format csv --out rejects-\(run.id).csv",
                               "tally import rejects-\(run.id).csv --entity \(run.entity)",
                               "# or, if the map was wrong: fix it and rerun the run with it (preview first)",
@@ -31,7 +32,7 @@ extension StewardReportPage {
                 lines += ["# if the run should not have happened: preview undoing it (then drop --dry-run)",
                           "tally rollback \(run.id) --dry-run"]
             }
-            let counts = [run.rejected > 0 ? Self.count(run.rejected, "reject") : nil,
+            let counts = [outstanding > 0 ? Self.count(outstanding, "outstanding reject") : nil,
                           run.conflicts > 0 ? Self.count(run.conflicts, "conflict") : nil,
                           run.isFailed ? run.status : nil].compactMap { $0 }.joined(separator: ", ")
             actions.append("""
@@ -63,8 +64,8 @@ extension StewardReportPage {
         let body: HTML = runs.isEmpty && store.isEmpty ? "<p>Nothing needs a person.</p>" : actions.joined(separator: "\n")
         return """
             <section id="next"><h2>What to do next</h2>
-            <p class="hint">Commands to copy, newest run first. A run leaves this list once a later run names it as its parent \
-            (a rerun, or its fixed reject export imported).</p>
+            <p class="hint">Commands to copy, newest run first. A run leaves this list when none of its rejected rows is outstanding \
+            and a later run (a rerun, or its fixed reject export) has followed up its conflicts or failure.</p>
             \(body)
             </section>
             """

@@ -25,10 +25,13 @@ extension StewardReportPage {
 
     func runsSection() -> HTML {
         let runs = data.windowRuns
-        let window: String = data.windowStart.map { "runs that started from \($0) (\(options.days) days before the newest run in scope)" } ?? "no runs"
+        let skipped = data.skippedInWindow > 0
+            ? " \(Self.count(data.skippedInWindow, "skipped run")) (inputs already imported, nothing done) are left out." : ""
+        let window: String = data.windowStart.map { "runs that started from \($0) (\(options.days) days before the newest run in scope).\(skipped)" } ?? "no runs."
         guard !runs.isEmpty else {
-            return "<section id=\"runs\"><h2>Runs over time</h2><p>No runs in scope.</p></section>"
+            return "<section id=\"runs\"><h2>Runs over time</h2><p>No runs in scope.\(skipped)</p></section>"
         }
+        let isNew = { (run: StewardReportData.Run) in data.job?.newRuns.contains(run.id) ?? false }
         let perDay = runs.count > Self.maxRunColumns
         var columns: [SVGChart.Column] = []
         var rows: [HTMLTable.Row] = []
@@ -55,11 +58,11 @@ extension StewardReportPage {
             for run in runs {
                 let values = [run.inserted, run.updated, run.unchanged, run.skippedStale, run.rejected]
                 let mark = run.isFailed ? "failed" : run.isRolledBack ? "rolled back" : nil
-                columns.append(.init(label: String(run.id), values: values, mark: mark, title: runName(run) + ", " + run.status))
+                columns.append(.init(label: String(run.id), values: values, mark: mark, title: runName(run) + ", " + run.status, highlighted: isNew(run)))
                 let status: HTML = run.isFailed || run.isRolledBack ? "<strong>\(SVGChart.markSymbol(mark ?? "")) \(run.status)</strong>" : "\(run.status)"
                 let what = "\(run.kind) \(run.entity)" + (run.source.isEmpty ? "" : " (\(run.source))")
                 rows.append(.init(key: String(run.id), cells: [
-                    .markup("\(run.id)", value: String(run.id)), .markup("<time datetime=\"\(run.startedAt)\">\(Self.minute(run.startedAt))</time>", value: run.startedAt),
+                    .markup(isNew(run) ? "<strong>● \(run.id)</strong> <span class=\"hint\">new</span>" : "\(run.id)", value: String(run.id)), .markup("<time datetime=\"\(run.startedAt)\">\(Self.minute(run.startedAt))</time>", value: run.startedAt),
                     .text(what), .markup(status, value: run.status), .integer(run.read),
                 ] + values.map(HTMLTable.Cell.integer) + [.integer(run.conflicts), .integer(run.retired)],
                 flagged: run.isFailed))
@@ -74,12 +77,14 @@ extension StewardReportPage {
         let chart = SVGChart.stackedColumns(
             id: "chart-runs", title: perDay ? "Rows per day, by outcome" : "Rows per run, by outcome",
             description: description, series: Self.runSeries, columns: columns)
-        let legend = SVGChart.legend(Self.runSeries, extra: ["<strong>✕ F</strong> failed", "<strong>↶ RB</strong> rolled back (dashed outline)"])
+        let newRuns = runs.filter(isNew).count
+        let legend = SVGChart.legend(Self.runSeries, extra: ["<strong>✕ F</strong> failed", "<strong>↶ RB</strong> rolled back (dashed outline)"]
+                                     + (newRuns > 0 && !perDay ? ["<strong>● 12</strong> new since the previous job run"] : []))
         let table = HTMLTable(id: "runs-table", caption: perDay ? "Rows per day (from run_summary)" : "Runs (from run_summary)",
                               columns: tableColumns, rows: rows)
         return """
             <section id="runs"><h2>Runs over time</h2>
-            <p class="hint">\(perDay ? "One column per day" : "One column per run"): \(window). Bars stack what each row became; the table below has the numbers.</p>
+            <p class="hint">\(perDay ? "One column per day" : "One column per run"): \(window) Bars stack what each row became, the total above each column; the table below has the numbers.</p>
             \(legend)\(chart)\(table.render())
             </section>
             """
@@ -89,22 +94,31 @@ extension StewardReportPage {
 
     func rejectsSection() -> HTML {
         let rejectBars = data.rejectGroups.map { group in
-            SVGChart.Bar(label: group.label, segments: [(Double(group.rejects), "s-rejected")], text: SVGChart.grouped(group.rejects),
-                         title: "\(group.label): \(Self.count(group.rejects, "reject")) in \(Self.count(group.runs, "run"))")
+            let settled = group.rejects - group.outstanding
+            return SVGChart.Bar(
+                label: group.label, segments: [(Double(group.outstanding), "s-rejected"), (Double(settled), "s-settled")],
+                text: [group.outstanding > 0 ? "\(SVGChart.grouped(group.outstanding)) ✕" : nil, settled > 0 ? "\(SVGChart.grouped(settled)) settled" : nil]
+                    .compactMap { $0 }.joined(separator: " · "),
+                title: "\(group.label): \(Self.count(group.rejects, "rejected row")) in \(Self.count(group.runs, "run")), \(group.outstanding) outstanding, \(group.recovered) recovered",
+                emphasis: group.outstanding > 0)
         }
         let rejectChart: HTML = data.rejectGroups.isEmpty ? "<p>No rejects in scope.</p>" : SVGChart.horizontalBars(
-            id: "chart-rejects", title: "Rejects by rule",
-            description: data.rejectGroups.map { "\($0.label): \($0.rejects)" }.joined(separator: "; "), bars: rejectBars, labelsAbove: true)
+            id: "chart-rejects", title: "Rejected rows by rule: outstanding, then settled by later runs",
+            description: data.rejectGroups.map { "\($0.label): \($0.outstanding) outstanding of \($0.rejects)" }.joined(separator: "; "),
+            bars: rejectBars, labelsAbove: true)
         let rejectTable = HTMLTable(
-            id: "rejects-table", caption: "Rejects by entity, rule and field (rejects_by_rule)",
-            columns: [.text("entity"), .text("rule"), .text("field"), .number("rejects"), .number("runs"), .number("last run")],
+            id: "rejects-table", caption: "Rejected rows by entity, rule and field (rejects_by_rule)",
+            columns: [.text("entity"), .text("rule"), .text("field"), .number("rejects")]
+                + RejectStatus.allCases.map { .number($0.label) } + [.number("runs"), .number("last run")],
             rows: data.rejectGroups.map { group in
                 .init(key: "\(group.entity)|\(group.rule)|\(group.field)", cells: [
-                    .text(group.entity), .text(group.rule), .text(group.field), .integer(group.rejects), .integer(group.runs),
-                    .decimal(group.lastRun),
-                ])
+                    .text(group.entity), .text(group.rule), .text(group.field), .integer(group.rejects),
+                ] + RejectStatus.allCases.map { .integer(group.statuses[$0] ?? 0) } + [
+                    .integer(group.runs), .decimal(group.lastRun),
+                ], flagged: group.outstanding > 0)
             }, empty: "No rejects.")
-        let rejectExamples = examples(data.rejectGroups.map { ($0.label, Self.count($0.rejects, "reject"), $0.examples) }, heading: "Newest examples (file:line)")
+        let rejectExamples = examples(data.rejectGroups.map { ($0.label, Self.count($0.outstanding, "outstanding reject"), $0.examples) },
+                                      heading: "Newest outstanding examples (file:line)")
 
         let conflictBars = data.conflictGroups.map { group in
             SVGChart.Bar(label: group.label, segments: [(Double(group.conflicts), "s-conflict")], text: SVGChart.grouped(group.conflicts),
@@ -133,11 +147,19 @@ extension StewardReportPage {
                 ])
             }, empty: "No dangling references.")
         let danglingExamples = examples(data.dangling.groups.map { ("\($0.entity).\($0.field) → \($0.target)", Self.count($0.count, "reference"), $0.examples) }, heading: "Examples (record)")
+        let rejectsPart: HTML = data.rejectGroups.isEmpty ? "<p>No rejects.</p>" : """
+            <p class="hint">Rows, not reasons. <strong>Outstanding</strong> (hatched, ✕): no later run has taken the row up; \
+            <code>tally rejects</code> lists them. <strong>Settled</strong>: a later run (a rerun, or the fixed reject export imported) \
+            recovered the row or rejected it again (then its own reject is the outstanding one), or the run was rolled back; \
+            <code>tally rejects --all</code> lists every row with its status.</p>
+            \(SVGChart.legend([.init(name: "outstanding ✕", fill: "s-rejected"), .init(name: "settled by a later run", fill: "s-settled")]))
+            \(rejectChart)\(rejectTable.render())\(rejectExamples)
+            """
         return """
             <section id="rejects"><h2>Rejects and conflicts</h2>
             <p class="hint">Rejected rows are stored with their run, file, line and reasons; conflicts are writes a precedence or read-only rule refused. Covers \(data.scopeDescription).</p>
             <h3>Rejects by rule</h3>
-            \(data.rejectGroups.isEmpty ? "<p>No rejects.</p>" : "<div class=\"pair\"><div>\(rejectChart)</div><div>\(rejectTable.render())</div></div>\(rejectExamples)" as HTML)
+            \(rejectsPart)
             <h3 id="conflicts">Conflicts by field</h3>
             \(data.conflictGroups.isEmpty ? "<p>No conflicts.</p>" : "<div class=\"pair\"><div>\(conflictChart)</div><div>\(conflictTable.render())</div></div>\(conflictExamples)" as HTML)
             <h3 id="dangling">Dangling references</h3>
@@ -180,9 +202,11 @@ extension StewardReportPage {
                 let cls = row["sys_class_name"] ?? ""
                 // `cmdb_ci_linux_server` → `linux_server` on the bar (the tooltip and table keep the full name).
                 let short = cls.hasPrefix("cmdb_ci_") ? String(cls.dropFirst(8)) : cls
+                let why = measure.name == "complete" && !meets
+                    ? " — missing: " + (data.missingByClass[cls] ?? []).prefix(4).map { "\($0.field) (\($0.cis))" }.joined(separator: ", ") : ""
                 return SVGChart.Bar(
                     label: short, segments: [(pct, meets ? "s-ok" : "s-miss")], text: text,
-                    title: "\(cls): \(row.integer(measure.name)) of \(row.integer("cis")) \(measure.name) (\(row[measure.name + "_pct"] ?? "")%), target \(measure.atLeast ? "≥" : "≤") \(HTML.number(measure.target))% — \(meets ? "meets" : "misses") it",
+                    title: "\(cls): \(row.integer(measure.name)) of \(row.integer("cis")) \(measure.name) (\(row[measure.name + "_pct"] ?? "")%), target \(measure.atLeast ? "≥" : "≤") \(HTML.number(measure.target))% — \(meets ? "meets" : "misses") it\(why)",
                     emphasis: !meets)
             }
             let misses = zip(rows, bars).filter { $0.1.emphasis }.map { $0.0["sys_class_name"] ?? "" }
@@ -206,13 +230,29 @@ extension StewardReportPage {
                 }
                 return .init(key: row["sys_class_name"] ?? "", cells: cells)
             })
+        // Why a class misses the completeness target: the fields its incomplete CIs lack, most missed first.
+        let incomplete = rows.dropFirst().filter { ($0.double("complete_pct") ?? 100) < t.completeAtLeast }
+        let whyTable = HTMLTable(
+            id: "cmdb-missing-table", caption: "Why classes miss the completeness target: the required or recommended fields their CIs lack",
+            columns: [.text("class"), .number("incomplete CIs"), .number("complete %"), .text("missing fields (CIs without it)")],
+            rows: incomplete.map { row in
+                let cls = row["sys_class_name"] ?? ""
+                let fields = (data.missingByClass[cls] ?? []).map { "\($0.field) (\($0.cis))" }.joined(separator: ", ")
+                return .init(key: cls, cells: [.text(cls), .integer(row.integer("cis") - row.integer("complete")), .decimal(row["complete_pct"]),
+                                               .text(fields.isEmpty ? "–" : fields)], flagged: true)
+            }, empty: "")
         return """
             <section id="cmdb"><h2>CMDB health per CI class</h2>
             <p class="hint">Live CIs only; bars name classes without their <code>cmdb_ci_</code> prefix. Bars show each class's share against its target (dashed line); \
             <strong>✕</strong> and a hatched bar mark a class that misses it, <strong>✓</strong> one that meets it. \
-            Stale: no update or discovery in \(all["stale_days"] ?? "") days before \(all["as_of"] ?? "") (the CMDB's newest time).</p>
+            <strong>Complete</strong>: the CI has its required fields and the ones recommended for its class (ownership, support group, location, \
+            statuses; serial, maker, model and asset tag for hardware; IP address, FQDN and OS for servers). \
+            <strong>Duplicate</strong>: another live CI has its name and class, or its serial number. \
+            <strong>Orphan</strong>: nothing points at it: no relationship has it as parent or child and no task names it as its configuration item. \
+            <strong>Stale</strong>: no update or discovery in \(all["stale_days"] ?? "") days before \(all["as_of"] ?? "") (the CMDB's newest time).</p>
             \(SVGChart.legend([.init(name: "meets the target", fill: "s-ok"), .init(name: "misses the target", fill: "s-miss")]))
             <div class="grid2">\(charts)</div>
+            \(incomplete.isEmpty ? .empty : whyTable.render())
             \(table.render())
             <p class="hint">Which CIs: <code>tally extract cmdb_exceptions --format csv --out DIR</code>.</p>
             </section>

@@ -29,7 +29,7 @@ struct StewardReportPage {
             \(sections.joined(separator: "\n"))
             </main>
             <footer><p>Numbers come from the report catalogue, read in one snapshot of the store: \
-            <code>run_summary</code>, <code>rejects_by_rule</code>, <code>dangling_references</code>, <code>cmdb_health</code>, \
+            <code>run_summary</code>, <code>rejects_by_rule</code>, <code>dangling_references</code>, <code>cmdb_health</code>, <code>cmdb_exceptions</code>, \
             <code>incident_metrics</code>, <code>resolution_consistency</code>, <code>change_impact</code>. \
             <code>tally extract NAME --format csv --out DIR</code> gives their rows. Lists of examples are capped; every count is whole.</p></footer>
             </div>
@@ -51,7 +51,7 @@ struct StewardReportPage {
         case .failed: statusText = "<span aria-hidden=\"true\">✕</span> Failed: the last run did not commit."
         }
         let tiles: [HTML] = [
-            tile("Rejects", data.rejectTotal, anchor: "rejects", note: "rows refused by validation"),
+            tile("Outstanding rejects", data.rejectTotal, anchor: "rejects", note: rejectNote() ?? "", quiet: rejectNote(quiet: true)),
             tile("Conflicts", data.conflictTotal, anchor: "conflicts", note: "writes a rule refused"),
             tile("Dangling references", data.dangling.total, anchor: "dangling", note: "targets not in the store"),
             tile("Resolution-code violations", data.violations.total, anchor: "resolution", note: "cases to correct"),
@@ -71,18 +71,50 @@ struct StewardReportPage {
             <h1>Tally steward report</h1>
             <p class="meta">Store <code>\(data.storePath)</code> · generated <time id="generated-at">\(generatedAt)</time> · covers \(data.scopeDescription)</p>
             <p id="overall-status" class="status status-\(status.rawValue)" data-status="\(status.rawValue)">\(statusText)</p>
+            \(jobSummary())
             <dl class="tiles">\(tiles)</dl>
             \(lastRun)
             </header>
             """
     }
 
-    private func tile(_ title: String, _ count: Int, anchor: String, note: String) -> HTML {
+    /// A job's page: what its newest job run did, against the previous one.
+    func jobSummary() -> HTML {
+        guard let job = data.job else { return .empty }
+        let new = data.runs.filter { job.newRuns.contains($0.id) }
+        let skipped = new.filter { $0.status == RunStatus.skipped.rawValue }.count
+        let done = new.count - skipped
+        let previous = job.previous.map { "the previous one (\($0.id)) started \($0.startedAt)" } ?? "it is the job's first"
+        var text: String
+        if done == 0 {
+            text = "Job run \(job.jobRun) brought nothing new: " + (skipped > 0 ? "its \(Self.count(skipped, "input")) had been imported already (skipped)." : "it had no inputs.")
+        } else {
+            text = "Job run \(job.jobRun) brought \(Self.count(done, "new run")), marked ● new below"
+                + (skipped > 0 ? "; \(Self.count(skipped, "input")) had been imported already (skipped)." : ".")
+        }
+        text += " The page covers the job's runs of the \(options.days) days up to it; \(previous)."
+        return "<p id=\"job-summary\" class=\"job-summary\">\(text)</p>"
+    }
+
+    /// `rows to fix, of 939 rejected (892 recovered)`; with `quiet`, what the 0 means (nil: nothing was rejected).
+    func rejectNote(quiet: Bool = false) -> String? {
+        let statuses = data.rejectStatuses
+        let rows = statuses.values.reduce(0, +)
+        guard rows > 0 else { return quiet ? nil : "rows refused by validation" }
+        let settled = [RejectStatus.recovered, .rejectedAgain, .rolledBack].compactMap { status in
+            statuses[status].map { "\(SVGChart.grouped($0)) \(status.label)" }
+        }.joined(separator: ", ")
+        return quiet ? "none to fix: \(SVGChart.grouped(rows)) rejected, every one settled (\(settled))"
+            : "rows to fix, of \(SVGChart.grouped(rows)) rejected" + (settled.isEmpty ? "" : " (\(settled))")
+    }
+
+    /// A count tile; `quiet` is its note when the count is 0 (default "none").
+    private func tile(_ title: String, _ count: Int, anchor: String, note: String, quiet: String? = nil) -> HTML {
         let needs = count > 0
         return """
             <div class="tile\(needs ? " needs" : "")" id="count-\(anchor)"><dt>\(title)</dt>\
             <dd><a href="#\(anchor)" data-value="\(count)">\(SVGChart.grouped(count))</a>\
-            <span class="note">\(needs ? "⚠ " + note : "none")</span></dd></div>
+            <span class="note">\(needs ? "⚠ " + note : quiet ?? "none")</span></dd></div>
             """
     }
 
@@ -131,9 +163,9 @@ struct StewardReportPage {
         tr.flag>*{background:#fbe6dc}tr.flag>th:first-child{box-shadow:inset 5px 0 0 var(--verm)}
         svg text{font-size:12px;fill:var(--ink)}svg .axis{fill:var(--muted);font-size:11px}svg .value{font-size:11.5px}
         .grid{stroke:#e2e2de}.baseline{stroke:#777}.target{stroke:#000;stroke-width:2;stroke-dasharray:5 3}
-        .marked{fill:none;stroke:#000;stroke-dasharray:3 2}svg .mark{font-weight:700;font-size:10.5px}
+        .marked{fill:none;stroke:#000;stroke-dasharray:3 2}svg .new{fill:var(--ink)}.job-summary{font-weight:600}svg .mark{font-weight:700;font-size:10.5px}
         .s-inserted,.s-ok,.s-median,.s-backlog{fill:#0072B2}.s-updated,.s-p90{fill:#56B4E9}.s-unchanged{fill:#BDBDBD}
-        .s-stale{fill:url(#pattern-dots)}.s-rejected,.s-miss,.s-bad{fill:url(#pattern-hatch)}.s-conflict{fill:#CC79A7}.s-dangling{fill:#E69F00}
+        .s-stale{fill:url(#pattern-dots)}.s-rejected,.s-miss,.s-bad{fill:url(#pattern-hatch)}.s-settled{fill:#009E73}.s-conflict{fill:#CC79A7}.s-dangling{fill:#E69F00}
         .legend{list-style:none;padding:0;margin:4px 0 6px;display:flex;flex-wrap:wrap;gap:2px 16px;font-size:.85rem}
         .swatch{width:14px;height:14px;vertical-align:-2px;margin-right:6px;border:1px solid #888}
         .examples{margin:6px 0 12px}.examples h4{margin:10px 0 2px;font-size:.95rem;overflow-wrap:anywhere}
@@ -143,7 +175,7 @@ struct StewardReportPage {
         .action{border-top:1px solid var(--line);padding:8px 0}
         pre.cmd .comment{color:#4d4d4d;font-style:italic}pre.cmd{white-space:pre-wrap;overflow-wrap:anywhere;background:#f1f1ec;border:1px solid var(--line);border-radius:4px;padding:8px 10px;margin:4px 0}
         .defs{position:absolute;width:0;height:0;overflow:hidden}
-        @media (max-width:600px){svg.bars text{font-size:14.5px}svg.bars .axis{font-size:12.5px}body{font-size:14px}.page{padding:8px}header.top,main>section{padding:12px}h1{font-size:1.35rem}.tile dd{font-size:1.4rem}}
+        @media (max-width:600px){svg.bars text{font-size:14.5px}svg.bars .axis{font-size:12.5px}svg.columns text{font-size:15px}body{font-size:14px}.page{padding:8px}header.top,main>section{padding:12px}h1{font-size:1.35rem}.tile dd{font-size:1.4rem}}
         @media print{
         body{background:#fff;font-size:10.5pt}.page{max-width:none;padding:0}nav{display:none}
         header.top,main>section{border:none;border-radius:0;padding:0;margin:0 0 14pt}

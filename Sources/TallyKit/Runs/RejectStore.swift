@@ -11,6 +11,9 @@ public struct RejectedRecord: Sendable, Equatable {
     public var file: String
     public var line: Int?
     public var record: Int?
+    /// Whether the row still waits for a person, and the later run that took it up, if any.
+    public var status: RejectStatus = .outstanding
+    public var followedUpIn: Int64?
     public var reasons: [Reason]
     /// The raw record's columns in source order; empty when the row could not be read at all.
     public var columns: [(String, String?)]
@@ -23,23 +26,119 @@ public struct RejectedRecord: Sendable, Equatable {
     }
 }
 
+/// Where a rejected row stands. A row is counted once, whatever number of reasons it has; a
+/// later run that takes it up again (a rerun of its run, or its fixed reject export fed back)
+/// settles it, unless that run is rolled back.
+public enum RejectStatus: String, Sendable, CaseIterable {
+    /// Nothing has taken it up yet: a person's to fix.
+    case outstanding
+    /// A later committed run accepted the row.
+    case recovered
+    /// A later committed run rejected it again: that run's reject stands for it.
+    case rejectedAgain = "rejected_again"
+    /// Its run was rolled back, so its rejection no longer stands.
+    case rolledBack = "rolled_back"
+
+    /// For people: `rejected again`.
+    public var label: String {
+        switch self {
+        case .outstanding: "outstanding"
+        case .recovered: "recovered"
+        case .rejectedAgain: "rejected again"
+        case .rolledBack: "rolled back"
+        }
+    }
+
+    /// An SQL expression giving the status of the rejected finding aliased `f`.
+    static func sql(_ f: String) -> String {
+        """
+        CASE WHEN (SELECT status FROM runs WHERE id = \(f).run) <> 'committed' THEN 'rolled_back' \
+        WHEN (SELECT status FROM runs WHERE id = \(f).recovered_in_run) = 'committed' THEN 'recovered' \
+        WHEN (SELECT status FROM runs WHERE id = \(f).retried_in_run) = 'committed' THEN 'rejected_again' \
+        ELSE 'outstanding' END
+        """
+    }
+
+    /// An SQL expression naming the rejected row of finding `f` once, whatever its reasons.
+    static func rowKey(_ f: String) -> String {
+        "printf('%d:%d:%d', \(f).run, \(f).input, coalesce(\(f).record, -\(f).id))"
+    }
+}
+
+/// Records which later run took a rejected row up again, so `tally rejects`, `rejects_by_rule`
+/// and the steward page tell outstanding rejects from recovered ones. Runs inside the run's
+/// transaction, once at its end: nothing per row on the import's path.
+struct RejectFollowUp {
+    /// A row of a fed-back reject export: the run, file and line it was rejected at.
+    struct FedBack: Sendable {
+        var run: Int64
+        var file: String
+        var line: Int?
+        var accepted: Bool
+    }
+
+    let connection: Connection
+    /// The run taking the rows up.
+    let run: Int64
+
+    /// A rerun of `parent`: each row the parent (or an earlier rerun of it) rejected was read again,
+    /// by the same input position and record number; it is recovered unless this run rejected it too.
+    func rerun(of parent: Int64) throws {
+        let earlier = "run IN (SELECT id FROM runs WHERE id = ?2 OR (kind = 'rerun' AND parent_run = ?2 AND id < ?1 AND status = 'committed'))"
+        try connection.run("""
+            UPDATE findings SET recovered_in_run = ?1, retried_in_run = NULL
+            WHERE rejected = 1 AND record IS NOT NULL AND \(earlier)
+            """, [.integer(run), .integer(parent)])
+        try connection.run("""
+            UPDATE findings SET recovered_in_run = NULL, retried_in_run = ?1
+            WHERE rejected = 1 AND record IS NOT NULL AND \(earlier)
+              AND (input, record) IN (SELECT input, record FROM findings WHERE run = ?1 AND rejected = 1)
+            """, [.integer(run), .integer(parent)])
+    }
+
+    /// Rows of a fed-back reject export, found by the run, file and line their `_reject_*`
+    /// columns name.
+    func fedBack(_ rows: [FedBack]) throws {
+        for (parent, rows) in Dictionary(grouping: rows, by: \.run) {
+            var findings: [String: [Int64]] = [:]
+            try connection.forEachRow("SELECT id, file, line FROM findings WHERE run = ? AND rejected = 1", [.integer(parent)]) { row in
+                findings[Self.place(row.text(1) ?? "", row.isNull(2) ? nil : Int(row.int64(2))), default: []].append(row.int64(0))
+            }
+            for row in rows {
+                for id in findings[Self.place(row.file, row.line)] ?? [] {
+                    try connection.run("UPDATE findings SET recovered_in_run = ?, retried_in_run = ? WHERE id = ?", [
+                        row.accepted ? .integer(run) : .null, row.accepted ? .null : .integer(run), .integer(id),
+                    ])
+                }
+            }
+        }
+    }
+
+    private static func place(_ file: String, _ line: Int?) -> String { file + "\u{0}" + (line.map(String.init) ?? "") }
+}
+
 /// Reads rejected records back from the store, one per rejected row (its findings grouped).
 public struct RejectStore {
     let connection: Connection
 
     public init(_ database: TallyDatabase) { connection = database.connection }
 
-    /// Rejected records of `run` (or of every run), in run, input and record order.
-    public func rejects(run: Int64? = nil) throws -> [RejectedRecord] {
+    /// Rejected records of `run` (or of every run), in run, input and record order: the
+    /// outstanding ones, or with `all` every one, whatever its status.
+    public func rejects(run: Int64? = nil, all: Bool = true) throws -> [RejectedRecord] {
         var result: [RejectedRecord] = []
-        var condition = "f.rejected = 1"
+        var condition = "rejected = 1"
         var values: [SQLValue] = []
-        if let run { condition += " AND f.run = ?"; values.append(.integer(run)) }
+        if let run { condition += " AND run = ?"; values.append(.integer(run)) }
+        if !all { condition += " AND status = 'outstanding'" }
         var lastKey: (Int64, Int64, Int64)?
         try connection.forEachRow("""
-            SELECT f.run, r.entity, f.input, f.file, f.line, f.record, f.field, f.rule, f.message, f.raw, f.id
-            FROM findings f JOIN runs r ON r.id = f.run
-            WHERE \(condition) ORDER BY f.run, f.input, f.record, f.id
+            SELECT * FROM (
+                SELECT f.run, r.entity, f.input, f.file, f.line, f.record, f.field, f.rule, f.message, f.raw, f.id,
+                       \(RejectStatus.sql("f")) AS status, coalesce(f.recovered_in_run, f.retried_in_run), f.rejected
+                FROM findings f JOIN runs r ON r.id = f.run
+            )
+            WHERE \(condition) ORDER BY run, input, record, id
             """, values) { row in
             let key = (row.int64(0), row.int64(2), row.isNull(5) ? -row.int64(10) : row.int64(5))
             let reason = RejectedRecord.Reason(field: row.text(6), rule: row.text(7) ?? "", message: row.text(8) ?? "")
@@ -59,9 +158,26 @@ public struct RejectStore {
             result.append(RejectedRecord(
                 run: row.int64(0), entity: row.text(1), file: row.text(3) ?? "",
                 line: row.isNull(4) ? nil : Int(row.int64(4)), record: row.isNull(5) ? nil : Int(row.int64(5)),
+                status: RejectStatus(rawValue: row.text(11) ?? "") ?? .outstanding,
+                followedUpIn: row.isNull(12) ? nil : row.int64(12),
                 reasons: [reason], columns: columns, rawText: rawText))
         }
         return result
+    }
+
+    /// Rejected rows of `run` (or of every run) per status, each row once.
+    public func counts(run: Int64? = nil) throws -> [RejectStatus: Int] {
+        var counts: [RejectStatus: Int] = [:]
+        for row in try connection.rows("""
+            SELECT status, count(DISTINCT key) FROM (
+                SELECT \(RejectStatus.sql("f")) AS status, \(RejectStatus.rowKey("f")) AS key
+                FROM findings f WHERE f.rejected = 1 AND (?1 IS NULL OR f.run = ?1)
+            )
+            GROUP BY status ORDER BY status
+            """, [run.map(SQLValue.integer) ?? .null]) {
+            if let status = row[0].text.flatMap(RejectStatus.init(rawValue:)) { counts[status] = Int(row[1].integer ?? 0) }
+        }
+        return counts
     }
 
     /// The (name, value) pairs of a stored raw-record JSON object, in order.

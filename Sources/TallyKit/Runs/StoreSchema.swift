@@ -185,5 +185,9 @@ public enum StoreSchema {
             CREATE UNIQUE INDEX case_derived_active ON case_derived (case_record, field) WHERE ended_in_run IS NULL;
             ALTER TABLE case_journal ADD COLUMN link_field TEXT;  -- the case field the note came through
             """),
+        Migration(version: 4, summary: "a rejected row's follow-up: the later run that recovered it or rejected it again", sql: """
+            ALTER TABLE findings ADD COLUMN recovered_in_run INTEGER;  -- a later run accepted the row (see RejectStatus)
+            ALTER TABLE findings ADD COLUMN retried_in_run INTEGER;    -- a later run rejected it again (its own reject stands)
+            """),
     ])
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TallyKit
 
 /// `tally history`: every change to one record, newest first, with run and source.
@@ -5,7 +6,7 @@ struct HistoryCommand: Command {
     static let spec = CommandSpec(
         name: "history",
         abstract: "Show a record's changes, newest first, with the run and source of each.",
-        discussion: "KEY is a sys_id, or the record's number (tasks) or name (CIs). The last lines say which source and run last set each attribute.",
+        discussion: "KEY is a sys_id, or the record's number (tasks) or name (CIs). An insert or a removal lists the record's values; a change whose run a rollback undid says which run undid it. The last lines say which source and run set each value the record holds (rows of rolled-back runs do not count; a rollback puts back the earlier run's value), or which run removed the record. With --json, an insert or removal line carries a \"values\" object.",
         arguments: [
             ArgumentSpec(name: "entity", help: "The entity (incident, ci, case, ...)."),
             ArgumentSpec(name: "key", help: "The record's sys_id, number or name."),
@@ -39,24 +40,46 @@ struct HistoryCommand: Command {
         guard records.count == 1 else {
             throw CommandFailure.failed("'\(key)' names \(records.count) \(entity.name) records; give a sys_id")
         }
-        let changes = try history.changes(entity: entity, record: records[0])
+        let entries = try history.entries(entity: entity, record: records[0])
         if json {
-            for change in changes { console.line(change.json) }
+            for entry in entries {
+                guard let values = entry.values else { console.line(entry.change.json); continue }
+                // An insert's `new` is a digest, a removal's `old` a JSON copy: the values are given beside them.
+                let object = values.map { "\(JSON.quote($0.field)): \(JSON.quote($0.value))" }.joined(separator: ", ")
+                console.line(String(entry.change.json.dropLast()) + ", \"values\": {\(object)}}")
+            }
             return .success
         }
-        console.line("\(entity.name) \(key): \(changes.count) change(s), newest first")
-        for change in changes {
-            if change.field == "*" {
-                console.line("  run \(change.run) [\(change.source ?? "?")] inserted")
-            } else {
-                console.line("  run \(change.run) [\(change.source ?? "?")] \(change.field): \(change.old ?? "∅") → \(change.new ?? "∅")")
+        console.line("\(entity.name) \(key): \(entries.count) change(s), newest first")
+        for entry in entries {
+            let change = entry.change
+            let undone = entry.undoneBy.map { "   (undone by run \($0))" } ?? ""
+            let head = "  run \(change.run) [\(change.source ?? "?")]"
+            switch change.field {
+            case "*", "-":
+                let what = change.field == "*" ? "inserted" : "removed"
+                guard let values = entry.values else {
+                    console.line("\(head) \(what) (its values cannot be worked back from the record and its audit; 'tally check' says why)\(undone)")
+                    continue
+                }
+                console.line("\(head) \(what):\(undone)")
+                for value in values { console.line("      \(value.field): \(Self.shown(value.value))") }
+            default:
+                console.line("\(head) \(change.field): \(change.old.map(Self.shown) ?? "∅") → \(change.new.map(Self.shown) ?? "∅")\(undone)")
             }
         }
-        let setters = try history.lastSetters(entity: entity, record: records[0])
-        if !setters.isEmpty {
-            console.line("Last set by:")
-            for setter in setters { console.line("  \(setter.field): source \(setter.source ?? "?"), run \(setter.run)") }
+        let standing = try history.standing(entity: entity, record: records[0])
+        if let removal = standing.removal {
+            console.line("Last set by: nothing; run \(removal.run) [\(removal.source ?? "?")] removed the record.")
+        } else if !standing.setters.isEmpty {
+            console.line("Last set by (the runs whose values the record holds; undone runs are skipped):")
+            for setter in standing.setters { console.line("  \(setter.field): source \(setter.source ?? "?"), run \(setter.run)") }
         }
         return .success
+    }
+
+    /// A value on one line: line breaks shown as `\n`.
+    static func shown(_ value: String) -> String {
+        value.replacingOccurrences(of: "\r\n", with: "\\n").replacingOccurrences(of: "\n", with: "\\n")
     }
 }

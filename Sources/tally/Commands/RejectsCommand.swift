@@ -5,9 +5,10 @@ struct RejectsCommand: Command {
     static let spec = CommandSpec(
         name: "rejects",
         abstract: "List rejected rows with run, file, line, field, rule, message and the row as read.",
-        discussion: "The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are ignored there). NDJSON gives one object per rejected row.",
+        discussion: "By default only the outstanding rows: those no later run has taken up. A row is recovered when a later run accepts it (a rerun of its run, or the fixed reject export fed back to 'tally import'), and rejected again when that run rejects it too (the later run's reject is then the outstanding one); --all lists every rejected row with its status. The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are ignored there). NDJSON gives one object per rejected row.",
         options: [
             OptionSpec(name: "run", valueName: "N", help: "Only this run's rejects (default: every run)."),
+            .flag("all", help: "Every rejected row, with its status (outstanding, recovered, rejected_again, rolled_back), not only the outstanding ones."),
             OptionSpec(name: "format", valueName: "FORMAT", help: "Output format (default: ndjson).", choices: ["csv", "ndjson"]),
             OptionSpec(name: "out", short: "o", valueName: "FILE", help: "Write to FILE atomically (default: stdout)."),
             .database,
@@ -17,12 +18,14 @@ struct RejectsCommand: Command {
     static let metadataColumns = ["_reject_run", "_reject_file", "_reject_line", "_reject_field", "_reject_rule", "_reject_message"]
 
     var run: Int64?
+    var all: Bool
     var csv: Bool
     var out: String?
     var databasePath: String
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         run = try arguments.integer("run", command: Self.spec.name).map(Int64.init)
+        all = arguments.has("all")
         csv = arguments.value("format") == "csv"
         out = arguments.value("out")
         databasePath = arguments.databasePath
@@ -33,7 +36,8 @@ struct RejectsCommand: Command {
         if let run, try RunLedger(database).run(run) == nil {
             throw CommandFailure.failed("there is no run \(run) in \(databasePath); see 'tally runs'")
         }
-        let rejects = try RejectStore(database).rejects(run: run)
+        let store = RejectStore(database)
+        let rejects = try store.rejects(run: run, all: all)
         let file = try out.map { path throws(OutputError) in try AtomicFile(path: path) }
         let sink: any OutputSink = file?.sink ?? FileOutputSink(descriptor: 1, name: "stdout")
         if csv {
@@ -43,7 +47,19 @@ struct RejectsCommand: Command {
         }
         try sink.flush()
         try file?.commit()
-        if let out { console.error("wrote \(out): \(rejects.count) rejected rows") }
+        let what = all ? "rejected rows" : "outstanding rejected rows"
+        if let out { console.error("wrote \(out): \(rejects.count) \(what)") }
+        if !all {
+            let counts = try store.counts(run: run)
+            let hidden = counts.filter { $0.key != .outstanding }.values.reduce(0, +)
+            if hidden > 0 {
+                let settled = [RejectStatus.recovered, .rejectedAgain, .rolledBack].compactMap { status in
+                    counts[status].map { "\($0) \(status.label)" }
+                }
+                console.error("\(rejects.count) outstanding rejected row(s) listed; \(hidden) settled by later runs are not "
+                              + "(\(settled.joined(separator: ", "))): --all lists every one")
+            }
+        }
         return .success
     }
 
@@ -51,11 +67,12 @@ struct RejectsCommand: Command {
         var columns: [String] = []
         var seen = Set<String>()
         for reject in rejects {
-            for (name, _) in reject.columns where seen.insert(name).inserted { columns.append(name) }
+            // A row rejected again from a fed-back export carries the old _reject_* columns: the new ones replace them.
+            for (name, _) in reject.columns where !name.hasPrefix("_reject_") && seen.insert(name).inserted { columns.append(name) }
         }
         let hasRawText = rejects.contains { $0.rawText != nil }
         let writer = CSVWriter(sink: sink)
-        try writer.writeRow((columns + Self.metadataColumns + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
+        try writer.writeRow((columns + Self.metadataColumns + (all ? ["_reject_status"] : []) + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
         for reject in rejects {
             var byName: [String: String?] = [:]
             for (name, value) in reject.columns where byName[name] == nil { byName[name] = value }
@@ -64,6 +81,7 @@ struct RejectsCommand: Command {
                     reject.reasons.compactMap(\.field).joined(separator: "; "),
                     reject.reasons.map(\.rule).joined(separator: "; "),
                     reject.reasons.map(\.message).joined(separator: "; ")]
+            if all { row.append(reject.status.rawValue + (reject.followedUpIn.map { " in run \($0)" } ?? "")) }
             if hasRawText { row.append(reject.rawText) }
             try writer.writeRow(row)
         }
@@ -81,6 +99,7 @@ struct RejectsCommand: Command {
             } else {
                 text += "{" + reject.columns.map { "\(JSON.quote($0.0)): \($0.1.map(JSON.quote) ?? "null")" }.joined(separator: ", ") + "}"
             }
+            text += ", \"status\": \(JSON.quote(reject.status.rawValue)), \"followed_up_in\": \(reject.followedUpIn.map(String.init) ?? "null")"
             try sink.write(Array((text + "}\n").utf8))
         }
     }

@@ -7,19 +7,20 @@ struct ReportCommand: Command {
         name: "report",
         abstract: "Write the steward report: one self-contained HTML page of what happened and what needs a person.",
         discussion: """
-            The page shows the store's status and the counts that need a person (rejects, conflicts, dangling references, \
+            The page shows the store's status and the counts that need a person (outstanding rejected rows, conflicts, dangling references, \
             resolution-code violations); runs over time; rejects by rule and conflicts by field with examples; CMDB health \
             per CI class against targets; the service picture (incident backlog, time to resolve, cases by resolution code, \
             changes that caused incidents or cases); and the commands to run next. Its numbers come from the extract \
             catalogue's reports. It carries its CSS and SVG charts inline and fetches nothing. The file is written \
             atomically; the same store gives the same page apart from its generated-at time. --run and --job narrow the \
-            run-based sections (runs, rejects, conflicts, next steps) to one run or to the newest run of a job.
+            run-based sections (runs, rejects, conflicts, next steps): --run to one run, --job to the job's runs of the --days before \
+            its newest run, those of its newest job run marked new.
             """,
         options: [
             OptionSpec(name: "html", valueName: "FILE", help: "The HTML file to write (required)."),
             OptionSpec(name: "days", valueName: "N", help: "Runs over time covers the N days (1 to 366) before the newest run (default: 30)."),
             OptionSpec(name: "run", valueName: "N", help: "Only this run in the run-based sections."),
-            OptionSpec(name: "job", valueName: "NAME", help: "Only the newest job run of job NAME in the run-based sections."),
+            OptionSpec(name: "job", valueName: "NAME", help: "Only job NAME's runs in the run-based sections (those of its newest job run marked new)."),
             OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
             .database,
         ]
@@ -65,7 +66,7 @@ struct ReportCommand: Command {
         let database = try TallyDatabase.open(path: databasePath)
         do {
             let summary = try StewardReport(database: database, options: options).write(to: out)
-            console.error("wrote \(out): \(summary.bytes) bytes; status \(summary.status); \(summary.rejects) rejects, "
+            console.error("wrote \(out): \(summary.bytes) bytes; status \(summary.status); \(summary.rejects) outstanding rejects, "
                 + "\(summary.conflicts) conflicts, \(summary.danglingReferences) dangling references, "
                 + "\(summary.resolutionViolations) resolution-code violations")
             return .success

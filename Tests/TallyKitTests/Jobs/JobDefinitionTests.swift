@@ -59,6 +59,11 @@ struct JobDefinitionTests {
         }
     }
 
+    @Test func reportDaysIsOptional() throws {
+        #expect(try decode(#"{"name": "j", "report": "r.html", "report_days": 7}"#).reportDays == 7)
+        #expect(try decode(#"{"name": "j", "report": "r.html"}"#).reportDays == nil)
+    }
+
     @Test func settingsAreStoredAsText() throws {
         let job = try decode(#"{"name": "j", "settings": {"sync_enabled": true, "case_fields_to_sync": ["incident", "problem"]}}"#)
         #expect(job.settings["sync_enabled"]?.stored == "true")
