@@ -171,5 +171,8 @@ public enum StoreSchema {
                             audit_last = (SELECT max(id) FROM audit WHERE audit.run = runs.id);
             DROP INDEX audit_run;
             """),
+        Migration(version: 3, summary: "the input row that made each audit row, so tally check can match a run's counts to its audit", sql: """
+            ALTER TABLE audit ADD COLUMN input_row INTEGER;  -- input position × 2^32 + record number; null when no row made it
+            """),
     ])
 }

@@ -19,6 +19,8 @@ struct StalenessTests {
         #expect(try store.extract("incident") == before)
     }
 
+    /// Each row is applied in file order and counted for what it did: oldest first, an insert then
+    /// an update; newest first, an insert then a stale row that changes nothing.
     @Test(arguments: [false, true])
     func theSameRecordTwiceInOneRunKeepsTheNewest(newestFirst: Bool) throws {
         let store = try StoreHarness()
@@ -26,7 +28,8 @@ struct StalenessTests {
         if newestFirst { rows.reverse() }
         let result = try store.importText(csv(Self.header, rows), entity: "incident")
         #expect(result.counts.inserted == 1)
-        #expect(result.counts.skippedStale == 1)
+        #expect(result.counts.updated == (newestFirst ? 0 : 1))
+        #expect(result.counts.skippedStale == (newestFirst ? 1 : 0))
         #expect(result.counts.isConserved)
         #expect(try store.value("SELECT short_description FROM entity_incident") == "newer")
     }

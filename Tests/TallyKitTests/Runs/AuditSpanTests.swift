@@ -55,14 +55,15 @@ struct AuditSpanTests {
         #expect(try store.count("SELECT count(*) FROM runs") == 2)
     }
 
-    /// A store written before the ranges (schema version 1, with the `audit_run` index), made by
-    /// taking the ranges off a current one.
+    /// A store written before the ranges (schema version 1, with the `audit_run` index, and no
+    /// `audit.input_row`), made by taking them off a current one.
     func downgradeToVersion1(_ path: String) throws {
         let connection = try Connection(path: path)
         try connection.execute("""
             CREATE INDEX audit_run ON audit (run);
             ALTER TABLE runs DROP COLUMN audit_last;
             ALTER TABLE runs DROP COLUMN audit_first;
+            ALTER TABLE audit DROP COLUMN input_row;
             PRAGMA user_version = 1;
             """)
     }
@@ -73,7 +74,7 @@ struct AuditSpanTests {
         let path = store.database.path
         try downgradeToVersion1(path)
         let reopened = try TallyDatabase.open(path: path)
-        #expect(reopened.appliedMigrations == [2])
+        #expect(reopened.appliedMigrations == [2, 3])
         #expect(try reopened.connection.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'audit_run'").integer == 0)
         let migrated = try reopened.connection.rows("SELECT id, audit_first, audit_last FROM runs ORDER BY id").map { row in
             "\(row[0].integer ?? -1):\(row[1].integer ?? -1)…\(row[2].integer ?? -1)"
