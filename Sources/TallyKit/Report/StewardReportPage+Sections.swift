@@ -211,6 +211,9 @@ extension StewardReportPage {
             <p class="hint">Live CIs only; bars name classes without their <code>cmdb_ci_</code> prefix. Bars show each class's share against its target (dashed line); \
             <strong>✕</strong> and a hatched bar mark a class that misses it, <strong>✓</strong> one that meets it. \
             Stale: no update or discovery in \(all["stale_days"] ?? "") days before \(all["as_of"] ?? "") (the CMDB's newest time).</p>
+            <p id="cmdb-collisions">Identity collisions: <strong>\(all.integer("identity_collisions"))</strong> \
+            <span class="hint">(rows of one input naming one CI under different names, classes or serials, or sharing a MAC address across classes, \
+            in each CI source's newest import; <code>identity.collision</code> warnings)</span></p>
             \(SVGChart.legend([.init(name: "meets the target", fill: "s-ok"), .init(name: "misses the target", fill: "s-miss")]))
             <div class="grid2">\(charts)</div>
             \(table.render())
