@@ -43,8 +43,9 @@ public final class EntityWriter {
     private var collisions: IdentityCollisions
     /// The current input's position in the run (for audit rows' `input_row`).
     private var inputPosition = 0
-    /// The entity's ``EntityDefinition/collisionRules`` as field indexes, with their lookup.
-    private let collisionSQL: [(fields: [Int], sql: String)]
+    /// The entity's ``EntityDefinition/collisionRules`` as field indexes, with their lookup and the
+    /// identifier rule they identify within (`mac_address + sys_class_name`).
+    private let collisionSQL: [(fields: [Int], sql: String, within: String)]
 
     public init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, run: Int64, source: String,
                 identifierRules: [[String]]? = nil, precedence: PrecedenceRules = .none) {
@@ -85,8 +86,10 @@ public final class EntityWriter {
         let insertColumns = columns + ["_extra", "_hash", "_input_hash", "_source", "_created_run", "_updated_run"]
         collisions = IdentityCollisions(entity: entity, rules: identifierRules ?? entity.identifierRules)
         collisionSQL = entity.collisionRules.map { group in
-            (group.compactMap { entity.index(ofField: $0) },
-             "SELECT _id FROM \(name) WHERE \(group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")) AND _id <> ? ORDER BY _id LIMIT 5")
+            let within = (identifierRules ?? entity.identifierRules).first { $0.count > group.count && Set($0).isSuperset(of: group) }
+            return (group.compactMap { entity.index(ofField: $0) },
+                    "SELECT _id FROM \(name) WHERE \(group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")) AND _id <> ? ORDER BY _id LIMIT 5",
+                    within?.joined(separator: " + ") ?? group.joined(separator: " + ") + " with more")
         }
         insertStatement = HeldStatement("INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))", on: connection)
     }
@@ -363,7 +366,7 @@ public final class EntityWriter {
             let what = zip(rule.fields, keys).map { "\(entity.fields[$0].name) \($1.canonicalText ?? "")" }.joined(separator: ", ")
             warnings.append(Finding(
                 severity: .warning, rule: IdentityCollisions.rule, field: entity.fields[rule.fields[0]].name,
-                message: "\(what) is also stored \(entity.name) \(names)'s; it identifies a record only together with the rest of its rule (\(entity.identifierRules.first { Set($0).isSuperset(of: rule.fields.map { entity.fields[$0].name }) && $0.count > rule.fields.count }?.joined(separator: " + ") ?? "its other keys")), so this row was inserted as a \(entity.name) of its own; if they are one record, correct the row's identifying fields",
+                message: "\(what) is also stored \(entity.name) \(names)'s; it identifies a record only as \(rule.within), so this row was inserted as a \(entity.name) of its own; if they are one record, correct the row's identifying fields",
                 provenance: provenance))
         }
         return warnings
