@@ -157,17 +157,19 @@ public struct StoreCheck {
             problems.append(.init(check: "conservation", severity: .error,
                                   message: "run \(row[0].integer ?? 0)'s counts are not the sum of its inputs' counts"))
         }
-        problems += try countsAgainstAudit()
+        let (mismatches, checked) = try countsAgainstAudit()
+        problems += mismatches
         let runs = try connection.scalar("SELECT count(*) FROM runs").integer ?? 0
         let inputs = try connection.scalar("SELECT count(*) FROM run_inputs").integer ?? 0
-        return .init(check: "conservation", summary: "\(runs) run(s), \(inputs) input(s)", problems: problems)
+        return .init(check: "conservation", summary: "\(runs) run(s), \(inputs) input(s); \(checked) import(s) held to their audit", problems: problems)
     }
 
     /// Each committed import's counts against its audit: `inserted` = its insert rows, `updated` =
     /// the input rows with field changes (audit rows carry the row that made them, `input_row`;
     /// writes no row made — case links, references resolved, retirement — carry none). Runs from
     /// before `input_row` (their audit rows have none) and runs whose audit was pruned are skipped.
-    func countsAgainstAudit() throws -> [StoreCheckReport.Problem] {
+    /// Returns the problems found and how many runs were checked.
+    func countsAgainstAudit() throws -> (problems: [StoreCheckReport.Problem], checked: Int) {
         let pruned = try prunedBoundary()
         let rows = try connection.rows("""
             SELECT r.id, r.inserted, r.updated,
@@ -181,11 +183,13 @@ public struct StoreCheck {
             ORDER BY r.id
             """, [.integer(pruned)])
         var problems: [StoreCheckReport.Problem] = []
+        var checked = 0
         for row in rows {
             let (run, inserted, updated) = (row[0].integer ?? 0, row[1].integer ?? 0, row[2].integer ?? 0)
             let (auditInserted, auditUpdated) = (row[3].integer ?? 0, row[4].integer ?? 0)
             let noAudit = row[5].integer == 1, marked = row[6].integer == 1
             guard marked || noAudit else { continue }  // written before audit rows named their input row
+            checked += 1
             if inserted != auditInserted {
                 problems.append(.init(check: "conservation", severity: .error,
                                       message: "run \(run) counts \(inserted) inserted, but its audit records \(auditInserted) insert(s)"))
@@ -195,7 +199,7 @@ public struct StoreCheck {
                                       message: "run \(run) counts \(updated) updated, but its audit records field changes by \(auditUpdated) row(s)"))
             }
         }
-        return problems
+        return (problems, checked)
     }
 
     // MARK: - References
