@@ -70,7 +70,7 @@ struct CLITests {
         let second = try TallyProcess.run(["init", "--json"], in: folder)
         #expect(first.status == 0)
         #expect(second.status == 0)
-        #expect(second.stdout.contains("\"schema_version\": 4"))
+        #expect(second.stdout.contains("\"schema_version\": 5"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tally.db").path))
     }
 

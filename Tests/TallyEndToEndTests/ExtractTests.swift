@@ -70,10 +70,10 @@ struct ExtractReportTests {
     @Test func staleDaysChangesTheStaleCount() throws {
         let (defaults, _) = try extractFromFixtures(["cmdb_health", "--format", "csv"])
         let (wide, _) = try extractFromFixtures(["cmdb_health", "--format", "csv", "--stale-days", "365"])
-        #expect(defaults.stdout.contains(",60,2026-09-13 01:29:03\n"))
+        #expect(defaults.stdout.contains(",60,2026-09-13 01:29:03,\n"))
         let all = wide.stdout.split(separator: "\n")[1]
         #expect(all.hasPrefix("(all),78,"))
-        #expect(all.hasSuffix(",0,0.0,365,2026-09-13 01:29:03"))
+        #expect(all.hasSuffix(",0,0.0,365,2026-09-13 01:29:03,0"))  // then identity_collisions, on the (all) row only
     }
 
     @Test func sha256sumAcceptsTheChecksums() throws {
@@ -105,7 +105,7 @@ struct ExtractReportTests {
         let out = folder.appendingPathComponent("out")
         let manifest = try #require(try JSONSerialization.jsonObject(with: contents(out, "manifest.json")) as? [String: Any])
         #expect((manifest["generated_at"] as? String)?.hasSuffix("Z") == true)
-        #expect(manifest["schema_version"] as? Int == 4)
+        #expect(manifest["schema_version"] as? Int == 5)
         #expect(manifest["tally_version"] is String)
         let watermark = try #require(manifest["store_watermark"] as? [String: Any])
         #expect(watermark["run"] as? Int == ExtractFixtureStore.imports.count)

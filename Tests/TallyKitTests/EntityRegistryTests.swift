@@ -50,7 +50,7 @@ struct EntityRegistryTests {
     @Test("CIs: identification order, retirement, required name and class")
     func configurationItems() throws {
         let ci = try #require(registry.entity(named: "cmdb_ci"))
-        #expect(ci.identifierRules == [["sys_id"], ["serial_number", "sys_class_name"], ["name", "sys_class_name"], ["mac_address"]])
+        #expect(ci.identifierRules == [["sys_id"], ["serial_number", "sys_class_name"], ["name", "sys_class_name"], ["mac_address", "sys_class_name"]])
         #expect(ci.retireRule == .init(field: "install_status", value: "7"))
         #expect(ci.numberPrefix == nil)
         #expect(ci.field(named: "name")?.required == true)

@@ -136,7 +136,7 @@ public struct StoreCheck {
     static let countColumns = ["read", "inserted", "updated", "unchanged", "skipped_stale", "rejected"]
 
     /// read = inserted + updated + unchanged + skipped_stale + rejected, for every run and every
-    /// input; a run's counts are the sum of its inputs'.
+    /// input; a run's counts are the sum of its inputs', and agree with its audit (``countsAgainstAudit()``).
     func conservation() throws -> StoreCheckReport.Entry {
         var problems: [StoreCheckReport.Problem] = []
         let sum = "inserted + updated + unchanged + skipped_stale + rejected"
@@ -157,9 +157,49 @@ public struct StoreCheck {
             problems.append(.init(check: "conservation", severity: .error,
                                   message: "run \(row[0].integer ?? 0)'s counts are not the sum of its inputs' counts"))
         }
+        let (mismatches, checked) = try countsAgainstAudit()
+        problems += mismatches
         let runs = try connection.scalar("SELECT count(*) FROM runs").integer ?? 0
         let inputs = try connection.scalar("SELECT count(*) FROM run_inputs").integer ?? 0
-        return .init(check: "conservation", summary: "\(runs) run(s), \(inputs) input(s)", problems: problems)
+        return .init(check: "conservation", summary: "\(runs) run(s), \(inputs) input(s); \(checked) import(s) held to their audit", problems: problems)
+    }
+
+    /// Each committed import's counts against its audit: `inserted` = its insert rows, `updated` =
+    /// the input rows with field changes (audit rows carry the row that made them, `input_row`;
+    /// writes no row made — case links, references resolved, retirement — carry none). Runs from
+    /// before `input_row` (their audit rows have none) and runs whose audit was pruned are skipped.
+    /// Returns the problems found and how many runs were checked.
+    func countsAgainstAudit() throws -> (problems: [StoreCheckReport.Problem], checked: Int) {
+        let pruned = try prunedBoundary()
+        let rows = try connection.rows("""
+            SELECT r.id, r.inserted, r.updated,
+                   (SELECT count(*) FROM audit a WHERE \(AuditSpan.rows(in: "a", ofRun: "r")) AND a.field = '\(AuditTrail.insertField)' AND a.input_row IS NOT NULL),
+                   (SELECT count(DISTINCT a.input_row) FROM audit a WHERE \(AuditSpan.rows(in: "a", ofRun: "r"))
+                      AND a.field NOT IN ('\(AuditTrail.insertField)', '\(AuditTrail.removeField)') AND a.input_row IS NOT NULL),
+                   r.audit_first IS NULL,
+                   EXISTS (SELECT 1 FROM audit a WHERE \(AuditSpan.rows(in: "a", ofRun: "r")) AND a.input_row IS NOT NULL)
+            FROM runs r
+            WHERE r.status IN ('committed', 'rolled_back') AND r.kind IN ('import', 'rerun') AND r.id > ?
+            ORDER BY r.id
+            """, [.integer(pruned)])
+        var problems: [StoreCheckReport.Problem] = []
+        var checked = 0
+        for row in rows {
+            let (run, inserted, updated) = (row[0].integer ?? 0, row[1].integer ?? 0, row[2].integer ?? 0)
+            let (auditInserted, auditUpdated) = (row[3].integer ?? 0, row[4].integer ?? 0)
+            let noAudit = row[5].integer == 1, marked = row[6].integer == 1
+            guard marked || noAudit else { continue }  // written before audit rows named their input row
+            checked += 1
+            if inserted != auditInserted {
+                problems.append(.init(check: "conservation", severity: .error,
+                                      message: "run \(run) counts \(inserted) inserted, but its audit records \(auditInserted) insert(s)"))
+            }
+            if updated != auditUpdated {
+                problems.append(.init(check: "conservation", severity: .error,
+                                      message: "run \(run) counts \(updated) updated, but its audit records field changes by \(auditUpdated) row(s)"))
+            }
+        }
+        return (problems, checked)
     }
 
     // MARK: - References

@@ -69,9 +69,17 @@ extension ReportCatalogue {
             measure("complete", "missing = ''"), measure("duplicate", "duplicate_on != ''"),
             measure("orphan", "orphan"), measure("stale", "stale"),
         ].joined(separator: ", ")
+        // Rows of one input that identified one CI under different identities (or shared a MAC
+        // address across classes), as the newest committed import of each CI source found them.
+        let collisions = """
+            (SELECT count(*) FROM findings f JOIN runs r ON r.id = f.run
+             WHERE f.rule = \(ReportSQL.literal(IdentityCollisions.rule.rawValue)) AND r.entity = 'ci'
+               AND r.id = (SELECT max(l.id) FROM runs l WHERE l.entity = r.entity AND l.source IS r.source
+                           AND l.status = 'committed' AND l.kind IN ('import', 'rerun')))
+            """
         return ReportDefinition(
             name: "cmdb_health",
-            summary: "Per CI class and overall: the count and share of live CIs that are complete, duplicate, orphan and stale (--stale-days, default 60).",
+            summary: "Per CI class and overall: the count and share of live CIs that are complete, duplicate, orphan and stale (--stale-days, default 60); overall, the identity collisions of each CI source's newest import.",
             columns: [
                 ReportColumn("sys_class_name"), ReportColumn("cis", .integer),
                 ReportColumn("complete", .integer), ReportColumn("complete_pct", .decimal),
@@ -79,12 +87,13 @@ extension ReportCatalogue {
                 ReportColumn("orphan", .integer), ReportColumn("orphan_pct", .decimal),
                 ReportColumn("stale", .integer), ReportColumn("stale_pct", .decimal),
                 ReportColumn("stale_days", .integer), ReportColumn("as_of", .datetime),
+                ReportColumn("identity_collisions", .integer),
             ],
             parameters: [.staleDays],
             sql: """
                 WITH \(ciChecksCTE(sql))
                 SELECT sys_class_name, cis, complete, complete_pct, duplicate, duplicate_pct, orphan, orphan_pct,
-                       stale, stale_pct, stale_days, as_of
+                       stale, stale_pct, stale_days, as_of, CASE WHEN rank = 0 THEN \(collisions) END
                 FROM (
                     SELECT 0 AS rank, '(all)' AS sys_class_name, count(*) AS cis, \(measures), ?1 AS stale_days, max(as_of) AS as_of
                     FROM checks

@@ -64,6 +64,7 @@ final class RowPipeline {
         let probe = probesStore ? UnchangedRowProbe(path: connection.path, entity: entity, rules: map.keys ?? entity.identifierRules) : nil
         let preparation = PreparationThread(input: opened, preparer: preparer, probe: probe)
         defer { preparation.cancel() }
+        writer.beginInput(position: position)
         var counts = RunCounts()
         var unknownColumns: [String] = []
         let unchangedBefore = unchangedBeforeMapping
@@ -78,6 +79,8 @@ final class RowPipeline {
             case .finished(let preparer):
                 try writer.flush()
                 unknownColumns = preparer.unknownColumns
+                counts.warnings += try recordCollisions(input, position: position, format: opened.format,
+                                                        encoding: declared == .utf8 ? nil : declared)
                 progress?(ImportProgress(path: input.displayPath, rows: counts.read, bytesRead: input.size, totalBytes: input.size, finished: true))
                 break reading
             }
@@ -88,6 +91,38 @@ final class RowPipeline {
         result.unknownColumns = unknownColumns
         result.unchangedBeforeMapping = unchangedBeforeMapping - unchangedBefore
         return result
+    }
+
+    /// Stores an `identity.collision` warning on every row of each group of rows of this input
+    /// that identified one record under different identities (``IdentityCollisions``), naming
+    /// them all: the input is read and mapped again to find them, only when there are such
+    /// groups. Returns how many warnings it stored.
+    private func recordCollisions(_ input: StagedInput, position: Int, format: InputFormat,
+                                  encoding: TranscodingByteSource.Encoding?) throws -> Int {
+        let groups = writer.identityCollisions
+        guard !groups.isEmpty else { return 0 }
+        var groupOf: [[String?]: Int64] = [:]
+        for (id, group) in groups.sorted(by: { $0.key < $1.key }) {
+            for identity in group.identities where groupOf[identity] == nil { groupOf[identity] = id }
+        }
+        let reader = try InputOpener.open(path: input.path, format: format, encoding: encoding).reader
+        var preparer = RowPreparer(entity: entity, map: map, displayPath: input.displayPath)
+        var members: [Int64: [RawRecord]] = [:]
+        while let event = try reader.next() {
+            guard case .record(let raw, let mapped, let found, _) = try preparer.prepare(event), !found.rejects,
+                  let id = groupOf[writer.identity(of: mapped.values)] else { continue }
+            members[id, default: []].append(raw)
+        }
+        var stored = 0
+        for (id, rows) in members.sorted(by: { $0.key < $1.key }) where rows.count > 1 {
+            let places = rows.map { "\($0.provenance.file):\($0.provenance.line)" }
+            for raw in rows {
+                let finding = IdentityCollisions.finding(entity: entity, group: groups[id]!, places: places, provenance: raw.provenance)
+                try findings.record([finding], input: position, raw: raw, rejected: false)
+                stored += 1
+            }
+        }
+        return stored
     }
 
     /// Reconciles one prepared row, stores its findings and counts it once.

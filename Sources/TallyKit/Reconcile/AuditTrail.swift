@@ -24,7 +24,9 @@ final class AuditTrail {
     /// An insert: one row with field `*` whose `new` is the record's ``insertDigest(of:entity:)``
     /// (`digest`, when already worked out for these values). `text` gives the record's canonical
     /// values by field index.
-    func recordInsert(entity: EntityDefinition, id: Int64, text: (Int) -> String?, digest: String? = nil) throws {
+    /// `inputRow`: the input row that made the write (``inputRow(position:record:)``); nil for a
+    /// write no row made (case links, references resolved, retirement, rollback).
+    func recordInsert(entity: EntityDefinition, id: Int64, text: (Int) -> String?, digest: String? = nil, inputRow: Int64? = nil) throws {
         let digest = digest ?? {
             let seeds: [Int64]
             if let known = digestSeeds[entity.name] {
@@ -35,7 +37,7 @@ final class AuditTrail {
             }
             return Self.insertDigest(seeds: seeds, value: text)
         }()
-        try write(entity: entity, id: id, identity: identity(entity: entity, text: text),
+        try write(entity: entity, id: id, identity: identity(entity: entity, text: text), inputRow: inputRow,
                   CollectionOfOne((field: Self.insertField, old: nil, new: Optional(digest))))
     }
 
@@ -100,13 +102,20 @@ final class AuditTrail {
     }
 
     /// Several field changes of one record (whose values after them are `values`).
-    func recordChanges(entity: EntityDefinition, id: Int64, values: [FieldValue], _ changes: [(field: String, old: String?, new: String?)]) throws {
-        try write(entity: entity, id: id, identity: identity(entity: entity) { values[$0].canonicalText }, changes)
+    func recordChanges(entity: EntityDefinition, id: Int64, values: [FieldValue], inputRow: Int64? = nil,
+                       _ changes: [(field: String, old: String?, new: String?)]) throws {
+        try write(entity: entity, id: id, identity: identity(entity: entity) { values[$0].canonicalText }, inputRow: inputRow, changes)
+    }
+
+    /// An audit row's `input_row`: the input's position in its run and the row's record number,
+    /// as one integer (position × 2³² + record), so `tally check` can count the rows that wrote.
+    static func inputRow(position: Int, record: Int) -> Int64 {
+        Int64(position) << 32 | Int64(record & 0xFFFF_FFFF)
     }
 
     /// The audit rows, written ``BatchedInsert/rowsPerStatement`` to a statement.
-    private lazy var rows = BatchedInsert("INSERT OR FAIL INTO audit (run, entity, record, sys_id, key, field, old, new, source)",
-                                          columns: 9, on: connection)
+    private lazy var rows = BatchedInsert("INSERT OR FAIL INTO audit (run, entity, record, sys_id, key, field, old, new, source, input_row)",
+                                          columns: 10, on: connection)
     /// Whether rows may wait to be written with later ones (see ``flush()``): set for a run's rows
     /// by a writer whose audit rows all go through this trail. Otherwise each record's rows are
     /// written before the call that records them returns.
@@ -139,14 +148,14 @@ final class AuditTrail {
     }
 
     /// One audit row a change, held (``holdsRows``) or written before returning.
-    private func write(entity: EntityDefinition, id: Int64, identity: (sysID: String?, key: String?),
+    private func write(entity: EntityDefinition, id: Int64, identity: (sysID: String?, key: String?), inputRow: Int64? = nil,
                        _ changes: some Collection<(field: String, old: String?, new: String?)>) throws {
         let (run, source) = (run, source)
         for change in changes {
             try rows.add(holding: true) { values in
                 values.append(run); values.append(entity.name); values.append(id)
                 values.append(identity.sysID); values.append(identity.key); values.append(change.field)
-                values.append(change.old); values.append(change.new); values.append(source)
+                values.append(change.old); values.append(change.new); values.append(source); values.append(inputRow)
             }
         }
         if !holdsRows { try rows.flush() }

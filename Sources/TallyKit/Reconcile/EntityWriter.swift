@@ -39,6 +39,13 @@ public final class EntityWriter {
     /// When the table was empty as the run began: the sys_ids the run has stored since, so that
     /// a new record's sys_id lookup can be skipped (only these can be in the table).
     private var newSysIDs: KeyFilter?
+    /// Rows of the current input that identify one record differently (see ``IdentityCollisions``).
+    private var collisions: IdentityCollisions
+    /// The current input's position in the run (for audit rows' `input_row`).
+    private var inputPosition = 0
+    /// The entity's ``EntityDefinition/collisionRules`` as field indexes, with their lookup and the
+    /// identifier rule they identify within (`mac_address + sys_class_name`).
+    private let collisionSQL: [(fields: [Int], sql: String, within: String)]
 
     public init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, run: Int64, source: String,
                 identifierRules: [[String]]? = nil, precedence: PrecedenceRules = .none) {
@@ -77,6 +84,13 @@ public final class EntityWriter {
         if !sysIDRule.isEmpty, (try? connection.holdsRows(name)) == false { newSysIDs = KeyFilter() }
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
         let insertColumns = columns + ["_extra", "_hash", "_input_hash", "_source", "_created_run", "_updated_run"]
+        collisions = IdentityCollisions(entity: entity, rules: identifierRules ?? entity.identifierRules)
+        collisionSQL = entity.collisionRules.map { group in
+            let within = (identifierRules ?? entity.identifierRules).first { $0.count > group.count && Set($0).isSuperset(of: group) }
+            return (group.compactMap { entity.index(ofField: $0) },
+                    "SELECT _id FROM \(name) WHERE \(group.map { "\(EntityTable.quoted($0)) = ?" }.joined(separator: " AND ")) AND _id <> ? ORDER BY _id LIMIT 5",
+                    within?.joined(separator: " + ") ?? group.joined(separator: " + ") + " with more")
+        }
         insertStatement = HeldStatement("INSERT INTO \(name) (\(insertColumns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: insertColumns.count).joined(separator: ", ")))", on: connection)
     }
 
@@ -88,6 +102,18 @@ public final class EntityWriter {
         try audit.flush()
         try references.flush()
     }
+
+    /// Starts the rows of input `position` of the run: identity collisions are looked for within one input.
+    public func beginInput(position: Int) {
+        inputPosition = position
+        collisions.reset()
+    }
+
+    /// Records rows of the current input identified under different identities, by record.
+    var identityCollisions: [Int64: IdentityCollisions.Group] { collisions.groups }
+
+    /// A row's identity as ``identityCollisions`` records it, from its mapped values.
+    func identity(of values: [FieldValue?]) -> [String?] { collisions.identity(of: values) }
 
     /// Applies one valid record and says what happened.
     public func apply(_ record: MappedRecord) throws -> WriteResult {
@@ -106,6 +132,7 @@ public final class EntityWriter {
         let copied = match(fromCopy: storedAtStart, values: values)
         // The sys_id's key in the filter of new sys_ids, worked out once (while preparing, for a likely-new row).
         let filterKey = newSysIDs == nil ? nil : record.preparedInsert?.sysIDKey ?? sysID(of: values).map(KeyFilter.Key.init)
+        let inputRow = AuditTrail.inputRow(position: inputPosition, record: record.provenance.record)
         switch try copied.map(Identification.one) ?? identify(values, filterKey: filterKey) {
         case .none(let sysIDFree):
             if !sysIDFree, let holder = try sysIDHolder(of: values, besides: nil) {
@@ -119,15 +146,17 @@ public final class EntityWriter {
                     provenance: record.provenance)]))
             }
             let id = try insert(values, extra: extra, inputHash: record.inputHash, prepared: replaced ? nil : record.preparedInsert,
-                                filterKey: filterKey)
+                                filterKey: filterKey, inputRow: inputRow)
+            _ = collisions.meet(id)
             if trackSeen { seen.insert(id) }
             if sysIDRule.isEmpty || values[sysIDRule[0]]?.canonicalText?.isEmpty ?? true { storedWithoutSysID += 1 }
             if !unresolved.isEmpty {
                 try references.recordPending(unresolved, entity: entity.name, record: id, run: run, isNew: true, holding: holdsRows)
             }
-            guard let caseLinks else { return WriteResult(outcome: .inserted) }
+            let shared = try sharedIdentity(of: values, insertedAs: id, provenance: record.provenance)
+            guard let caseLinks else { return WriteResult(outcome: .inserted, warnings: shared) }
             let warnings = try caseLinks.afterWrite(id: id, values: values.map { $0 ?? .null }, previous: nil, provenance: record.provenance)
-            return WriteResult(outcome: .inserted, warnings: warnings)
+            return WriteResult(outcome: .inserted, warnings: shared + warnings)
         case .ambiguous(let candidates):
             let names = try candidates.map(describe).joined(separator: ", ")
             return WriteResult(outcome: .rejected([Finding(
@@ -137,6 +166,7 @@ public final class EntityWriter {
         case .one(let match):
             if trackSeen { seen.insert(match.id) }
             if let filterKey { newSysIDs?.insert(filterKey) }  // an update may set it
+            let metBefore = collisions.meet(match.id)
             // The same input row as the one that last wrote the record, with nothing else written
             // since, changes nothing: no need to load or compare it.
             if match.isLeftAsWritten(by: record.inputHash, before: run) {
@@ -145,8 +175,11 @@ public final class EntityWriter {
             }
             let readAtStart = storedAtStart.flatMap { $0.id == match.id && isUntouchedThisRun(match.id) ? $0 : nil }
             let stored = try readAtStart ?? load(match.id)
+            if metBefore && !match.bySysID {
+                collisions.compare(stored, values: values, mapped: record.values, key: audit.displayKey(of: stored.values, in: entity))
+            }
             return try update(stored, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
-                              provenance: record.provenance)
+                              provenance: record.provenance, inputRow: inputRow)
         }
     }
 
@@ -164,8 +197,11 @@ public final class EntityWriter {
             try connection.forEachRow(matchByIDSQL, [.integer(id)]) { match = Match(row: $0) }
             confirmed = match?.isLeftAsWritten(by: inputHash, before: run) ?? false
         }
-        if confirmed && trackSeen { seen.insert(id) }
-        if confirmed { caseLinks?.unchangedRow(id) }
+        if confirmed {
+            if trackSeen { seen.insert(id) }
+            _ = collisions.meet(id)
+            caseLinks?.unchangedRow(id)
+        }
         return confirmed
     }
     /// Records this writer inserted or updated in the run.
@@ -188,6 +224,8 @@ public final class EntityWriter {
         var createdRun: Int64?
         var updatedRun: Int64?
         var retiredInRun: Int64?
+        /// Whether the sys_id identified it (a row naming its record by sys_id cannot collide with another's identity).
+        var bySysID = false
 
         /// From a row whose first columns are ``EntityWriter/matchColumnNames``.
         init(row: Statement) {
@@ -245,7 +283,10 @@ public final class EntityWriter {
                 }
                 if !disagrees(stored: stored, incoming: incomingKeys) { matches.append(Match(row: row)) }
             }
-            if matches.count == 1 { return .one(matches[0]) }
+            if matches.count == 1 {
+                matches[0].bySysID = rule.fields == sysIDRule
+                return .one(matches[0])
+            }
             if matches.count > 1 { return .ambiguous(matches.map(\.id)) }
             if rule.fields == sysIDRule {
                 sysIDFree = found == 0
@@ -267,8 +308,10 @@ public final class EntityWriter {
               !disagrees(stored: distinguishing.map { $0.map { stored.values[$0].canonicalText } }, incoming: distinguishingKeys(of: values))
         else { return nil }
         // The copy's input hash is another row's (else the probe had found the row unchanged).
-        return Match(id: stored.id, inputHash: nil, createdRun: stored.createdRun, updatedRun: stored.updatedRun,
-                     retiredInRun: stored.retiredInRun)
+        var match = Match(id: stored.id, inputHash: nil, createdRun: stored.createdRun, updatedRun: stored.updatedRun,
+                          retiredInRun: stored.retiredInRun)
+        match.bySysID = true
+        return match
     }
 
     /// The incoming record's distinguishing keys, by rule (nil where it lacks one).
@@ -313,6 +356,26 @@ public final class EntityWriter {
             provenance: provenance)]))
     }
 
+    /// Warnings for a row just inserted as record `id` whose values of a collision rule (a MAC
+    /// address) other stored records share: identification by them applies only within the rest
+    /// of their identifier rule (the class), so the row became a record of its own, and that is said.
+    private func sharedIdentity(of values: [FieldValue?], insertedAs id: Int64, provenance: Provenance) throws -> [Finding] {
+        var warnings: [Finding] = []
+        for rule in collisionSQL {
+            let keys = rule.fields.compactMap { values[$0] }.filter { !($0.canonicalText ?? "").isEmpty }
+            guard keys.count == rule.fields.count else { continue }
+            let holders = try connection.rows(rule.sql, keys.map(\.sqlValue) + [.integer(id)]).compactMap { $0.first?.integer }
+            guard !holders.isEmpty else { continue }
+            let names = try holders.map { "\(try describe($0)) (#\($0))" }.joined(separator: ", ")
+            let what = zip(rule.fields, keys).map { "\(entity.fields[$0].name) \($1.canonicalText ?? "")" }.joined(separator: ", ")
+            warnings.append(Finding(
+                severity: .warning, rule: IdentityCollisions.rule, field: entity.fields[rule.fields[0]].name,
+                message: "\(what) is also stored \(entity.name) \(names)'s; it identifies a record only as \(rule.within), so this row was inserted as a \(entity.name) of its own; if they are one record, correct the row's identifying fields",
+                provenance: provenance))
+        }
+        return warnings
+    }
+
     /// The record's sys_id as stored (nil when it has none).
     private func sysID(of values: [FieldValue?]) -> String? {
         guard let index = sysIDRule.first, let text = values[index]?.canonicalText, !text.isEmpty else { return nil }
@@ -328,7 +391,7 @@ public final class EntityWriter {
 
     /// Inserts a record; `prepared`, when given, must be made of exactly these values and extra.
     private func insert(_ values: [FieldValue?], extra: String?, inputHash: Int64?, prepared: PreparedInsert?,
-                        filterKey: KeyFilter.Key?) throws -> Int64 {
+                        filterKey: KeyFilter.Key?, inputRow: Int64) throws -> Int64 {
         let hash = prepared?.record ?? ContentHash.of(values, extra: extra)
         let (source, run) = (source, run)
         try insertStatement.run { (parameters: inout Parameters) throws(StoreError) in
@@ -343,16 +406,16 @@ public final class EntityWriter {
         let id = connection.lastInsertRowID
         written.insert(id)
         if let filterKey { newSysIDs?.insert(filterKey) }
-        try audit.recordInsert(entity: entity, id: id, text: { values[$0]?.canonicalText }, digest: prepared?.digest)
+        try audit.recordInsert(entity: entity, id: id, text: { values[$0]?.canonicalText }, digest: prepared?.digest, inputRow: inputRow)
         return id
     }
 
     private func update(_ stored: StoredRecord, values: [FieldValue?], extra incomingExtra: String?, inputHash incomingHash: Int64?,
-                        unresolved: [ReferenceResolver.Unresolved], provenance: Provenance) throws -> WriteResult {
+                        unresolved: [ReferenceResolver.Unresolved], provenance: Provenance, inputRow: Int64) throws -> WriteResult {
         let id = stored.id
-        let supersedes = stored.writtenIn(run: run)
-        let incoming = version(of: values)
         let current = version(of: stored.values.map(Optional.some))
+        // A part of the version the row does not carry (an export without sys_mod_count) is not compared.
+        let incoming = version(of: values, partsMissingFrom: current)
         if incoming < current {
             guard let caseLinks else { return WriteResult(outcome: .skippedStale) }
             let notes = try caseLinks.staleRow(stored: stored, incoming: values)
@@ -373,14 +436,15 @@ public final class EntityWriter {
 
         if changed.isEmpty && extra == stored.extra {
             try record(notes, id: id, key: key)
-            return WriteResult(outcome: supersedes ? .skippedStale : .unchanged, conflicts: notes.count)
+            return WriteResult(outcome: .unchanged, conflicts: notes.count)
         }
         let hash = ContentHash.of(merged, extra: extra)
         // A retired record seen again comes back even at the same version: retiring it was our
         // change, not the source's.
-        if incoming == current && !supersedes && stored.retiredInRun == nil {
-            // Same version, different content: a tie no arrival order may decide. The higher
-            // content hash wins, so every order of imports ends in the same state.
+        if incoming == current && stored.retiredInRun == nil {
+            // Same version, different content: a tie no arrival order may decide, whether the
+            // stored side came from an earlier run or an earlier row of this one. The higher
+            // content hash wins, so every order of the rows ends in the same state.
             let storedWins = (stored.hash ?? Int64.min) > hash
             for index in changed {
                 notes.append(ConflictNote(
@@ -407,7 +471,7 @@ public final class EntityWriter {
         let changes: [(field: String, old: String?, new: String?)] = changed.map { index in
             (entity.fields[index].name, stored.values[index].canonicalText, merged[index].canonicalText)
         }
-        try audit.recordChanges(entity: entity, id: id, values: merged,
+        try audit.recordChanges(entity: entity, id: id, values: merged, inputRow: inputRow,
                                 changes + (extra != stored.extra ? [("_extra", stored.extra, extra)] : []))
         let presentReferences = unresolved.filter { reference in values[entity.index(ofField: reference.field)!] != nil }
         // A reference the update left as it was keeps its pending state (a target that arrived
@@ -418,8 +482,7 @@ public final class EntityWriter {
         }
         try journal?.recordChanges(record: id, values: merged, changes: changes)
         let warnings = try caseLinks?.afterWrite(id: id, values: merged, previous: stored.values, provenance: provenance) ?? []
-        return WriteResult(outcome: supersedes ? .skippedStale : .updated(fields: changes.map(\.field)),
-                           warnings: warnings, conflicts: notes.count)
+        return WriteResult(outcome: .updated(fields: changes.map(\.field)), warnings: warnings, conflicts: notes.count)
     }
 
     /// Reverts changes a lower-priority source may not make, and says which.
@@ -526,10 +589,17 @@ public final class EntityWriter {
         return stored.values
     }
 
-    private func version(of values: [FieldValue?]) -> RecordVersion {
+    /// The version `values` carry; a part they do not carry (absent or empty) is taken from
+    /// `missingFrom` when given, so it compares equal.
+    private func version(of values: [FieldValue?], partsMissingFrom missingFrom: RecordVersion? = nil) -> RecordVersion {
         var modCount: Int64?
         if let modCountIndex, case .integer(let number)? = values[modCountIndex] { modCount = number }
-        return RecordVersion(updated: updatedIndex.flatMap { values[$0]?.canonicalText }, modCount: modCount)
+        var updated = updatedIndex.flatMap { values[$0]?.canonicalText }
+        if let missingFrom {
+            if updated == nil { updated = missingFrom.updated }
+            if modCount == nil { modCount = missingFrom.modCount }
+        }
+        return RecordVersion(updated: updated, modCount: modCount)
     }
 
     /// Extra columns as a JSON object in source order, or nil when there are none.

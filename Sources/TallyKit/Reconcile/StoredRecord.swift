@@ -10,7 +10,7 @@ struct StoredRecord: Sendable {
     var updatedRun: Int64?
     var retiredInRun: Int64?
 
-    /// Whether the current run already wrote this record (a later row for it supersedes that).
+    /// Whether the current run already wrote this record.
     func writtenIn(run: Int64) -> Bool { createdRun == run || updatedRun == run }
 }
 

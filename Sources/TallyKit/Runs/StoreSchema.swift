@@ -189,5 +189,8 @@ public enum StoreSchema {
             ALTER TABLE findings ADD COLUMN recovered_in_run INTEGER;  -- a later run accepted the row (see RejectStatus)
             ALTER TABLE findings ADD COLUMN retried_in_run INTEGER;    -- a later run rejected it again (its own reject stands)
             """),
+        Migration(version: 5, summary: "the input row that made each audit row, so tally check can match a run's counts to its audit", sql: """
+            ALTER TABLE audit ADD COLUMN input_row INTEGER;  -- input position × 2^32 + record number; null when no row made it
+            """),
     ])
 }

@@ -28,6 +28,10 @@ public struct EntityDefinition: Sendable, Hashable {
     /// later rule is not a match when both it and the incoming record carry one of these groups
     /// with different values (so 173 CIs sharing a name but not a serial stay 173 CIs).
     public let distinguishingRules: [[String]]
+    /// Field groups that identify a record only within the rest of an identifier rule (a MAC
+    /// address, within a CI's class): a row inserted while a stored record shares one is said as
+    /// an `identity.collision` warning.
+    public let collisionRules: [[String]]
     /// The business number's prefix (`INC`), for task entities.
     public let numberPrefix: String?
     /// Datetime fields that must not decrease along the chain (`opened_at ≤ resolved_at ≤ closed_at`).
@@ -50,7 +54,7 @@ public struct EntityDefinition: Sendable, Hashable {
         identifierRules: [[String]], numberPrefix: String? = nil, temporalOrder: [String] = [],
         retireRule: RetireRule? = nil, updatedField: String = "sys_updated_on",
         modCountField: String = "sys_mod_count", displayField: String? = nil, caseRules: CaseRules? = nil,
-        distinguishingRules: [[String]] = [["sys_id"]],
+        distinguishingRules: [[String]] = [["sys_id"]], collisionRules: [[String]] = [],
         doc: String = ""
     ) {
         var index: [String: Int] = [:]
@@ -69,6 +73,7 @@ public struct EntityDefinition: Sendable, Hashable {
         self.fields = fields
         self.identifierRules = identifierRules
         self.distinguishingRules = distinguishingRules.filter { $0.allSatisfy { index[$0] != nil } }
+        self.collisionRules = collisionRules.filter { $0.allSatisfy { index[$0] != nil } }
         self.numberPrefix = numberPrefix
         self.temporalOrder = temporalOrder
         self.retireRule = retireRule

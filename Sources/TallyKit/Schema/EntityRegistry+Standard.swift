@@ -152,10 +152,12 @@ extension EntityRegistry {
                 FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
                 FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
             ],
-            identifierRules: [["sys_id"], ["serial_number", "sys_class_name"], ["name", "sys_class_name"], ["mac_address"]],
+            identifierRules: [["sys_id"], ["serial_number", "sys_class_name"], ["name", "sys_class_name"], ["mac_address", "sys_class_name"]],
             retireRule: .init(field: "install_status", value: "7"),
             displayField: "name",
             distinguishingRules: [["sys_id"], ["serial_number", "sys_class_name"]],
+            // A MAC address identifies a CI within its class only (a computer and a server may report one NIC).
+            collisionRules: [["mac_address"]],
             doc: "A configuration item of the CMDB; subclasses are told apart by sys_class_name."),
 
         EntityDefinition(

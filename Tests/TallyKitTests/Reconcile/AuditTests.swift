@@ -93,6 +93,27 @@ struct UCIReconcileTests {
         return total
     }
 
+    /// Each incident's newest event (`number,sys_updated_on,sys_mod_count`, by number), read off
+    /// the file on its own: the latest `sys_updated_at`, then `sys_mod_count`, of its rows whose
+    /// state is not the rejected `-100`.
+    static func newestEvents() throws -> [String] {
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0]
+        let (number, state, modCount, updated) = (header.firstIndex(of: "number")!, header.firstIndex(of: "incident_state")!,
+                                                  header.firstIndex(of: "sys_mod_count")!, header.firstIndex(of: "sys_updated_at")!)
+        var newest: [String: (at: String, modCount: Int)] = [:]
+        for row in lines.dropFirst() where row[state] != "-100" {
+            // d/M/yyyy H:mm → yyyy-MM-dd HH:mm:00
+            let parts = row[updated].split(whereSeparator: { "/ :".contains($0) }).map { Int($0)! }
+            let at = String(format: "%04d-%02d-%02d %02d:%02d:00", parts[2], parts[1], parts[0], parts[3], parts[4])
+            let event = (at: at, modCount: Int(row[modCount])!)
+            if let known = newest[row[number]], (known.at, known.modCount) >= (event.at, event.modCount) { continue }
+            newest[row[number]] = event
+        }
+        return newest.keys.sorted().map { "\($0),\(newest[$0]!.at),\(newest[$0]!.modCount)" }
+    }
+
     @Test(.enabled(if: FileManager.default.fileExists(atPath: path)))
     func shuffledRunsEndInTheSameStateAsTheInOrderImport() throws {
         let inOrder = try StoreHarness()
@@ -100,8 +121,22 @@ struct UCIReconcileTests {
         #expect(counts.read == 10_869)
         #expect(counts.inserted == 1_536)
         #expect(counts.rejected == 5)   // the five incident_state '-100' rows
-        #expect(counts.skippedStale == 10_869 - 1_536 - 5)
+        // Each row counted for what it did, in file order (worked out from the file on its own,
+        // comparing sys_updated_at then sys_mod_count per number): 9,326 events are newer than
+        // the incident's last applied one and change it; 2 are older than an event before them
+        // in the file (stale); no two events of one incident share a version.
+        #expect(counts.updated == 9_326)
+        #expect(counts.skippedStale == 2)
+        #expect(counts.unchanged == 0)
+        #expect(counts.inserted + counts.updated + counts.skippedStale + counts.rejected == 10_869)
+        var check = StoreCheck(database: inOrder.database)
+        check.isAlive = { _ in true }
+        #expect(try check.run().holds)  // the counts agree with the audit
         #expect(try inOrder.count("SELECT count(DISTINCT rule) FROM findings") == 1)
+        // Every incident ends at its newest event.
+        #expect(try Self.newestEvents().count == 1_536)
+        #expect(try inOrder.connection.rows("SELECT number, sys_updated_on, sys_mod_count FROM entity_incident ORDER BY number")
+                    .map { "\($0[0].text ?? ""),\($0[1].text ?? ""),\($0[2].text ?? "")" } == (try Self.newestEvents()))
         let expected = try inOrder.extract("incident")
 
         let lines = try String(contentsOfFile: Self.path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)

@@ -31,9 +31,10 @@ struct IdentificationTests {
             "\(b),INC0000002,2,2026-01-02 00:00:00,2",
             "\(b),INC0000003,3,2026-01-03 00:00:00,3",
         ]), entity: "incident")
-        // Two records; the later rows of each rewrite it (counted skipped_stale: a record written
-        // earlier in the same run is superseded, not updated twice).
-        #expect(result.counts.inserted == 2 && result.counts.skippedStale == 3, "\(result.counts)")
+        // Two records; the later rows of each update it, in file order, each counted for what it did.
+        // The renumbering row names its record by sys_id: not an identity collision.
+        #expect(result.counts.inserted == 2 && result.counts.updated == 3, "\(result.counts)")
+        #expect(result.counts.warnings == 0)
         #expect(try store.count("SELECT count(*) FROM entity_incident") == 2)
         #expect(try store.value("SELECT state || number FROM entity_incident WHERE sys_id = ?", [.text(a)]) == "2INC0000001")
         #expect(try store.value("SELECT state || number FROM entity_incident WHERE sys_id = ?", [.text(b)]) == "3INC0000003")
@@ -60,9 +61,9 @@ struct IdentificationTests {
         // No serial: name + class match.
         let byName = try store.importText(csv("name,sys_class_name,sys_updated_on", ["web-01-renamed,cmdb_ci_server,2026-01-03 00:00:00"]), entity: "ci")
         #expect(byName.counts.updated == 1)
-        // Only the MAC address matches (the CI has no serial on either side, so nothing disagrees).
+        // Only the MAC address matches, within the class (the CI has no serial on either side, so nothing disagrees).
         try store.connection.execute("UPDATE entity_ci SET serial_number = NULL")
-        let byMAC = try store.importText(csv(Self.ciHeader, ["other-name,cmdb_ci_linux_server,,aa:bb:cc:00:00:01,2026-01-04 00:00:00"]), entity: "ci")
+        let byMAC = try store.importText(csv(Self.ciHeader, ["other-name,cmdb_ci_server,,aa:bb:cc:00:00:01,2026-01-04 00:00:00"]), entity: "ci")
         #expect(byMAC.counts.updated == 1)
         #expect(try store.count("SELECT count(*) FROM entity_ci") == 1)
     }

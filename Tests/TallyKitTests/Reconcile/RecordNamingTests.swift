@@ -18,8 +18,11 @@ struct RecordNamingTests {
         // An empty serial number skips that rule for name + class.
         #expect(key(["sys_id": sysID, "serial_number": "", "sys_class_name": "cmdb_ci_server", "name": "web-01"])
                 == "web-01/cmdb_ci_server")
-        // No class: neither of those, so the MAC address.
-        #expect(key(["sys_id": sysID, "name": "web-01", "mac_address": "00:11:22:33:44:55"]) == "00:11:22:33:44:55")
+        // No name: the MAC address within the class.
+        #expect(key(["sys_id": sysID, "sys_class_name": "cmdb_ci_server", "mac_address": "00:11:22:33:44:55"])
+                == "00:11:22:33:44:55/cmdb_ci_server")
+        // No class: none of those (a MAC address identifies a CI only within its class).
+        #expect(key(["sys_id": sysID, "name": "web-01", "mac_address": "00:11:22:33:44:55"]) == sysID)
         // Nothing but the sys_id.
         #expect(key(["sys_id": sysID, "name": "web-01"]) == sysID)
         #expect(key(["name": "web-01"]) == nil)

@@ -12,7 +12,7 @@ struct ReferenceTests {
             "INC0000001,,2026-01-02 00:00:00",          // the reference cleared
             "INC0000002,a-third-missing-ci,2026-01-02 00:00:00",  // the reference changed
         ]), entity: "incident")
-        #expect(result.counts.inserted == 2 && result.counts.skippedStale == 2)  // a later row of a record written in the run supersedes it
+        #expect(result.counts.inserted == 2 && result.counts.updated == 2)  // each row counted for what it did
         let open = try store.connection.rows("""
             SELECT i.number, p.raw_value FROM pending_references p JOIN entity_incident i ON i._id = p.record
             WHERE p.resolved_in_run IS NULL ORDER BY i.number

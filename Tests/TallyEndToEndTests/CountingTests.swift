@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TallyStore
+import TestSupport
+
+/// `tally import` counts each row for what it did; `tally check` holds the counts to the audit.
+@Suite("tally import counts and tally check")
+struct CountingEndToEndTests {
+    func write(_ text: String, _ name: String, in folder: URL) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func threeVersionsOfOneIncidentInOneFileCountAnInsertAndTwoUpdates() throws {
+        let folder = try Paths.makeTempDirectory()
+        let file = try write("""
+            number,state,short_description,sys_updated_on,sys_mod_count
+            INC0000001,1,first,2026-01-01 10:00:00,1
+            INC0000001,2,second,2026-01-02 10:00:00,2
+            INC0000001,6,third,2026-01-03 10:00:00,3
+
+            """, "incident.csv", in: folder)
+        let result = try TallyProcess.run(["import", file, "-e", "incident"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Total: read 3, inserted 1, updated 2, unchanged 0, skipped_stale 0, rejected 0"), "\(result.stdout)")
+        let store = try StoreProbe(folder)
+        #expect(try store.rows("SELECT field, old, new FROM audit WHERE field = 'state' ORDER BY id") == [["state", "1", "2"], ["state", "2", "6"]])
+        let check = try TallyProcess.run(["check"], in: folder)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
+    /// A store whose run counts were changed behind Tally's back (as the old rule counted that
+    /// file: one insert and two stale rows, still conserved) fails the check, naming the run.
+    @Test func checkFailsARunWhoseCountsDisagreeWithItsAudit() throws {
+        let folder = try Paths.makeTempDirectory()
+        let file = try write("""
+            number,state,sys_updated_on,sys_mod_count
+            INC0000001,1,2026-01-01 10:00:00,1
+            INC0000001,2,2026-01-02 10:00:00,2
+            INC0000001,6,2026-01-03 10:00:00,3
+
+            """, "incident.csv", in: folder)
+        #expect(try TallyProcess.run(["import", file, "-e", "incident"], in: folder).status == 0)
+        let connection = try Connection(path: folder.appendingPathComponent("tally.db").path)
+        try connection.execute("UPDATE runs SET updated = 0, skipped_stale = 2 WHERE id = 1")
+        try connection.execute("UPDATE run_inputs SET updated = 0, skipped_stale = 2 WHERE run = 1")
+        let check = try TallyProcess.run(["check"], in: folder)
+        #expect(check.status == 65)
+        #expect(check.stdout.contains("FAIL conservation"), "\(check.stdout)")
+        #expect(check.stdout.contains("error: run 1 counts 0 updated, but its audit records field changes by 2 row(s)"), "\(check.stdout)")
+    }
+
+    /// CIs sharing a serial under different names in a CSV without sys_ids: merged, and every
+    /// row said as an identity.collision warning with its line; cmdb_health counts them.
+    @Test func identityCollisionsAreWarningsWithEveryLineAndCountedInCMDBHealth() throws {
+        let folder = try Paths.makeTempDirectory()
+        let file = try write("""
+            Name,Class,Serial number,Updated
+            lab-pc-1,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00
+            lab-pc-2,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00
+            web-01,cmdb_ci_server,SN1,2026-01-01 00:00:00
+            lab-pc-3,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00
+
+            """, "cmdb_ci.csv", in: folder)
+        let result = try TallyProcess.run(["import", file, "-e", "ci"], in: folder)
+        // One version for all three rows: the later two are same-version ties (conflicts, exit 65).
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stdout.contains("conflicts 2"), "\(result.stdout)")
+        #expect(result.stdout.contains("Total: read 4, inserted 2, "), "\(result.stdout)")
+        #expect(result.stdout.contains("warnings 3"), "\(result.stdout)")
+        let store = try StoreProbe(folder)
+        let found = try store.rows("SELECT line, message FROM findings WHERE rule = 'identity.collision' ORDER BY line")
+        #expect(found.map { $0[0] } == ["2", "3", "5"])
+        #expect(found.allSatisfy { $0[1]?.contains("(\(file):2, \(file):3, \(file):5)") == true })
+        let health = try TallyProcess.run(["extract", "cmdb_health", "--format", "csv"], in: folder)
+        #expect(health.stdout.split(separator: "\n").dropFirst().first?.hasSuffix(",3") == true, "\(health.stdout)")
+        // The steward page shows the count.
+        #expect(try TallyProcess.run(["report", "--html", "report.html"], in: folder).status == 0)
+        let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(page.contains("<p id=\"cmdb-collisions\">Identity collisions: <strong>3</strong>"))
+    }
+}
