@@ -143,7 +143,7 @@ public final class EntityWriter {
             let readAtStart = storedAtStart.flatMap { $0.id == match.id && isUntouchedThisRun(match.id) ? $0 : nil }
             let stored = try readAtStart ?? load(match.id)
             return try update(stored, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
-                              provenance: record.provenance)
+                              provenance: record.provenance, versionIsExportTime: record.versionIsExportTime)
         }
     }
 
@@ -344,7 +344,8 @@ public final class EntityWriter {
     }
 
     private func update(_ stored: StoredRecord, values: [FieldValue?], extra incomingExtra: String?, inputHash incomingHash: Int64?,
-                        unresolved: [ReferenceResolver.Unresolved], provenance: Provenance) throws -> WriteResult {
+                        unresolved: [ReferenceResolver.Unresolved], provenance: Provenance,
+                        versionIsExportTime: Bool = false) throws -> WriteResult {
         let id = stored.id
         let supersedes = stored.writtenIn(run: run)
         let incoming = version(of: values)
@@ -356,7 +357,12 @@ public final class EntityWriter {
         var notes = try caseLinks?.protect(stored: stored, merged: &merged) ?? []
         notes += try applyPrecedence(stored: stored, merged: &merged)
         let extra = incomingExtra ?? stored.extra
-        let changed = merged.indices.filter { merged[$0] != stored.values[$0] }
+        var changed = merged.indices.filter { merged[$0] != stored.values[$0] }
+        // A version that is only the export's time changes nothing by itself (a list view taken again).
+        if versionIsExportTime, let updatedIndex, changed == [updatedIndex] {
+            merged[updatedIndex] = stored.values[updatedIndex]
+            changed = []
+        }
         if let index = sysIDRule.first, changed.contains(index), let holder = try sysIDHolder(of: merged.map(Optional.some), besides: id) {
             return try sysIDConflict(holder: holder, values: values, target: stored, provenance: provenance)
         }
