@@ -164,11 +164,35 @@ struct ImportExitCodeTests {
 
 @Suite("validation rejects")
 struct RejectFixtureTests {
+    /// The platform does not enforce temporal order: by default the row lands with a warning; a map
+    /// whose `severity` makes temporal_order an error rejects it.
+    @Test func temporalOrderIsAWarningUnlessTheMapMakesItAnError() throws {
+        let folder = try Paths.makeTempDirectory()
+        let (landed, object) = try importFixture("rejects/closed-before-opened.csv", "incident", in: folder)
+        #expect(landed.status == 0, "\(landed.stderr)")
+        #expect(counts(object)["rejected"] == 0)
+        #expect(counts(object)["inserted"] == 4)
+        #expect(counts(object)["warnings"] == 1)
+        let store = try StoreProbe(folder)
+        #expect(try store.rows("SELECT rule, severity, rejected, field, line FROM findings WHERE run = 1")
+                == [["temporal_order", "warning", "0", "closed_at", "4"]])
+
+        let strict = try Paths.makeTempDirectory()
+        try #"{"entity": "incident", "severity": {"temporal_order": "error"}}"#
+            .write(to: strict.appendingPathComponent("strict.json"), atomically: true, encoding: .utf8)
+        let rejected = try TallyProcess.run(["import", Paths.fixture("rejects/closed-before-opened.csv"), "--entity", "incident",
+                                             "--map", "strict.json", "--json"], in: strict)
+        #expect(rejected.status == 65, "\(rejected.stderr)")
+        let strictCounts = counts(try jsonObject(rejected.stdout))
+        #expect(strictCounts["rejected"] == 1)
+        #expect(strictCounts["inserted"] == 3)
+        #expect(try StoreProbe(strict).rows("SELECT rule, severity, rejected, line FROM findings") == [["temporal_order", "error", "1", "4"]])
+    }
+
     static let cases: [(file: String, lines: [Int], rule: String, field: String?)] = [
         ("rejects/bad-sys-id.csv", [3, 5], "pattern.sys_id", "sys_id"),
         ("rejects/bad-number.csv", [4], "pattern.number", "number"),
         ("rejects/unknown-state.csv", [3], "choice", "state"),
-        ("rejects/closed-before-opened.csv", [4], "temporal_order", "closed_at"),
         ("rejects/missing-number.csv", [3], "missing_key", nil),
         ("rejects/bad-datetime.csv", [3, 5], "type.datetime", "opened_at"),
         ("rejects/bad-integer.csv", [4], "type.integer", "reassignment_count"),

@@ -21,9 +21,9 @@ struct StewardCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines[0] == "incident INC0000001: 5 change(s), newest first")
-        #expect(lines.contains("  run 2 [manual] assigned_to: Ann → Bob"))
+        #expect(lines.contains("  run 2 [manual] assigned_to_display: Ann → Bob"))  // a name: the display value
         #expect(lines.last(where: { $0.contains("inserted") }) == "  run 1 [servicenow] inserted")
-        #expect(lines.contains("  assigned_to: source manual, run 2"))
+        #expect(lines.contains("  assigned_to_display: source manual, run 2"))
         #expect(lines.contains("  opened_at: source servicenow, run 1"))
 
         let json = try TallyProcess.run(["history", "incident", "INC0000001", "--json"], in: folder)
