@@ -66,6 +66,18 @@ struct EntityRegistryTests {
         #expect(ci.field(named: "cost")?.type == .decimal)
     }
 
+    @Test("labels exports use besides the platform's own match too")
+    func choiceAliases() throws {
+        guard case .choice(let states)? = registry.entity(named: "incident")?.field(named: "state")?.type,
+              case .choice(let requestStates)? = registry.entity(named: "request")?.field(named: "request_state")?.type
+        else { Issue.record("not choices"); return }
+        #expect(states.choice(matching: "Cancelled")?.code == "8")
+        #expect(states.choice(matching: "canceled")?.code == "8")
+        #expect(requestStates.choice(matching: "Pending Approval")?.code == "requested")
+        #expect(requestStates.choice(matching: "approved")?.code == "in_process")
+        #expect(requestStates.choice(matching: "Requested")?.code == "requested")
+    }
+
     @Test("relationships: parent, child, type business key")
     func relationships() throws {
         let rel = try #require(registry.entity(named: "cmdb_rel_ci"))

@@ -14,10 +14,13 @@ public struct ChoiceList: Sendable, Hashable {
     public struct Choice: Sendable, Hashable {
         public var code: String
         public var label: String
+        /// Other labels exports use for it (a list view's `Pending Approval` for `requested`).
+        public var aliases: [String]
 
-        public init(code: String, label: String) {
+        public init(code: String, label: String, aliases: [String] = []) {
             self.code = code
             self.label = label
+            self.aliases = aliases
         }
     }
 
@@ -30,13 +33,13 @@ public struct ChoiceList: Sendable, Hashable {
     private let byFoldedText: [String: Int]
 
     /// Integer-coded choices, e.g. `[(1, "New"), (2, "In Progress")]`.
-    public init(_ pairs: [(Int, String)]) {
-        self.init(kind: .integer, choices: pairs.map { Choice(code: String($0.0), label: $0.1) })
+    public init(_ pairs: [(Int, String)], aliases: [Int: [String]] = [:]) {
+        self.init(kind: .integer, choices: pairs.map { Choice(code: String($0.0), label: $0.1, aliases: aliases[$0.0] ?? []) })
     }
 
     /// Text-coded choices, e.g. `[("normal", "Normal")]`.
-    public init(text pairs: [(String, String)], open: Bool = false) {
-        self.init(kind: .text, choices: pairs.map { Choice(code: $0.0, label: $0.1) }, open: open)
+    public init(text pairs: [(String, String)], aliases: [String: [String]] = [:], open: Bool = false) {
+        self.init(kind: .text, choices: pairs.map { Choice(code: $0.0, label: $0.1, aliases: aliases[$0.0] ?? []) }, open: open)
     }
 
     public init(kind: CodeKind, choices: [Choice], open: Bool = false) {
@@ -53,6 +56,9 @@ public struct ChoiceList: Sendable, Hashable {
         }
         for (index, choice) in choices.enumerated() where byFolded[ChoiceList.fold(choice.label)] == nil {
             byFolded[ChoiceList.fold(choice.label)] = index
+        }
+        for (index, choice) in choices.enumerated() {
+            for alias in choice.aliases where byFolded[ChoiceList.fold(alias)] == nil { byFolded[ChoiceList.fold(alias)] = index }
         }
         self.byCode = byCode
         self.byFoldedText = byFolded

@@ -52,6 +52,7 @@ extension EntityRegistry {
             name: "incident", table: "incident", prefix: "INC",
             // source: incident.state (and incident.incident_state, the same codes).
             states: [(1, "New"), (2, "In Progress"), (3, "On Hold"), (6, "Resolved"), (7, "Closed"), (8, "Canceled")],
+            stateAliases: [8: ["Cancelled"]],
             extra: [
                 FieldDefinition("caller_id", .text, labels: ["Caller"], external: "sys_user"),
                 FieldDefinition("category", .text, labels: ["Category"]),
@@ -115,13 +116,13 @@ extension EntityRegistry {
             extra: [
                 FieldDefinition(
                     "request_state",
-                    // source: sc_request.request_state (its list view says Pending Approval and
-                    // Approved for the first two; a map's choices translate those).
+                    // source: sc_request.request_state; its list view says Pending Approval and Approved
+                    // for the first two.
                     .choice(ChoiceList(text: [
                         ("requested", "Requested"), ("in_process", "In Process"), ("closed_complete", "Closed Complete"),
                         ("closed_incomplete", "Closed Incomplete"), ("closed_cancelled", "Closed Cancelled"),
                         ("closed_rejected", "Closed Rejected"), ("closed_skipped", "Closed Skipped"),
-                    ])),
+                    ], aliases: ["requested": ["Pending Approval"], "in_process": ["Approved"]])),
                     labels: ["Request state"]),
                 FieldDefinition("requested_for", .text, labels: ["Requested for"], external: "sys_user"),
                 FieldDefinition("due_date", .datetime, labels: ["Due date"]),
@@ -241,15 +242,15 @@ enum StandardEntities {
 
     /// A task entity: the fields every task has (with its own states), then `extra`.
     static func task(
-        name: String, table: String, prefix: String, states: [(Int, String)], extra: [FieldDefinition],
-        aliases: [String] = [], caseRules: CaseRules? = nil, doc: String
+        name: String, table: String, prefix: String, states: [(Int, String)], stateAliases: [Int: [String]] = [:],
+        extra: [FieldDefinition], aliases: [String] = [], caseRules: CaseRules? = nil, doc: String
     ) -> EntityDefinition {
         let head: [FieldDefinition] = [
             FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
             FieldDefinition("number", .text, required: true, labels: ["Number"], pattern: .number(prefix: prefix)),
             FieldDefinition("short_description", .text, labels: ["Short description"]),
             FieldDefinition("description", .text, labels: ["Description"]),
-            FieldDefinition("state", .choice(ChoiceList(states)), labels: ["State"]),
+            FieldDefinition("state", .choice(ChoiceList(states, aliases: stateAliases)), labels: ["State"]),
             FieldDefinition("active", .boolean, labels: ["Active"]),
             FieldDefinition("priority", .choice(priority), labels: ["Priority"]),
             FieldDefinition("impact", .choice(impact), labels: ["Impact"]),
