@@ -143,6 +143,23 @@ struct RealShapesTests {
         #expect(try store.count("entity_incident", "caller_id IS NULL") == 0)
     }
 
+    @Test func aStoreMadeBeforeTheDisplayFieldsGainsThemWhenOpened() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try Self.importShape("incident-table-api.json", "incident", in: folder)
+        do {  // the incident table as a store made before the display fields has it
+            let old = try Connection(path: folder.appendingPathComponent("tally.db").path)
+            for row in try old.rows("SELECT name FROM pragma_table_info('entity_incident') WHERE name LIKE '%\\_display' ESCAPE '\\'") {
+                try old.execute("ALTER TABLE entity_incident DROP COLUMN \"\(row[0].text ?? "")\"")
+            }
+            #expect(try old.rows("SELECT name FROM pragma_table_info('entity_incident') WHERE name = 'caller_id_display'").isEmpty)
+        }
+        let (result, c) = try Self.importShape("incident-list-view.csv", "incident", in: folder, ["--as-of", "2026-12-01 06:00:00"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(c["read"] == 12 && c["rejected"] == 0 && c["inserted"] == 0)
+        let store = try StoreProbe(folder)
+        #expect(try store.count("entity_incident", "caller_id_display IS NOT NULL AND caller_id IS NOT NULL") == 12)
+    }
+
     @Test func aCMDBSpreadsheetExportLandsWithItsNumbersDatesBooleansAndClasses() throws {
         let folder = try Paths.makeTempDirectory()
         let (result, c) = try Self.importShape("cmdb-ci.csv", "ci", in: folder)
