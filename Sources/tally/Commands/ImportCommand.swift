@@ -62,7 +62,7 @@ struct ImportCommand: Command {
         }
         request.settings.precedencePath = arguments.value("precedence")
         if let text = arguments.value("as-of") {
-            guard case .success(let time) = try! DateTimeParser().parse(text) else {
+            guard let parser = try? DateTimeParser(), case .success(let time) = parser.parse(text) else {
                 throw UsageError(message: "'--as-of' must be a date and time such as 2026-12-01 06:00:00 (UTC) or 2026-12-01T06:00:00+01:00; got '\(text)'", command: Self.spec.name)
             }
             request.settings.asOf = time
