@@ -143,6 +143,30 @@ struct RealShapesTests {
         #expect(try store.count("entity_incident", "caller_id IS NULL") == 0)
     }
 
+    /// `sysparm_display_value=all`: every field is `{"display_value": …, "value": …}`.
+    @Test func aTableAPIExportWithDisplayValuesForEveryFieldFillsBothHalves() throws {
+        let folder = try Paths.makeTempDirectory()
+        let caller = "5137153cc611227c000bbd1bd8cd2005"
+        let json = """
+            {"result": [{
+              "sys_id": {"display_value": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "value": "0a1b2c3d4e5f60718293a4b5c6d7e8f9"},
+              "number": {"display_value": "INC0020001", "value": "INC0020001"},
+              "state": {"display_value": "In Progress", "value": "2"},
+              "priority": {"display_value": "4 - Low", "value": "4"},
+              "opened_at": {"display_value": "12/01/2026 09:00:00 AM", "value": "2026-12-01 08:00:00"},
+              "caller_id": {"display_value": "Ann Lee", "link": "https://x/api/now/table/sys_user/\(caller)", "value": "\(caller)"},
+              "assigned_to": {"display_value": "", "value": ""},
+              "sys_updated_on": {"display_value": "12/01/2026 10:00:00 AM", "value": "2026-12-01 09:00:00"}
+            }]}
+            """
+        try json.write(to: folder.appendingPathComponent("all.json"), atomically: true, encoding: .utf8)
+        let result = try TallyProcess.run(["import", "all.json", "--entity", "incident", "--json"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(counts(try jsonObject(result.stdout))["inserted"] == 1)
+        #expect(try StoreProbe(folder).rows("SELECT state, priority, opened_at, caller_id, caller_id_display, assigned_to, assigned_to_display FROM entity_incident")
+                == [["2", "4", "2026-12-01 08:00:00", caller, "Ann Lee", nil, nil]])
+    }
+
     @Test func aStoreMadeBeforeTheDisplayFieldsGainsThemWhenOpened() throws {
         let folder = try Paths.makeTempDirectory()
         _ = try Self.importShape("incident-table-api.json", "incident", in: folder)
