@@ -186,9 +186,10 @@ struct ExtractCellTests {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == second.stdout, "a later extract masks the same way")
         #expect(!first.stdout.contains("Alice"))
-        #expect(first.stdout.contains(#""caller_id":null"#), "null stays null")
+        #expect(first.stdout.contains(#""caller_id_display":null"#), "null stays null")
+        // The names are display values (caller_id keeps sys_ids): masking caller_id masks them too.
         let callers = first.stdout.split(separator: "\n").compactMap { line -> String? in
-            guard let range = line.range(of: #""caller_id":""#) else { return nil }
+            guard let range = line.range(of: #""caller_id_display":""#) else { return nil }
             return String(line[range.upperBound...].prefix(16))
         }
         #expect(callers.count == 6)

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 import Testing
 import TestSupport
 
@@ -164,11 +165,57 @@ struct ImportExitCodeTests {
 
 @Suite("validation rejects")
 struct RejectFixtureTests {
+    /// The platform does not enforce temporal order: by default the row lands with a warning; a map
+    /// whose `severity` makes temporal_order an error rejects it.
+    @Test func temporalOrderIsAWarningUnlessTheMapMakesItAnError() throws {
+        let folder = try Paths.makeTempDirectory()
+        let (landed, object) = try importFixture("rejects/closed-before-opened.csv", "incident", in: folder)
+        #expect(landed.status == 0, "\(landed.stderr)")
+        #expect(counts(object)["rejected"] == 0)
+        #expect(counts(object)["inserted"] == 4)
+        #expect(counts(object)["warnings"] == 1)
+        let store = try StoreProbe(folder)
+        #expect(try store.rows("SELECT rule, severity, rejected, field, line FROM findings WHERE run = 1")
+                == [["temporal_order", "warning", "0", "closed_at", "4"]])
+
+        let strict = try Paths.makeTempDirectory()
+        try #"{"entity": "incident", "severity": {"temporal_order": "error"}}"#
+            .write(to: strict.appendingPathComponent("strict.json"), atomically: true, encoding: .utf8)
+        let rejected = try TallyProcess.run(["import", Paths.fixture("rejects/closed-before-opened.csv"), "--entity", "incident",
+                                             "--map", "strict.json", "--json"], in: strict)
+        #expect(rejected.status == 65, "\(rejected.stderr)")
+        let strictCounts = counts(try jsonObject(rejected.stdout))
+        #expect(strictCounts["rejected"] == 1)
+        #expect(strictCounts["inserted"] == 3)
+        #expect(try StoreProbe(strict).rows("SELECT rule, severity, rejected, line FROM findings") == [["temporal_order", "error", "1", "4"]])
+    }
+
+    /// A rule checked as a record is written (a case's resolution code) made an error by the map:
+    /// the write is undone and the row rejected, and the store still holds.
+    @Test func resolutionRequirementsMadeErrorsRejectTheCasesAndLeaveNoTrace() throws {
+        let folder = try Paths.makeTempDirectory()
+        for (file, entity, _) in fixtureImports where entity != "sn_customerservice_case" {
+            _ = try importFixture(file, entity, in: folder)
+        }
+        try #"{"entity": "case", "severity": {"resolution": "error"}}"#
+            .write(to: folder.appendingPathComponent("strict-case.json"), atomically: true, encoding: .utf8)
+        let (result, object) = try importFixture("csm/sn_customerservice_case.xml", "case", in: folder, ["--map", "strict-case.json"])
+        #expect(result.status == 65, "\(result.stderr)")
+        let c = counts(object)
+        #expect(c["read"] == 40 && c["rejected"] == 5 && c["inserted"] == 35 && c["warnings"] == 0)
+        let store = try StoreProbe(folder)
+        let run = try #require(try store.text("SELECT max(id) FROM runs"))
+        #expect(try store.count("findings", "run = ? AND rule LIKE 'resolution.%' AND severity = 'error' AND rejected = 1", [.integer(Int64(run)!)]) == 5)
+        #expect(try store.count("entity_case", "number IN ('CS0001010', 'CS0001011', 'CS0001012', 'CS0001013', 'CS0001014')") == 0)
+        #expect(try store.count("entity_case") == 35)
+        let check = try TallyProcess.run(["check"], in: folder)
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
     static let cases: [(file: String, lines: [Int], rule: String, field: String?)] = [
         ("rejects/bad-sys-id.csv", [3, 5], "pattern.sys_id", "sys_id"),
         ("rejects/bad-number.csv", [4], "pattern.number", "number"),
         ("rejects/unknown-state.csv", [3], "choice", "state"),
-        ("rejects/closed-before-opened.csv", [4], "temporal_order", "closed_at"),
         ("rejects/missing-number.csv", [3], "missing_key", nil),
         ("rejects/bad-datetime.csv", [3, 5], "type.datetime", "opened_at"),
         ("rejects/bad-integer.csv", [4], "type.integer", "reassignment_count"),

@@ -21,13 +21,13 @@ struct StewardCommandTests {
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines[0] == "incident INC0000001: 5 change(s), newest first")
-        #expect(lines.contains("  run 2 [manual] assigned_to: Ann → Bob"))
+        #expect(lines.contains("  run 2 [manual] assigned_to_display: Ann → Bob"))  // a name: the display value
         // An insert shows the values it inserted (its audit row holds a digest only), not the later ones.
         let insert = try #require(lines.firstIndex(of: "  run 1 [servicenow] inserted:"))
-        #expect(Array(lines[(insert + 1)...].prefix(4)) == ["      number: INC0000001", "      state: 1", "      assigned_to: Ann",
+        #expect(Array(lines[(insert + 1)...].prefix(4)) == ["      number: INC0000001", "      state: 1", "      assigned_to_display: Ann",
                                                              "      sys_updated_on: 2026-01-01 00:00:00"])
         #expect(!result.stdout.contains("#"), "no digest")
-        #expect(lines.contains("  assigned_to: source manual, run 2"))
+        #expect(lines.contains("  assigned_to_display: source manual, run 2"))
         #expect(lines.contains("  opened_at: source servicenow, run 1"))
 
         let json = try TallyProcess.run(["history", "incident", "INC0000001", "--json"], in: folder)

@@ -10,6 +10,7 @@ struct ChoiceListTests {
     @Test("by code, by label (any case, trimmed), by 'N - Label'", arguments: [
         ("2", "2"), ("High", "2"), ("high", "2"), ("  HIGH ", "2"), ("2 - High", "2"), ("1 - Critical", "1"),
         ("5 - anything", "5"), (" 3 - Moderate ", "3"),
+        ("4 \u{2013} low", "4"), ("1 \u{2014} CRITICAL", "1"), ("4 \u{2013} Low", "4"),  // any dash, any case
     ])
     func lookups(text: String, code: String) {
         #expect(priority.choice(matching: text)?.code == code)

@@ -53,6 +53,35 @@ struct DateTimeParserTests {
         #expect(value(parser, "2026-03-05 10:11:12.345") == "2026-03-05 10:11:12")
     }
 
+    @Test("the built-in formats accept the unambiguous variants real exports carry", arguments: [
+        ("2012-02-18 0:14:44", "2012-02-18 00:14:44"),          // an unpadded hour, as spreadsheets re-save
+        ("2023-08-04 1:00:00", "2023-08-04 01:00:00"),
+        ("2023-8-4 1:2:3", "2023-08-04 01:02:03"),
+        ("2026-03-05T10:11:12", "2026-03-05 10:11:12"),
+        ("2026-03-05 10:11", "2026-03-05 10:11:00"),
+        ("2026-03-05 10:11:12.345", "2026-03-05 10:11:12"),       // fractions are dropped
+        ("2026-03-05T10:11:12.5Z", "2026-03-05 10:11:12"),
+        ("2026-03-05T22:00:00-04:00", "2026-03-06 02:00:00"),     // an offset: converted to UTC
+        ("2026-03-05 01:30:00+0530", "2026-03-04 20:00:00"),
+        ("2026-03-05T10:00:00+02", "2026-03-05 08:00:00"),
+        ("2026-3-5", "2026-03-05 00:00:00"),                       // date only: midnight
+    ])
+    func isoVariants(text: String, canonical: String) throws {
+        #expect(value(try DateTimeParser(), text) == canonical)
+        // An offset is its own zone; a plain local time is the map's zone's.
+        let london = try DateTimeParser(timeZone: "Europe/London")
+        let hasOffset = text.hasSuffix("Z") || text.dropFirst(10).contains("+") || text.dropFirst(10).contains("-")
+        if hasOffset { #expect(value(london, text) == canonical) }
+        // A list without the canonical format (a map's own) reads only what it lists.
+        #expect(value(try DateTimeParser(formats: ["d/M/yyyy H:mm"]), text) == nil)
+    }
+
+    @Test("the canonical text itself is handed back as it is")
+    func canonicalFastPath() throws {
+        #expect(value(try DateTimeParser(), "2026-03-05 10:11:12") == "2026-03-05 10:11:12")
+        #expect(value(try DateTimeParser(timeZone: "Europe/London"), "2026-07-05 10:11:12") == "2026-07-05 09:11:12")
+    }
+
     @Test("invalid dates are type.datetime failures with the reason", arguments: [
         ("2026-02-30 10:00:00", "has day 30, but February 2026 has 28 days"),
         ("2025-02-29", "has day 29, but February 2025 has 28 days"),
@@ -62,7 +91,10 @@ struct DateTimeParserTests {
         ("2026-01-01 10:60:00", "has minute 60 (minutes are 0–59)"),
         ("2026-01-01 10:00:61", "has second 61 (seconds are 0–59)"),
         ("yesterday", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
-        ("2026-01-01 10:00", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
+        ("2026-01-01 10:00 +2", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
+        ("2026-1-1 7:5:3 PM", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
+        ("2012-02-18 0:14:61", "has second 61 (seconds are 0–59)"),
+        ("05/03/2026 10:00:00", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
         ("", "is not a date in any of the formats yyyy-MM-dd HH:mm:ss, yyyy-MM-dd'T'HH:mm:ss'Z', yyyy-MM-dd"),
     ])
     func invalidDates(text: String, reason: String) throws {

@@ -57,7 +57,25 @@ struct EntityRegistryTests {
         #expect(ci.field(named: "sys_class_name")?.required == true)
         #expect(ci.field(named: "install_status")?.labels == ["Status"])
         #expect(ci.field(named: "last_discovered")?.labels == ["Most recent discovery"])
-        #expect(ci.fields.count == 25)
+        #expect(ci.fields.count == 57)
+        // A CMDB export's class labels are stored as the class's table; a class the list lacks is kept.
+        guard case .choice(let classes)? = ci.field(named: "sys_class_name")?.type else { Issue.record("class is not a choice"); return }
+        #expect(classes.isOpen)
+        #expect(classes.choice(matching: "Computer")?.code == "cmdb_ci_computer")
+        #expect(classes.choice(matching: "windows cluster node")?.code == "cmdb_ci_win_cluster_node")
+        #expect(ci.field(named: "cost")?.type == .decimal)
+    }
+
+    @Test("labels exports use besides the platform's own match too")
+    func choiceAliases() throws {
+        guard case .choice(let states)? = registry.entity(named: "incident")?.field(named: "state")?.type,
+              case .choice(let requestStates)? = registry.entity(named: "request")?.field(named: "request_state")?.type
+        else { Issue.record("not choices"); return }
+        #expect(states.choice(matching: "Cancelled")?.code == "8")
+        #expect(states.choice(matching: "canceled")?.code == "8")
+        #expect(requestStates.choice(matching: "Pending Approval")?.code == "requested")
+        #expect(requestStates.choice(matching: "approved")?.code == "in_process")
+        #expect(requestStates.choice(matching: "Requested")?.code == "requested")
     }
 
     @Test("relationships: parent, child, type business key")
@@ -72,15 +90,15 @@ struct EntityRegistryTests {
         ("incident", "state", ["1", "2", "3", "6", "7", "8"]),
         ("problem", "state", ["101", "102", "103", "104", "106", "107"]),
         ("change", "state", ["-5", "-4", "-3", "-2", "-1", "0", "3", "4"]),
-        ("request", "state", ["1", "2", "3", "4", "7"]),
+        ("request", "state", ["-5", "1", "2", "3", "4", "7"]),
         ("case", "state", ["1", "10", "18", "6", "3", "7"]),
         ("change", "type", ["normal", "standard", "emergency"]),
-        ("change", "risk", ["2", "3", "4"]),
+        ("change", "risk", ["1", "2", "3", "4"]),
         ("request", "request_state", ["requested", "in_process", "closed_complete", "closed_incomplete",
-                                      "closed_cancelled", "closed_rejected"]),
+                                      "closed_cancelled", "closed_rejected", "closed_skipped"]),
         ("case", "major_case_state", ["proposed", "accepted", "rejected", "canceled"]),  // issue 22: the platform's codes
         ("ci", "operational_status", ["1", "2", "3", "4", "5", "6"]),
-        ("ci", "install_status", ["1", "2", "3", "4", "5", "6", "7"]),
+        ("ci", "install_status", ["1", "2", "3", "4", "5", "6", "7", "8", "100"]),
         ("incident", "priority", ["1", "2", "3", "4", "5"]),
     ])
     func choices(entity: String, field: String, codes: [String]) throws {

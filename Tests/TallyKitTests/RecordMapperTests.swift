@@ -34,12 +34,39 @@ struct RecordMapperTests {
         #expect(value(mapped, "sys_updated_on") == .datetime("2026-01-02 03:04:05"))
         #expect(value(mapped, "active") == .boolean(true))
         #expect(value(mapped, "sys_mod_count") == .integer(4))
-        #expect(value(mapped, "caller_id") == .text("Jo Bloggs"))
+        // A name, not a sys_id: the display value, beside the reference (which stays unset).
+        #expect(value(mapped, "caller_id") == nil)
+        #expect(value(mapped, "caller_id_display") == .text("Jo Bloggs"))
         #expect(value(mapped, "made_sla") == .boolean(false))
         #expect(mapped.values.count == incident.fields.count)
         #expect(mapped.values.compactMap { $0 }.count == names.count)
         #expect(mapped.entity == "incident")
         #expect(mapped.provenance.line == 2)
+    }
+
+    @Test("a reference to a table Tally does not load keeps the sys_id; a display value goes beside it")
+    func externalReferenceDisplayValues() throws {
+        let sysID = "5137153cc611227c000bbd1bd8cd2005"
+        let names = ["number", "caller_id", "assigned_to", "assignment_group", "opened_by", "opened_by.display_value"]
+        let mapper = try RecordMapper(map: TransformMap(entity: "incident"), header: names)
+        // A list view's name, a sys_id alone, an empty reference, and a {"display_value", "value"} pair.
+        let mapped = mapper.map(record(names, ["INC0000001", "David Miller", sysID, "", sysID, "Ann Lee"]))
+        #expect(mapped.findings == [])
+        #expect(value(mapped, "caller_id") == nil)  // never overwrites a stored sys_id
+        #expect(value(mapped, "caller_id_display") == .text("David Miller"))
+        #expect(value(mapped, "assigned_to") == .text(sysID))
+        #expect(value(mapped, "assigned_to_display") == nil)
+        #expect(value(mapped, "assignment_group") == .null)
+        #expect(value(mapped, "assignment_group_display") == .null)
+        #expect(value(mapped, "opened_by") == .text(sysID))
+        #expect(value(mapped, "opened_by_display") == .text("Ann Lee"))
+        // Every entity's external references get a display field, from the registry.
+        for entity in EntityRegistry.standard.entities {
+            for field in entity.fields where field.externalTable != nil {
+                #expect(entity.field(named: field.name + "_display")?.type == .text, "\(entity.name).\(field.name)")
+            }
+        }
+        #expect(EntityRegistry.standard.entity(named: "ci")?.field(named: "owned_by")?.displayField == "owned_by_display")
     }
 
     @Test("a column absent from the input is nil (leave alone); present but empty is null")
@@ -65,10 +92,10 @@ struct RecordMapperTests {
 
     @Test("text stays verbatim: leading zeros, long numbers and spaces survive")
     func textVerbatim() throws {
-        let mapped = try mapOne(TransformMap(entity: "incident"), ["number", "short_description", "location"],
+        let mapped = try mapOne(TransformMap(entity: "incident"), ["number", "short_description", "category"],
                                 ["INC0010001", " 007 ", "123456789012345678901234567890"])
         #expect(value(mapped, "short_description") == .text(" 007 "))
-        #expect(value(mapped, "location") == .text("123456789012345678901234567890"))
+        #expect(value(mapped, "category") == .text("123456789012345678901234567890"))
     }
 
     @Test("booleans: true/false, 1/0, yes/no in any case", arguments: [
@@ -189,10 +216,14 @@ struct RecordMapperTests {
         let names = ["number", "cmdb_ci.display_value", "cmdb_ci.link", "assigned_to.value", "Caller.display_value"]
         let mapper = try RecordMapper(map: TransformMap(entity: "incident"), header: names)
         #expect(mapper.unknownColumns == [])
-        let mapped = mapper.map(record(names, ["INC0000001", "web-01", "https://x/cmdb_ci/1", "abc", "Jo"]))
+        let sysID = "62826bf03710200044e0bfc8bcbe5df1"
+        let mapped = mapper.map(record(names, ["INC0000001", "web-01", "https://x/cmdb_ci/1", sysID, "Jo"]))
         #expect(mapped.displayValues == [DisplayValue(field: "cmdb_ci", value: "web-01"),
                                          DisplayValue(field: "caller_id", value: "Jo")])
-        #expect(value(mapped, "assigned_to") == .text("abc"))
+        #expect(value(mapped, "assigned_to") == .text(sysID))
+        #expect(value(mapped, "assigned_to_display") == nil)  // no display value given: left as stored
+        #expect(value(mapped, "caller_id") == nil)
+        #expect(value(mapped, "caller_id_display") == .text("Jo"))
         #expect(value(mapped, "cmdb_ci") == nil)
         #expect(mapped.extra == [])
     }

@@ -80,6 +80,6 @@ struct UCIIncidentMapTests {
         #expect(first.value(of: "impact", in: entity) == .integer(2))
         #expect(first.value(of: "priority", in: entity) == .integer(3))
         #expect(first.value(of: "close_code", in: entity) == .text("code 5"))
-        #expect(first.value(of: "opened_by", in: entity) == .text("Opened by  8"))
+        #expect(first.value(of: "opened_by_display", in: entity) == .text("Opened by  8"))  // a name, not a sys_id
     }
 }

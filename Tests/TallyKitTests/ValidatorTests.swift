@@ -100,7 +100,8 @@ struct ValidatorTests {
                                  ["INC0010001", "2026-01-09 00:00:00", "2026-01-05 00:00:00", "2026-01-04 00:00:00", ""])
         #expect(early.map(\.rule) == [.temporalOrder])
         #expect(early.first?.field == "resolved_at")
-        #expect(early.first?.message == "resolved_at 2026-01-04 00:00:00 is before opened_at 2026-01-05 00:00:00, but opened_at ≤ resolved_at ≤ closed_at must hold; fix the dates in the row (or the map's timezone)")
+        #expect(early.first?.severity == .warning)  // the platform does not enforce it: the row lands
+        #expect(early.first?.message == "resolved_at 2026-01-04 00:00:00 is before opened_at 2026-01-05 00:00:00, against the order opened_at ≤ resolved_at ≤ closed_at; check the dates at the source (or the map's timezone)")
         let skipping = try validate("incident", names,
                                     ["INC0010001", "2026-01-09 00:00:00", "2026-01-05 00:00:00", "", "2026-01-01 00:00:00"])
         #expect(skipping.map(\.field) == ["closed_at"])
@@ -170,5 +171,30 @@ struct ValidatorTests {
         let failed = try validate("incident", ["number", "sys_updated_on", "state"],
                                   ["INC0010001", "2026-01-01 00:00:00", "Sleeping"])
         #expect(failed.rejects)
+    }
+
+    @Test("a map changes a rule's severity: temporal order made an error rejects, a type error made a warning lands")
+    func severityOverrides() throws {
+        let names = ["number", "sys_updated_on", "opened_at", "resolved_at", "reopen_count"]
+        let values: [String?] = ["INC0010001", "2026-01-09 00:00:00", "2026-01-05 00:00:00", "2026-01-04 00:00:00", "x"]
+        let plain = try validate("incident", names, values)
+        #expect(plain.map(\.severity) == [.error, .warning])  // type.integer, temporal_order
+        var strict = TransformMap(entity: "incident")
+        strict.severity = ["temporal_order": .error, "type": .warning]
+        let changed = try validate("incident", names, values, map: strict)
+        #expect(changed.map(\.rule) == [.typeInteger, .temporalOrder])
+        #expect(changed.map(\.severity) == [.warning, .error])
+    }
+
+    @Test("severities a map cannot have stop the run before any row", arguments: [
+        (["missing_key": Finding.Severity.warning], "severity: missing_key cannot be a warning"),
+        (["temporal_ordr": .error], "severity: 'temporal_ordr' is not a rule"),
+    ])
+    func invalidSeverities(severity: [String: Finding.Severity], message: String) throws {
+        var map = TransformMap(entity: "incident")
+        map.severity = severity
+        #expect { try RecordMapper(map: map, header: ["number"]) } throws: { error in
+            "\(error)".hasPrefix(message)
+        }
     }
 }

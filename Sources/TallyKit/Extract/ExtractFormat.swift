@@ -42,7 +42,7 @@ public final class TableWriter {
         self.format = format
         self.sink = sink
         self.policy = policy
-        masked = columns.map { policy.mask?.fields.contains($0.name) ?? false }
+        masked = columns.map { policy.mask?.covers($0.name) ?? false }
         switch format {
         case .csv:
             csv = CSVWriter(sink: sink)

@@ -28,6 +28,12 @@ public struct FieldMask: Sendable {
         return FieldMask(fields: fields, salt: salt)
     }
 
+    /// Whether `column` is masked: a masked field, or the display value of one (masking
+    /// `caller_id` masks the name in `caller_id_display` too).
+    public func covers(_ column: String) -> Bool {
+        fields.contains(column) || (column.hasSuffix("_display") && fields.contains(String(column.dropLast("_display".count))))
+    }
+
     public func masked(_ value: String) -> String {
         var hasher = SHA256()
         hasher.update(salt)

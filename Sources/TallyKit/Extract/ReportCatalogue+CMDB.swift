@@ -24,7 +24,9 @@ extension ReportCatalogue {
         for (classes, fields) in recommendedCIAttributes {
             let scope = classes.map { " AND \(col("sys_class_name")) IN (\($0.map(ReportSQL.literal).joined(separator: ", ")))" } ?? ""
             for field in fields where !required.contains(field) {
-                missing.append("CASE WHEN \(blank(col(field)))\(scope) THEN '\(field) ' ELSE '' END")
+                // A reference known only by its display value (a list export's `Ann Lee`) is present.
+                let display = ci.field(named: field)?.displayField.map { " AND \(blank(col($0)))" } ?? ""
+                missing.append("CASE WHEN \(blank(col(field)))\(display)\(scope) THEN '\(field) ' ELSE '' END")
             }
         }
         let live: String = {

@@ -28,7 +28,8 @@ extension ReportCatalogue {
             ],
             sql: """
                 WITH incidents AS (
-                    SELECT \(i("priority")) AS priority, \(i("assignment_group")) AS assignment_group, \(i("state")) AS state,
+                    SELECT \(i("priority")) AS priority,
+                           coalesce(nullif(\(i("assignment_group_display")), ''), \(i("assignment_group"))) AS assignment_group, \(i("state")) AS state,
                            \(i("resolved_at")) AS resolved_at, \(i("made_sla")) AS made_sla, \(i("reopen_count")) AS reopen_count,
                            CASE WHEN \(i("resolved_at")) IS NOT NULL AND \(i("opened_at")) IS NOT NULL
                                 THEN CAST(strftime('%s', \(i("resolved_at"))) AS INTEGER) - CAST(strftime('%s', \(i("opened_at"))) AS INTEGER) END AS seconds

@@ -54,6 +54,9 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var encoding: TransformMap.Encoding?
     /// Set when the inputs are a full snapshot of the entity from the source.
     public var snapshot: SnapshotOptions?
+    /// When the exports were taken (canonical UTC `YYYY-MM-DD HH:MM:SS`): the version of rows
+    /// that carry none (a list view has no `sys_updated_on`). Default: each file's modification time.
+    public var asOf: String?
 
     public init(entity: String, source: String? = nil, mapPath: String? = nil, precedencePath: String? = nil,
                 format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil, snapshot: SnapshotOptions? = nil) {
@@ -106,6 +109,8 @@ public struct ImportResult: Sendable {
     public var message: String?
     /// For dry runs: what would change, record by record.
     public var changes: [RecordChange] = []
+    /// Warnings about the run as a whole, one line each (an input versioned by the export's time).
+    public var warnings: [String] = []
     public var parentRun: Int64?
     /// Whether the run wrote straight into the store file (``FirstLoadJournal``): a first import
     /// into a store that held no records.

@@ -120,6 +120,7 @@ public final class Importer {
                                        source: plan.source, run: runID, precedence: plan.precedence)
             pipeline.writer.trackSeen = request.settings.snapshot != nil
             pipeline.probesStore = firstLoad == nil
+            pipeline.asOf = request.settings.asOf
             var inputs: [RunInput] = []
             var total = RunCounts()
             for (position, input) in pending.enumerated() {
@@ -159,6 +160,10 @@ public final class Importer {
             try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json, audit: audit)
             var result = ImportResult(run: runID, status: .committed, entity: plan.entity.name, source: plan.source,
                                       inputs: inputs, counts: total, message: message)
+            result.warnings = pipeline.versionedByExportTime.map { input in
+                "\(input.path) has no \(plan.entity.updatedField) column: its rows are versioned by the time the export was taken, "
+                    + "\(input.time) UTC (\(input.fromFileTime ? "the file's modification time; give --as-of TIME if it was taken at another time" : "--as-of"))"
+            }
             result.parentRun = parentRun
             result.firstLoad = firstLoad != nil
             if request.dryRun {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The per-row flow of an import, for one entity, map and run:
 /// read → map → validate → reconcile, with findings stored and every row counted once.
 final class RowPipeline {
@@ -7,6 +9,8 @@ final class RowPipeline {
     let run: Int64
     let writer: EntityWriter
     private let findings: FindingLog
+    /// The severities of findings made while writing (a case's resolution code), from the map.
+    private let severities: SeverityPolicy
     /// The run a fed-back reject export came from, when all its rows name one.
     private(set) var rejectExportRun: Int64?
     /// Rows of a fed-back reject export that this run accepted.
@@ -17,6 +21,10 @@ final class RowPipeline {
     private var rejectRunColumn: (names: [String], index: Int?, file: Int?, line: Int?)?
     /// Each fed-back rejected row and whether this run accepted it (``RejectFollowUp``).
     private(set) var fedBackRejects: [RejectFollowUp.FedBack] = []
+    /// When the exports were taken, for rows without a version (else each file's modification time).
+    var asOf: String?
+    /// Inputs whose rows had no version, with the time that versioned them (one warning each).
+    private(set) var versionedByExportTime: [(path: String, time: String, fromFileTime: Bool)] = []
     /// Rows the probe recognised and the store confirmed unchanged, over every input so far.
     private var unchangedBeforeMapping = 0
     /// Whether the preparation thread looks rows up in the store as it was when the run began
@@ -33,6 +41,30 @@ final class RowPipeline {
         writer = EntityWriter(connection: connection, registry: registry, entity: entity, run: run, source: source,
                               identifierRules: map.keys, precedence: precedence)
         findings = FindingLog(connection: connection, run: run)
+        severities = (try? map.severityPolicy()) ?? .standard
+    }
+
+    /// Applies one valid record; a finding made while writing that the map makes an error undoes
+    /// the write (a savepoint per row, taken only under such a map) and rejects the row.
+    private func write(_ mapped: MappedRecord, stored: StoredRecord?) throws -> WriteResult {
+        guard severities.escalatesWriteRules else {
+            var result = try writer.apply(mapped, storedAtStart: stored)
+            result.warnings = severities.apply(result.warnings)
+            return result
+        }
+        try writer.flush()  // rows held from earlier records are written outside the savepoint
+        try connection.execute("SAVEPOINT tally_row")
+        var result = try writer.apply(mapped, storedAtStart: stored)
+        let found = severities.apply(result.warnings)
+        if found.rejects {
+            try writer.flush()  // this record's held rows go inside the savepoint, and with it
+            try connection.execute("ROLLBACK TO tally_row")
+            try connection.execute("RELEASE tally_row")
+            return WriteResult(outcome: .rejected(found))
+        }
+        try connection.execute("RELEASE tally_row")
+        result.warnings = found
+        return result
     }
 
     /// A row from `tally rejects --format csv` carries `_reject_run`: link the run and count recoveries.
@@ -58,7 +90,10 @@ final class RowPipeline {
                  progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> RunInput {
         let declared = (encoding ?? map.encoding).transcoding
         let opened = try InputOpener.open(path: input.path, format: format, encoding: declared == .utf8 ? nil : declared)
-        let preparer = RowPreparer(entity: entity, map: map, displayPath: input.displayPath)
+        var preparer = RowPreparer(entity: entity, map: map, displayPath: input.displayPath)
+        let fileTime = (try? FileManager.default.attributesOfItem(atPath: input.path)[.modificationDate] as? Date)
+            .map { CivilDate.canonical(secondsSinceEpoch: Int($0.timeIntervalSince1970)) }
+        preparer.versionFallback = asOf ?? fileTime ?? CivilDate.canonical(secondsSinceEpoch: Int(Date().timeIntervalSince1970))
         // Prepares on this thread the rare candidates the store does not confirm unchanged.
         var fallback = preparer
         let probe = probesStore ? UnchangedRowProbe(path: connection.path, entity: entity, rules: map.keys ?? entity.identifierRules) : nil
@@ -81,6 +116,9 @@ final class RowPipeline {
                 unknownColumns = preparer.unknownColumns
                 counts.warnings += try recordCollisions(input, position: position, format: opened.format,
                                                         encoding: declared == .utf8 ? nil : declared)
+                if preparer.usedVersionFallback, let time = preparer.versionFallback {
+                    versionedByExportTime.append((input.displayPath, time, asOf == nil))
+                }
                 progress?(ImportProgress(path: input.displayPath, rows: counts.read, bytesRead: input.size, totalBytes: input.size, finished: true))
                 break reading
             }
@@ -144,7 +182,7 @@ final class RowPipeline {
             if found.rejects {
                 outcome = .rejected(found)
             } else {
-                let result = try writer.apply(mapped, storedAtStart: stored)
+                let result = try write(mapped, stored: stored)
                 outcome = result.outcome
                 counts.conflicts += result.conflicts
                 found += result.warnings

@@ -30,6 +30,11 @@ struct RowPreparer: Sendable {
     private let digestSeeds: [Int64]
     /// Where the entity's sys_id is among its fields.
     private let sysIDIndex: Int?
+    /// The version given to a row whose input has no version column (the export's time).
+    var versionFallback: String?
+    /// Whether some row was given ``versionFallback``.
+    private(set) var usedVersionFallback = false
+    private let updatedIndex: Int?
 
     /// Columns readers add to describe a record (an XML unload's table element and action).
     static let metadataColumns: Set<String> = ["_table", "_action"]
@@ -42,6 +47,7 @@ struct RowPreparer: Sendable {
         inputSeed = Self.inputSeed(entity: entity, map: map)
         digestSeeds = AuditTrail.digestSeeds(entity)
         sysIDIndex = entity.index(ofField: "sys_id")
+        updatedIndex = entity.index(ofField: entity.updatedField)
     }
 
     /// Bump when mapping or validation changes meaning, so stored input hashes stop matching.
@@ -97,6 +103,12 @@ struct RowPreparer: Sendable {
         case .record(var raw):
             raw.provenance.file = displayPath
             var mapped = try compiledMapper(for: raw).map(raw)
+            if let versionFallback, let updatedIndex, mapped.values[updatedIndex] == nil,
+               !mapped.findings.contains(where: { $0.field == entity.updatedField }) {
+                mapped.values[updatedIndex] = .datetime(versionFallback)
+                mapped.versionIsExportTime = true
+                usedVersionFallback = true
+            }
             // validate() includes the typing findings of the mapping.
             let findings = validator.validate(mapped) + checkTable(raw)
             if findings.isEmpty { mapped.inputHash = inputHash ?? self.inputHash(of: raw) }

@@ -265,6 +265,7 @@ public final class JobRunner {
                                    status: exit == .inputMissing ? "missing" : "failed", exit: exit, counts: RunCounts(), message: failure.message)
         case .success(let result):
             if let run = result.run { attach(run, database) }
+            for warning in result.warnings { emit(.warning, "import", warning, run: result.run, input: label) }
             let c = result.counts
             let countsText = "read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), "
                 + "skipped_stale \(c.skippedStale), rejected \(c.rejected), warnings \(c.warnings), conflicts \(c.conflicts)"

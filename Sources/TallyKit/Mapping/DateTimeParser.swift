@@ -4,7 +4,9 @@ import Synchronization
 /// Parses date-time text in one of a list of formats, in a given time zone, into the canonical
 /// UTC text `YYYY-MM-DD HH:MM:SS`. Hand-written over UTF-8 bytes: no `DateFormatter`.
 ///
-/// Formats are tried in order; the first that matches the text's shape decides. Values are range
+/// Formats are tried in order; the first that matches the text's shape decides. A list holding the
+/// canonical format (`yyyy-MM-dd HH:mm:ss`, as the built-in maps' does) also accepts its unambiguous
+/// variants (``ISOVariant``): unpadded fields, `T`, fractions, `Z` or `±hh:mm`, date only. Values are range
 /// checked (month 1–12, the day within its month including leap years, hour 0–23, minute and
 /// second 0–59). A local time that does not exist (the gap when clocks go forward) or happens
 /// twice (the overlap when they go back) is a failure, never a guess. Zone offsets are computed
@@ -79,7 +81,10 @@ public struct DateTimeParser: Sendable {
         for (position, pattern) in patterns.enumerated() {
             guard let fields = Self.match(pattern, bytes, start, end) else { continue }
             let asGiven = position == canonicalPattern && start == 0 && end == bytes.count
-            return convert(fields, pattern: pattern, canonicalText: asGiven ? text : nil)
+            return convert(fields, isUTC: pattern.isUTC, canonicalText: asGiven ? text : nil)
+        }
+        if canonicalPattern != nil, let variant = ISOVariant.match(bytes, start, end) {
+            return convert(variant.fields, isUTC: variant.offset != nil, offset: variant.offset ?? 0)
         }
         let formats = patterns.map(\.text).joined(separator: ", ")
         let noun = patterns.count == 1 ? "the format" : "any of the formats"
@@ -87,7 +92,7 @@ public struct DateTimeParser: Sendable {
     }
 
     /// Parsed but unchecked components.
-    private struct Fields {
+    fileprivate struct Fields {
         var year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0
         var pm: Bool?
         var twelveHour = false
@@ -142,8 +147,9 @@ public struct DateTimeParser: Sendable {
         return position == end ? fields : nil
     }
 
-    /// `canonicalText`: the input, when it is already the canonical text of what it says in UTC.
-    private func convert(_ fields: Fields, pattern: DateTimePattern, canonicalText: String? = nil) -> Result<String, Failure> {
+    /// `isUTC`: the text says its own offset from UTC (`offset` seconds east), so the map's zone does
+    /// not apply. `canonicalText`: the input, when it is already the canonical text of what it says in UTC.
+    private func convert(_ fields: Fields, isUTC: Bool, offset: Int = 0, canonicalText: String? = nil) -> Result<String, Failure> {
         var fields = fields
         func fail(_ reason: String) -> Result<String, Failure> {
             .failure(Failure(rule: .typeDatetime, reason: reason))
@@ -164,7 +170,7 @@ public struct DateTimeParser: Sendable {
 
         let day = CivilDate.days(year: fields.year, month: fields.month, day: fields.day)
         let local = day * 86_400 + fields.hour * 3_600 + fields.minute * 60 + fields.second
-        guard let zone, !pattern.isUTC else { return .success(canonicalText ?? CivilDate.canonical(secondsSinceEpoch: local)) }
+        guard let zone, !isUTC else { return .success(canonicalText ?? CivilDate.canonical(secondsSinceEpoch: local - offset)) }
         switch zone.utc(forLocal: local, day: day) {
         case .unique(let utc):
             return .success(CivilDate.canonical(secondsSinceEpoch: utc))
@@ -179,6 +185,59 @@ public struct DateTimeParser: Sendable {
                 reason: "happens twice in \(zone.identifier): the clocks went back at that time (a daylight-saving "
                     + "change), so it could be either; export UTC times or correct the row"))
         }
+    }
+}
+
+/// The unambiguous variants of `yyyy-MM-dd HH:mm:ss` that real exports carry: a 4-digit year, then
+/// month and day of 1 or 2 digits; optionally `T` or a space and a time `H:m[:s][.fraction]` (1 or
+/// 2 digits each, the fraction dropped); then optionally `Z` or an offset `±hh:mm`, `±hhmm`, `±hh`.
+/// Year first is never read another way, so nothing is guessed; day/month orders need a map.
+private enum ISOVariant {
+    /// The components and, when the text gives one, its offset east of UTC in seconds.
+    static func match(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (fields: DateTimeParser.Fields, offset: Int?)? {
+        var position = start
+        func number(_ minDigits: Int, _ maxDigits: Int) -> Int? {
+            var value = 0, digits = 0
+            while digits < maxDigits, position < end, bytes[position] &- 0x30 < 10 {
+                value = value * 10 + Int(bytes[position] &- 0x30)
+                digits += 1
+                position += 1
+            }
+            return digits >= minDigits ? value : nil
+        }
+        func take(_ byte: UInt8) -> Bool {
+            guard position < end, bytes[position] == byte else { return false }
+            position += 1
+            return true
+        }
+        var fields = DateTimeParser.Fields()
+        guard let year = number(4, 4), take(0x2D), let month = number(1, 2), take(0x2D), let day = number(1, 2) else { return nil }
+        (fields.year, fields.month, fields.day) = (year, month, day)
+        if position == end { return (fields, nil) }
+        guard take(UInt8(ascii: "T")) || take(UInt8(ascii: " ")) || take(UInt8(ascii: "t")),
+              let hour = number(1, 2), take(0x3A), let minute = number(1, 2) else { return nil }
+        (fields.hour, fields.minute) = (hour, minute)
+        if take(0x3A) {
+            guard let second = number(1, 2) else { return nil }
+            fields.second = second
+            if take(UInt8(ascii: ".")) || take(UInt8(ascii: ",")) {
+                guard number(1, 9) != nil else { return nil }
+            }
+        }
+        if position == end { return (fields, nil) }
+        _ = take(UInt8(ascii: " "))
+        if take(UInt8(ascii: "Z")) || take(UInt8(ascii: "z")) { return position == end ? (fields, 0) : nil }
+        let sign: Int
+        if take(UInt8(ascii: "+")) { sign = 1 } else if take(UInt8(ascii: "-")) { sign = -1 } else { return nil }
+        guard let hours = number(2, 2), hours <= 14 else { return nil }
+        var minutes = 0
+        if position < end {
+            _ = take(0x3A)
+            guard let value = number(2, 2), value <= 59 else { return nil }
+            minutes = value
+        }
+        guard position == end else { return nil }
+        return (fields, sign * (hours * 3_600 + minutes * 60))
     }
 }
 

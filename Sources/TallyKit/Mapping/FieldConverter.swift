@@ -6,6 +6,7 @@ final class FieldConverter: Sendable {
         case text
         case reference
         case integer
+        case decimal
         case boolean
         case datetime(DateTimeParser)
         case choice(ChoiceList, translations: [String: FieldValue], unknown: TransformMap.UnknownChoice)
@@ -46,9 +47,10 @@ final class FieldConverter: Sendable {
         }
 
         switch field.type {
-        case .text: kind = .text
+        case .text: kind = field.externalTable == nil ? .text : .reference
         case .reference: kind = .reference
         case .integer: kind = .integer
+        case .decimal: kind = .decimal
         case .boolean: kind = .boolean
         case .datetime:
             do {
@@ -105,6 +107,11 @@ final class FieldConverter: Sendable {
             findings.append(error(.typeInteger, raw,
                 "\(field.name) '\(raw)' is not a whole number; fix the row, or add the token to the map's null_tokens"))
             return nil
+        case .decimal:
+            if let number = FieldConverter.decimal(trimmed) { return .text(number) }
+            findings.append(error(.typeDecimal, raw,
+                "\(field.name) '\(raw)' is not a number (digits, an optional fraction, thousands separated by commas); fix the row"))
+            return nil
         case .boolean:
             if let flag = FieldConverter.boolean(trimmed) { return .boolean(flag) }
             findings.append(error(.typeBoolean, raw,
@@ -123,6 +130,7 @@ final class FieldConverter: Sendable {
         case .choice(let list, let translations, let unknown):
             if !translations.isEmpty, let value = translations[ChoiceList.fold(trimmed)] { return value }
             if let choice = list.choice(matching: trimmed) { return FieldConverter.value(of: choice, in: list) }
+            if list.isOpen { return .text(trimmed) }
             let noun = field.name.hasSuffix("state") ? "\(field.name)s" : "\(field.name) values"
             let base = "\(field.name) '\(raw)' is not one of \(entityName)'s \(noun) (\(list.labelSummary))"
             switch unknown {
@@ -146,6 +154,41 @@ final class FieldConverter: Sendable {
             Finding(severity: .error, rule: rule, field: field.name, message: message, value: value,
                     provenance: provenance)
         }
+    }
+
+    /// A number's canonical text, as SQLite's REAL gives it back (`"3,665"` → `"3665.0"`,
+    /// `"9,999.99"` → `"9999.99"`), so a stored value compares equal to the same input again.
+    /// Commas must group thousands (`1,000`), never stand for the decimal point.
+    static func decimal(_ text: String) -> String? {
+        var digits = ""
+        var sawPoint = false, sawComma = false
+        var run = 0  // digits since the last comma (or the start)
+        var integerDigits = 0
+        for (offset, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-"), UInt8(ascii: "+"):
+                guard offset == 0 else { return nil }
+                if byte == UInt8(ascii: "-") { digits.append("-") }
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits.unicodeScalars.append(Unicode.Scalar(byte))
+                run += 1
+                if !sawPoint { integerDigits += 1 }
+            case UInt8(ascii: ","):
+                guard !sawPoint, integerDigits > 0, sawComma ? run == 3 : run <= 3 else { return nil }
+                sawComma = true
+                run = 0
+            case UInt8(ascii: "."):
+                guard !sawPoint, !sawComma || run == 3 else { return nil }
+                sawPoint = true
+                digits.append(".")
+                run = 0
+            default:
+                return nil
+            }
+        }
+        if sawComma && !sawPoint && run != 3 { return nil }
+        guard integerDigits > 0 || sawPoint, let number = Double(digits), number.isFinite else { return nil }
+        return String(number)
     }
 
     /// `true`/`false`, `1`/`0`, `yes`/`no`, in any case; compared on bytes, no allocation.

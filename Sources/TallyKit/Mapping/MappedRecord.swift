@@ -21,6 +21,9 @@ public struct MappedRecord: Sendable, Equatable {
     public var inputHash: Int64?
     /// What an insert of these values binds and stores, worked out while preparing a row that is likely new.
     var preparedInsert: PreparedInsert?
+    /// The input has no version column, so the version is the time the export was taken
+    /// (``RunSettings/asOf``): it orders the row, but is no change to a record by itself.
+    public var versionIsExportTime = false
 
     public init(
         entity: String, values: [FieldValue?], extra: [ExtraField] = [], displayValues: [DisplayValue] = [],

@@ -47,6 +47,15 @@ public final class RecordMapper: Sendable {
     private let plan: Plan
     /// Where the first identifier rule's values come from under ``header`` (see ``firstKey(of:)``).
     private let firstKeySources: [KeySource]?
+    /// The entity's references to tables Tally does not load, with their display fields.
+    private let externalSlots: [ExternalSlot]
+
+    /// An external reference (`caller_id`) and the field holding its display value (`caller_id_display`).
+    struct ExternalSlot: Sendable {
+        var field: Int
+        var display: Int
+        var name: String
+    }
 
     /// A mapper for `map`'s entity, looked up in `registry`.
     public convenience init(map: TransformMap, registry: EntityRegistry = .standard, header: [String]) throws(Invalid) {
@@ -117,6 +126,7 @@ public final class RecordMapper: Sendable {
             for name in group { _ = try fieldIndex(name, "keys") }
         }
         for name in map.required { _ = try fieldIndex(name, "required") }
+        do { _ = try map.severityPolicy() } catch { throw Invalid(error.description) }
 
         self.entity = entity
         self.map = map
@@ -136,6 +146,31 @@ public final class RecordMapper: Sendable {
         self.unknownColumns = plan.unknown
         self.duplicateColumns = plan.duplicates
         self.ignoredColumns = plan.ignored
+        externalSlots = entity.fields.enumerated().compactMap { index, field in
+            field.displayField.flatMap(entity.index(ofField:)).map { ExternalSlot(field: index, display: $0, name: field.name) }
+        }
+    }
+
+    /// Keeps sys_ids and display values apart for references to tables Tally does not load: a
+    /// value that is not a sys_id (`David Miller`) is the display value, and leaves the stored
+    /// sys_id alone; a `FIELD.display_value` fills the display field; an empty reference empties
+    /// both. A column named like the display field itself wins over both.
+    private func separateDisplayValues(_ values: inout [FieldValue?], display: [DisplayValue]) {
+        for slot in externalSlots {
+            let given = display.isEmpty ? nil : display.first { $0.field == slot.name }.map { value -> FieldValue in
+                guard let text = value.value?.trimmingSpaces(), !text.isEmpty else { return .null }
+                return .text(text)
+            }
+            switch values[slot.field] {
+            case .text(let text)? where !Validator.isSysID(text):
+                values[slot.field] = nil
+                if values[slot.display] == nil { values[slot.display] = given ?? .text(text) }
+            case .null?:
+                if values[slot.display] == nil { values[slot.display] = given ?? .null }
+            default:
+                if values[slot.display] == nil, let given { values[slot.display] = given }
+            }
+        }
     }
 
     private static func plan(
@@ -271,6 +306,7 @@ public final class RecordMapper: Sendable {
         for constant in constants {
             values[constant.index] = constant.value
         }
+        if !externalSlots.isEmpty { separateDisplayValues(&values, display: display) }
         return MappedRecord(
             entity: entity.name, values: values, extra: extra, displayValues: display, findings: findings,
             provenance: provenance, raw: record)

@@ -175,13 +175,16 @@ public struct TransformMap: Sendable, Equatable, Codable {
     public var required: [String]
     /// Whether columns named like a field or its labels map without being listed (default true).
     public var defaults: Bool
+    /// Rule (`temporal_order`) or rule family (`resolution`) → severity, replacing the default
+    /// (``SeverityPolicy``): `error` rejects the row, `warning` lets it land with the finding.
+    public var severity: [String: Finding.Severity]
 
     public init(
         entity: String, source: String = "default", encoding: Encoding = .utf8, nullTokens: [String] = [],
         empty: EmptyPolicy = .null, unknown: UnknownChoice = .reject, timezone: String = "UTC",
         dateFormats: [String] = DateTimeParser.defaultFormats, columns: [String: Column] = [:],
         ignore: [String] = [], constants: [String: Scalar] = [:], keys: [[String]]? = nil,
-        required: [String] = [], defaults: Bool = true
+        required: [String] = [], defaults: Bool = true, severity: [String: Finding.Severity] = [:]
     ) {
         self.entity = entity
         self.source = source
@@ -197,6 +200,13 @@ public struct TransformMap: Sendable, Equatable, Codable {
         self.keys = keys
         self.required = required
         self.defaults = defaults
+        self.severity = severity
+    }
+
+    /// The severities this map's rules have; throws when the map asks for one that cannot be honoured.
+    public func severityPolicy() throws(SeverityPolicy.Invalid) -> SeverityPolicy {
+        if severity.isEmpty { return .standard }
+        return try SeverityPolicy(overrides: Dictionary(uniqueKeysWithValues: severity.map { (RuleID($0.key), $0.value) }))
     }
 
     /// The built-in map for a plain export of `entity`: every field by its name and its
@@ -232,7 +242,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
         case nullTokens = "null_tokens"
         case empty, unknown, timezone
         case dateFormats = "date_formats"
-        case columns, ignore, constants, keys, required, defaults
+        case columns, ignore, constants, keys, required, defaults, severity
     }
 
     public init(from decoder: any Decoder) throws {
@@ -262,7 +272,8 @@ public struct TransformMap: Sendable, Equatable, Codable {
             constants: try container.decodeIfPresent([String: Scalar].self, forKey: .constants) ?? [:],
             keys: keys,
             required: try container.decodeIfPresent([String].self, forKey: .required) ?? [],
-            defaults: try container.decodeIfPresent(Bool.self, forKey: .defaults) ?? true)
+            defaults: try container.decodeIfPresent(Bool.self, forKey: .defaults) ?? true,
+            severity: try container.decodeIfPresent([String: Finding.Severity].self, forKey: .severity) ?? [:])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -281,6 +292,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
         try container.encodeIfPresent(keys, forKey: .keys)
         try container.encode(required, forKey: .required)
         try container.encode(defaults, forKey: .defaults)
+        if !severity.isEmpty { try container.encode(severity, forKey: .severity) }
     }
 
     private struct AnyKey: CodingKey {

@@ -179,7 +179,7 @@ public final class EntityWriter {
                 collisions.compare(stored, values: values, mapped: record.values, key: audit.displayKey(of: stored.values, in: entity))
             }
             return try update(stored, values: values, extra: extra, inputHash: record.inputHash, unresolved: unresolved,
-                              provenance: record.provenance, inputRow: inputRow)
+                              provenance: record.provenance, inputRow: inputRow, versionIsExportTime: record.versionIsExportTime)
         }
     }
 
@@ -411,7 +411,8 @@ public final class EntityWriter {
     }
 
     private func update(_ stored: StoredRecord, values: [FieldValue?], extra incomingExtra: String?, inputHash incomingHash: Int64?,
-                        unresolved: [ReferenceResolver.Unresolved], provenance: Provenance, inputRow: Int64) throws -> WriteResult {
+                        unresolved: [ReferenceResolver.Unresolved], provenance: Provenance, inputRow: Int64,
+                        versionIsExportTime: Bool = false) throws -> WriteResult {
         let id = stored.id
         let current = version(of: stored.values.map(Optional.some))
         // A part of the version the row does not carry (an export without sys_mod_count) is not compared.
@@ -428,7 +429,12 @@ public final class EntityWriter {
         var notes = try caseLinks?.protect(stored: stored, incoming: values, merged: &merged) ?? []
         notes += try applyPrecedence(stored: stored, merged: &merged)
         let extra = incomingExtra ?? stored.extra
-        let changed = merged.indices.filter { merged[$0] != stored.values[$0] }
+        var changed = merged.indices.filter { merged[$0] != stored.values[$0] }
+        // A version that is only the export's time changes nothing by itself (a list view taken again).
+        if versionIsExportTime, let updatedIndex, changed == [updatedIndex] {
+            merged[updatedIndex] = stored.values[updatedIndex]
+            changed = []
+        }
         if let index = sysIDRule.first, changed.contains(index), let holder = try sysIDHolder(of: merged.map(Optional.some), besides: id) {
             return try sysIDConflict(holder: holder, values: values, target: stored, provenance: provenance)
         }

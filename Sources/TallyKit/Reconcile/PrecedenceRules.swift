@@ -75,9 +75,12 @@ public struct PrecedenceRules: Sendable, Equatable {
         return PrecedenceRules(rules: rules)
     }
 
-    /// The rule for one attribute.
+    /// The rule for one attribute. A reference's display field (`owned_by_display`) follows its
+    /// reference's rule unless it has one of its own: one source owns both halves.
     public func rule(entity: String, field: String) -> Rule {
-        rules[entity]?[field] ?? rules[entity]?["*"] ?? .any
+        if let own = rules[entity]?[field] { return own }
+        if field.hasSuffix("_display"), let reference = rules[entity]?[String(field.dropLast("_display".count))] { return reference }
+        return rules[entity]?["*"] ?? .any
     }
 
     /// Whether any attribute of `entity` is governed by something other than `any`.

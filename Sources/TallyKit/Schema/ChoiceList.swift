@@ -1,7 +1,8 @@
 /// The accepted values of a choice field: codes with their display labels, in display order.
 ///
 /// Lookups accept a code (`"2"`), a label (`"High"`, case-insensitive, trimmed) or the
-/// `"N - Label"` form exports use (`"2 - High"` → `2`, when `N` is one of the codes).
+/// `"N - Label"` form exports use (`"2 - High"` → `2`, when `N` is one of the codes). Any dash
+/// (`-`, `–`, `—`) matches any other, as spreadsheets and list views swap them.
 public struct ChoiceList: Sendable, Hashable {
     /// Whether the stored codes are integers (`state = 2`) or text (`type = normal`).
     public enum CodeKind: String, Sendable, Hashable, Codable {
@@ -13,31 +14,38 @@ public struct ChoiceList: Sendable, Hashable {
     public struct Choice: Sendable, Hashable {
         public var code: String
         public var label: String
+        /// Other labels exports use for it (a list view's `Pending Approval` for `requested`).
+        public var aliases: [String]
 
-        public init(code: String, label: String) {
+        public init(code: String, label: String, aliases: [String] = []) {
             self.code = code
             self.label = label
+            self.aliases = aliases
         }
     }
 
     public let kind: CodeKind
     public let choices: [Choice]
+    /// A list each instance extends (the CMDB's classes): a value that is none of its codes or
+    /// labels is kept as it came, with no finding, so the store holds what the platform holds.
+    public let isOpen: Bool
     private let byCode: [String: Int]
     private let byFoldedText: [String: Int]
 
     /// Integer-coded choices, e.g. `[(1, "New"), (2, "In Progress")]`.
-    public init(_ pairs: [(Int, String)]) {
-        self.init(kind: .integer, choices: pairs.map { Choice(code: String($0.0), label: $0.1) })
+    public init(_ pairs: [(Int, String)], aliases: [Int: [String]] = [:]) {
+        self.init(kind: .integer, choices: pairs.map { Choice(code: String($0.0), label: $0.1, aliases: aliases[$0.0] ?? []) })
     }
 
     /// Text-coded choices, e.g. `[("normal", "Normal")]`.
-    public init(text pairs: [(String, String)]) {
-        self.init(kind: .text, choices: pairs.map { Choice(code: $0.0, label: $0.1) })
+    public init(text pairs: [(String, String)], aliases: [String: [String]] = [:], open: Bool = false) {
+        self.init(kind: .text, choices: pairs.map { Choice(code: $0.0, label: $0.1, aliases: aliases[$0.0] ?? []) }, open: open)
     }
 
-    public init(kind: CodeKind, choices: [Choice]) {
+    public init(kind: CodeKind, choices: [Choice], open: Bool = false) {
         self.kind = kind
         self.choices = choices
+        self.isOpen = open
         var byCode: [String: Int] = [:]
         var byFolded: [String: Int] = [:]
         for (index, choice) in choices.enumerated() {
@@ -48,6 +56,9 @@ public struct ChoiceList: Sendable, Hashable {
         }
         for (index, choice) in choices.enumerated() where byFolded[ChoiceList.fold(choice.label)] == nil {
             byFolded[ChoiceList.fold(choice.label)] = index
+        }
+        for (index, choice) in choices.enumerated() {
+            for alias in choice.aliases where byFolded[ChoiceList.fold(alias)] == nil { byFolded[ChoiceList.fold(alias)] = index }
         }
         self.byCode = byCode
         self.byFoldedText = byFolded
@@ -78,13 +89,28 @@ public struct ChoiceList: Sendable, Hashable {
         choices.map(\.label).joined(separator: ", ")
     }
 
-    /// Lowercased and trimmed, the key for case-insensitive lookups.
+    /// Lowercased and trimmed, en and em dashes read as `-`: the key for lookups that ignore case.
     static func fold(_ text: String) -> String {
-        text.trimmingSpaces().lowercased()
+        let folded = text.trimmingSpaces().lowercased()
+        guard folded.utf8.contains(0xE2) else { return folded }  // the lead byte of U+2013 and U+2014
+        let utf8 = Array(folded.utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = 0
+        while index < utf8.count {
+            if utf8[index] == 0xE2, index + 2 < utf8.count, utf8[index + 1] == 0x80, utf8[index + 2] == 0x93 || utf8[index + 2] == 0x94 {
+                bytes.append(UInt8(ascii: "-"))
+                index += 3
+            } else {
+                bytes.append(utf8[index])
+                index += 1
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func == (lhs: ChoiceList, rhs: ChoiceList) -> Bool {
-        lhs.kind == rhs.kind && lhs.choices == rhs.choices
+        lhs.kind == rhs.kind && lhs.choices == rhs.choices && lhs.isOpen == rhs.isOpen
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -57,6 +57,8 @@ public struct EntityDefinition: Sendable, Hashable {
         distinguishingRules: [[String]] = [["sys_id"]], collisionRules: [[String]] = [],
         doc: String = ""
     ) {
+        // An external reference's display value follows it (caller_id, caller_id_display).
+        let fields = fields.flatMap { field in [field] + (field.displayCompanion().map { [$0] } ?? []) }
         var index: [String: Int] = [:]
         for (position, field) in fields.enumerated() {
             precondition(index[field.name] == nil, "\(name): duplicate field \(field.name)")

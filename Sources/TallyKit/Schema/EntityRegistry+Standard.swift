@@ -2,14 +2,20 @@
 ///
 /// To add an entity, append one `EntityDefinition(...)` to the list in ``standard``; the default
 /// transform map, validation rules and identification follow from it.
+///
+/// Choice lists are the platform's out-of-box lists (a Zurich/Australia-era instance's `sys_choice`
+/// for the table and field, as exports carry them), each with a `source:` comment; a list a map
+/// must extend for a customised instance is extended with the map's `choices`. References to
+/// tables Tally does not load (`external:`) keep the sys_id, with the display value beside it.
 extension EntityRegistry {
     public static let standard = EntityRegistry(entities: [
         StandardEntities.task(
             name: "case", table: "sn_customerservice_case", prefix: "CS",
+            // source: sn_customerservice_case.state (Customer Service Management).
             states: [(1, "New"), (10, "Open"), (18, "Awaiting Info"), (6, "Resolved"), (3, "Closed"), (7, "Cancelled")],
             extra: [
-                FieldDefinition("account", .text, labels: ["Account"]),
-                FieldDefinition("contact", .text, labels: ["Contact"]),
+                FieldDefinition("account", .text, labels: ["Account"], external: "customer_account"),
+                FieldDefinition("contact", .text, labels: ["Contact"], external: "customer_contact"),
                 FieldDefinition("product", .text, labels: ["Product"]),
                 FieldDefinition("category", .text, labels: ["Category"]),
                 FieldDefinition("contact_type", .text, labels: ["Channel"]),
@@ -24,6 +30,7 @@ extension EntityRegistry {
                     labels: ["Major case state"], doc: "The platform's major-case codes; only an accepted major case has children."),
                 FieldDefinition(
                     "resolution_code",
+                    // source: the case resolution codes of the CSM ↔ ITSM seed document.
                     .choice(ChoiceList(text: [
                         ("fixed_by_closing_prb", "Solved - Fixed by closing related PRB"),
                         ("workaround_open_prb", "Solved - Workaround provided based on open PRB"),
@@ -36,16 +43,18 @@ extension EntityRegistry {
                     ])),
                     labels: ["Resolution code"]),
                 FieldDefinition("close_notes", .text, labels: ["Resolution notes"]),
-                FieldDefinition("resolved_by", .text, labels: ["Resolved by"]),
+                FieldDefinition("resolved_by", .text, labels: ["Resolved by"], external: "sys_user"),
             ],
             caseRules: .standard,
             doc: "A customer-service case; it links at most one incident, problem, change and caused-by change."),
 
         StandardEntities.task(
             name: "incident", table: "incident", prefix: "INC",
+            // source: incident.state (and incident.incident_state, the same codes).
             states: [(1, "New"), (2, "In Progress"), (3, "On Hold"), (6, "Resolved"), (7, "Closed"), (8, "Canceled")],
+            stateAliases: [8: ["Cancelled"]],
             extra: [
-                FieldDefinition("caller_id", .text, labels: ["Caller"]),
+                FieldDefinition("caller_id", .text, labels: ["Caller"], external: "sys_user"),
                 FieldDefinition("category", .text, labels: ["Category"]),
                 FieldDefinition("subcategory", .text, labels: ["Subcategory"]),
                 FieldDefinition("contact_type", .text, labels: ["Channel"]),
@@ -57,13 +66,14 @@ extension EntityRegistry {
                 FieldDefinition("reopen_count", .integer, labels: ["Reopen count"]),
                 FieldDefinition("reassignment_count", .integer, labels: ["Reassignment count"]),
                 FieldDefinition("made_sla", .boolean, labels: ["Made SLA"]),
-                FieldDefinition("location", .text, labels: ["Location"]),
-                FieldDefinition("resolved_by", .text, labels: ["Resolved by"]),
+                FieldDefinition("location", .text, labels: ["Location"], external: "cmn_location"),
+                FieldDefinition("resolved_by", .text, labels: ["Resolved by"], external: "sys_user"),
             ],
             doc: "An unplanned interruption or reduction in quality of a service."),
 
         StandardEntities.task(
             name: "problem", table: "problem", prefix: "PRB",
+            // source: problem.state (the problem state model of Madrid and later).
             states: [(101, "New"), (102, "Assess"), (103, "Root Cause Analysis"), (104, "Fix in Progress"),
                      (106, "Resolved"), (107, "Closed")],
             extra: [
@@ -71,21 +81,25 @@ extension EntityRegistry {
                 FieldDefinition("known_error", .boolean, labels: ["Known error"]),
                 FieldDefinition("cause_notes", .text, labels: ["Cause notes"]),
                 FieldDefinition("fix_notes", .text, labels: ["Fix notes"]),
-                FieldDefinition("resolved_by", .text, labels: ["Resolved by"]),
+                FieldDefinition("resolved_by", .text, labels: ["Resolved by"], external: "sys_user"),
             ],
             doc: "The cause of one or more incidents."),
 
         StandardEntities.task(
             name: "change", table: "change_request", prefix: "CHG",
+            // source: change_request.state (the state model of Istanbul and later).
             states: [(-5, "New"), (-4, "Assess"), (-3, "Authorize"), (-2, "Scheduled"), (-1, "Implement"),
                      (0, "Review"), (3, "Closed"), (4, "Canceled")],
             extra: [
                 FieldDefinition(
+                    // source: change_request.type.
                     "type", .choice(ChoiceList(text: [("normal", "Normal"), ("standard", "Standard"), ("emergency", "Emergency")])),
                     labels: ["Type"]),
-                FieldDefinition("risk", .choice(ChoiceList([(2, "High"), (3, "Moderate"), (4, "Low")])), labels: ["Risk"]),
+                // source: change_request.risk (1 Very High, as risk assessment sets it).
+                FieldDefinition("risk", .choice(ChoiceList([(1, "Very High"), (2, "High"), (3, "Moderate"), (4, "Low")])),
+                                labels: ["Risk"]),
                 FieldDefinition("category", .text, labels: ["Category"]),
-                FieldDefinition("requested_by", .text, labels: ["Requested by"]),
+                FieldDefinition("requested_by", .text, labels: ["Requested by"], external: "sys_user"),
                 FieldDefinition("start_date", .datetime, labels: ["Planned start date"]),
                 FieldDefinition("end_date", .datetime, labels: ["Planned end date"]),
                 FieldDefinition("close_code", .text, labels: ["Close code"],
@@ -96,18 +110,21 @@ extension EntityRegistry {
 
         StandardEntities.task(
             name: "request", table: "sc_request", prefix: "REQ",
-            states: [(1, "Open"), (2, "Work in Progress"), (3, "Closed Complete"), (4, "Closed Incomplete"),
+            // source: sc_request.state (task states, with -5 Pending).
+            states: [(-5, "Pending"), (1, "Open"), (2, "Work in Progress"), (3, "Closed Complete"), (4, "Closed Incomplete"),
                      (7, "Closed Skipped")],
             extra: [
                 FieldDefinition(
                     "request_state",
+                    // source: sc_request.request_state; its list view says Pending Approval and Approved
+                    // for the first two.
                     .choice(ChoiceList(text: [
                         ("requested", "Requested"), ("in_process", "In Process"), ("closed_complete", "Closed Complete"),
                         ("closed_incomplete", "Closed Incomplete"), ("closed_cancelled", "Closed Cancelled"),
-                        ("closed_rejected", "Closed Rejected"),
-                    ])),
+                        ("closed_rejected", "Closed Rejected"), ("closed_skipped", "Closed Skipped"),
+                    ], aliases: ["requested": ["Pending Approval"], "in_process": ["Approved"]])),
                     labels: ["Request state"]),
-                FieldDefinition("requested_for", .text, labels: ["Requested for"]),
+                FieldDefinition("requested_for", .text, labels: ["Requested for"], external: "sys_user"),
                 FieldDefinition("due_date", .datetime, labels: ["Due date"]),
                 FieldDefinition("parent", .reference("case"), labels: ["Parent"], doc: "The case it was raised from."),
             ],
@@ -118,33 +135,55 @@ extension EntityRegistry {
             fields: [
                 FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
                 FieldDefinition("name", .text, required: true, labels: ["Name"]),
-                FieldDefinition("sys_class_name", .text, required: true, labels: ["Class"],
-                                doc: "cmdb_ci_server, cmdb_ci_linux_server, cmdb_ci_win_server, cmdb_ci_computer, "
-                                    + "cmdb_ci_appl, cmdb_ci_database, cmdb_ci_netgear, cmdb_ci_service."),
+                FieldDefinition("sys_class_name", .choice(StandardEntities.ciClasses), required: true, labels: ["Class"],
+                                doc: "The CI's class (table): a class label in an export (`Linux Server`) is stored as "
+                                    + "its table name; a class the list does not know is kept as it came."),
                 FieldDefinition("serial_number", .text, labels: ["Serial number"]),
                 FieldDefinition("mac_address", .text, labels: ["MAC Address"]),
                 FieldDefinition("ip_address", .text, labels: ["IP Address"]),
                 FieldDefinition("fqdn", .text, labels: ["Fully qualified domain name"]),
                 FieldDefinition("os", .text, labels: ["Operating System"]),
                 FieldDefinition("os_version", .text, labels: ["OS Version"]),
-                FieldDefinition("manufacturer", .text, labels: ["Manufacturer"]),
-                FieldDefinition("model_id", .text, labels: ["Model ID"]),
+                FieldDefinition("manufacturer", .text, labels: ["Manufacturer"], external: "core_company"),
+                FieldDefinition("model_id", .text, labels: ["Model ID"], external: "cmdb_model"),
                 FieldDefinition("asset_tag", .text, labels: ["Asset tag"]),
-                FieldDefinition("owned_by", .text, labels: ["Owned by"]),
-                FieldDefinition("managed_by", .text, labels: ["Managed by"]),
-                FieldDefinition("support_group", .text, labels: ["Support group"]),
-                FieldDefinition("location", .text, labels: ["Location"]),
+                FieldDefinition("owned_by", .text, labels: ["Owned by"], external: "sys_user"),
+                FieldDefinition("managed_by", .text, labels: ["Managed by"], external: "sys_user"),
+                FieldDefinition("support_group", .text, labels: ["Support group"], external: "sys_user_group"),
+                FieldDefinition("location", .text, labels: ["Location"], external: "cmn_location"),
                 FieldDefinition("short_description", .text, labels: ["Description"]),
                 FieldDefinition(
                     "operational_status",
+                    // source: cmdb_ci.operational_status.
                     .choice(ChoiceList([(1, "Operational"), (2, "Non-Operational"), (3, "Repair in Progress"),
                                         (4, "DR Standby"), (5, "Ready"), (6, "Retired")])),
                     labels: ["Operational status"]),
                 FieldDefinition(
                     "install_status",
+                    // source: cmdb_ci.install_status (100 Absent: set by Discovery).
                     .choice(ChoiceList([(1, "Installed"), (2, "On Order"), (3, "In Maintenance"), (4, "Pending Install"),
-                                        (5, "Pending Repair"), (6, "In Stock"), (7, "Retired")])),
+                                        (5, "Pending Repair"), (6, "In Stock"), (7, "Retired"), (8, "Stolen"),
+                                        (100, "Absent")])),
                     labels: ["Status"]),
+                FieldDefinition("assigned_to", .text, labels: ["Assigned to"], external: "sys_user"),
+                FieldDefinition("assignment_group", .text, labels: ["Assignment group"], external: "sys_user_group"),
+                FieldDefinition("company", .text, labels: ["Company"], external: "core_company"),
+                FieldDefinition("vendor", .text, labels: ["Vendor"], external: "core_company"),
+                FieldDefinition("department", .text, labels: ["Department"], external: "cmn_department"),
+                FieldDefinition("cost_center", .text, labels: ["Cost center"], external: "cmn_cost_center"),
+                FieldDefinition("sys_domain", .text, labels: ["Domain"], external: "domain"),
+                FieldDefinition("category", .text, labels: ["Category"]),
+                FieldDefinition("subcategory", .text, labels: ["Subcategory"]),
+                FieldDefinition("cost", .decimal, labels: ["Cost"], doc: "A number: exports' thousands separators are dropped."),
+                FieldDefinition("cost_cc", .text, labels: ["Cost currency"]),
+                FieldDefinition("install_date", .datetime, labels: ["Installed"]),
+                FieldDefinition("purchase_date", .datetime, labels: ["Purchased"], doc: "A date: stored at midnight UTC."),
+                FieldDefinition("warranty_expiration", .datetime, labels: ["Warranty expiration"]),
+                FieldDefinition("can_print", .boolean, labels: ["Can Print"]),
+                FieldDefinition("monitor", .boolean, labels: ["Monitor"]),
+                FieldDefinition("unverified", .boolean, labels: ["Requires verification"]),
+                FieldDefinition("skip_sync", .boolean, labels: ["Skip sync"]),
+                FieldDefinition("fault_count", .integer, labels: ["Fault count"]),
                 FieldDefinition("discovery_source", .text, labels: ["Discovery source"]),
                 FieldDefinition("first_discovered", .datetime, labels: ["First discovered"]),
                 FieldDefinition("last_discovered", .datetime, labels: ["Most recent discovery"]),
@@ -179,31 +218,56 @@ extension EntityRegistry {
 
 /// Builders for the shapes the standard entities share.
 enum StandardEntities {
+    /// source: task.priority.
     static let priority = ChoiceList([(1, "Critical"), (2, "High"), (3, "Moderate"), (4, "Low"), (5, "Planning")])
+    /// source: the `sys_db_object` labels of the base system's common CMDB classes. Open: an instance's
+    /// own classes (and any this list lacks) are kept as they came.
+    static let ciClasses = ChoiceList(text: [
+        ("cmdb_ci", "Configuration Item"), ("cmdb_ci_hardware", "Hardware"), ("cmdb_ci_computer", "Computer"),
+        ("cmdb_ci_server", "Server"), ("cmdb_ci_linux_server", "Linux Server"), ("cmdb_ci_win_server", "Windows Server"),
+        ("cmdb_ci_unix_server", "Unix Server"), ("cmdb_ci_esx_server", "ESX Server"), ("cmdb_ci_aix_server", "AIX Server"),
+        ("cmdb_ci_solaris_server", "Solaris Server"), ("cmdb_ci_mainframe", "Mainframe"),
+        ("cmdb_ci_win_cluster", "Windows Cluster"), ("cmdb_ci_win_cluster_node", "Windows Cluster Node"),
+        ("cmdb_ci_cluster", "Cluster"), ("cmdb_ci_cluster_node", "Cluster Node"),
+        ("cmdb_ci_vm_instance", "Virtual Machine Instance"), ("cmdb_ci_printer", "Printer"),
+        ("cmdb_ci_netgear", "Network Gear"), ("cmdb_ci_ip_switch", "IP Switch"), ("cmdb_ci_ip_router", "IP Router"),
+        ("cmdb_ci_ip_firewall", "IP Firewall"), ("cmdb_ci_storage_device", "Storage Device"),
+        ("cmdb_ci_spkg", "Software"), ("cmdb_ci_appl", "Application"), ("cmdb_ci_database", "Database"),
+        ("cmdb_ci_db_instance", "Database Instance"), ("cmdb_ci_service", "Service"),
+        ("cmdb_ci_service_business", "Business Service"), ("cmdb_ci_service_technical", "Technical Service"),
+        ("cmdb_ci_rack", "Rack"), ("cmdb_ci_ups", "UPS"), ("cmdb_ci_comm", "Communication Device"),
+        ("cmdb_ci_handheld_computing", "Handheld Computing Device"),
+    ], open: true)
+
+    /// source: task.impact and task.urgency.
     static let impact = ChoiceList([(1, "High"), (2, "Medium"), (3, "Low")])
 
     /// A task entity: the fields every task has (with its own states), then `extra`.
     static func task(
-        name: String, table: String, prefix: String, states: [(Int, String)], extra: [FieldDefinition],
-        aliases: [String] = [], caseRules: CaseRules? = nil, doc: String
+        name: String, table: String, prefix: String, states: [(Int, String)], stateAliases: [Int: [String]] = [:],
+        extra: [FieldDefinition], aliases: [String] = [], caseRules: CaseRules? = nil, doc: String
     ) -> EntityDefinition {
         let head: [FieldDefinition] = [
             FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
             FieldDefinition("number", .text, required: true, labels: ["Number"], pattern: .number(prefix: prefix)),
             FieldDefinition("short_description", .text, labels: ["Short description"]),
             FieldDefinition("description", .text, labels: ["Description"]),
-            FieldDefinition("state", .choice(ChoiceList(states)), labels: ["State"]),
+            FieldDefinition("state", .choice(ChoiceList(states, aliases: stateAliases)), labels: ["State"]),
             FieldDefinition("active", .boolean, labels: ["Active"]),
             FieldDefinition("priority", .choice(priority), labels: ["Priority"]),
             FieldDefinition("impact", .choice(impact), labels: ["Impact"]),
             FieldDefinition("urgency", .choice(impact), labels: ["Urgency"]),
-            FieldDefinition("assignment_group", .text, labels: ["Assignment group"]),
-            FieldDefinition("assigned_to", .text, labels: ["Assigned to"]),
+            FieldDefinition("assignment_group", .text, labels: ["Assignment group"], external: "sys_user_group"),
+            FieldDefinition("assigned_to", .text, labels: ["Assigned to"], external: "sys_user"),
             FieldDefinition("opened_at", .datetime, labels: ["Opened"]),
-            FieldDefinition("opened_by", .text, labels: ["Opened by"]),
+            FieldDefinition("opened_by", .text, labels: ["Opened by"], external: "sys_user"),
             FieldDefinition("resolved_at", .datetime, labels: ["Resolved"]),
             FieldDefinition("closed_at", .datetime, labels: ["Closed"]),
+            FieldDefinition("closed_by", .text, labels: ["Closed by"], external: "sys_user"),
             FieldDefinition("cmdb_ci", .reference("ci"), labels: ["Configuration item"]),
+            FieldDefinition("company", .text, labels: ["Company"], external: "core_company"),
+            FieldDefinition("business_service", .text, labels: ["Service"], external: "cmdb_ci_service"),
+            FieldDefinition("sys_domain", .text, labels: ["Domain"], external: "domain"),
         ]
         let tail: [FieldDefinition] = [
             FieldDefinition("sys_created_on", .datetime, labels: ["Created"]),

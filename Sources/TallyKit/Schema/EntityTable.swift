@@ -33,6 +33,7 @@ public struct EntityTable: Sendable {
     public static func columnType(of type: FieldType) -> String {
         switch type {
         case .integer, .boolean: "INTEGER"
+        case .decimal: "REAL"
         case .choice(let list): list.kind == .integer ? "INTEGER" : "TEXT"
         case .text, .datetime, .reference: "TEXT"
         }

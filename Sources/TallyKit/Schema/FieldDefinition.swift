@@ -25,16 +25,30 @@ public struct FieldDefinition: Sendable, Hashable {
     public var labels: [String]
     public var pattern: Pattern?
     public var doc: String
+    /// For a reference to a platform table Tally does not load (`sys_user`, `sys_user_group`,
+    /// `cmn_location`, …): that table. The field holds the sys_id; its display value lives beside
+    /// it in ``displayField``, which the entity adds after it.
+    public var externalTable: String?
 
     public init(
         _ name: String, _ type: FieldType, required: Bool = false, labels: [String] = [],
-        pattern: Pattern? = nil, doc: String = ""
+        pattern: Pattern? = nil, external externalTable: String? = nil, doc: String = ""
     ) {
         self.name = name
         self.type = type
         self.required = required
         self.labels = labels
         self.pattern = pattern
+        self.externalTable = externalTable
         self.doc = doc
+    }
+
+    /// The field holding this reference's display value (`caller_id_display`), for an external reference.
+    public var displayField: String? { externalTable == nil ? nil : name + "_display" }
+
+    /// The display-value field that follows an external reference: text, no labels, so no column
+    /// but its own name (or the reference's display value) fills it.
+    func displayCompanion() -> FieldDefinition? {
+        displayField.map { FieldDefinition($0, .text, doc: "The display value of \(name) (a \(externalTable ?? "") record).") }
     }
 }

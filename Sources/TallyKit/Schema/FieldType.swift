@@ -4,6 +4,9 @@ public enum FieldType: Sendable, Hashable {
     case text
     /// A signed 64-bit integer.
     case integer
+    /// A number with a fraction (a CI's `cost`), stored as SQLite REAL; exports' thousands
+    /// separators (`9,999.99`) are dropped.
+    case decimal
     /// `true`/`false` (inputs also say `1`/`0`, `yes`/`no`).
     case boolean
     /// A UTC instant stored as `YYYY-MM-DD HH:MM:SS`.
@@ -19,6 +22,7 @@ public enum FieldType: Sendable, Hashable {
         switch self {
         case .text: "text"
         case .integer: "integer"
+        case .decimal: "decimal"
         case .boolean: "boolean"
         case .datetime: "datetime"
         case .choice(let list): list.kind == .integer ? "choice (integer codes)" : "choice (text codes)"

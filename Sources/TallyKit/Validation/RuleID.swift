@@ -26,6 +26,7 @@ public struct RuleID: RawRepresentable, Sendable, Hashable, Codable, Comparable,
     public static let typeInteger: RuleID = "type.integer"
     public static let typeBoolean: RuleID = "type.boolean"
     public static let typeDatetime: RuleID = "type.datetime"
+    public static let typeDecimal: RuleID = "type.decimal"
     /// A value is not one of the field's choices (dbt `accepted_values`).
     public static let choice: RuleID = "choice"
     public static let patternSysID: RuleID = "pattern.sys_id"

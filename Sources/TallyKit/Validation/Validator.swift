@@ -32,6 +32,8 @@ public struct Validator: Sendable {
 
     public let entity: EntityDefinition
     public let rules: [Rule]
+    /// The severity of each rule's findings (the defaults, or the map's `severity`).
+    public var severities = SeverityPolicy.standard
     /// Each rule's fields as indexes into the entity's fields (nil for a name it lacks), in groups:
     /// one group of one field for a field rule, the chain for a temporal order, the identification
     /// rules for `identifiable`. Looked up once, not by name for every row.
@@ -52,12 +54,14 @@ public struct Validator: Sendable {
             }
         }
         for field in entity.fields {
-            if case .choice(let list) = field.type { rules.append(.acceptedValues(field.name, list)) }
+            if case .choice(let list) = field.type, !list.isOpen { rules.append(.acceptedValues(field.name, list)) }
             if let pattern = field.pattern { rules.append(.pattern(field.name, pattern)) }
         }
         if entity.temporalOrder.count > 1 { rules.append(.temporalOrder(entity.temporalOrder)) }
         rules.append(.identifiable(map?.keys ?? entity.identifierRules))
         self.init(entity: entity, rules: rules)
+        // A map whose severities cannot be honoured is refused before any row (RecordMapper).
+        severities = (try? map?.severityPolicy()) ?? .standard
     }
 
     /// A validator with exactly `rules` (their fields must be the entity's).
@@ -75,7 +79,8 @@ public struct Validator: Sendable {
         firstKeyFields = entity.identifierRules.first.map { $0.map(index) }
     }
 
-    /// The record's typing findings, then the findings of every rule, in rule order.
+    /// The record's typing findings, then the findings of every rule, in rule order, each with
+    /// its severity under ``severities``.
     ///
     /// A required field that is null is an error. One whose column is absent is an error too,
     /// unless the record carries its entity's first identification rule (its sys_id): then it may
@@ -135,7 +140,7 @@ public struct Validator: Sendable {
                     guard case .datetime(let current)? = value(field, at: index) else { continue }
                     if let earlier = previous, current < earlier.value {
                         error(.temporalOrder, field, "\(field) \(current) is before \(earlier.field) \(earlier.value), "
-                            + "but \(chain.joined(separator: " ≤ ")) must hold; fix the dates in the row "
+                            + "against the order \(chain.joined(separator: " ≤ ")); check the dates at the source "
                             + "(or the map's timezone)", current)
                     }
                     previous = (field, current)
@@ -151,7 +156,7 @@ public struct Validator: Sendable {
                 }
             }
         }
-        return findings
+        return severities.apply(findings)
     }
 
     /// 32 lowercase hexadecimal characters.

@@ -17,6 +17,8 @@ struct ImportCommand: Command {
             OptionSpec(name: "encoding", valueName: "NAME", help: "The input's encoding (default: the map's, else UTF-8).",
                        choices: ["utf-8", "utf-16", "latin-1", "windows-1252"]),
             OptionSpec(name: "precedence", valueName: "FILE", help: "A precedence file (JSON): which source may change which attribute."),
+            OptionSpec(name: "as-of", valueName: "TIME",
+                       help: "When the exports were taken (UTC, e.g. 2026-12-01 06:00:00): the version of rows with no sys_updated_on, such as a list view's (default: each file's modification time)."),
             .flag("snapshot", help: "The inputs are a full snapshot: retire the source's records they no longer contain."),
             OptionSpec(name: "max-retire", valueName: "FRACTION", help: "With --snapshot: abort if more than this share would be retired (default 0.10)."),
             OptionSpec(name: "expect-rows", valueName: "N", help: "With --snapshot: abort if the inputs hold fewer rows than N."),
@@ -59,6 +61,12 @@ struct ImportCommand: Command {
             throw UsageError(message: "'--max-retire' and '--expect-rows' go with --snapshot", command: Self.spec.name)
         }
         request.settings.precedencePath = arguments.value("precedence")
+        if let text = arguments.value("as-of") {
+            guard let parser = try? DateTimeParser(), case .success(let time) = parser.parse(text) else {
+                throw UsageError(message: "'--as-of' must be a date and time such as 2026-12-01 06:00:00 (UTC) or 2026-12-01T06:00:00+01:00; got '\(text)'", command: Self.spec.name)
+            }
+            request.settings.asOf = time
+        }
         store = try StoreWriter(arguments, command: Self.spec.name)
         json = arguments.has("json")
     }

@@ -21,6 +21,7 @@ struct ImportOutput {
             case .locked: throw CommandFailure.locked(error.message)
             }
         }
+        for warning in result.warnings { console.error("warning: " + warning) }
         if json {
             for change in result.changes { console.line(change.json) }
             console.line(result.json)

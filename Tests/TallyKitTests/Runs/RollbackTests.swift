@@ -69,7 +69,7 @@ struct RollbackTests {
 
     @Test func aRollbackThatMeetsALaterChangeRefusesAndChangesNothing() throws {
         let store = try StoreHarness()
-        let header = "number,state,assigned_to,sys_updated_on,sys_mod_count"
+        let header = "number,state,category,sys_updated_on,sys_mod_count"
         try store.importText(csv(header, ["INC0000001,1,Ann,2026-01-01 00:00:00,1"]), entity: "incident")
         try store.importText(csv(header, ["INC0000001,2,Bob,2026-01-02 00:00:00,2"]), entity: "incident")
         try store.importText(csv(header, ["INC0000001,3,Bob,2026-01-03 00:00:00,3"]), entity: "incident")
@@ -90,7 +90,7 @@ struct RollbackTests {
         // --force restores the run's own changes and reports what it overrode.
         let forced = try store.rollback(2, force: true)
         #expect(forced.overridden.count == 3)
-        #expect(try store.value("SELECT state || '|' || assigned_to FROM entity_incident") == "1|Ann")
+        #expect(try store.value("SELECT state || '|' || category FROM entity_incident") == "1|Ann")
     }
 
     @Test func aPlanKeepsTheFirstBlockersToListAndCountsThemAll() throws {
@@ -136,7 +136,7 @@ struct RollbackTests {
 
     @Test func theRollbackOfAnInsertNamesTheFieldsChangedSinceFromTheDerivedInsertedValues() throws {
         let store = try StoreHarness()
-        let header = "number,state,assigned_to,sys_updated_on,sys_mod_count"
+        let header = "number,state,category,sys_updated_on,sys_mod_count"
         try store.importText(csv(header, ["INC0000001,1,Ann,2026-01-01 00:00:00,1"]), entity: "incident")
         try store.importText(csv(header, ["INC0000001,2,Ann,2026-01-02 00:00:00,2"]), entity: "incident")
         do {
