@@ -105,6 +105,7 @@ public final class JobRunner {
 
         let database: TallyDatabase
         do { database = try TallyDatabase.open(path: databasePath) }
+        catch let error as StoreOpenError { return finish(&outcome, .usage, "not started: \(error.message)") }
         catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(error)") }
         if !options.dryRun {
             do {

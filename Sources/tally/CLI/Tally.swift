@@ -71,6 +71,9 @@ enum Tally {
             let failure = CommandFailure.locked("\(error)")
             console.error("error: \(failure.message)")
             return failure.exitCode
+        } catch let error as StoreOpenError {
+            console.error("error: \(error.message)")
+            return CommandFailure(error).exitCode
         } catch let failure as CommandFailure {
             console.error("error: \(failure.message)")
             return failure.exitCode

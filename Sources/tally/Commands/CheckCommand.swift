@@ -37,12 +37,11 @@ struct CheckCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw CommandFailure.noInput("no store at \(databasePath) (give --db PATH or set TALLY_DB)")
-        }
         let database: TallyDatabase
         do {
-            database = try TallyDatabase.open(path: databasePath, readOnly: !repair)
+            database = try TallyDatabase.open(path: databasePath, access: repair ? .write : .read)
+        } catch let error as StoreOpenError {
+            throw CommandFailure(error)
         } catch {
             throw CommandFailure.failed("cannot open the store at \(databasePath): \(error)")
         }

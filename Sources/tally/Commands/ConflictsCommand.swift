@@ -25,7 +25,8 @@ struct ConflictsCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
+        let database = try TallyDatabase.open(path: databasePath, access: .read)
+        if let run { try database.requireRun(run) }
         var condition = "1"
         var values: [SQLValue] = []
         if let run { condition = "run = ?"; values.append(.integer(run)) }

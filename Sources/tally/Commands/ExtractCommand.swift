@@ -74,10 +74,8 @@ struct ExtractCommand: Command {
             }
             return .success
         }
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw CommandFailure.noInput("no store at \(databasePath); create one with 'tally init' or import into it")
-        }
-        let database = try TallyDatabase.open(path: databasePath)
+        // Only a feed writes (its cursor); every other extract reads, so a read-only store serves it.
+        let database = try TallyDatabase.open(path: databasePath, access: request.feed == nil ? .read : .write)
         let extractor = Extractor(database: database)
         do {
             if out == "-" {

@@ -59,7 +59,7 @@ struct ImportCommand: Command {
             throw UsageError(message: "'--max-retire' and '--expect-rows' go with --snapshot", command: Self.spec.name)
         }
         request.settings.precedencePath = arguments.value("precedence")
-        store = try StoreWriter(arguments, command: Self.spec.name)
+        store = try StoreWriter(arguments, command: Self.spec.name, access: .create)
         json = arguments.has("json")
     }
 

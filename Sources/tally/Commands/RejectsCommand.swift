@@ -29,10 +29,8 @@ struct RejectsCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
-        if let run, try RunLedger(database).run(run) == nil {
-            throw CommandFailure.failed("there is no run \(run) in \(databasePath); see 'tally runs'")
-        }
+        let database = try TallyDatabase.open(path: databasePath, access: .read)
+        if let run { try database.requireRun(run) }
         let rejects = try RejectStore(database).rejects(run: run)
         let file = try out.map { path throws(OutputError) in try AtomicFile(path: path) }
         let sink: any OutputSink = file?.sink ?? FileOutputSink(descriptor: 1, name: "stdout")

@@ -54,15 +54,13 @@ struct ReportCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw CommandFailure.noInput("no store at \(databasePath); create one with 'tally init' or import into it")
-        }
+        let database = try TallyDatabase.open(path: databasePath, access: .read)
+        if case .run(let run) = options.scope { try database.requireRun(run) }
         let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CommandFailure.noInput("no folder \(folder) to write \(out) into")
         }
-        let database = try TallyDatabase.open(path: databasePath)
         do {
             let summary = try StewardReport(database: database, options: options).write(to: out)
             console.error("wrote \(out): \(summary.bytes) bytes; status \(summary.status); \(summary.rejects) rejects, "

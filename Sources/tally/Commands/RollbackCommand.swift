@@ -30,7 +30,8 @@ struct RollbackCommand: Command {
             // Changes are printed as they are read back, so a large rollback's list is never held.
             let json = json
             result = try store.write(console) { database in
-                try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: typedCommandLine) { change in
+                try database.requireRun(run)
+                return try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: typedCommandLine) { change in
                     console.line(json ? change.json : "  " + change.line)
                 }
             }

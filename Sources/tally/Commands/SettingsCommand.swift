@@ -48,7 +48,12 @@ struct SettingsCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
+        let reads: Bool
+        switch action {
+        case .list, .get: reads = true
+        case .set, .unset: reads = false
+        }
+        let database = try TallyDatabase.open(path: databasePath, access: reads ? .read : .write)
         let settings = StoreSettings(database)
         switch action {
         case .list:
