@@ -47,7 +47,7 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// disk or the files is told without the SQL it interrupted, and a long statement is cut.
     public var description: String {
         var text = "SQLite error \(extendedCode) (\(codeName)): \(message)"
-        if isEnvironmental { text = "\(message) (\(codeName))" }
+        if isEnvironmental { text = message == codeName ? message : "\(message) (\(codeName))" }
         if let sql, !isEnvironmental {
             let shown = sql.count > 200 ? String(sql.prefix(160)) + " …" : sql
             text += " — while executing `\(shown)`"

@@ -37,15 +37,17 @@ struct CheckCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database: TallyDatabase
+        let report: StoreCheckReport
         do {
-            database = try TallyDatabase.open(path: databasePath, access: repair ? .write : .read)
+            let database = try TallyDatabase.open(path: databasePath, access: repair ? .write : .read)
+            report = try StoreCheck(database: database, sampleSize: sample).run(repair: repair)
         } catch let error as StoreOpenError {
             throw CommandFailure(error)
+        } catch let error as StoreError where error.isCorrupt {
+            report = .unreadable(store: databasePath, reason: "\(error)")
         } catch {
             throw CommandFailure.failed("cannot open the store at \(databasePath): \(error)")
         }
-        let report = try StoreCheck(database: database, sampleSize: sample).run(repair: repair)
         if json {
             console.line(report.json)
         } else {
