@@ -73,6 +73,16 @@ extension ParsedArguments {
         return run
     }
 
+    /// The format of a command that lists rows (`rejects`, `conflicts`): `--format`, where `--json`
+    /// means NDJSON and refuses `--format csv`.
+    func listFormat(command: String) throws(UsageError) -> ExtractFormat {
+        let format = value("format").flatMap(ExtractFormat.init(rawValue:))
+        if has("json"), let format, format != .ndjson {
+            throw UsageError(message: "--json prints NDJSON; it cannot go with --format \(format.rawValue)", command: command)
+        }
+        return format ?? .ndjson
+    }
+
     /// The store path: `--db`, else `$TALLY_DB`, else `./tally.db`.
     var databasePath: String { value("db") ?? Environment.value("TALLY_DB") ?? "tally.db" }
 }

@@ -10,7 +10,7 @@ struct RejectsCommand: Command {
             OptionSpec(name: "run", valueName: "N", help: "Only this run's rejects (default: every run)."),
             OptionSpec(name: "format", valueName: "FORMAT", help: "Output format (default: ndjson).", choices: ["csv", "ndjson"]),
             OptionSpec(name: "out", short: "o", valueName: "FILE", help: "Write to FILE atomically (default: stdout)."),
-            .database,
+            .database, .json,
         ]
     )
 
@@ -23,7 +23,7 @@ struct RejectsCommand: Command {
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         run = try arguments.integer("run", command: Self.spec.name).map(Int64.init)
-        csv = arguments.value("format") == "csv"
+        csv = try arguments.listFormat(command: Self.spec.name) == .csv
         out = arguments.value("out")
         databasePath = arguments.databasePath
     }

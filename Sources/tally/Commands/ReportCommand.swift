@@ -22,12 +22,14 @@ struct ReportCommand: Command {
             OptionSpec(name: "job", valueName: "NAME", help: "Only the newest job run of job NAME in the run-based sections."),
             OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
             .database,
+            .flag("json", help: "Print what was written as one JSON object on stdout (file, bytes, status, counts)."),
         ]
     )
 
     var out: String
     var options: StewardReportOptions
     var databasePath: String
+    var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         func fail(_ message: String) -> UsageError { UsageError(message: message, command: Self.spec.name) }
@@ -51,6 +53,7 @@ struct ReportCommand: Command {
         }
         options = StewardReportOptions(days: days, scope: scope, staleDays: staleDays)
         databasePath = arguments.databasePath
+        json = arguments.has("json")
     }
 
     func run(_ console: Console) throws -> ExitCode {
@@ -63,6 +66,9 @@ struct ReportCommand: Command {
         }
         do {
             let summary = try StewardReport(database: database, options: options).write(to: out)
+            if json {
+                console.line(#"{"file": \#(JSON.quote(out)), "bytes": \#(summary.bytes), "status": \#(JSON.quote(summary.status)), "rejects": \#(summary.rejects), "conflicts": \#(summary.conflicts), "dangling_references": \#(summary.danglingReferences), "resolution_violations": \#(summary.resolutionViolations)}"#)
+            }
             console.error("wrote \(out): \(summary.bytes) bytes; status \(summary.status); \(summary.rejects) rejects, "
                 + "\(summary.conflicts) conflicts, \(summary.danglingReferences) dangling references, "
                 + "\(summary.resolutionViolations) resolution-code violations")

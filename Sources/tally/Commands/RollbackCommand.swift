@@ -39,6 +39,9 @@ struct RollbackCommand: Command {
             // A forced rollback prints every change it makes; a refused one points to the dry run that would.
             list(refusal.blockers, of: refusal.blockerCount, as: "blocked",
                  hint: "; 'tally rollback \(run) --dry-run --force' prints every change, record by record", console)
+            if json {
+                console.line(#"{"run": null, "status": "refused", "rolled_back": \#(run), "overridden": 0, "blocked": \#(refusal.blockerCount), "message": \#(JSON.quote(refusal.message))}"#)
+            }
             throw CommandFailure.failed(refusal.message)
         }
         if json {
