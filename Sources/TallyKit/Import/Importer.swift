@@ -196,10 +196,14 @@ public final class Importer {
         }
         let map: TransformMap
         do { map = try TransformMap.load(path: path) }
-        catch { throw ImportFailure(.invalidRequest, "the map \(path) is not valid: \(Self.describe(error))") }
+        catch { throw ImportFailure(.invalidRequest, "the map \(path) is not valid: \(Self.describe(error, jsonFile: path))") }
         guard let mapEntity = database.registry.entity(named: map.entity), mapEntity.name == entity.name else {
             throw ImportFailure(.invalidRequest, "the map \(path) is for entity '\(map.entity)', but the import is for '\(entity.name)'")
         }
+        // Checked before any input is looked at, so a bad map is told even when every input
+        // was already imported (the run would be skipped) or is empty.
+        do throws(RecordMapper.Invalid) { _ = try RecordMapper(map: map, entity: entity, header: []) }
+        catch { throw ImportFailure(.invalidRequest, "the map \(path) is not valid: \(error)") }
         return map
     }
 
@@ -209,14 +213,19 @@ public final class Importer {
             throw ImportFailure(.inputMissing, "the precedence file \(path) does not exist or cannot be read")
         }
         do { return try PrecedenceRules.load(path: path, registry: database.registry) }
-        catch { throw ImportFailure(.invalidRequest, "the precedence file \(path) is not valid: \(Self.describe(error))") }
+        catch { throw ImportFailure(.invalidRequest, "the precedence file \(path) is not valid: \(Self.describe(error, jsonFile: path))") }
     }
 
     /// Whether `error` is SQLite's "database is locked" after the busy timeout.
     static func isBusy(_ error: any Error) -> Bool { (error as? StoreError)?.isBusy ?? false }
 
     /// A decoding error as one readable sentence.
-    static func describe(_ error: any Error) -> String {
+    /// With `jsonFile`, text that is not JSON at all is located by line and column in that file.
+    static func describe(_ error: any Error, jsonFile: String? = nil) -> String {
+        if case DecodingError.dataCorrupted(let context) = error, context.codingPath.isEmpty, let jsonFile,
+           let data = FileManager.default.contents(atPath: jsonFile), let problem = JSONSyntax.firstProblem(in: Array(data)) {
+            return problem.description
+        }
         switch error {
         case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context),
              DecodingError.valueNotFound(_, let context), DecodingError.keyNotFound(_, let context):
