@@ -164,7 +164,11 @@ public final class JobRunner {
             parts.append("\(count("skipped")) skipped (already imported)")
         }
         if count("failed") > 0 { parts.append("\(count("failed")) failed") }
-        if count("missing") > 0 { parts.append("\(count("missing")) input(s) missing") }
+        if count("missing") > 0 {
+            // The last line a person (or cron's mail) reads names the files to look for.
+            let missing = outcome.inputs.filter { $0.status == "missing" }.flatMap(\.files)
+            parts.append("\(count("missing")) input(s) missing (\(missing.joined(separator: ", ")))")
+        }
         if count("not_run") > 0 { parts.append("\(count("not_run")) not run (stop_on_error)") }
         if !outcome.extracts.isEmpty { parts.append("\(outcome.extracts.count) extract file(s) written") }
         if extractExit == .failed { parts.append("extracts failed") }
