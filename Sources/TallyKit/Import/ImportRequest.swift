@@ -106,6 +106,8 @@ public struct ImportResult: Sendable {
     public var message: String?
     /// For dry runs: what would change, record by record.
     public var changes: [RecordChange] = []
+    /// For dry runs: the rows that would be rejected, each with its reasons.
+    public var rejects: [RejectedRecord] = []
     public var parentRun: Int64?
     /// Whether the run wrote straight into the store file (``FirstLoadJournal``): a first import
     /// into a store that held no records.

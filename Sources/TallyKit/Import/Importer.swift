@@ -160,6 +160,7 @@ public final class Importer {
             result.firstLoad = firstLoad != nil
             if request.dryRun {
                 result.changes = try RecordChange.of(run: runID, connection: connection)
+                result.rejects = try RejectStore(database).rejects(run: runID)
                 try connection.execute("ROLLBACK")
                 result.run = nil
                 result.status = .dryRun
