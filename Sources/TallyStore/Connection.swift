@@ -170,11 +170,11 @@ public final class Connection {
     }
 
     /// "the disk is full writing PATH (3 MB free); free space there and run again".
-    static func diskFullMessage(_ path: String) -> String {
+    public static func diskFullMessage(_ path: String) -> String {
         var info = statvfs()
         let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let free = statvfs(folder.isEmpty ? "/" : folder, &info) == 0
-            ? " (\(UInt64(info.f_bavail) * UInt64(info.f_frsize) / 1_048_576) MB free)" : ""
+            ? " (\(UInt64(info.f_bavail) * UInt64(info.f_frsize) / 1_048_576) MB free when it failed)" : ""
         return "the disk is full writing \(path)\(free); free space on that file system and run again"
     }
 

@@ -173,7 +173,7 @@ public final class Importer {
             let message: String
             if let failure = error as? ImportFailure { message = failure.message }
             else if let issue = error as? ReadIssue { message = "\(issue.description); the input cannot be read past this point, so nothing was committed" }
-            else { message = "\(error); nothing was committed" }
+            else { message = "\(ErrorText.describe(error)); nothing was committed" }
             if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: message) }
             throw ImportFailure(.failed, message, run: request.dryRun ? nil : runID)
         }

@@ -385,8 +385,11 @@ public final class JobRunner {
                 var text = "wrote \(result.manifest.files.count) file(s), \(rows) row(s), into \(folder) with \(Extractor.manifestName) and \(Extractor.checksumsName)"
                 if let feed = result.manifest.feed { text = "feed \(feed.cursor.feed) (\(feed.cursor.entity)): " + text }
                 emit(.info, "extract", text)
+            } catch let error as FeedCursorError {
+                emit(.error, "extract", error.message)
+                return (written, .failed)
             } catch {
-                emit(.error, "extract", "cannot write \(request.names.joined(separator: ", ")) into \(folder): \(error); the folder is as it was")
+                emit(.error, "extract", "cannot write \(request.names.joined(separator: ", ")) into \(folder): \(ErrorText.describe(error)); the folder is as it was")
                 return (written, .failed)
             }
         }

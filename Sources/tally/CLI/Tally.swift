@@ -78,7 +78,7 @@ enum Tally {
             console.error("error: \(failure.message)")
             return failure.exitCode
         } catch {
-            console.error("error: \(error)")
+            console.error("error: \(ErrorText.describe(error))")
             return .failure
         }
     }

@@ -117,6 +117,8 @@ struct ExtractCommand: Command {
             return .success
         } catch let error as ExtractRequestError {
             throw CommandFailure.failed(error.message)
+        } catch let error as FeedCursorError {
+            throw CommandFailure(exitCode: error.isBusy ? .locked : .failure, message: error.message)
         }
     }
 }
