@@ -59,7 +59,7 @@ struct OptionSpec: Sendable {
         name: "db", valueName: "PATH",
         help: "The store to use (default: $TALLY_DB, else ./tally.db).")
     /// The shared `--json` flag.
-    static let json = flag("json", help: "Print machine-readable JSON on stdout.")
+    static let json = flag("json", help: "Print JSON on stdout, one object per line: each item of a list, then the outcome last; ids are numbers.")
     /// The shared `--wait SECONDS` option of commands that write.
     static let wait = OptionSpec(
         name: "wait", valueName: "SECONDS",
