@@ -85,8 +85,10 @@ struct ExtractCommand: Command {
             }
             return .success
         }
-        // Only a feed writes (its cursor); every other extract reads, so a read-only store serves it.
-        let database = try TallyDatabase.open(path: databasePath, access: request.feed == nil ? .read : .write)
+        // A feed writes its cursor and a mask may write the store's salt on first use; every other
+        // extract only reads, so a read-only store serves it.
+        let writes = request.feed != nil || !request.maskFields.isEmpty
+        let database = try TallyDatabase.open(path: databasePath, access: writes ? .write : .read)
         let extractor = Extractor(database: database)
         do {
             if out == "-" {

@@ -55,12 +55,14 @@ struct SettingsCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let reads: Bool
+        // Reads never create a store; a setting may be set before the first import.
+        let access: StoreAccess
         switch action {
-        case .list, .get: reads = true
-        case .set, .unset: reads = false
+        case .list, .get: access = .read
+        case .set: access = .create
+        case .unset: access = .write
         }
-        let database = try TallyDatabase.open(path: databasePath, access: reads ? .read : .write)
+        let database = try TallyDatabase.open(path: databasePath, access: access)
         let settings = StoreSettings(database)
         switch action {
         case .list:
