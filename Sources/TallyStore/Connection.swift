@@ -84,7 +84,7 @@ public final class Connection {
                     if let limit = Self.outOfDescriptors(sqlite3_system_errno(handle)) {
                         throw StoreError(extendedCode: error.extendedCode, message: "cannot open \(path)-wal beside the store: \(limit)")
                     }
-                    throw StoreError(extendedCode: error.extendedCode, message: Self.readOnlyMessage(path))
+                    throw StoreError(extendedCode: SQLITE_READONLY, message: Self.readOnlyMessage(path))
                 }
             }
             try execute("PRAGMA synchronous=NORMAL")

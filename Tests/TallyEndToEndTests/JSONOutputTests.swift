@@ -108,6 +108,18 @@ struct JSONOutputTests {
         }
     }
 
+    @Test func anImportThatCannotStartStillEndsWithItsOutcome() throws {
+        let folder = try setUp()
+        try "not a store".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        for arguments in [["import", "c.csv", "-e", "incident", "--db", "notes.txt"], ["rerun", "1", "--db", "missing.db"]] {
+            let result = try TallyProcess.run(arguments + ["--json"], in: folder)
+            #expect([64, 66].contains(result.status), "\(arguments): \(result.status)")
+            let last = try jsonObject(result.stdout)
+            #expect(last["status"] as? String == "failed", "\(arguments): \(result.stdout)")
+            #expect((last["message"] as? String)?.isEmpty == false)
+        }
+    }
+
     @Test func conflictsGiveTheRunAsANumber() throws {
         let folder = try setUp()
         let result = try TallyProcess.run(["conflicts", "--json", "--db", "tally.db"], in: folder)

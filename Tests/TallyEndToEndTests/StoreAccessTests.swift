@@ -10,7 +10,7 @@ struct StoreAccessTests {
     /// Every command that reads or changes an existing store, with the arguments it needs.
     static let storeCommands: [[String]] = [
         ["runs"], ["rejects"], ["conflicts"], ["settings"], ["settings", "get", "sync_enabled"],
-        ["settings", "set", "sync_enabled", "true"], ["prune", "--keep-days", "1"], ["history", "incident", "INC0000001"],
+        ["settings", "unset", "sync_enabled"], ["prune", "--keep-days", "1"], ["history", "incident", "INC0000001"],
         ["show", "1"], ["extract", "incident"], ["report", "--html", "r.html"], ["check"], ["check", "--no-repair"],
         ["rollback", "1"], ["rerun", "1"],
     ]
@@ -47,7 +47,7 @@ struct StoreAccessTests {
         // TALLY_DB is a --db like any other.
         let viaEnvironment = try TallyProcess.run(["runs"], in: folder, environment: ["TALLY_DB": "typo.db"])
         #expect(viaEnvironment.status == 66)
-        // Only init and import create a store.
+        // Only init, import, run and settings set create a store.
         #expect(try TallyProcess.run(["init", "--db", "new.db"], in: folder).status == 0)
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("new.db").path))
     }
@@ -67,6 +67,7 @@ struct StoreAccessTests {
         let beforeFiles = Set(try FileManager.default.contentsOfDirectory(atPath: folder.path))
         let commands = Self.storeCommands.map { $0 + ["--db", "app.db"] } + [
             ["init", "--db", "app.db"], ["import", "small.csv", "-e", "incident", "--db", "app.db"], ["run", "job.json"],
+            ["settings", "set", "sync_enabled", "true", "--db", "app.db"],
         ]
         for arguments in commands {
             let result = try TallyProcess.run(arguments, in: folder)

@@ -19,7 +19,7 @@ enum Tally {
             "",
             "EXIT CODES: 0 committed and clean; 65 committed with rejects or conflicts; 1 failed, nothing",
             "committed; 64 usage error (also: a file that is not a Tally store, a newer store, no such run);",
-            "66 input or store missing or unreadable (only init, import and run create a store); 75 another",
+            "66 input or store missing or unreadable (only init, import, run and settings set create a store); 75 another",
             "run holds the store's lock.",
             "",
             "--json: every command prints JSON objects on stdout, one per line; a list's items, then the",

@@ -45,6 +45,8 @@ struct CheckCommand: Command {
             throw CommandFailure(error)
         } catch let error as StoreError where error.isCorrupt {
             report = .unreadable(store: databasePath, reason: "\(error)")
+        } catch let error as StoreError where error.isReadOnly && repair {
+            throw CommandFailure.failed("\(error.message); 'tally check --no-repair' checks it without writing")
         } catch {
             throw CommandFailure.failed("cannot open the store at \(databasePath): \(error)")
         }

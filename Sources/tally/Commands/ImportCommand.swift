@@ -66,9 +66,12 @@ struct ImportCommand: Command {
     func run(_ console: Console) throws -> ExitCode {
         var request = request
         if console.isErrorTerminal { request.progress = ReadProgress().callback }  // a terminal only, never under cron
-        return try store.write(console, command: request.command) { database in
-            try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
-                try Importer(database: database).run(request)
+        let output = ImportOutput(console: console, json: json)
+        return try output.guarding {
+            try store.write(console, command: request.command) { database in
+                try output.report { () throws(ImportFailure) -> ImportResult in
+                    try Importer(database: database).run(request)
+                }
             }
         }
     }

@@ -1,19 +1,43 @@
 import TallyKit
 
 /// Prints an import's (or rerun's) outcome and maps it to an exit code, the same way for both.
-struct ImportOutput {
+/// With --json the outcome is always the last line, even when the store could not be opened.
+final class ImportOutput {
     let console: Console
     let json: Bool
+    /// Whether the outcome line was printed (by ``report(_:)``).
+    private var reported = false
+
+    init(console: Console, json: Bool) {
+        self.console = console
+        self.json = json
+    }
+
+    /// Runs `body` (which opens the store and calls ``report(_:)``); a failure before the report
+    /// (no store, not a Tally store, the lock held) still ends --json output with a failed outcome.
+    func guarding(_ body: () throws -> ExitCode) throws -> ExitCode {
+        do {
+            return try body()
+        } catch {
+            if json && !reported {
+                let message = (error as? CommandFailure)?.message ?? (error as? StoreOpenError)?.message ?? ErrorText.describe(error)
+                console.line(Self.failed(run: nil, message))
+            }
+            throw error
+        }
+    }
+
+    static func failed(run: Int64?, _ message: String) -> String {
+        ImportResult(run: run, status: .failed, entity: "", source: "", inputs: [], counts: RunCounts(), message: message).json
+    }
 
     func report(_ body: () throws(ImportFailure) -> ImportResult) throws -> ExitCode {
         let result: ImportResult
+        reported = true
         do {
             result = try body()
         } catch {
-            if json {
-                console.line(ImportResult(run: error.run, status: .failed, entity: "", source: "", inputs: [],
-                                          counts: RunCounts(), message: error.message).json)
-            }
+            if json { console.line(Self.failed(run: error.run, error.message)) }
             switch error.kind {
             case .inputMissing: throw CommandFailure.noInput(error.message)
             case .invalidRequest: throw CommandFailure(exitCode: .usage, message: error.message)
