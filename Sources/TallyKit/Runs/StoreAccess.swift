@@ -24,10 +24,12 @@ public struct StoreOpenError: Error, Sendable, CustomStringConvertible {
     public var kind: Kind
     public var message: String
     public var description: String { message }
+}
 
+extension TallyDatabase {
     /// Checks that the file at `path` is a Tally store this build can open with `access`, through
     /// a read-only look that leaves the file unchanged (no table, no journal mode, no `-wal`).
-    static func check(_ path: String, access: StoreAccess, latestVersion: Int) throws -> Void {
+    static func checkIdentity(of path: String, access: StoreAccess, latestVersion: Int) throws {
         guard path != ":memory:" else { return }
         var info = stat()
         guard stat(path, &info) == 0, info.st_size > 0 else {

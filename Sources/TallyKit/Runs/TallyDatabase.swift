@@ -18,7 +18,7 @@ public final class TallyDatabase {
     /// untouched) when a read or write finds no store, the file is not a Tally store, or a newer
     /// Tally wrote it.
     public static func open(path: String, access: StoreAccess, registry: EntityRegistry = .standard) throws -> TallyDatabase {
-        try StoreOpenError.check(path, access: access, latestVersion: StoreSchema.migrator.latestVersion)
+        try checkIdentity(of: path, access: access, latestVersion: StoreSchema.migrator.latestVersion)
         let readOnly = access == .read
         // A small page cache by default: SQLite gives every sorter of a report query as much
         // memory as the cache, so a big cache multiplies (an import raises it for its run).

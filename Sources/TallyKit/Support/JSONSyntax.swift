@@ -58,9 +58,14 @@ public enum JSONSyntax {
             while let byte = current, byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D { index += 1 }
         }
 
+        /// `true`, `false` or `null`; a misspelling is placed at its start.
         mutating func expect(_ literal: String) throws(Problem) {
+            let start = index
             for byte in literal.utf8 {
-                guard current == byte else { throw problem("expected '\(literal)'") }
+                guard current == byte else {
+                    index = start
+                    throw problem("expected '\(literal)'")
+                }
                 index += 1
             }
         }
