@@ -53,11 +53,16 @@ public final class Connection {
         flags |= options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if options.create && !options.readOnly { flags |= SQLITE_OPEN_CREATE }
         var handle = try Self.openHandle(path, flags: flags)
-        if options.readOnly && path != ":memory:" && Self.needsImmutable(handle, path: path) {
+        if options.readOnly && path != ":memory:" && Self.cannotOpenShm(handle) {
             // A WAL store in a read-only folder: SQLite cannot create PATH-shm to read it. With no
             // PATH-wal beside it, nothing can be writing it (a writer needs that file), so it is
             // read as an immutable file.
             sqlite3_close_v2(handle)
+            var info = stat()
+            guard stat(path + "-wal", &info) != 0 || info.st_size == 0 else {
+                throw StoreError(extendedCode: SQLITE_CANTOPEN, message: "the store at \(path) cannot be read here: its folder is read-only "
+                    + "and \(path)-wal holds changes not yet in the store; open it once where it can be written, or copy both files to a writable folder")
+            }
             handle = try Self.openHandle(Self.immutableURI(path), flags: flags | SQLITE_OPEN_URI, shownAs: path)
         }
         self.handle = handle
@@ -119,13 +124,10 @@ public final class Connection {
         return handle
     }
 
-    /// Whether a read-only handle cannot read its WAL store because PATH-shm cannot be created,
-    /// while no PATH-wal exists (so no writer has the store open).
-    private static func needsImmutable(_ handle: OpaquePointer, path: String) -> Bool {
-        guard sqlite3_exec(handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil) != SQLITE_OK,
-              sqlite3_extended_errcode(handle) & 0xFF == SQLITE_CANTOPEN else { return false }
-        var info = stat()
-        return stat(path + "-wal", &info) != 0 || info.st_size == 0
+    /// Whether a read-only handle cannot read its WAL store because PATH-shm cannot be created.
+    private static func cannotOpenShm(_ handle: OpaquePointer) -> Bool {
+        sqlite3_exec(handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil) != SQLITE_OK
+            && sqlite3_extended_errcode(handle) & 0xFF == SQLITE_CANTOPEN
     }
 
     /// `file:PATH?immutable=1`, with the characters a URI reserves escaped.
