@@ -62,7 +62,7 @@ public final class Importer {
         } catch {
             inputs.forEach { $0.cleanUp() }
             if let failure = error as? ImportFailure { throw failure }
-            throw ImportFailure(.inputMissing, "\(error)")
+            throw ImportFailure(.inputMissing, ErrorText.describe(error))
         }
         return Plan(entity: entity, map: map, precedence: precedence, source: settings.source ?? map.source, inputs: inputs)
     }
@@ -233,7 +233,7 @@ public final class Importer {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return (path.isEmpty ? "" : "at \(path): ") + context.debugDescription
         default:
-            return "\(error)"
+            return ErrorText.describe(error)
         }
     }
 }

@@ -106,7 +106,7 @@ public final class JobRunner {
         let database: TallyDatabase
         do { database = try TallyDatabase.open(path: databasePath) }
         catch let error as StoreOpenError { return finish(&outcome, .usage, "not started: \(error.message)") }
-        catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(error)") }
+        catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(ErrorText.describe(error))") }
         if !options.dryRun {
             do {
                 jobRun = try JobRunLedger(database).begin(job: job.name, pid: getpid())
@@ -348,7 +348,7 @@ public final class JobRunner {
             let summary = try report.write(to: path)
             emit(.info, "report", "wrote the HTML report \(path) (\(summary.bytes) bytes): \(summary.status)")
         } catch {
-            emit(.error, "report", "the HTML report \(path) was not written: \(error)")
+            emit(.error, "report", "the HTML report \(path) was not written: \(ErrorText.describe(error))")
         }
     }
 

@@ -48,7 +48,7 @@ struct CheckCommand: Command {
         } catch let error as StoreError where error.isReadOnly && repair {
             throw CommandFailure.failed("\(error.message); 'tally check --no-repair' checks it without writing")
         } catch {
-            throw CommandFailure.failed("cannot open the store at \(databasePath): \(error)")
+            throw CommandFailure.failed("cannot open the store at \(databasePath): \(ErrorText.describe(error))")
         }
         if json {
             console.line(report.json)
