@@ -173,12 +173,17 @@ public final class Connection {
 
     /// "the disk is full writing PATH (3 MB free); free space there and run again".
     public static func diskFullMessage(_ path: String) -> String {
+        // The free space of the file system the path is on: of its nearest folder that exists.
         var info = statvfs()
-        let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        var folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        while statvfs(folder.isEmpty ? "/" : folder, &info) != 0, let slash = folder.lastIndex(of: "/") {
+            folder = String(folder[..<slash])
+        }
         let free = statvfs(folder.isEmpty ? "/" : folder, &info) == 0
             ? " (\(UInt64(info.f_bavail) * UInt64(info.f_frsize) / 1_048_576) MB free when it failed)" : ""
         return "the disk is full writing \(path)\(free); free space on that file system and run again"
     }
+
 
     /// Runs one or more statements with no parameters (schema scripts, pragmas).
     public func execute(_ sql: String) throws(StoreError) {
