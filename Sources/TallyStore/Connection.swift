@@ -49,20 +49,21 @@ public final class Connection {
     public init(path: String, options: Options = Options()) throws(StoreError) {
         _ = Self.libraryConfigured
         self.path = path
-        var handle: OpaquePointer?
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if options.create && !options.readOnly { flags |= SQLITE_OPEN_CREATE }
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
-        guard code == SQLITE_OK, let handle else {
-            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            if let handle { sqlite3_close_v2(handle) }
-            let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        var handle = try Self.openHandle(path, flags: flags)
+        if options.readOnly && path != ":memory:" && Self.cannotOpenShm(handle) {
+            // A WAL store in a read-only folder: SQLite cannot create PATH-shm to read it. With no
+            // PATH-wal beside it, nothing can be writing it (a writer needs that file), so it is
+            // read as an immutable file.
+            sqlite3_close_v2(handle)
             var info = stat()
-            if !folder.isEmpty && (stat(folder, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR) {
-                throw StoreError(extendedCode: code, message: "cannot open the store at \(path): the folder \(folder) does not exist")
+            guard stat(path + "-wal", &info) != 0 || info.st_size == 0 else {
+                throw StoreError(extendedCode: SQLITE_CANTOPEN, message: "the store at \(path) cannot be read here: its folder is read-only "
+                    + "and \(path)-wal holds changes not yet in the store; open it once where it can be written, or copy both files to a writable folder")
             }
-            throw StoreError(extendedCode: code, message: "cannot open the store at \(path): \(message)")
+            handle = try Self.openHandle(Self.immutableURI(path), flags: flags | SQLITE_OPEN_URI, shownAs: path)
         }
         self.handle = handle
         busyTimeoutMilliseconds = options.busyTimeoutMilliseconds
@@ -85,7 +86,10 @@ public final class Connection {
                         throw StoreError(extendedCode: error.extendedCode, message: "the store at \(path) is held whole by another process's initial load (the first import into an empty store) until that run ends", sql: error.sql)
                     }
                     guard error.primaryCode == SQLITE_CANTOPEN || error.primaryCode == SQLITE_READONLY else { throw error }
-                    throw StoreError(extendedCode: error.extendedCode, message: Self.readOnlyMessage(path), sql: error.sql)
+                    if let limit = Self.outOfDescriptors(sqlite3_system_errno(handle)) {
+                        throw StoreError(extendedCode: error.extendedCode, message: "cannot open \(path)-wal beside the store: \(limit)")
+                    }
+                    throw StoreError(extendedCode: SQLITE_READONLY, message: Self.readOnlyMessage(path))
                 }
             }
             try execute("PRAGMA synchronous=NORMAL")
@@ -96,6 +100,57 @@ public final class Connection {
             sqlite3_close_v2(handle)
             throw error
         }
+    }
+
+    /// Opens a handle, or throws saying why in words (a missing folder, too many open files).
+    private static func openHandle(_ name: String, flags: Int32, shownAs path: String? = nil) throws(StoreError) -> OpaquePointer {
+        let path = path ?? name
+        var handle: OpaquePointer?
+        let code = sqlite3_open_v2(name, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            let systemCode = handle.map { sqlite3_system_errno($0) } ?? 0
+            if let handle { sqlite3_close_v2(handle) }
+            if let limit = outOfDescriptors(systemCode) {
+                throw StoreError(extendedCode: code, message: "cannot open the store at \(path): \(limit)")
+            }
+            let folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+            var info = stat()
+            if !folder.isEmpty && (stat(folder, &info) != 0 || (info.st_mode & S_IFMT) != S_IFDIR) {
+                throw StoreError(extendedCode: code, message: "cannot open the store at \(path): the folder \(folder) does not exist")
+            }
+            throw StoreError(extendedCode: code, message: "cannot open the store at \(path): \(message)")
+        }
+        return handle
+    }
+
+    /// Whether a read-only handle cannot read its WAL store because PATH-shm cannot be created.
+    private static func cannotOpenShm(_ handle: OpaquePointer) -> Bool {
+        sqlite3_exec(handle, "SELECT count(*) FROM sqlite_master", nil, nil, nil) != SQLITE_OK
+            && sqlite3_extended_errcode(handle) & 0xFF == SQLITE_CANTOPEN
+    }
+
+    /// `file:PATH?immutable=1`, with the characters a URI reserves escaped.
+    private static func immutableURI(_ path: String) -> String {
+        var escaped = ""
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "%") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") || byte < 0x21 || byte >= 0x7F {
+                escaped += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            } else {
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return "file:" + escaped + "?immutable=1"
+    }
+
+    /// A sentence for EMFILE/ENFILE (the process or the system ran out of file descriptors), else nil.
+    static func outOfDescriptors(_ code: Int32) -> String? {
+        guard code == EMFILE || code == ENFILE else { return nil }
+        var limit = rlimit()
+        let soft = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? " (ulimit -n is \(limit.rlim_cur))" : ""
+        return code == EMFILE
+            ? "too many open files: this process may open no more files\(soft); raise the limit with ulimit -n"
+            : "too many open files on this system; close some programs or raise the system's limit"
     }
 
     static func readOnlyMessage(_ path: String) -> String {
@@ -109,18 +164,37 @@ public final class Connection {
 
     func error(code: Int32, sql: String?) -> StoreError {
         let extended = sqlite3_extended_errcode(handle)
-        let message = String(cString: sqlite3_errmsg(handle))
+        var message = String(cString: sqlite3_errmsg(handle))
+        let primary = (extended != 0 ? extended : code) & 0xFF
+        if primary == SQLITE_FULL { message = Self.diskFullMessage(path) }
+        else if let limit = Self.outOfDescriptors(sqlite3_system_errno(handle)) { message = limit }
         return StoreError(extendedCode: extended != 0 ? extended : code, message: message, sql: sql)
     }
+
+    /// "the disk is full writing PATH (3 MB free); free space there and run again".
+    public static func diskFullMessage(_ path: String) -> String {
+        // The free space of the file system the path is on: of its nearest folder that exists.
+        var info = statvfs()
+        var folder = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        while statvfs(folder.isEmpty ? "/" : folder, &info) != 0, let slash = folder.lastIndex(of: "/") {
+            folder = String(folder[..<slash])
+        }
+        let free = statvfs(folder.isEmpty ? "/" : folder, &info) == 0
+            ? " (\(UInt64(info.f_bavail) * UInt64(info.f_frsize) / 1_048_576) MB free when it failed)" : ""
+        return "the disk is full writing \(path)\(free); free space on that file system and run again"
+    }
+
 
     /// Runs one or more statements with no parameters (schema scripts, pragmas).
     public func execute(_ sql: String) throws(StoreError) {
         var messagePointer: UnsafeMutablePointer<CChar>?
         let code = sqlite3_exec(handle, sql, nil, nil, &messagePointer)
         if code != SQLITE_OK {
-            let message = messagePointer.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            var message = messagePointer.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
             sqlite3_free(messagePointer)
-            throw StoreError(extendedCode: sqlite3_extended_errcode(handle), message: message, sql: sql)
+            let extended = sqlite3_extended_errcode(handle)
+            if extended & 0xFF == SQLITE_FULL { message = Self.diskFullMessage(path) }
+            throw StoreError(extendedCode: extended, message: message, sql: sql)
         }
     }
 
@@ -233,4 +307,10 @@ public final class Connection {
 
     /// The SQLite library's version, e.g. `3.40.1`.
     public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

@@ -32,9 +32,26 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isReadOnly: Bool { primaryCode == SQLITE_READONLY }
     public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
 
+    /// Whether the failure comes from the store's surroundings (disk, files, other processes),
+    /// not from the statement: then its SQL says nothing a person can act on.
+    public var isEnvironmental: Bool {
+        [SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_BUSY, SQLITE_LOCKED,
+         SQLITE_NOMEM, SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_PERM].contains(primaryCode)
+    }
+
+    public var isCorrupt: Bool { primaryCode == SQLITE_CORRUPT }
+    /// The file is not a SQLite database at all.
+    public var isNotADatabase: Bool { primaryCode == SQLITE_NOTADB }
+
+    /// The message, SQLite's name for the code, and the statement when it helps: a failure of the
+    /// disk or the files is told without the SQL it interrupted, and a long statement is cut.
     public var description: String {
         var text = "SQLite error \(extendedCode) (\(codeName)): \(message)"
-        if let sql { text += " — while executing `\(sql)`" }
+        if isEnvironmental { text = message == codeName ? message : "\(message) (\(codeName))" }
+        if let sql, !isEnvironmental {
+            let shown = sql.count > 200 ? String(sql.prefix(160)) + " …" : sql
+            text += " — while executing `\(shown)`"
+        }
         return text
     }
 

@@ -25,7 +25,7 @@ struct FirstLoadTests {
         #expect(try probe.count("entity_incident") == stored)
     }
 
-    @Test func whileAnInitialLoadHoldsTheStoreAnotherCommandExits75SayingSo() throws {
+    @Test func whileAnInitialLoadHoldsTheStoreAWriterExits75AndAReaderSeesTheStateBefore() throws {
         let folder = try Paths.makeTempDirectory("first-load-held")
         #expect(try TallyProcess.run(["init"], in: folder).status == 0)
         // What an initial load holds: the store under the rollback journal, in a write transaction.
@@ -33,9 +33,13 @@ struct FirstLoadTests {
         #expect(loader.switchJournalMode(to: "delete") == "delete")
         try loader.execute("BEGIN IMMEDIATE; CREATE TABLE loading (x); INSERT INTO loading VALUES (1)")
 
-        let refused = try TallyProcess.run(["runs"], in: folder)
+        // A command that writes cannot have the store; one that reads opens it read-only and
+        // sees the state before the load (no journal switch needed).
+        let refused = try TallyProcess.run(["settings", "set", "sync_enabled", "true"], in: folder)
         #expect(refused.status == 75)
         #expect(refused.stderr.contains("held whole by another process's initial load"), "\(refused.stderr)")
+        let read = try TallyProcess.run(["runs"], in: folder)
+        #expect(read.status == 0 && read.stdout.contains("No runs yet."), "\(read.status): \(read.stderr)")
 
         try loader.execute("ROLLBACK")
         #expect(loader.switchJournalMode(to: "wal", waiting: true) == "wal")

@@ -260,7 +260,7 @@ struct ReportTests {
 
     @Test func refusesWhatItCannotDo() throws {
         let (missingRun, _, _) = try renderReport(["--run", "999"])
-        #expect(missingRun.status == 1)
+        #expect(missingRun.status == 64)  // no such run: a usage error, as for every command
         #expect(missingRun.stderr.contains("there is no run 999"))
         let (missingJob, _, _) = try renderReport(["--job", "nightly"])
         #expect(missingJob.status == 1)

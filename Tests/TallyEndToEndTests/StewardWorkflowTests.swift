@@ -106,7 +106,7 @@ struct StewardWorkflowTests {
         let object = try jsonObject(json.stdout)
         #expect((object["rejects_by_rule"] as? [[String: Any]])?.first?["count"] as? Int == 2)
         let missing = try TallyProcess.run(["show", "9"], in: folder)
-        #expect(missing.status == 1)
+        #expect(missing.status == 64)
         #expect(missing.stderr.contains("there is no run 9"))
     }
 
@@ -162,8 +162,9 @@ struct StewardWorkflowTests {
         #expect(refused.stdout.contains("  … and 20 more blocked (the first 100 are listed;"))
         let json = try TallyProcess.run(["rollback", "2", "--json"], in: folder)
         let lines = json.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 101)
-        #expect(try jsonObject(lines.last!)["blocked_not_listed"] as? Int == 20)
+        #expect(lines.count == 102)
+        #expect(try jsonObject(lines[100])["blocked_not_listed"] as? Int == 20)
+        #expect(try jsonObject(lines[101])["status"] as? String == "refused")  // the outcome, last
         #expect(try StoreProbe(folder).count("entity_incident", "state = '3'") == 40)
 
         let forced = try TallyProcess.run(["rollback", "2", "--force"], in: folder)

@@ -14,6 +14,9 @@ public struct StoreCheck {
     public var sampleSize: Int
     /// Whether a process id belongs to a live process (replaceable in tests).
     var isAlive: (Int64) -> Bool = StoreCheck.processExists
+    /// Whether a writer holds the store's lock now (replaceable in tests): then its running run is
+    /// live, whatever `isAlive` says of a process id from another PID namespace.
+    var lockIsHeld: (String) -> Bool = StoreLock.isHeld(storePath:)
 
     public init(database: TallyDatabase, sampleSize: Int = 1_000) {
         self.database = database
@@ -23,21 +26,52 @@ public struct StoreCheck {
     /// Runs every check in order; marks dead runs abandoned unless `repair` is false.
     public func run(repair: Bool = true) throws -> StoreCheckReport {
         var report = StoreCheckReport(store: database.path)
-        report.entries.append(try integrity())
-        report.entries.append(try foreignKeys())
-        report.entries.append(try runs(repair: repair, repairs: &report.repairs))
-        report.entries.append(try conservation())
-        report.entries.append(try audit())
-        report.entries.append(try references())
+        report.entries.append(Self.attempt("integrity") { try integrity() })
+        report.entries.append(Self.attempt("foreign_keys") { try foreignKeys() })
+        report.entries.append(Self.attempt("runs") { try runs(repair: repair, repairs: &report.repairs) })
+        report.entries.append(Self.attempt("conservation") { try conservation() })
+        report.entries.append(Self.attempt("audit") { try audit() })
+        report.entries.append(Self.attempt("references") { try references() })
         return report
+    }
+
+    /// A check's entry, or, when the check cannot be run (a corrupt page, an I/O error), an entry
+    /// that says so: a damaged store gets a report, not a stop at the first unreadable page.
+    static func attempt(_ check: String, _ body: () throws -> StoreCheckReport.Entry) -> StoreCheckReport.Entry {
+        do {
+            return try body()
+        } catch {
+            return .init(check: check, summary: "could not be run", problems: [
+                .init(check: check, severity: .error, message: "the check could not read the store: \(error)")])
+        }
     }
 
     // MARK: - SQLite
 
     func integrity() throws -> StoreCheckReport.Entry {
-        let rows = try connection.rows("PRAGMA integrity_check").compactMap { $0.first?.text }
+        let rows: [String]
+        do throws(StoreError) {
+            rows = try connection.rows("PRAGMA integrity_check").compactMap { $0.first?.text }
+        } catch {
+            guard error.isCorrupt else { throw error }
+            return try unreadableTables(integrityError: error)
+        }
         let problems = rows == ["ok"] ? [] : rows.map { StoreCheckReport.Problem(check: "integrity", severity: .error, message: $0) }
         return .init(check: "integrity", summary: "PRAGMA integrity_check" + (problems.isEmpty ? ": ok" : ": \(problems.count) problem(s)"), problems: problems)
+    }
+
+    /// When `integrity_check` stops at a page it cannot walk: which tables can no longer be read whole.
+    func unreadableTables(integrityError: StoreError) throws -> StoreCheckReport.Entry {
+        var problems = [StoreCheckReport.Problem(check: "integrity", severity: .error,
+                                                 message: "PRAGMA integrity_check stopped: \(integrityError.message)")]
+        for name in try connection.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap({ $0.first?.text }) {
+            do throws(StoreError) {
+                _ = try connection.scalar("SELECT count(*) FROM (SELECT * FROM \"\(name)\" NOT INDEXED)")
+            } catch {
+                problems.append(.init(check: "integrity", severity: .error, message: "table \(name) cannot be read whole: \(error.message)"))
+            }
+        }
+        return .init(check: "integrity", summary: "PRAGMA integrity_check: the store is damaged; \(problems.count - 1) table(s) cannot be read", problems: problems)
     }
 
     func foreignKeys() throws -> StoreCheckReport.Entry {
@@ -60,11 +94,12 @@ public struct StoreCheck {
         var problems: [StoreCheckReport.Problem] = []
         let running = try connection.rows("SELECT id, pid FROM runs WHERE status = 'running' ORDER BY id")
         var dead: [Int64] = [], live: [Int64] = []
+        let locked = lockIsHeld(database.path)
         for row in running {
             guard let id = row[0].integer else { continue }
-            if let pid = row[1].integer, !isAlive(pid) { dead.append(id) } else { live.append(id) }
+            if !locked, let pid = row[1].integer, !isAlive(pid) { dead.append(id) } else { live.append(id) }
         }
-        let deadJobs = try connection.rows("SELECT id, pid FROM job_runs WHERE status = 'running' ORDER BY id")
+        let deadJobs = locked ? [] : try connection.rows("SELECT id, pid FROM job_runs WHERE status = 'running' ORDER BY id")
             .filter { row in row[1].integer.map { !isAlive($0) } ?? false }.compactMap { $0[0].integer }
         if !dead.isEmpty || !deadJobs.isEmpty {
             if repair {
@@ -126,7 +161,7 @@ public struct StoreCheck {
         }
         let total = try connection.scalar("SELECT count(*) FROM runs").integer ?? 0
         var summary = "\(total) run(s)"
-        if !live.isEmpty { summary += "; run(s) \(live.map(String.init).joined(separator: ", ")) in progress" }
+        if !live.isEmpty { summary += "; run(s) \(live.map(String.init).joined(separator: ", ")) in progress" + (locked ? " (the store's lock is held)" : "") }
         if !dead.isEmpty { summary += "; \(dead.count) abandoned by a dead process" }
         return .init(check: "runs", summary: summary, problems: problems)
     }

@@ -27,6 +27,12 @@ public struct StoreCheckReport: Sendable, Equatable {
     public var repairs: [String] = []
 
     public var problems: [Problem] { entries.flatMap(\.problems) }
+
+    /// The report on a store SQLite cannot even open (its schema pages are damaged).
+    public static func unreadable(store: String, reason: String) -> StoreCheckReport {
+        let problem = Problem(check: "integrity", severity: .error, message: "the store cannot be opened: \(reason)")
+        return StoreCheckReport(store: store, entries: [Entry(check: "integrity", summary: "the store cannot be opened", problems: [problem])])
+    }
     /// Whether the store holds: no check found an error.
     public var holds: Bool { entries.allSatisfy(\.passed) }
 

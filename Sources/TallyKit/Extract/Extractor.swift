@@ -133,8 +133,8 @@ public final class Extractor {
         let sumsFile = try prepared(Array(sums.utf8), at: folder + "/" + Self.checksumsName)
         for file in pending.map(\.file) + [manifestFile, sumsFile] { try file.publish() }
 
-        if let cursor { try cursor.save(to: connection) }
         let paths = pending.map(\.file.path) + [folder + "/" + Self.manifestName, folder + "/" + Self.checksumsName]
+        if let cursor { try save(cursor, written: paths.joined(separator: ", ")) }
         return ExtractResult(manifest: manifest, paths: paths)
     }
 
@@ -154,8 +154,21 @@ public final class Extractor {
             return (watermark, .init(report: sources[0].name, file: sink.name, format: request.format, rows: writer.rows,
                                      bytes: digest.byteCount, sha256: digest.hexDigest()))
         }
-        if let cursor { try cursor.save(to: connection) }
+        if let cursor { try save(cursor, written: "\(entry.rows) rows to \(sink.name)") }
         return ExtractResult(manifest: makeManifest(request, watermark: watermark, files: [entry], since: since, cursor: cursor), paths: [])
+    }
+
+    /// Moves a feed's cursor once its files are out; when that fails (another writer holds the
+    /// store), says what was written and that the next pickup delivers the same records again.
+    private func save(_ cursor: FeedCursor, written: String) throws {
+        do {
+            try cursor.save(to: connection)
+        } catch {
+            throw FeedCursorError(
+                message: "wrote \(written), but feed '\(cursor.feed)'s cursor was not moved (\(ErrorText.describe(error))); "
+                    + "the next pickup delivers these records again — run it once the store is free",
+                isBusy: (error as? StoreError)?.isBusy ?? false)
+        }
     }
 
     /// Writes one extract's rows; returns the feed's new cursor when this is a feed pickup.
@@ -215,4 +228,12 @@ public final class Extractor {
         try file.prepare()
         return file
     }
+}
+
+/// A feed's files were delivered but its cursor could not be moved.
+public struct FeedCursorError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    /// The store was busy (another writer): worth retrying.
+    public var isBusy: Bool
+    public var description: String { message }
 }

@@ -111,6 +111,8 @@ public struct ImportResult: Sendable {
     public var changes: [RecordChange] = []
     /// Warnings about the run as a whole, one line each (an input versioned by the export's time).
     public var warnings: [String] = []
+    /// For dry runs: the rows that would be rejected, each with its reasons.
+    public var rejects: [RejectedRecord] = []
     public var parentRun: Int64?
     /// Whether the run wrote straight into the store file (``FirstLoadJournal``): a first import
     /// into a store that held no records.

@@ -62,7 +62,7 @@ public final class Importer {
         } catch {
             inputs.forEach { $0.cleanUp() }
             if let failure = error as? ImportFailure { throw failure }
-            throw ImportFailure(.inputMissing, "\(error)")
+            throw ImportFailure(.inputMissing, ErrorText.describe(error))
         }
         return Plan(entity: entity, map: map, precedence: precedence, source: settings.source ?? map.source, inputs: inputs)
     }
@@ -168,6 +168,7 @@ public final class Importer {
             result.firstLoad = firstLoad != nil
             if request.dryRun {
                 result.changes = try RecordChange.of(run: runID, connection: connection)
+                result.rejects = try RejectStore(database).rejects(run: runID)
                 try connection.execute("ROLLBACK")
                 result.run = nil
                 result.status = .dryRun
@@ -180,7 +181,7 @@ public final class Importer {
             let message: String
             if let failure = error as? ImportFailure { message = failure.message }
             else if let issue = error as? ReadIssue { message = "\(issue.description); the input cannot be read past this point, so nothing was committed" }
-            else { message = "\(error); nothing was committed" }
+            else { message = "\(ErrorText.describe(error)); nothing was committed" }
             if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: message) }
             throw ImportFailure(.failed, message, run: request.dryRun ? nil : runID)
         }
@@ -204,10 +205,14 @@ public final class Importer {
         }
         let map: TransformMap
         do { map = try TransformMap.load(path: path) }
-        catch { throw ImportFailure(.invalidRequest, "the map \(path) is not valid: \(Self.describe(error))") }
+        catch { throw ImportFailure(.invalidRequest, "the map \(path) is not valid: \(Self.describe(error, jsonFile: path))") }
         guard let mapEntity = database.registry.entity(named: map.entity), mapEntity.name == entity.name else {
             throw ImportFailure(.invalidRequest, "the map \(path) is for entity '\(map.entity)', but the import is for '\(entity.name)'")
         }
+        // Checked before any input is looked at, so a bad map is told even when every input
+        // was already imported (the run would be skipped) or is empty.
+        do throws(RecordMapper.Invalid) { _ = try RecordMapper(map: map, entity: entity, header: []) }
+        catch { throw ImportFailure(.invalidRequest, "the map \(path) is not valid: \(error)") }
         return map
     }
 
@@ -217,21 +222,26 @@ public final class Importer {
             throw ImportFailure(.inputMissing, "the precedence file \(path) does not exist or cannot be read")
         }
         do { return try PrecedenceRules.load(path: path, registry: database.registry) }
-        catch { throw ImportFailure(.invalidRequest, "the precedence file \(path) is not valid: \(Self.describe(error))") }
+        catch { throw ImportFailure(.invalidRequest, "the precedence file \(path) is not valid: \(Self.describe(error, jsonFile: path))") }
     }
 
     /// Whether `error` is SQLite's "database is locked" after the busy timeout.
     static func isBusy(_ error: any Error) -> Bool { (error as? StoreError)?.isBusy ?? false }
 
     /// A decoding error as one readable sentence.
-    static func describe(_ error: any Error) -> String {
+    /// With `jsonFile`, text that is not JSON at all is located by line and column in that file.
+    static func describe(_ error: any Error, jsonFile: String? = nil) -> String {
+        if case DecodingError.dataCorrupted(let context) = error, context.codingPath.isEmpty, let jsonFile,
+           let data = FileManager.default.contents(atPath: jsonFile), let problem = JSONSyntax.firstProblem(in: Array(data)) {
+            return problem.description
+        }
         switch error {
         case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context),
              DecodingError.valueNotFound(_, let context), DecodingError.keyNotFound(_, let context):
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             return (path.isEmpty ? "" : "at \(path): ") + context.debugDescription
         default:
-            return "\(error)"
+            return ErrorText.describe(error)
         }
     }
 }

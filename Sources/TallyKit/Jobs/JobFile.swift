@@ -18,7 +18,7 @@ extension JobDefinition {
         }
         let job: JobDefinition
         do { job = try JSONDecoder().decode(JobDefinition.self, from: data) }
-        catch { throw JobFileError(kind: .invalid, message: "the job file \(path) is not valid: \(Importer.describe(error))") }
+        catch { throw JobFileError(kind: .invalid, message: "the job file \(path) is not valid: \(Importer.describe(error, jsonFile: path))") }
         if let problem = job.problem(registry: registry, catalogue: catalogue) {
             throw JobFileError(kind: .invalid, message: "the job file \(path) is not valid: \(problem)")
         }

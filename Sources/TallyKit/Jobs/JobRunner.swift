@@ -105,7 +105,8 @@ public final class JobRunner {
 
         let database: TallyDatabase
         do { database = try TallyDatabase.open(path: databasePath) }
-        catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(error)") }
+        catch let error as StoreOpenError { return finish(&outcome, .usage, "not started: \(error.message)") }
+        catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(ErrorText.describe(error))") }
         if !options.dryRun {
             do {
                 jobRun = try JobRunLedger(database).begin(job: job.name, pid: getpid())
@@ -163,7 +164,11 @@ public final class JobRunner {
             parts.append("\(count("skipped")) skipped (already imported)")
         }
         if count("failed") > 0 { parts.append("\(count("failed")) failed") }
-        if count("missing") > 0 { parts.append("\(count("missing")) input(s) missing") }
+        if count("missing") > 0 {
+            // The last line a person (or cron's mail) reads names the files to look for.
+            let missing = outcome.inputs.filter { $0.status == "missing" }.flatMap(\.files)
+            parts.append("\(count("missing")) input(s) missing (\(missing.joined(separator: ", ")))")
+        }
         if count("not_run") > 0 { parts.append("\(count("not_run")) not run (stop_on_error)") }
         if !outcome.extracts.isEmpty { parts.append("\(outcome.extracts.count) extract file(s) written") }
         if extractExit == .failed { parts.append("extracts failed") }
@@ -346,7 +351,7 @@ public final class JobRunner {
             let summary = try report.write(to: path)
             emit(.info, "report", "wrote the HTML report \(path) (\(summary.bytes) bytes): \(summary.status)")
         } catch {
-            emit(.error, "report", "the HTML report \(path) was not written: \(error)")
+            emit(.error, "report", "the HTML report \(path) was not written: \(ErrorText.describe(error))")
         }
     }
 
@@ -383,8 +388,11 @@ public final class JobRunner {
                 var text = "wrote \(result.manifest.files.count) file(s), \(rows) row(s), into \(folder) with \(Extractor.manifestName) and \(Extractor.checksumsName)"
                 if let feed = result.manifest.feed { text = "feed \(feed.cursor.feed) (\(feed.cursor.entity)): " + text }
                 emit(.info, "extract", text)
+            } catch let error as FeedCursorError {
+                emit(.error, "extract", error.message)
+                return (written, .failed)
             } catch {
-                emit(.error, "extract", "cannot write \(request.names.joined(separator: ", ")) into \(folder): \(error); the folder is as it was")
+                emit(.error, "extract", "cannot write \(request.names.joined(separator: ", ")) into \(folder): \(ErrorText.describe(error)); the folder is as it was")
                 return (written, .failed)
             }
         }

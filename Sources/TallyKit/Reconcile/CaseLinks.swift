@@ -272,8 +272,15 @@ final class CaseLinks {
                 [.text(link), .text(text(values[numberIndex]) ?? link)]).map { ($0[0].text ?? "?", $0[1].text) }
         }
         if states.contains(where: { $0.state.map(requirement.acceptedValues.contains) ?? false }) { return [] }
+        // A state reads as its code and label (`-1 (Assess)`), as the platform shows it.
+        let stateField = target.index(ofField: requirement.stateField).map { target.fields[$0] }
+        func shown(_ state: String?) -> String {
+            guard let state else { return "empty" }
+            guard case .choice(let list)? = stateField?.type, let choice = list.choice(code: state) else { return state }
+            return "\(state) (\(choice.label))"
+        }
         let found = states.isEmpty ? "none is in the store"
-            : states.map { "\($0.name) is \($0.state ?? "empty")" }.joined(separator: ", ")
+            : states.map { "\($0.name) is \(shown($0.state))" }.joined(separator: ", ")
         return [finding(code, "\(caseName) has resolution code '\(code)', which needs \(requirement.summary), but \(found)", provenance)]
     }
 

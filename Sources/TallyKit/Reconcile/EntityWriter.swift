@@ -157,11 +157,10 @@ public final class EntityWriter {
             guard let caseLinks else { return WriteResult(outcome: .inserted, warnings: shared) }
             let warnings = try caseLinks.afterWrite(id: id, values: values.map { $0 ?? .null }, previous: nil, provenance: record.provenance)
             return WriteResult(outcome: .inserted, warnings: shared + warnings)
-        case .ambiguous(let candidates):
-            let names = try candidates.map(describe).joined(separator: ", ")
+        case .ambiguous(let candidates, let rule):
             return WriteResult(outcome: .rejected([Finding(
                 severity: .error, rule: "ambiguous_match", field: nil,
-                message: "the record matches \(candidates.count) stored \(entity.name) records (\(names)); make its identifying fields unique or give it a sys_id",
+                message: try ambiguityMessage(values, candidates: candidates, rule: rule),
                 provenance: record.provenance)]))
         case .one(let match):
             if trackSeen { seen.insert(match.id) }
@@ -249,7 +248,9 @@ public final class EntityWriter {
         /// No stored record is the row's. `sysIDFree`: identification saw that no stored record
         /// holds the row's sys_id (else the insert asks, ``sysIDHolder(of:besides:)``).
         case none(sysIDFree: Bool)
-        case one(Match), ambiguous([Int64])
+        case one(Match)
+        /// Several stored records match by the identifier rule `rule` (field indexes).
+        case ambiguous([Int64], rule: [Int])
     }
 
     /// Columns of an identification query before the distinguishing keys (what a ``Match`` reads).
@@ -287,7 +288,7 @@ public final class EntityWriter {
                 matches[0].bySysID = rule.fields == sysIDRule
                 return .one(matches[0])
             }
-            if matches.count > 1 { return .ambiguous(matches.map(\.id)) }
+            if matches.count > 1 { return .ambiguous(matches.map(\.id), rule: rule.fields) }
             if rule.fields == sysIDRule {
                 sysIDFree = found == 0
                 // With a sys_id, and no stored record without one, no later rule can find this
@@ -376,15 +377,33 @@ public final class EntityWriter {
         return warnings
     }
 
+    /// A stored record as a person names it: its number or name, else its store key.
+    private func describe(_ id: Int64) throws -> String {
+        let stored = try load(id)
+        return audit.displayKey(of: stored.values, in: entity) ?? "#\(id)"
+    }
+
     /// The record's sys_id as stored (nil when it has none).
     private func sysID(of values: [FieldValue?]) -> String? {
         guard let index = sysIDRule.first, let text = values[index]?.canonicalText, !text.isEmpty else { return nil }
         return text
     }
 
-    private func describe(_ id: Int64) throws -> String {
-        let stored = try load(id)
-        return audit.displayKey(of: stored.values, in: entity) ?? "#\(id)"
+    /// Which key matched, with the row's values, and how the stored candidates differ (their other
+    /// identifying fields): `matches 2 stored ci records by name 'alpha' and sys_class_name …`.
+    private func ambiguityMessage(_ values: [FieldValue?], candidates: [Int64], rule: [Int]) throws -> String {
+        let matchedBy = rule.map { "\(entity.fields[$0].name) '\(values[$0]?.canonicalText ?? "")'" }.joined(separator: " and ")
+        let others = Array(Set(identifierSQL.flatMap(\.fields)).subtracting(rule)).sorted()
+        let shown = try candidates.map { id in
+            let stored = try load(id)
+            let parts = others.compactMap { index -> String? in
+                guard let text = stored.values[index].canonicalText, !text.isEmpty else { return nil }
+                return "\(entity.fields[index].name) \(text)"
+            }
+            return parts.isEmpty ? "#\(id)" : parts.joined(separator: ", ")
+        }.joined(separator: "; ")
+        return "the record matches \(candidates.count) stored \(entity.name) records by \(matchedBy) (\(shown)); "
+            + "give it a field that tells them apart, or a sys_id"
     }
 
     // MARK: - Writing

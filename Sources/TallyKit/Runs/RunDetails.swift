@@ -29,8 +29,11 @@ public struct RunDetails: Sendable {
                                 [.integer(id), .integer(Int64(rejected))]).map { row in
                 let rule = row[0].text ?? ""
                 let examples = try connection.rows("""
-                    SELECT file, line, coalesce(field, '-'), message FROM findings WHERE run = ? AND rejected = ? AND rule = ? ORDER BY id LIMIT \(exampleCount)
-                    """, [.integer(id), .integer(Int64(rejected)), .text(rule)]).map { "\($0[0].text ?? ""):\($0[1].text ?? "?") \($0[2].text ?? "-"): \($0[3].text ?? "")" }
+                    SELECT file, line, coalesce(field, '-'), message, record FROM findings WHERE run = ? AND rejected = ? AND rule = ? ORDER BY id LIMIT \(exampleCount)
+                    """, [.integer(id), .integer(Int64(rejected)), .text(rule)]).map { row in
+                    let place = Provenance.place(file: row[0].text ?? "", line: row[1].integer.map(Int.init), record: row[4].integer.map(Int.init))
+                    return "\(place) \(row[2].text ?? "-"): \(row[3].text ?? "")"
+                }
                 return Group(name: rule, count: Int(row[1].integer ?? 0), examples: examples)
             }
         }

@@ -11,9 +11,18 @@ public final class TallyDatabase {
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
     /// Refuses a store written by a newer Tally.
     public static func open(path: String, readOnly: Bool = false, registry: EntityRegistry = .standard) throws -> TallyDatabase {
+        try open(path: path, access: readOnly ? .read : .create, registry: registry)
+    }
+
+    /// Opens the store at `path` as `access` says. Throws ``StoreOpenError`` (leaving the file
+    /// untouched) when a read or write finds no store, the file is not a Tally store, or a newer
+    /// Tally wrote it.
+    public static func open(path: String, access: StoreAccess, registry: EntityRegistry = .standard) throws -> TallyDatabase {
+        try checkIdentity(of: path, access: access, latestVersion: StoreSchema.migrator.latestVersion)
+        let readOnly = access == .read
         // A small page cache by default: SQLite gives every sorter of a report query as much
         // memory as the cache, so a big cache multiplies (an import raises it for its run).
-        let connection = try Connection(path: path, options: .init(readOnly: readOnly, cacheKiB: defaultCacheKiB))
+        let connection = try Connection(path: path, options: .init(readOnly: readOnly, create: access == .create, cacheKiB: defaultCacheKiB))
         let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
         // Only a store that lacks a table, column or index takes the write lock here: opening a
         // current store must not wait behind (or fail because of) a long import.

@@ -32,9 +32,9 @@ public struct Finding: Sendable, Hashable, Codable, CustomStringConvertible {
         self.provenance = provenance
     }
 
-    /// `FILE:LINE: error[rule] message`.
+    /// `FILE:LINE: error[rule] message` (see ``Provenance/place``).
     public var description: String {
-        "\(provenance.file):\(provenance.line): \(severity.rawValue)[\(rule.rawValue)] \(message)"
+        "\(provenance.place): \(severity.rawValue)[\(rule.rawValue)] \(message)"
     }
 }
 

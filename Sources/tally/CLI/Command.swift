@@ -21,6 +21,24 @@ struct CommandFailure: Error, CustomStringConvertible {
     static func locked(_ message: String) -> CommandFailure {
         CommandFailure(exitCode: .locked, message: "another process is writing to the store; nothing was written, try again when it finishes (\(message))")
     }
+    /// A run id the store does not hold: the same usage error (64) for every command.
+    static func noSuchRun(_ run: Int64, in path: String) -> CommandFailure {
+        CommandFailure(exitCode: .usage, message: "there is no run \(run) in \(path); see 'tally runs'")
+    }
+}
+
+extension CommandFailure {
+    /// A store that cannot be opened as asked: missing (66), or not a store this build can use (64).
+    init(_ error: StoreOpenError) {
+        self.init(exitCode: error.kind == .missing ? .noInput : .usage, message: error.message)
+    }
+}
+
+extension TallyDatabase {
+    /// Throws ``CommandFailure/noSuchRun(_:in:)`` unless the store holds `run`.
+    func requireRun(_ run: Int64) throws {
+        if try RunLedger(self).run(run) == nil { throw CommandFailure.noSuchRun(run, in: path) }
+    }
 }
 
 /// Every subcommand, in the order help lists them.
@@ -53,6 +71,16 @@ extension ParsedArguments {
             throw UsageError(message: "the run must be a number (see 'tally runs')", command: command)
         }
         return run
+    }
+
+    /// The format of a command that lists rows (`rejects`, `conflicts`): `--format`, where `--json`
+    /// means NDJSON and refuses `--format csv`.
+    func listFormat(command: String) throws(UsageError) -> ExtractFormat {
+        let format = value("format").flatMap(ExtractFormat.init(rawValue:))
+        if has("json"), let format, format != .ndjson {
+            throw UsageError(message: "--json prints NDJSON; it cannot go with --format \(format.rawValue)", command: command)
+        }
+        return format ?? .ndjson
     }
 
     /// The store path: `--db`, else `$TALLY_DB`, else `./tally.db`.

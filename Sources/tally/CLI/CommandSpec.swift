@@ -59,7 +59,7 @@ struct OptionSpec: Sendable {
         name: "db", valueName: "PATH",
         help: "The store to use (default: $TALLY_DB, else ./tally.db).")
     /// The shared `--json` flag.
-    static let json = flag("json", help: "Print machine-readable JSON on stdout.")
+    static let json = flag("json", help: "Print JSON lines on stdout: one object per item, the outcome last.")
     /// The shared `--wait SECONDS` option of commands that write.
     static let wait = OptionSpec(
         name: "wait", valueName: "SECONDS",

@@ -5,10 +5,13 @@ import TallyKit
 struct StoreWriter {
     var databasePath: String
     var wait: Double?
+    /// Whether a missing store is created (an import) or refused with exit 66 (everything else).
+    var access: StoreAccess
 
-    init(_ arguments: ParsedArguments, command: String) throws(UsageError) {
+    init(_ arguments: ParsedArguments, command: String, access: StoreAccess = .write) throws(UsageError) {
         databasePath = arguments.databasePath
         wait = try arguments.seconds("wait", command: command)
+        self.access = access
     }
 
     /// Takes the store's lock (exit 75 naming the holder when busy), opens the store, runs `body`,
@@ -16,6 +19,6 @@ struct StoreWriter {
     func write<T>(_ console: Console, command: String = typedCommandLine, _ body: (TallyDatabase) throws -> T) throws -> T {
         let lock = try StoreLock.take(databasePath, command: command, wait: wait, console)
         defer { lock.release() }
-        return try body(try TallyDatabase.open(path: databasePath))
+        return try body(try TallyDatabase.open(path: databasePath, access: access))
     }
 }

@@ -18,7 +18,12 @@ enum Tally {
             HelpFormatter.row("--version", "Show the version."),
             "",
             "EXIT CODES: 0 committed and clean; 65 committed with rejects or conflicts; 1 failed, nothing",
-            "committed; 64 usage error; 66 input missing or unreadable; 75 another run holds the store's lock.",
+            "committed; 64 usage error (also: a file that is not a Tally store, a newer store, no such run);",
+            "66 input or store missing or unreadable (only init, import, run and settings set create a",
+            "store); 75 another run holds the store's lock.",
+            "",
+            "--json: every command prints JSON objects on stdout, one per line; a list's items, then the",
+            "outcome (an import's summary) last.",
         ]
         return lines.joined(separator: "\n") + "\n"
     }()
@@ -71,11 +76,14 @@ enum Tally {
             let failure = CommandFailure.locked("\(error)")
             console.error("error: \(failure.message)")
             return failure.exitCode
+        } catch let error as StoreOpenError {
+            console.error("error: \(error.message)")
+            return CommandFailure(error).exitCode
         } catch let failure as CommandFailure {
             console.error("error: \(failure.message)")
             return failure.exitCode
         } catch {
-            console.error("error: \(error)")
+            console.error("error: \(ErrorText.describe(error))")
             return .failure
         }
     }

@@ -37,16 +37,19 @@ struct CheckCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw CommandFailure.noInput("no store at \(databasePath) (give --db PATH or set TALLY_DB)")
-        }
-        let database: TallyDatabase
+        let report: StoreCheckReport
         do {
-            database = try TallyDatabase.open(path: databasePath, readOnly: !repair)
+            let database = try TallyDatabase.open(path: databasePath, access: repair ? .write : .read)
+            report = try StoreCheck(database: database, sampleSize: sample).run(repair: repair)
+        } catch let error as StoreOpenError {
+            throw CommandFailure(error)
+        } catch let error as StoreError where error.isCorrupt {
+            report = .unreadable(store: databasePath, reason: "\(error)")
+        } catch let error as StoreError where error.isReadOnly && repair {
+            throw CommandFailure.failed("\(error.message); 'tally check --no-repair' checks it without writing")
         } catch {
-            throw CommandFailure.failed("cannot open the store at \(databasePath): \(error)")
+            throw CommandFailure.failed("cannot open the store at \(databasePath): \(ErrorText.describe(error))")
         }
-        let report = try StoreCheck(database: database, sampleSize: sample).run(repair: repair)
         if json {
             console.line(report.json)
         } else {

@@ -19,7 +19,7 @@ struct ExtractCommand: Command {
         arguments: [ArgumentSpec(name: "name", help: "Reports and entity feeds to extract (e.g. case_links incident).", isOptional: true, isRepeating: true)],
         options: [
             OptionSpec(name: "out", short: "o", valueName: "DIR", help: "The folder to write into, or - for stdout (one extract, no manifest; default: -)."),
-            OptionSpec(name: "format", valueName: "FORMAT", help: "The file format (default: ndjson).", choices: ExtractFormat.allCases.map(\.rawValue)),
+            OptionSpec(name: "format", valueName: "FORMAT", help: "The file format, for --out DIR and --out - alike (default: csv, as a job's extracts).", choices: ExtractFormat.allCases.map(\.rawValue)),
             .flag("list", help: "List every report and entity feed with a one-line description."),
             OptionSpec(name: "feed", valueName: "NAME", help: "Pick up the delta feed NAME of one entity: only records written since its last pickup."),
             .flag("full", help: "With --feed: deliver every record and restart the feed's cursor from there."),
@@ -27,6 +27,7 @@ struct ExtractCommand: Command {
             .flag("no-formula-guard", help: "Write CSV cells exactly, even those a spreadsheet would run as formulas."),
             OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
             .database,
+            .flag("json", help: "With --out DIR or --list: NDJSON on stdout, one object per file written (or extract listed), the summary last. With --out -: the extract itself as NDJSON."),
         ]
     )
 
@@ -34,6 +35,7 @@ struct ExtractCommand: Command {
     var request: ExtractRequest
     var out: String
     var databasePath: String
+    var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         func fail(_ message: String) -> UsageError { UsageError(message: message, command: Self.spec.name) }
@@ -48,7 +50,7 @@ struct ExtractCommand: Command {
         if let feed = arguments.value("feed"), feed.isEmpty { throw fail("'--feed' needs a name") }
         request = ExtractRequest(
             names: names,
-            format: arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .ndjson,
+            format: arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .csv,
             parameters: ReportParameters(staleDays: staleDays),
             formulaGuard: !arguments.has("no-formula-guard"),
             maskFields: masks,
@@ -56,6 +58,14 @@ struct ExtractCommand: Command {
             full: arguments.has("full"))
         out = arguments.value("out") ?? "-"
         databasePath = arguments.databasePath
+        json = arguments.has("json")
+        if json && out == "-" {
+            // The data is what stdout carries: --json asks for it as NDJSON.
+            if let format = arguments.value("format"), format != ExtractFormat.ndjson.rawValue {
+                throw fail("--json with --out - prints the extract as NDJSON; it cannot go with --format \(format)")
+            }
+            request.format = .ndjson
+        }
         if !list {
             // Name and combination checks need only the catalogue, not the store.
             do throws(ExtractRequestError) {
@@ -70,14 +80,15 @@ struct ExtractCommand: Command {
     func run(_ console: Console) throws -> ExitCode {
         if list {
             for source in ReportCatalogue.standard.allExtracts {
-                console.line(HelpFormatter.row(source.name, source.summary))
+                console.line(json ? #"{"name": \#(JSON.quote(source.name)), "summary": \#(JSON.quote(source.summary))}"#
+                                  : HelpFormatter.row(source.name, source.summary))
             }
             return .success
         }
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw CommandFailure.noInput("no store at \(databasePath); create one with 'tally init' or import into it")
-        }
-        let database = try TallyDatabase.open(path: databasePath)
+        // A feed writes its cursor and a mask may write the store's salt on first use; every other
+        // extract only reads, so a read-only store serves it.
+        let writes = request.feed != nil || !request.maskFields.isEmpty
+        let database = try TallyDatabase.open(path: databasePath, access: writes ? .write : .read)
         let extractor = Extractor(database: database)
         do {
             if out == "-" {
@@ -93,6 +104,13 @@ struct ExtractCommand: Command {
             let result = try extractor.write(request, toFolder: out)
             for file in result.manifest.files {
                 console.error("wrote \(out)/\(file.file): \(file.rows) rows")
+                if json {
+                    console.line(#"{"file": \#(JSON.quote(out + "/" + file.file)), "extract": \#(JSON.quote(file.report)), "format": \#(JSON.quote(file.format.rawValue)), "rows": \#(file.rows), "bytes": \#(file.bytes), "sha256": \#(JSON.quote(file.sha256))}"#)
+                }
+            }
+            if json {
+                let feed = result.manifest.feed.map { #"{"name": \#(JSON.quote($0.cursor.feed)), "rows": \#($0.cursor.rows)}"# } ?? "null"
+                console.line(#"{"out": \#(JSON.quote(out)), "files": \#(result.manifest.files.count), "manifest": \#(JSON.quote(out + "/" + Extractor.manifestName)), "checksums": \#(JSON.quote(out + "/" + Extractor.checksumsName)), "feed": \#(feed)}"#)
             }
             if let feed = result.manifest.feed {
                 console.error("feed \(feed.cursor.feed): \(feed.cursor.rows) rows; cursor moved")
@@ -101,6 +119,8 @@ struct ExtractCommand: Command {
             return .success
         } catch let error as ExtractRequestError {
             throw CommandFailure.failed(error.message)
+        } catch let error as FeedCursorError {
+            throw CommandFailure(exitCode: error.isBusy ? .locked : .failure, message: error.message)
         }
     }
 }

@@ -31,7 +31,7 @@ struct HistoryCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
+        let database = try TallyDatabase.open(path: databasePath, access: .read)
         let history = RecordHistory(database)
         let records = try history.find(entity: entity, key: key)
         guard !records.isEmpty else {

@@ -5,7 +5,7 @@ struct ImportCommand: Command {
     static let spec = CommandSpec(
         name: "import",
         abstract: "Import exports of one entity into the store as one run, committed whole or not at all.",
-        discussion: "Each row is mapped, validated and reconciled; rejected rows are kept with a reason (see 'tally rejects'). A file whose SHA-256 was already committed for the entity and source is skipped unless --force is given. --dry-run prints what would change, record by record (with --json, one NDJSON line per change, then the summary). A reject export from 'tally rejects --format csv' can be fed back: its _reject_* columns are ignored, the run is linked to the rejects' run and the rows it accepts are counted as recovered. Exit 0: committed clean; 65: committed with rejects or conflicts; 1: failed, nothing committed; 66: an input is missing.",
+        discussion: "Each row is mapped, validated and reconciled; rejected rows are kept with a reason (see 'tally rejects'). A file whose SHA-256 was already committed for the entity and source is skipped unless --force is given. --dry-run prints what would change, record by record, and why rows would be rejected (the count per rule with the first rows; with --json, one NDJSON line per change and per rejected row with its reasons, then the summary, always last). A reject export from 'tally rejects --format csv' can be fed back: its _reject_* columns are ignored, the run is linked to the rejects' run and the rows it accepts are counted as recovered. Exit 0: committed clean; 65: committed with rejects or conflicts; 1: failed, nothing committed; 66: an input is missing.",
         arguments: [ArgumentSpec(name: "file", help: "Exports to import ('-' reads standard input).", isRepeating: true)],
         options: [
             OptionSpec(name: "entity", short: "e", valueName: "ENTITY",
@@ -67,16 +67,19 @@ struct ImportCommand: Command {
             }
             request.settings.asOf = time
         }
-        store = try StoreWriter(arguments, command: Self.spec.name)
+                store = try StoreWriter(arguments, command: Self.spec.name, access: .create)
         json = arguments.has("json")
     }
 
     func run(_ console: Console) throws -> ExitCode {
         var request = request
         if console.isErrorTerminal { request.progress = ReadProgress().callback }  // a terminal only, never under cron
-        return try store.write(console, command: request.command) { database in
-            try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
-                try Importer(database: database).run(request)
+        let output = ImportOutput(console: console, json: json)
+        return try output.guarding {
+            try store.write(console, command: request.command) { database in
+                try output.report { () throws(ImportFailure) -> ImportResult in
+                    try Importer(database: database).run(request)
+                }
             }
         }
     }

@@ -17,7 +17,7 @@ struct InitCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let store = try TallyDatabase.open(path: databasePath)
+        let store = try TallyDatabase.open(path: databasePath, access: .create)
         if json {
             console.line(#"{"store": \#(JSON.quote(databasePath)), "schema_version": \#(store.schemaVersion), "migrated": \#(store.appliedMigrations)}"#)
         } else if store.appliedMigrations.isEmpty {

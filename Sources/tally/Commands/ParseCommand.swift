@@ -15,6 +15,7 @@ struct ParseCommand: Command {
                        choices: ["utf-8", "utf-16", "utf-16le", "utf-16be", "latin-1", "windows-1252"]),
             .flag("provenance", help: "Add \"_file\", \"_record\" and \"_line\" to each record."),
             .flag("count", help: "Print only the numbers of records and issues, not the records."),
+            .flag("json", help: "Print JSON (the default already: NDJSON records, or with --count one object)."),
         ]
     )
 

@@ -10,7 +10,7 @@ struct PruneCommand: Command {
             OptionSpec(name: "keep-days", valueName: "N", help: "Keep what runs of the last N days need."),
             OptionSpec(name: "keep-runs", valueName: "N", help: "Keep what the newest N runs need."),
             .flag("force", help: "Also drop the pruned runs' audit trail (they can no longer be rolled back)."),
-            .database, .wait, .dryRun,
+            .database, .wait, .dryRun, .json,
         ]
     )
 
@@ -18,6 +18,7 @@ struct PruneCommand: Command {
     var force: Bool
     var dryRun: Bool
     var store: StoreWriter
+    var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         let days = try arguments.integer("keep-days", command: Self.spec.name)
@@ -30,11 +31,16 @@ struct PruneCommand: Command {
         force = arguments.has("force")
         dryRun = arguments.has("dry-run")
         store = try StoreWriter(arguments, command: Self.spec.name)
+        json = arguments.has("json")
     }
 
     func run(_ console: Console) throws -> ExitCode {
         let result = try store.write(console) { database in
             try Pruning(database: database).prune(keeping: retention, force: force, dryRun: dryRun)
+        }
+        if json {
+            console.line(#"{"dry_run": \#(dryRun), "runs": [\#(result.runs.map(String.init).joined(separator: ", "))], "inputs_removed": \#(result.filesRemoved), "bytes_freed": \#(result.bytesFreed), "audit_rows_removed": \#(result.auditRowsRemoved)}"#)
+            return .success
         }
         let verb = dryRun ? "Would prune" : "Pruned"
         console.line("\(verb) \(result.runs.count) run(s): \(result.filesRemoved) kept input(s) removed (\(result.bytesFreed) bytes)"

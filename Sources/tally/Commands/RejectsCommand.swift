@@ -11,7 +11,7 @@ struct RejectsCommand: Command {
             .flag("all", help: "Every rejected row, with its status (outstanding, recovered, rejected_again, rolled_back), not only the outstanding ones."),
             OptionSpec(name: "format", valueName: "FORMAT", help: "Output format (default: ndjson).", choices: ["csv", "ndjson"]),
             OptionSpec(name: "out", short: "o", valueName: "FILE", help: "Write to FILE atomically (default: stdout)."),
-            .database,
+            .database, .json,
         ]
     )
 
@@ -26,16 +26,14 @@ struct RejectsCommand: Command {
     init(_ arguments: ParsedArguments) throws(UsageError) {
         run = try arguments.integer("run", command: Self.spec.name).map(Int64.init)
         all = arguments.has("all")
-        csv = arguments.value("format") == "csv"
+        csv = try arguments.listFormat(command: Self.spec.name) == .csv
         out = arguments.value("out")
         databasePath = arguments.databasePath
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
-        if let run, try RunLedger(database).run(run) == nil {
-            throw CommandFailure.failed("there is no run \(run) in \(databasePath); see 'tally runs'")
-        }
+        let database = try TallyDatabase.open(path: databasePath, access: .read)
+        if let run { try database.requireRun(run) }
         let store = RejectStore(database)
         let rejects = try store.rejects(run: run, all: all)
         let file = try out.map { path throws(OutputError) in try AtomicFile(path: path) }

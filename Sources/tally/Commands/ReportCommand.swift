@@ -23,12 +23,14 @@ struct ReportCommand: Command {
             OptionSpec(name: "job", valueName: "NAME", help: "Only job NAME's runs in the run-based sections (those of its newest job run marked new)."),
             OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
             .database,
+            .flag("json", help: "Print what was written as one JSON object on stdout (file, bytes, status, counts)."),
         ]
     )
 
     var out: String
     var options: StewardReportOptions
     var databasePath: String
+    var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         func fail(_ message: String) -> UsageError { UsageError(message: message, command: Self.spec.name) }
@@ -52,20 +54,22 @@ struct ReportCommand: Command {
         }
         options = StewardReportOptions(days: days, scope: scope, staleDays: staleDays)
         databasePath = arguments.databasePath
+        json = arguments.has("json")
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        guard FileManager.default.fileExists(atPath: databasePath) else {
-            throw CommandFailure.noInput("no store at \(databasePath); create one with 'tally init' or import into it")
-        }
+        let database = try TallyDatabase.open(path: databasePath, access: .read)
+        if case .run(let run) = options.scope { try database.requireRun(run) }
         let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CommandFailure.noInput("no folder \(folder) to write \(out) into")
         }
-        let database = try TallyDatabase.open(path: databasePath)
         do {
             let summary = try StewardReport(database: database, options: options).write(to: out)
+            if json {
+                console.line(#"{"file": \#(JSON.quote(out)), "bytes": \#(summary.bytes), "status": \#(JSON.quote(summary.status)), "rejects": \#(summary.rejects), "conflicts": \#(summary.conflicts), "dangling_references": \#(summary.danglingReferences), "resolution_violations": \#(summary.resolutionViolations)}"#)
+            }
             console.error("wrote \(out): \(summary.bytes) bytes; status \(summary.status); \(summary.rejects) outstanding rejects, "
                 + "\(summary.conflicts) conflicts, \(summary.danglingReferences) dangling references, "
                 + "\(summary.resolutionViolations) resolution-code violations")

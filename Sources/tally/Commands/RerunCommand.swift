@@ -31,11 +31,14 @@ struct RerunCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        try store.write(console) { database in
-            try ImportOutput(console: console, json: json).report { () throws(ImportFailure) -> ImportResult in
-                let request = try Rerun(database: database).request(for: run, mapPath: mapPath, precedencePath: precedencePath,
-                                                                    dryRun: dryRun, command: typedCommandLine)
-                return try Importer(database: database).run(request)
+        let output = ImportOutput(console: console, json: json)
+        return try output.guarding {
+            try store.write(console) { database in
+                try output.report { () throws(ImportFailure) -> ImportResult in
+                    let request = try Rerun(database: database).request(for: run, mapPath: mapPath, precedencePath: precedencePath,
+                                                                        dryRun: dryRun, command: typedCommandLine)
+                    return try Importer(database: database).run(request)
+                }
             }
         }
     }

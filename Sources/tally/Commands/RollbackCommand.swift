@@ -30,7 +30,8 @@ struct RollbackCommand: Command {
             // Changes are printed as they are read back, so a large rollback's list is never held.
             let json = json
             result = try store.write(console) { database in
-                try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: typedCommandLine) { change in
+                try database.requireRun(run)
+                return try Rollback(database: database).run(run, force: force, dryRun: dryRun, command: typedCommandLine) { change in
                     console.line(json ? change.json : "  " + change.line)
                 }
             }
@@ -38,6 +39,9 @@ struct RollbackCommand: Command {
             // A forced rollback prints every change it makes; a refused one points to the dry run that would.
             list(refusal.blockers, of: refusal.blockerCount, as: "blocked",
                  hint: "; 'tally rollback \(run) --dry-run --force' prints every change, record by record", console)
+            if json {
+                console.line(#"{"run": null, "status": "refused", "rolled_back": \#(run), "overridden": 0, "blocked": \#(refusal.blockerCount), "message": \#(JSON.quote(refusal.message))}"#)
+            }
             throw CommandFailure.failed(refusal.message)
         }
         if json {

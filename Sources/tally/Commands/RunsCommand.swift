@@ -30,7 +30,7 @@ struct RunsCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
+        let database = try TallyDatabase.open(path: databasePath, access: .read)
         var conditions: [String] = []
         var values: [SQLValue] = []
         if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }

@@ -11,13 +11,14 @@ struct SettingsCommand: Command {
             ArgumentSpec(name: "key", help: "The setting's key.", isOptional: true),
             ArgumentSpec(name: "value", help: "The new value (for set).", isOptional: true),
         ],
-        options: [.database]
+        options: [.database, .json]
     )
 
     enum Action { case list, get(String), set(String, String), unset(String) }
 
     var action: Action
     var databasePath: String
+    var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         let key = arguments.positional("key")
@@ -48,22 +49,41 @@ struct SettingsCommand: Command {
             throw UsageError(message: "unknown action '\(other)'; use list, get, set or unset", command: Self.spec.name)
         }
         databasePath = arguments.databasePath
+        json = arguments.has("json")
+    }
+
+    /// `key=value`, or with --json `{"key": …, "value": …}` (value null once unset).
+    private func line(_ key: String, _ value: String?) -> String {
+        json ? #"{"key": \#(JSON.quote(key)), "value": \#(value.map(JSON.quote) ?? "null")}"# : "\(key)=\(value ?? "")"
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
+        // Reads never create a store; a setting may be set before the first import.
+        let access: StoreAccess
+        switch action {
+        case .list, .get: access = .read
+        case .set: access = .create
+        case .unset: access = .write
+        }
+        let database = try TallyDatabase.open(path: databasePath, access: access)
         let settings = StoreSettings(database)
         switch action {
         case .list:
-            for (key, value) in try settings.all() where key != StoreSettings.maskSalt { console.line("\(key)=\(value)") }
+            let all = try settings.all().filter { $0.0 != StoreSettings.maskSalt }
+            for (key, value) in all { console.line(line(key, value)) }
+            if all.isEmpty && !json {
+                console.line("No settings are set in \(databasePath); each has its default. Known: "
+                    + StoreSettings.known.map(\.key).joined(separator: ", ") + " (set one with: tally settings set KEY VALUE).")
+            }
         case .get(let key):
             guard let value = try settings.value(key) else { throw CommandFailure.failed("setting '\(key)' is not set") }
-            console.line(value)
+            console.line(json ? line(key, value) : value)
         case .set(let key, let value):
             try database.connection.transaction { try settings.set(key, value) }
-            console.line("\(key)=\(value)")
+            console.line(line(key, value))
         case .unset(let key):
             try database.connection.transaction { try settings.remove(key) }
+            if json { console.line(line(key, nil)) }
         }
         return .success
     }

@@ -20,9 +20,9 @@ struct ShowCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let database = try TallyDatabase.open(path: databasePath)
+        let database = try TallyDatabase.open(path: databasePath, access: .read)
         guard let details = try RunDetails.load(run: run, database: database) else {
-            throw CommandFailure.failed("there is no run \(run) in \(databasePath); see 'tally runs'")
+            throw CommandFailure.noSuchRun(run, in: databasePath)
         }
         if json {
             console.line(details.json)

@@ -44,7 +44,7 @@ struct CaseRulesTests {
             ["CS0001014", "resolution.related_request_closed_complete"],
         ])
         let message = try store.value("SELECT message FROM findings WHERE rule = 'resolution.fixed_by_closing_prb'")
-        #expect(message == "CS0001010 has resolution code 'fixed_by_closing_prb', which needs a closed problem, but PRB0040003 is 102")
+        #expect(message == "CS0001010 has resolution code 'fixed_by_closing_prb', which needs a closed problem, but PRB0040003 is 102 (Assess)")
         // Warnings load the row.
         #expect(try store.count("SELECT count(*) FROM entity_case") == 40)
     }

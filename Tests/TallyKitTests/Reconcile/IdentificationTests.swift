@@ -134,7 +134,9 @@ struct IdentificationTests {
         let result = try store.importText(csv(Self.ciHeader, ["dup,cmdb_ci_server,,,2026-01-02 00:00:00"]), entity: "ci")
         #expect(result.counts.rejected == 1)
         let message = try store.value("SELECT message FROM findings WHERE rule = 'ambiguous_match'")
-        #expect(message?.contains("matches 2 stored ci records (SN1/cmdb_ci_server, SN2/cmdb_ci_server)") == true)
+        // Which key matched, and what tells the candidates apart, each value named by its field.
+        #expect(message == "the record matches 2 stored ci records by name 'dup' and sys_class_name 'cmdb_ci_server' "
+            + "(serial_number SN1; serial_number SN2); give it a field that tells them apart, or a sys_id", "\(message ?? "nil")")
     }
 
     @Test func aStoredRecordWithAnotherSysIDIsAnotherRecord() throws {
