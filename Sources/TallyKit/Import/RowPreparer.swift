@@ -113,7 +113,7 @@ struct RowPreparer: Sendable {
             let findings = validator.validate(mapped) + checkTable(raw)
             if findings.isEmpty { mapped.inputHash = inputHash ?? self.inputHash(of: raw) }
             if likelyNew && !findings.rejects {
-                mapped.preparedInsert = PreparedInsert(values: mapped.values, extra: EntityWriter.extraJSON(mapped.extra),
+                mapped.preparedInsert = PreparedInsert(values: mapped.values, extra: ExtraColumns.json(mapped.extra),
                                                        digestSeeds: digestSeeds, sysIDIndex: sysIDIndex)
             }
             return .record(raw, mapped, findings)

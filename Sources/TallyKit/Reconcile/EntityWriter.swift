@@ -128,7 +128,7 @@ public final class EntityWriter {
         let (unresolved, replacements) = try references.resolve(values, displayValues: record.displayValues)
         let replaced = !replacements.isEmpty
         if replaced { ReferenceResolver.apply(replacements, to: &values) }
-        let extra = Self.extraJSON(record.extra)
+        let extra = ExtraColumns.json(record.extra)
         let copied = match(fromCopy: storedAtStart, values: values)
         // The sys_id's key in the filter of new sys_ids, worked out once (while preparing, for a likely-new row).
         let filterKey = newSysIDs == nil ? nil : record.preparedInsert?.sysIDKey ?? sysID(of: values).map(KeyFilter.Key.init)
@@ -447,7 +447,8 @@ public final class EntityWriter {
         for (index, value) in values.enumerated() { if let value { merged[index] = value } }
         var notes = try caseLinks?.protect(stored: stored, incoming: values, merged: &merged) ?? []
         notes += try applyPrecedence(stored: stored, merged: &merged)
-        let extra = incomingExtra ?? stored.extra
+        // Unknown columns merge like fields: one the input lacks keeps its stored value.
+        let extra = ExtraColumns.merge(stored: stored.extra, incoming: incomingExtra)
         var changed = merged.indices.filter { merged[$0] != stored.values[$0] }
         // A version that is only the export's time changes nothing by itself (a list view taken again).
         if versionIsExportTime, let updatedIndex, changed == [updatedIndex] {
@@ -627,9 +628,4 @@ public final class EntityWriter {
         return RecordVersion(updated: updated, modCount: modCount)
     }
 
-    /// Extra columns as a JSON object in source order, or nil when there are none.
-    static func extraJSON(_ extra: [ExtraField]) -> String? {
-        guard !extra.isEmpty else { return nil }
-        return "{" + extra.map { JSON.quote($0.name) + ":" + ($0.value.map(JSON.quote) ?? "null") }.joined(separator: ",") + "}"
-    }
 }
