@@ -29,6 +29,7 @@ public struct StoreCheck {
         report.entries.append(try conservation())
         report.entries.append(try audit())
         report.entries.append(try references())
+        report.entries.append(try keptInputs())
         return report
     }
 

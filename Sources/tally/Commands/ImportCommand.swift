@@ -22,6 +22,7 @@ struct ImportCommand: Command {
             OptionSpec(name: "expect-rows", valueName: "N", help: "With --snapshot: abort if the inputs hold fewer rows than N."),
             .database, .dryRun,
             .flag("force", help: "Import files even when their SHA-256 was already committed; override the snapshot guards."),
+            .flag("follow-symlinks", help: "Read an input path that is a symbolic link through it (default: refused)."),
             .json,
             .wait,
         ]
@@ -59,6 +60,7 @@ struct ImportCommand: Command {
             throw UsageError(message: "'--max-retire' and '--expect-rows' go with --snapshot", command: Self.spec.name)
         }
         request.settings.precedencePath = arguments.value("precedence")
+        request.followSymlinks = arguments.has("follow-symlinks")
         store = try StoreWriter(arguments, command: Self.spec.name)
         json = arguments.has("json")
     }

@@ -19,6 +19,7 @@ struct ImportOutput {
             case .invalidRequest: throw CommandFailure(exitCode: .usage, message: error.message)
             case .failed: throw CommandFailure.failed(error.run.map { "run \($0) failed: \(error.message)" } ?? error.message)
             case .locked: throw CommandFailure.locked(error.message)
+            case .inputChanged: throw CommandFailure(exitCode: .dataIssues, message: error.run.map { "run \($0) failed: \(error.message)" } ?? error.message)
             }
         }
         if json {

@@ -5,7 +5,7 @@ struct RejectsCommand: Command {
     static let spec = CommandSpec(
         name: "rejects",
         abstract: "List rejected rows with run, file, line, field, rule, message and the row as read.",
-        discussion: "The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are ignored there). NDJSON gives one object per rejected row.",
+        discussion: "The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are ignored there). Cells a spreadsheet would run as formulas (starting with =, +, -, @, tab or CR) get a leading ' that the import removes again. NDJSON gives one object per rejected row.",
         options: [
             OptionSpec(name: "run", valueName: "N", help: "Only this run's rejects (default: every run)."),
             OptionSpec(name: "format", valueName: "FORMAT", help: "Output format (default: ndjson).", choices: ["csv", "ndjson"]),
@@ -55,7 +55,7 @@ struct RejectsCommand: Command {
         }
         let hasRawText = rejects.contains { $0.rawText != nil }
         let writer = CSVWriter(sink: sink)
-        try writer.writeRow((columns + Self.metadataColumns + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
+        try writer.writeRow((columns.map(FormulaGuard.reversiblyNeutralised) + Self.metadataColumns + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
         for reject in rejects {
             var byName: [String: String?] = [:]
             for (name, value) in reject.columns where byName[name] == nil { byName[name] = value }
@@ -65,7 +65,8 @@ struct RejectsCommand: Command {
                     reject.reasons.map(\.rule).joined(separator: "; "),
                     reject.reasons.map(\.message).joined(separator: "; ")]
             if hasRawText { row.append(reject.rawText) }
-            try writer.writeRow(row)
+            // Opened in a spreadsheet: formula-looking cells are guarded; 'tally import' removes the guard.
+            try writer.writeRow(row.map { $0.map(FormulaGuard.reversiblyNeutralised) })
         }
         try writer.flush()
     }
