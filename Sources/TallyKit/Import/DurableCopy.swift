@@ -22,7 +22,7 @@ enum DurableCopy {
     /// still be that version of the file (inode, size, modification time) before and after the
     /// copy. On failure `temporary` is removed.
     static func copy(from source: String, to temporary: String, expected: FileByteSource.FileStamp? = nil) throws(Failure) {
-        let input = open(source, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw Failure(kind: .io, description: "cannot open \(source): \(String(cString: strerror(errno)))") }
         defer { close(input) }
         var status = stat()
