@@ -209,13 +209,14 @@ struct HostileEnvironmentTests {
 
     // MARK: 6, 7, 11. what a glob takes
 
-    @Test("a glob skips symlinks, FIFOs and folders, naming each; a job never hangs on a FIFO")
+    @Test("a glob skips symlinks, FIFOs, devices and folders, naming each; a job never hangs on a FIFO")
     func globSkipsLinksAndFIFOs() throws {
         try FileManager.default.createDirectory(atPath: path("drop/folder.csv"), withIntermediateDirectories: true)
         try Bounded.incidents(10, to: folder.appendingPathComponent("drop/incident.csv"))
         try Bounded.incidents(3, first: 500, to: folder.appendingPathComponent("secret.csv"))
         #expect(symlink(path("secret.csv"), path("drop/passwd.csv")) == 0)
         #expect(mkfifo(path("drop/pipe.csv"), 0o644) == 0)
+        let device = mknod(path("drop/null.csv"), S_IFCHR | 0o644, (1 << 8) | 3) == 0  // 1:3, /dev/null; root only
         try write("job.json", """
             {"name": "drop", "store": "tally.db", "inputs": [{"entity": "incident", "glob": "drop/*.csv"}]}
             """)
@@ -224,6 +225,7 @@ struct HostileEnvironmentTests {
         #expect(job.stderr.contains("skipped drop/passwd.csv: a symbolic link, not a regular file"), "\(job.stderr)")
         #expect(job.stderr.contains("skipped drop/pipe.csv: a FIFO (named pipe), not a regular file"), "\(job.stderr)")
         #expect(job.stderr.contains("skipped drop/folder.csv: a folder, not a regular file"), "\(job.stderr)")
+        if device { #expect(job.stderr.contains("skipped drop/null.csv: a device, not a regular file"), "\(job.stderr)") }
         let probe = try StoreProbe(folder)
         #expect(try probe.count("entity_incident") == 10)
         #expect(try probe.rows("SELECT path FROM run_inputs") == [["drop/incident.csv"]])
