@@ -143,6 +143,40 @@ struct HostileEnvironmentTests {
         #expect(job.stderr.contains("drop/incident-2.csv is already archived as \(archive)/9-incident-2.csv (same content); removed it"), "\(job.stderr)")
     }
 
+    @Test("a job killed during a cross-file-system move (after the copy, after the rename) is finished by the next job: one whole archived copy, no temp file", arguments: ["archive-copied", "archive-renamed"])
+    func killedArchiveMove(_ point: String) throws {
+        guard let archive = try otherFileSystem() else {
+            print("skipped: /dev/shm is not a writable, separate file system here")
+            return
+        }
+        defer { try? FileManager.default.removeItem(atPath: archive) }
+        try FileManager.default.createDirectory(atPath: path("drop"), withIntermediateDirectories: true)
+        try Bounded.incidents(300, to: folder.appendingPathComponent("drop/incident-1.csv"))
+        let content = try Data(contentsOf: folder.appendingPathComponent("drop/incident-1.csv"))
+        try write("job.json", """
+            {"name": "xfs", "store": "tally.db", "inputs": [{"entity": "incident", "glob": "drop/incident-*.csv"}], "archive": "\(archive)"}
+            """)
+        let hold = path("hold")
+        try write("hold", "")
+        let process = try Bounded.start(["run", "job.json"], in: folder, label: "killed", environment: ["TALLY_TEST_HOLD": point + ":" + hold])
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: hold + ".reached"), Date() < deadline { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: hold + ".reached"), "the job never reached \(point)")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let left = try FileManager.default.contentsOfDirectory(atPath: archive).sorted()
+        #expect(left == (point == "archive-copied" ? [".1-incident-1.csv.tmp-\(process.processIdentifier)"] : ["1-incident-1.csv"]), "\(left)")
+        #expect(FileManager.default.fileExists(atPath: path("drop/incident-1.csv")))
+        // The next job: the file is already imported (skipped), then archived once.
+        let finish = try run(["run", "job.json"])
+        #expect(finish.status == 0, "\(finish.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: archive).sorted()
+        #expect(names.count == 1 && !names[0].hasPrefix("."), "\(names)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: archive + "/" + names[0])) == content)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: path("drop")).isEmpty)
+        try Bounded.expectStoreHolds(folder)
+    }
+
     // MARK: 4. a full disk while keeping an input
 
     /// A JSON export of a few records padded with whitespace: `bytes` long, yet its records take

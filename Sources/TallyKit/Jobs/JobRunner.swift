@@ -372,12 +372,14 @@ public final class JobRunner {
         let temporary = folder + "/." + (destination as NSString).lastPathComponent + ".tmp-\(getpid())"
         unlink(temporary)
         try DurableCopy.copy(from: file, to: temporary, expected: FileByteSource.FileStamp.of(path: file))
+        TestHold.pause("archive-copied")
         guard rename(temporary, destination) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             throw DurableCopy.Failure(kind: .io, description: reason)
         }
         DurableCopy.syncFolder(folder)
+        TestHold.pause("archive-renamed")
         guard unlink(file) == 0 else {
             throw DurableCopy.Failure(kind: .io, description: "copied, but the original cannot be removed: \(String(cString: strerror(errno)))")
         }
