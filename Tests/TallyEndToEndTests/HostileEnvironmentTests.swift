@@ -388,8 +388,9 @@ struct HostileEnvironmentTests {
         }
         try Bounded.incidents(50, to: folder.appendingPathComponent("a.csv"))
         _ = Bounded.system("chmod -R a+rwX '\(folder.path)'")
-        let prefix = getuid() == 0 ? "exec /usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups /bin/bash -c 'ulimit -u 2; exec \"$0\" \"$@\"' \"$0\" \"$@\"; :"
-            : "ulimit -u 2"
+        // dash's ulimit has no -u: bash sets it, then runs tally.
+        let limited = "/bin/bash -c 'ulimit -u 2; exec \"$0\" \"$@\"' \"$0\" \"$@\"; :"
+        let prefix = "exec " + (getuid() == 0 ? "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " : "") + limited
         let result = try run(["import", "a.csv", "--entity", "incident", "--db", "tally.db"], timeout: 30, shell: prefix)
         #expect(!result.timedOut, "the import hung under ulimit -u 2")
         #expect(result.status == 1, "\(result.status): \(result.stderr)")
