@@ -10,6 +10,9 @@
 #                 "first" is the first import into an empty store, written under the rollback journal)
 #   CRASH_SEED    random seed (default: the process id; printed so a run can be repeated)
 #   CRASH_WORK    work folder (default: a new temp folder; failing trials are kept there)
+#   CRASH_XFS     "auto" (default): the job archives onto another file system — a tmpfs mounted
+#                 for the trials (root), else /dev/shm when it is one — so its moves are copies;
+#                 "no": the archive beside the drop folder (one file system, moves are renames)
 #
 # The "job" operation is `tally run job.json`, a job file the script writes beside the store: it
 # imports a generated problem export (CRASH_ROWS/4 problems without references, so no report
@@ -71,8 +74,13 @@ digest() {
     in_store "$dir" extract "$entity" --out - --format ndjson 2>/dev/null || echo "extract $entity failed"
   done | sha256sum | cut -c1-16
 }
-# The content hashes of the job's input files found under a folder, sorted.
-input_hashes() { [ -d "$1" ] && find "$1" -type f -exec sha256sum {} + | cut -c1-64 | sort; true; }
+# The content hashes of the job's input files found under a folder, sorted (with "whole": not
+# counting a killed copy's temp file, `.NAME.tmp-PID`, which is never an archived file).
+input_hashes() {
+  [ -d "$1" ] || return 0
+  if [ "${2:-}" = whole ]; then find "$1" -type f ! -name '.*.tmp-*' -exec sha256sum {} +
+  else find "$1" -type f -exec sha256sum {} +; fi | cut -c1-64 | sort
+}
 # How many job runs are left `running` (0 when sqlite3 is not installed: `tally check` covers them).
 running_job_runs() { command -v sqlite3 >/dev/null 2>&1 && sqlite3 "$1/store.db" "SELECT count(*) FROM job_runs WHERE status = 'running'" || echo 0; }
 reports() { in_store "$1" extract incident incident_metrics rejects_by_rule dangling_references --out "$2" --format csv >/dev/null 2>&1; }
@@ -99,6 +107,21 @@ base_for() {
 
 # ---- set-up: data, base stores, uninterrupted references ------------------------------------
 log "crash-test: seed $seed, $trials trials, $rows rows, work folder $work"
+# The job's archive: on another file system when one can be had (its moves are then copies).
+xfs=""
+if [ "${CRASH_XFS:-auto}" != no ]; then
+  mkdir -p "$work/xfs"
+  if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=2g tmpfs "$work/xfs" 2>/dev/null; then
+    xfs="$work/xfs"; trap 'umount "$work/xfs" 2>/dev/null' EXIT
+  elif [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$work")" ]; then
+    xfs=$(mktemp -d /dev/shm/tally-crash-xfs.XXXXXX); trap 'rm -rf "$xfs"' EXIT
+  fi
+  if [ -n "$xfs" ]; then log "crash-test: the job archives across file systems, into $xfs/archive"
+  else log "crash-test: no second file system (no tmpfs mount, no /dev/shm): the job archives on one file system"; fi
+fi
+# Where a job in store folder $1 archives; archive_reset empties it before a job starts there.
+archive_of() { if [ -n "$xfs" ]; then echo "$xfs/archive"; else echo "$1/archive"; fi; }
+archive_reset() { [ -n "$xfs" ] && rm -rf "$xfs/archive"; true; }
 mkdir -p "$work/data" "$work/base" "$work/ref"
 awk -v rows="$rows" -v version=1 -f "$here/gen-incidents.awk" > "$work/data/v1.csv"
 awk -v rows="$rows" -v version=2 -f "$here/gen-incidents.awk" > "$work/data/v2.csv"
@@ -127,11 +150,12 @@ write_job() {
   "comment": "Written by crash-test.sh: three runs (a problem export, two incident deltas), archived once committed, then the extracts.",
   "name": "crash",
   "inputs": [{"entity": "incident", "glob": "$2"}$problem],
-  "archive": "archive",
+  "archive": "${JOB_ARCHIVE:-archive}",
   "extracts": {"out": "out", "format": "csv", "names": ["incident", "problem", "incident_metrics", "rejects_by_rule", "dangling_references"]}
 }
 JOB
 }
+[ -n "$xfs" ] && JOB_ARCHIVE="$xfs/archive"
 awk -v rows="$rows" -v version=3 -f "$here/gen-incidents.awk" > "$work/data/v3.csv"
 cp -a "$work/base/v1" "$work/base/job"
 mkdir -p "$work/base/job/drop"
@@ -152,6 +176,7 @@ for cut in 0 1 2 3; do
     3) cp "$boundary/job.json" "$boundary/job-cut.json" ;;
   esac
   if [ "$cut" -gt 0 ]; then
+    archive_reset
     in_store "$boundary" run job-cut.json --stage import >/dev/null 2>&1; status=$?
     [ "$status" -le 1 ] || [ "$status" -eq 65 ] || die "the job cut after $cut run(s) exited $status"
     [ "$(in_store "$boundary" runs --job crash 2>/dev/null | sed 1d | grep -c committed)" = "$cut" ] || die "the job cut after $cut run(s) did not commit $cut run(s)"
@@ -167,6 +192,7 @@ for op in "${ops[@]}"; do
   ref="$work/ref/$op"; rm -rf "$ref"; cp -a "$work/base/$(base_for "$op")" "$ref"
   [ "$op" = extract ] && cp -a "$work/base/old-out" "$ref/out"
   before[$op]=$(digest "$ref" $(entities_for "$op"))
+  [ "$op" = job ] && archive_reset
   start=$(now_ms)
   in_store "$ref" $(command_for "$op") >/dev/null 2>&1; status=$?
   duration[$op]=$(( $(now_ms) - start ))
@@ -176,7 +202,7 @@ for op in "${ops[@]}"; do
   if [ "$op" = job ]; then
     [ "${before[$op]}" = "${job_states[0]}" ] && [ "${after[$op]}" = "${job_states[3]}" ] \
       || die "the uninterrupted job's states (${before[$op]} → ${after[$op]}) are not its cuts' (${job_states[0]} → ${job_states[3]})"
-    [ -z "$(input_hashes "$ref/drop")" ] && [ "$(input_hashes "$ref/archive")" = "$job_inputs" ] || die "the uninterrupted job did not archive each input once"
+    [ -z "$(input_hashes "$ref/drop")" ] && [ "$(input_hashes "$(archive_of "$ref")")" = "$job_inputs" ] || die "the uninterrupted job did not archive each input once"
     (cd "$ref/out" && sha256sum -c --quiet SHA256SUMS >/dev/null 2>&1) || die "the uninterrupted job's SHA256SUMS does not verify"
   fi
   reports "$ref" "$ref/reports" || die "reference extract after $op failed"
@@ -184,13 +210,14 @@ for op in "${ops[@]}"; do
 done
 
 # ---- trials ----------------------------------------------------------------------------------
-failures=0; absent=0; committed=0; old_files=0; new_files=0; finished_before_kill=0; stale_locks=0
+failures=0; absent=0; committed=0; old_files=0; new_files=0; finished_before_kill=0; stale_locks=0; xfs_temps=0; xfs_both=0
 declare -A per_op per_op_killed job_outcomes
 fail() { log "  FAIL trial $trial ($op): $*"; failed=1; }
 for ((trial = 1; trial <= trials; trial++)); do
   op=${ops[$(( (trial - 1) % ${#ops[@]} ))]}
   dir="$work/trial"; rm -rf "$dir"; cp -a "$work/base/$(base_for "$op")" "$dir"
   [ "$op" = extract ] && cp -a "$work/base/old-out" "$dir/out"
+  [ "$op" = job ] && archive_reset
   ref="$work/ref/$op"; failed=0
   limit=$(( duration[$op] * 115 / 100 + 1 ))
   delay=$(( (RANDOM * 32768 + RANDOM) % limit ))
@@ -249,8 +276,20 @@ for ((trial = 1; trial <= trials; trial++)); do
     if [ -f "$dir/out/SHA256SUMS" ]; then
       (cd "$dir/out" && sha256sum -c --quiet SHA256SUMS >/dev/null 2>&1) || fail "out/SHA256SUMS does not verify after the kill"
     fi
-    [ "$( (input_hashes "$dir/drop"; input_hashes "$dir/archive") | sort)" = "$job_inputs" ] \
-      || fail "the inputs are not each in the drop folder or the archive, once"
+    archive=$(archive_of "$dir")
+    if [ -z "$xfs" ]; then
+      [ "$( (input_hashes "$dir/drop"; input_hashes "$archive") | sort)" = "$job_inputs" ] \
+        || fail "the inputs are not each in the drop folder or the archive, once"
+    else
+      # Across file systems a move is copy, rename, then removing the original: killed between the
+      # last two, a file is whole in both places (the next job removes the original); a killed
+      # copy leaves only a temp file. Never two archived copies, never a partial one.
+      [ "$( (input_hashes "$dir/drop"; input_hashes "$archive" whole) | sort -u)" = "$job_inputs" ] \
+        && [ -z "$(input_hashes "$archive" whole | uniq -d)" ] \
+        || fail "the inputs are not each in the drop folder or the archive, whole and archived at most once"
+      [ -n "$(find "$archive" -name '.*.tmp-*' 2>/dev/null)" ] && xfs_temps=$((xfs_temps + 1))
+      [ -n "$(comm -12 <(input_hashes "$dir/drop") <(input_hashes "$archive" whole))" ] && xfs_both=$((xfs_both + 1))
+    fi
     committed_runs=${outcome#runs-}; committed_runs=${committed_runs%/3}
     [ "$outcome" = partial ] && committed_runs=3  # already failed; the archive order is not checked
     for position in 1 2 3; do
@@ -282,7 +321,7 @@ for ((trial = 1; trial <= trials; trial++)); do
   if [ "$op" = job ]; then
     [ "$(cd "$dir/out" && ls)" = "$(cd "$ref/out" && ls)" ] || fail "the finished job's out/ holds other files than an uninterrupted job's"
     [ -z "$(input_hashes "$dir/drop")" ] || fail "finishing the job left inputs in the drop folder"
-    [ "$(input_hashes "$dir/archive")" = "$job_inputs" ] || fail "finishing the job did not leave each input archived once"
+    [ "$(input_hashes "$(archive_of "$dir")")" = "$job_inputs" ] || fail "finishing the job did not leave each input archived once (and no temp file)"
     [ ! -e "$dir/store.db.lock" ] || fail "finishing the job left the lock file behind"
   fi
   reports "$dir" "$dir/reports" || fail "the report extract failed after finishing"
@@ -294,12 +333,14 @@ for ((trial = 1; trial <= trials; trial++)); do
     "$([ $failed = 0 ] && echo ok || echo FAILED)"
   if [ "$failed" != 0 ]; then
     failures=$((failures + 1)); mkdir -p "$work/failures"; mv "$dir" "$work/failures/trial-$trial-$op"
+    [ "$op" = job ] && [ -n "$xfs" ] && cp -a "$xfs/archive" "$work/failures/trial-$trial-$op/xfs-archive" 2>/dev/null
   fi
 done
 
 summary=""; killed_summary=""
 for op in "${ops[@]}"; do summary+=" $op=${per_op[$op]:-0}"; killed_summary+=" $op=${per_op_killed[$op]:-0}"; done
 job_summary=""; for cut in 0 1 2 3; do job_summary+=" ${job_outcomes[runs-$cut/3]:-0}"; done
-echo "crash-test: $trials trials (seed $seed, $rows rows;$summary): $failures failure(s); killed mid-run $((trials - finished_before_kill)) (by op:$killed_summary); run wholly absent $absent, wholly committed $committed; extract left the old files $old_files, the new files $new_files; job left 0/1/2/3 of its 3 runs committed:$job_summary, its lock file taken over by the finishing job $stale_locks"
+echo "crash-test: $trials trials (seed $seed, $rows rows;$summary): $failures failure(s); killed mid-run $((trials - finished_before_kill)) (by op:$killed_summary); run wholly absent $absent, wholly committed $committed; extract left the old files $old_files, the new files $new_files; job left 0/1/2/3 of its 3 runs committed:$job_summary, its lock file taken over by the finishing job $stale_locks; archive across file systems: $([ -n "$xfs" ] && echo "yes (killed with a temp copy $xfs_temps, with a file whole in both places $xfs_both)" || echo no)"
+[ "$xfs" = "$work/xfs" ] && umount "$work/xfs" 2>/dev/null
 [ "$failures" -eq 0 ] && { [ -n "${CRASH_WORK:-}" ] || rm -rf "$work"; }
 [ "$failures" -eq 0 ]

@@ -57,13 +57,14 @@ enum Bounded {
     }
 
     /// Starts `tally ARGS` in `folder` without waiting; output goes to files in the folder.
-    static func start(_ arguments: [String], in folder: URL, label: String) throws -> Process {
+    static func start(_ arguments: [String], in folder: URL, label: String, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = TallyProcess.binary
         process.arguments = arguments
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
         env["TALLY_DB"] = nil
+        for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = folder.appendingPathComponent("\(label).out"), err = folder.appendingPathComponent("\(label).err")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)

@@ -75,3 +75,42 @@ struct SHA256Tests {
         }
     }
 }
+
+/// The SHA-256 an import records is the one of the bytes its reader consumed (issue 24, point 1).
+@Suite("FileByteSource digest")
+struct FileByteSourceDigestTests {
+    @Test("bytes appended after the first read are hashed as read, and the change is reported")
+    func changeWhileReading() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-digest-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try String(repeating: "x", count: 100).write(toFile: path, atomically: false, encoding: .utf8)
+        let source = try FileByteSource(path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 40, alignment: 1)
+        defer { buffer.deallocate() }
+        #expect(try source.read(into: buffer) == 40)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("yyy".utf8))
+        try handle.close()
+        let digest = try source.finish()
+        #expect(digest.changed)
+        #expect(digest.bytes == 103)
+        #expect(digest.digest == SHA256.hash(Array((String(repeating: "x", count: 100) + "yyy").utf8)))
+    }
+
+    @Test("an unchanged file: the digest of the whole file, even when the reader stopped early")
+    func unchangedFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-digest-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = String(repeating: "line\n", count: 50_000)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        let source = try FileByteSource(path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1000, alignment: 1)
+        defer { buffer.deallocate() }
+        _ = try source.read(into: buffer)
+        let digest = try source.finish()
+        #expect(!digest.changed)
+        #expect(digest.digest == SHA256.hash(Array(text.utf8)))
+        #expect(try SHA256.hash(fileAt: path) == digest.digest)
+    }
+}

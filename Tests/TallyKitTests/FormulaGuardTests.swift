@@ -12,6 +12,28 @@ struct FormulaGuardTests {
     func neutralises(_ cell: String, _ expected: String) {
         #expect(FormulaGuard.neutralised(cell) == expected)
     }
+
+    /// The rejects CSV's guard: a leading `'` that hides a guarded start is guarded too, so removing
+    /// the guard gives back every cell, including ones that began with `'`.
+    @Test(arguments: [
+        ("=1+1", "'=1+1"), ("-2+3", "'-2+3"), ("'=x", "''=x"), ("''@x", "'''@x"), ("'plain", "'plain"), ("'", "'"),
+        ("''", "''"), ("'-5", "'-5"), ("-5", "-5"), ("\tx", "'\tx"), ("", ""),
+    ])
+    func guardsReversibly(_ cell: String, _ expected: String) {
+        #expect(FormulaGuard.reversiblyNeutralised(cell) == expected)
+        #expect(FormulaGuard.unguarded(expected) == cell)
+    }
+
+    @Test func everyShortCellRoundTrips() {
+        let alphabet = ["'", "=", "+", "-", "@", "\t", "\r", "1", "a", "."]
+        var cells = [""]
+        for _ in 0..<4 { cells = cells.flatMap { cell in alphabet.map { cell + $0 } } + cells }
+        for cell in Set(cells) {
+            let guarded = FormulaGuard.reversiblyNeutralised(cell)
+            #expect(FormulaGuard.unguarded(guarded) == cell, "\(cell.debugDescription) → \(guarded.debugDescription)")
+            #expect(FormulaGuard.neutralised(guarded) == guarded, "\(guarded.debugDescription) would still run as a formula")
+        }
+    }
 }
 
 @Suite("TableWriter")

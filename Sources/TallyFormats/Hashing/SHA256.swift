@@ -123,19 +123,10 @@ public struct SHA256: Sendable {
         return hasher.finalize()
     }
 
-    /// The digest of a file's contents (`-` is standard input), read in 1 MiB chunks.
+    /// The digest of a file's contents (`-` is standard input).
     /// Throws `.unreadable` when the file cannot be opened or read.
     public static func hash(fileAt path: String) throws(ReadIssue) -> [UInt8] {
-        let source = try FileByteSource(path: path)
-        var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = try source.read(into: buffer)
-            if count == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-        }
-        return hasher.finalize()
+        try FileByteSource(path: path).finish().digest
     }
 
     // MARK: - Compression

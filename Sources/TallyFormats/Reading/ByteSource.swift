@@ -15,12 +15,59 @@ public protocol ByteSource: AnyObject {
 }
 
 /// Bytes from a file descriptor: a path opened read-only, or standard input for `-`.
+///
+/// Every byte read is hashed as it goes (SHA-256, one pass), so the digest an import records is
+/// that of the bytes it consumed; ``finish()`` reads what the reader left and says whether the
+/// file's size or modification time changed since it was opened.
 public final class FileByteSource: ByteSource {
     public let name: String
     private let descriptor: Int32
     private let ownsDescriptor: Bool
     /// Bytes read so far (for progress); read it on the reading thread.
     public private(set) var bytesRead: Int64 = 0
+    private var hasher = SHA256()
+    /// The file as opened (nil for standard input).
+    public private(set) var opened: FileStamp?
+
+    /// What identifies a file's content cheaply: its inode, size and modification time.
+    public struct FileStamp: Sendable, Equatable {
+        public var device: UInt64
+        public var inode: UInt64
+        public var size: Int64
+        public var modifiedSeconds: Int64
+        public var modifiedNanoseconds: Int64
+
+        public init(_ status: stat) {
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+            size = Int64(status.st_size)
+            #if canImport(Darwin)
+            modifiedSeconds = Int64(status.st_mtimespec.tv_sec)
+            modifiedNanoseconds = Int64(status.st_mtimespec.tv_nsec)
+            #else
+            modifiedSeconds = Int64(status.st_mtim.tv_sec)
+            modifiedNanoseconds = Int64(status.st_mtim.tv_nsec)
+            #endif
+        }
+
+        /// The stamp of the file at `path` (not following a final symlink), or nil.
+        public static func of(path: String) -> FileStamp? {
+            var status = stat()
+            return lstat(path, &status) == 0 ? FileStamp(status) : nil
+        }
+    }
+
+    /// The outcome of reading a file to its end.
+    public struct Digest: Sendable, Equatable {
+        /// SHA-256 of every byte read.
+        public var digest: [UInt8]
+        public var bytes: Int64
+        /// Set when the file's size or modification time changed between open and end, or fewer
+        /// or more bytes were read than it held: the bytes read are not one version of the file.
+        public var changed: Bool
+        /// ``digest`` as 64 hex digits.
+        public var sha256: String { SHA256.hex(digest) }
+    }
 
     /// Opens `path` (`-` is standard input). Throws `.unreadable` when it cannot be opened.
     public init(path: String) throws(ReadIssue) {
@@ -37,13 +84,29 @@ public final class FileByteSource: ByteSource {
                             message: "cannot open the file: \(reason)")
         }
         var status = stat()
-        if fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+        let known = fstat(fd, &status) == 0
+        if known, (status.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
             throw ReadIssue(kind: .unreadable, file: path, line: 0, column: 0,
                             message: "is a directory, not a file")
         }
         descriptor = fd
         ownsDescriptor = true
+        opened = known && (status.st_mode & S_IFMT) == S_IFREG ? FileStamp(status) : nil
+    }
+
+    /// Reads the rest of the file (what the reader did not need), then compares the file with
+    /// how it was opened. Call it once, after the last `read(into:)`.
+    public func finish() throws(ReadIssue) -> Digest {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while try read(into: buffer) > 0 {}
+        var changed = false
+        if let opened {
+            var status = stat()
+            if fstat(descriptor, &status) != 0 || FileStamp(status) != opened || bytesRead != opened.size { changed = true }
+        }
+        return Digest(digest: hasher.finalize(), bytes: bytesRead, changed: changed)
     }
 
     deinit {
@@ -62,6 +125,7 @@ public final class FileByteSource: ByteSource {
             #endif
             if count >= 0 {
                 bytesRead += Int64(count)
+                hasher.update(UnsafeRawBufferPointer(start: base, count: count))
                 return count
             }
             if errno == EINTR { continue }

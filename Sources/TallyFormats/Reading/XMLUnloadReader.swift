@@ -39,12 +39,13 @@ public final class XMLUnloadReader: RecordReader {
 
     public func next() throws(ReadIssue) -> ReadEvent? {
         if !started {
-            started = true
             let worker = self.worker
-            let thread = Thread { worker.run() }
-            thread.name = "tally.xml-reader"
-            thread.stackSize = 4 << 20
-            thread.start()
+            do throws(WorkerThread.StartFailure) {
+                try WorkerThread.start(name: "tally.xml-reader", stackSize: 4 << 20) { worker.run() }
+            } catch {
+                throw ReadIssue(kind: .unreadable, file: worker.source.name, line: 0, column: 0, message: error.description)
+            }
+            started = true
         }
         return try handoff.take()
     }

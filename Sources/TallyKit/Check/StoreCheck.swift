@@ -32,6 +32,7 @@ public struct StoreCheck {
         report.entries.append(Self.attempt("conservation") { try conservation() })
         report.entries.append(Self.attempt("audit") { try audit() })
         report.entries.append(Self.attempt("references") { try references() })
+        report.entries.append(Self.attempt("kept_inputs") { try keptInputs() })
         return report
     }
 

@@ -14,6 +14,23 @@ public enum FormulaGuard {
         }
     }
 
+    /// For a file that comes back (`tally rejects --format csv`, fed to `tally import`): guarded
+    /// like ``neutralised(_:)``, and so is a cell whose leading `'`s hide a guarded start
+    /// (`'=x` becomes `''=x`), so that ``unguarded(_:)`` gives every cell back exactly.
+    public static func reversiblyNeutralised(_ cell: String) -> String {
+        needsReversibleGuard(Substring(cell)) ? "'" + cell : cell
+    }
+
+    /// The cell ``reversiblyNeutralised(_:)`` was given.
+    public static func unguarded(_ cell: String) -> String {
+        cell.hasPrefix("'") && needsReversibleGuard(cell.dropFirst()) ? String(cell.dropFirst()) : cell
+    }
+
+    private static func needsReversibleGuard(_ cell: Substring) -> Bool {
+        let rest = String(cell.drop { $0 == "'" })
+        return neutralised(rest) != rest
+    }
+
     /// `[+-]?(digits[.digits]|.digits)([eE][+-]?digits)?`, nothing else.
     static func isPlainNumber(_ text: String) -> Bool {
         let bytes = Array(text.utf8)

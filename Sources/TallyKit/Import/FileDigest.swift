@@ -1,34 +1,29 @@
 import Foundation
 
-/// A file's SHA-256, computed on a thread of its own so the import can read the file at the
-/// same time (the second core hashes while the first parses). ``value()`` waits for it.
+/// A file's SHA-256 before it is imported, computed on first use: only to tell whether a file of
+/// the size of a committed input is that input (then it is skipped). The SHA-256 a run records is
+/// the one of the bytes its reader consumed (``FileByteSource/finish()``), never this one.
 final class FileDigest: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
+    private let lock = NSLock()
+    private let path: String
     private var result: Result<String, ReadIssue>?
 
-    /// Starts hashing `path` in the background.
-    init(hashing path: String) {
-        let thread = Thread { [self] in
-            let outcome: Result<String, ReadIssue>
-            do throws(ReadIssue) { outcome = .success(SHA256.hex(try SHA256.hash(fileAt: path))) }
-            catch { outcome = .failure(error) }
-            result = outcome
-            done.signal()
-        }
-        thread.name = "tally-sha256"
-        thread.start()
-    }
+    init(hashing path: String) { self.path = path }
 
     /// A digest already known.
     init(known hex: String) {
+        path = ""
         result = .success(hex)
-        done.signal()
     }
 
-    /// The hex digest, once computed (waits for the hashing thread the first time).
+    /// The hex digest (hashes the file the first time).
     func value() throws(ReadIssue) -> String {
-        done.wait()
-        done.signal()  // later callers do not wait
+        lock.lock()
+        defer { lock.unlock() }
+        if result == nil {
+            do throws(ReadIssue) { result = .success(SHA256.hex(try SHA256.hash(fileAt: path))) }
+            catch { result = .failure(error) }
+        }
         return try result!.get()
     }
 }

@@ -19,6 +19,8 @@ public struct ImportRequest: Sendable {
     public var parentRun: Int64?
     /// The command line, for the run ledger.
     public var command: String
+    /// `--follow-symlinks`: an input path that is a symbolic link is read through it (else refused).
+    public var followSymlinks = false
     /// Told how an input is going, every few hundred rows (called on the importing thread).
     public var progress: (@Sendable (ImportProgress) -> Void)?
 
@@ -149,6 +151,8 @@ public struct ImportResult: Sendable {
 public struct ImportFailure: Error, CustomStringConvertible {
     public enum Kind: Sendable {
         case inputMissing, invalidRequest, failed
+        /// An input changed while it was read (exit 65): nothing was committed.
+        case inputChanged
         /// Another process held the store's write lock past the busy timeout; nothing was written.
         case locked
     }

@@ -57,7 +57,7 @@ public final class Importer {
         let precedence = try loadPrecedence(settings)
         var inputs: [StagedInput] = []
         do {
-            for path in request.paths { inputs.append(try StagedInput(path: path)) }
+            for path in request.paths { inputs.append(try StagedInput(path: path, followSymlinks: request.followSymlinks)) }
             for stored in request.storedInputs { inputs.append(try StagedInput(stored: stored)) }
         } catch {
             inputs.forEach { $0.cleanUp() }
@@ -124,7 +124,7 @@ public final class Importer {
             var inputs: [RunInput] = []
             var total = RunCounts()
             for (position, input) in pending.enumerated() {
-                var result = try clock.time("read, map, validate, reconcile") {
+                var (result, opened) = try clock.time("read, map, validate, reconcile") {
                     try pipeline.process(input, position: position + 1, format: request.settings.format, encoding: request.settings.encoding,
                                          progress: request.progress)
                 }
@@ -132,7 +132,9 @@ public final class Importer {
                     throw ImportFailure(.failed, "internal error: the counts for \(input.displayPath) do not add up (\(result.counts)); nothing was committed")
                 }
                 if !request.dryRun {
-                    result.storedPath = try clock.time("keep inputs") { try InputArchive(storePath: database.path).keep(input) }
+                    result.storedPath = try clock.time("keep inputs") {
+                        try InputArchive(storePath: database.path).keep(input, sha256: result.sha256 ?? "", asRead: opened)
+                    }
                 }
                 try ledger.record(result, run: runID)
                 inputs.append(result)
@@ -183,7 +185,8 @@ public final class Importer {
             else if let issue = error as? ReadIssue { message = "\(issue.description); the input cannot be read past this point, so nothing was committed" }
             else { message = "\(ErrorText.describe(error)); nothing was committed" }
             if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: message) }
-            throw ImportFailure(.failed, message, run: request.dryRun ? nil : runID)
+            let kind: ImportFailure.Kind = (error as? ImportFailure)?.kind == .inputChanged ? .inputChanged : .failed
+            throw ImportFailure(kind, message, run: request.dryRun ? nil : runID)
         }
     }
 

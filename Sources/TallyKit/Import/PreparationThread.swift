@@ -36,18 +36,17 @@ final class PreparationThread: @unchecked Sendable {
 
     /// Starts reading `input` and preparing its records with `preparer`; rows `probe` recognises
     /// as unchanged are handed over unmapped. The threads own `input`, `preparer` and `probe`.
-    init(input: OpenedInput, preparer: RowPreparer, probe: UnchangedRowProbe? = nil) {
+    /// Throws when a thread cannot start (a stage already started then stops at once).
+    init(input: OpenedInput, preparer: RowPreparer, probe: UnchangedRowProbe? = nil) throws(WorkerThread.StartFailure) {
         let reader = ReaderBox(reader: input.reader, file: input.file)
         let box = PreparerBox(preparer: preparer, probe: probe)
-        start("tally-read") { [self] in self.readAll(reader) }
-        start("tally-prepare") { [self] in self.prepareAll(box) }
-    }
-
-    private func start(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
-        thread.name = name
-        thread.stackSize = 8 << 20
-        thread.start()
+        do throws(WorkerThread.StartFailure) {
+            try WorkerThread.start(name: "tally-read") { [self] in self.readAll(reader) }
+            try WorkerThread.start(name: "tally-prepare") { [self] in self.prepareAll(box) }
+        } catch {
+            cancel()
+            throw error
+        }
     }
 
     /// The next delivery (waits for it).
@@ -145,8 +144,21 @@ final class PreparationThread: @unchecked Sendable {
             self.probe = probe
         }
 
+        /// The last header seen, and whether it is a reject export's (it has `_reject_run`).
+        private var header: (names: [String], isRejectExport: Bool)?
+
+        /// A row of `tally rejects --format csv` as it was before the export guarded its formula-looking cells.
+        private func unguarded(_ event: ReadEvent) -> ReadEvent {
+            guard case .record(let raw) = event else { return event }
+            if header?.names != raw.names { header = (raw.names, raw.names.contains("_reject_run")) }
+            guard header?.isRejectExport == true else { return event }
+            let values = raw.values.map { $0.map(FormulaGuard.unguarded) }
+            return .record(RawRecord(names: raw.names.map(FormulaGuard.unguarded), values: values, provenance: raw.provenance))
+        }
+
         /// An unchanged candidate when the probe recognises the row, else the row prepared.
         func prepare(_ event: ReadEvent) throws(RecordMapper.Invalid) -> PreparedRow {
+            let event = unguarded(event)
             guard let probe else { return try preparer.prepare(event, likelyNew: true) }  // the table was empty as the run began
             guard case .record(var raw) = event, let key = try preparer.firstKey(of: raw) else {
                 return try preparer.prepare(event)

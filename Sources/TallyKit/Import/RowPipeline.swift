@@ -67,13 +67,49 @@ final class RowPipeline {
         return result
     }
 
-    /// A row from `tally rejects --format csv` carries `_reject_run`: link the run and count recoveries.
-    private func noteRejectExport(_ raw: RawRecord, outcome: RecordOutcome) {
+    /// For each run a `_reject_run` named: the keys of the rows it rejected, or nil when it is
+    /// not a run of this entity.
+    private var rejectedKeys: [Int64: Set<[String?]>?] = [:]
+    /// Set when a row's `_reject_run` was refused in the current input (the column is then unknown).
+    private var refusedRejectRun = false
+
+    /// The run a row's `_reject_run` names, when that run is of this entity and rejected a row
+    /// with this row's key (a reject export fed back); nil when the row has no such column.
+    /// `valid` is false when the column is there but the link is refused: the value is then kept
+    /// as extra, like any unknown column's, and never linked.
+    private func rejectLink(_ raw: RawRecord, fallback: inout RowPreparer) throws -> (run: Int64?, valid: Bool) {
         if rejectRunColumn?.names != raw.names {
             rejectRunColumn = (raw.names, raw.names.firstIndex(of: "_reject_run"), raw.names.firstIndex(of: "_reject_file"),
                                raw.names.firstIndex(of: "_reject_line"))
         }
-        guard let columns = rejectRunColumn, let column = columns.index, let text = raw.value(at: column), let run = Int64(text) else { return }
+        guard let column = rejectRunColumn?.index else { return (nil, true) }
+        guard let text = raw.value(at: column), let run = Int64(text) else { return (nil, raw.value(at: column) ?? "" == "") }
+        if rejectedKeys[run] == nil { rejectedKeys[run] = try loadRejectedKeys(run: run, fallback: &fallback, header: raw) }
+        let columns = try fallback.keyColumns(of: raw)
+        guard let keys = rejectedKeys[run] ?? nil, !columns.isEmpty else { return (nil, false) }
+        let key = columns.map { raw[$0] ?? nil }
+        return keys.contains(key) ? (run, true) : (nil, false)
+    }
+
+    private func loadRejectedKeys(run: Int64, fallback: inout RowPreparer, header: RawRecord) throws -> Set<[String?]>? {
+        guard case .text(let owner) = try connection.scalar("SELECT entity FROM runs WHERE id = ?", [.integer(run)]), owner == entity.name else {
+            return nil
+        }
+        let columns = try fallback.keyColumns(of: header)
+        var keys = Set<[String?]>()
+        try connection.forEachRow("SELECT raw FROM findings WHERE run = ? AND rejected = 1 AND raw IS NOT NULL", [.integer(run)]) { row in
+            guard let raw = row.text(0), raw.hasPrefix("{") else { return }
+            var values: [String: String?] = [:]
+            for (name, value) in RejectStore.columns(ofJSONObject: raw) where values[name] == nil { values[name] = value }
+            keys.insert(columns.map { values[$0] ?? nil })
+        }
+        return keys
+    }
+
+    /// A row from `tally rejects --format csv` carries `_reject_run`: link the run (when
+    /// ``rejectLink(_:fallback:)`` accepted it), note the row's follow-up and count recoveries.
+    private func noteRejectExport(_ raw: RawRecord, run: Int64?, outcome: RecordOutcome) {
+        guard let run, let columns = rejectRunColumn else { return }
         rejectRuns.insert(run)
         rejectExportRun = rejectRuns.count == 1 ? run : nil
         let accepted: Bool
@@ -84,10 +120,11 @@ final class RowPipeline {
         if accepted { recoveredRejects += 1 }
     }
 
-    /// Processes one staged input inside the run's transaction; returns its ledger entry.
+    /// Processes one staged input inside the run's transaction; returns its ledger entry (with the
+    /// SHA-256 of the bytes read) and the file as it was opened, for keeping a copy of that version.
     /// Reading, mapping and validating run on a thread of their own (see ``PreparationThread``).
     func process(_ input: StagedInput, position: Int, format: InputFormat?, encoding: TransformMap.Encoding?,
-                 progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> RunInput {
+                 progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> (entry: RunInput, opened: FileByteSource.FileStamp?) {
         let declared = (encoding ?? map.encoding).transcoding
         let opened = try InputOpener.open(path: input.path, format: format, encoding: declared == .utf8 ? nil : declared)
         var preparer = RowPreparer(entity: entity, map: map, displayPath: input.displayPath)
@@ -97,12 +134,13 @@ final class RowPipeline {
         // Prepares on this thread the rare candidates the store does not confirm unchanged.
         var fallback = preparer
         let probe = probesStore ? UnchangedRowProbe(path: connection.path, entity: entity, rules: map.keys ?? entity.identifierRules) : nil
-        let preparation = PreparationThread(input: opened, preparer: preparer, probe: probe)
+        let preparation = try PreparationThread(input: opened, preparer: preparer, probe: probe)
         defer { preparation.cancel() }
         writer.beginInput(position: position)
         var counts = RunCounts()
         var unknownColumns: [String] = []
         let unchangedBefore = unchangedBeforeMapping
+        refusedRejectRun = false
         reading: while true {
             switch preparation.next() {
             case .rows(var rows, let bytesRead):
@@ -113,7 +151,7 @@ final class RowPipeline {
                 throw error
             case .finished(let preparer):
                 try writer.flush()
-                unknownColumns = preparer.unknownColumns
+                unknownColumns = preparer.unknownColumns + (refusedRejectRun ? ["_reject_run"] : [])
                 counts.warnings += try recordCollisions(input, position: position, format: opened.format,
                                                         encoding: declared == .utf8 ? nil : declared)
                 if preparer.usedVersionFallback, let time = preparer.versionFallback {
@@ -123,12 +161,13 @@ final class RowPipeline {
                 break reading
             }
         }
-        var result = try input.ledgerInput(position: position)
+        TestHold.pause("read-end")
+        var result = try input.ledgerInput(position: position, sha256: try input.verified(try opened.file.finish()))
         result.format = opened.format.rawValue
         result.counts = counts
         result.unknownColumns = unknownColumns
         result.unchangedBeforeMapping = unchangedBeforeMapping - unchangedBefore
-        return result
+        return (result, opened.file.opened)
     }
 
     /// Stores an `identity.collision` warning on every row of each group of rows of this input
@@ -173,11 +212,20 @@ final class RowPipeline {
             }
             counts.count(.unchanged)
             unchangedBeforeMapping += 1
-            noteRejectExport(raw, outcome: .unchanged)
+            let link = try rejectLink(raw, fallback: &fallback)
+            if !link.valid { refusedRejectRun = true }
+            noteRejectExport(raw, run: link.run, outcome: .unchanged)
         case .issue(let issue):
             try findings.record(issue, input: position)
             if issue.record != nil { counts.count(.rejected([])) }
-        case .record(let raw, let mapped, var found, let stored):
+        case .record(let raw, var mapped, var found, let stored):
+            let link = try rejectLink(raw, fallback: &fallback)
+            if !link.valid, let column = rejectRunColumn?.index {
+                // Refused: `_reject_run` is an unknown column of this row, kept as extra.
+                refusedRejectRun = true
+                mapped.extra.append(ExtraField(name: "_reject_run", value: raw.value(at: column)))
+                mapped.preparedInsert = nil
+            }
             let outcome: RecordOutcome
             if found.rejects {
                 outcome = .rejected(found)
@@ -195,7 +243,7 @@ final class RowPipeline {
                 if !rejected { counts.warnings += found.count }
             }
             counts.count(outcome)
-            noteRejectExport(raw, outcome: outcome)
+            noteRejectExport(raw, run: link.run, outcome: outcome)
         }
     }
 }

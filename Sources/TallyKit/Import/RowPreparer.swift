@@ -82,6 +82,11 @@ struct RowPreparer: Sendable {
         try compiledMapper(for: raw).firstKey(of: raw)
     }
 
+    /// The source columns that hold `raw`'s key under the first identifier rule.
+    mutating func keyColumns(of raw: RawRecord) throws(RecordMapper.Invalid) -> [String] {
+        try compiledMapper(for: raw).firstKeyColumns
+    }
+
     /// ``ContentHash/ofInput(_:header:)`` of `raw` under this preparer's mapping.
     mutating func inputHash(of raw: RawRecord) -> Int64 {
         if let hashedHeader, hashedHeader.names == raw.names {

@@ -228,6 +228,11 @@ public struct JobFeed: Sendable, Equatable, Decodable {
         name = try container.decode(String.self, forKey: .name)
         entity = try container.decode(String.self, forKey: .entity)
         out = try container.decodeIfPresent(String.self, forKey: .out)
+        // The name is a folder under `<out>/feeds/`: a separator or `..` would write elsewhere.
+        if name.isEmpty || name.contains("/") || name.contains("\\") || name == "." || name == ".." || name.contains("\0") {
+            throw DecodingError.dataCorruptedError(forKey: .name, in: container,
+                debugDescription: "a feed's name is one folder name under <out>/feeds/, without '/', '\\' or a name of '.' or '..'; got \"\(name)\"")
+        }
     }
 }
 

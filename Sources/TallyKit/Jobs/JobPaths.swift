@@ -35,26 +35,80 @@ public struct JobPaths: Sendable {
         return absolute.hasPrefix(current + "/") ? String(absolute.dropFirst(current.count + 1)) : absolute
     }
 
+    /// What a job input names: the files to import, and what a pattern matched but must not be
+    /// read, with why.
+    public struct Expansion: Sendable {
+        public var files: [String]
+        public var isPattern: Bool
+        public var skipped: [(path: String, reason: String)] = []
+    }
+
     /// The files a job input names: the path itself when it has no glob characters (which may
     /// not exist: the caller reports it missing), else the regular files the pattern matches, in
-    /// name order.
-    public func expand(_ pattern: String) -> (files: [String], isPattern: Bool) {
+    /// name order. A pattern never takes a symbolic link, FIFO, device, socket or folder (a link
+    /// could point anywhere, a FIFO would hang the job); no input, named or matched, is ever the
+    /// store at `store`, its `-wal`, `-shm`, `-journal`, its lock or a kept input under `STORE.inputs/`.
+    public func expand(_ pattern: String, store: String? = nil) -> Expansion {
         let resolved = resolve(pattern)
-        guard Self.isPattern(pattern) else { return ([resolved], false) }
+        let own = store.map(StoreFiles.init)
+        guard Self.isPattern(pattern) else {
+            if let own, own.contains(absolute(resolved)) {
+                return Expansion(files: [], isPattern: false, skipped: [(resolved, "it is one of the store's own files (\(own.store))")])
+            }
+            return Expansion(files: [resolved], isPattern: false)
+        }
         let absolute = resolved.hasPrefix("/") ? resolved : current + "/" + resolved
         var result = glob_t()
         defer { globfree(&result) }
-        guard glob(absolute, 0, nil, &result) == 0 else { return ([], true) }
-        var files: [String] = []
+        var expansion = Expansion(files: [], isPattern: true)
+        guard glob(absolute, 0, nil, &result) == 0 else { return expansion }
         for index in 0..<Int(result.gl_pathc) {
             guard let pointer = result.gl_pathv[index] else { continue }
             let path = String(cString: pointer)
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                files.append(display(path))
+            var status = stat()
+            guard lstat(path, &status) == 0 else { continue }  // gone since the glob
+            if (status.st_mode & S_IFMT) != S_IFREG {
+                expansion.skipped.append((display(path), "\(StagedInput.kind(of: status.st_mode)), not a regular file"))
+            } else if let own, own.contains(path) {
+                expansion.skipped.append((display(path), "one of the store's own files (\(own.store))"))
+            } else {
+                expansion.files.append(display(path))
             }
         }
-        return (files, true)
+        return expansion
+    }
+
+    /// `path` absolute (it is relative to the current folder otherwise).
+    private func absolute(_ path: String) -> String {
+        Self.normalize(path.hasPrefix("/") ? path : current + "/" + path)
+    }
+
+    /// The store's files, by absolute path with the folder's symlinks resolved.
+    struct StoreFiles {
+        let store: String
+        private let names: Set<String>
+        private let inputs: String
+
+        init(_ store: String) {
+            self.store = store
+            let path = StoreFiles.canonical(store)
+            names = Set(["", "-wal", "-shm", "-journal", ".lock"].map { path + $0 })
+            inputs = path + ".inputs/"
+        }
+
+        func contains(_ path: String) -> Bool {
+            let candidate = Self.canonical(path)
+            return names.contains(candidate) || candidate.hasPrefix(inputs)
+        }
+
+        /// The real path of `path`'s folder, then its name (the file itself may not exist).
+        static func canonical(_ path: String) -> String {
+            let absolute = JobPaths.normalize(path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path)
+            let folder = (absolute as NSString).deletingLastPathComponent
+            let name = (absolute as NSString).lastPathComponent
+            let real = JobPaths.realPath(folder)
+            return (real == "/" ? "" : real) + "/" + name
+        }
     }
 
     static func isPattern(_ path: String) -> Bool { path.contains { "*?[".contains($0) } }

@@ -20,6 +20,8 @@ public struct JobRunOptions: Sendable {
     public var command: String
     /// Draw per-input progress on stderr (a terminal, not `--quiet`).
     public var progress = false
+    /// `--follow-symlinks`: an input named by path may be a symbolic link (pattern matches never are).
+    public var followSymlinks = false
 
     public init(jobPath: String, databasePath: String? = nil, dryRun: Bool = false, stage: JobStage? = nil,
                 wait: Double? = nil, command: String, progress: Bool = false) {
@@ -204,7 +206,18 @@ public final class JobRunner {
         let importer = Importer(database: database)
         for input in job.orderedInputs(registry: database.registry) {
             let entity = database.registry.entity(named: input.entity)?.name ?? input.entity
-            let (files, isPattern) = paths.expand(input.glob)
+            let expansion = paths.expand(input.glob, store: storePath)
+            let (files, isPattern) = (expansion.files, expansion.isPattern)
+            for (path, reason) in expansion.skipped {
+                emit(.warning, "import", "\(entity): skipped \(path): \(reason)", input: path)
+            }
+            if !isPattern, let (path, reason) = expansion.skipped.first {
+                let message = "\(entity): the input \(path) is refused: \(reason)"
+                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: [path], run: nil, status: "failed",
+                                                exit: .failed, counts: RunCounts(), message: message))
+                if job.stopOnError { stopped = true; emit(.error, "import", "stop_on_error: the job stops here; the inputs before stay committed") }
+                continue
+            }
             if stopped {
                 outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: files, run: nil, status: "not_run",
                                                 exit: .clean, counts: RunCounts(), message: "not run: an earlier input failed (stop_on_error)"))
@@ -214,7 +227,7 @@ public final class JobRunner {
                 emit(.info, "import", "\(entity): no files match \(paths.resolve(input.glob)); nothing to import")
                 continue
             }
-            if !isPattern, !FileManager.default.fileExists(atPath: files[0]) {
+            if !isPattern, FileByteSource.FileStamp.of(path: files[0]) == nil {
                 let message = "\(entity): the input \(files[0]) is missing"
                 emit(.error, "import", message, input: files[0])
                 outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: files, run: nil, status: "missing",
@@ -230,7 +243,7 @@ public final class JobRunner {
                                                     exit: .clean, counts: RunCounts(), message: "not run: an earlier input failed (stop_on_error)"))
                     continue
                 }
-                let outcome = importGroup(group, input: input, entity: entity, importer: importer, database: database)
+                let outcome = importGroup(group, input: input, entity: entity, importer: importer, database: database, named: !isPattern)
                 outcomes.append(outcome)
                 if job.stopOnError && (outcome.exit == .failed || outcome.exit == .inputMissing) {
                     stopped = true
@@ -241,8 +254,9 @@ public final class JobRunner {
         return outcomes
     }
 
+    /// `named`: the files were named by path, not matched by a pattern (only those may be links).
     private func importGroup(_ files: [String], input: JobInput, entity: String, importer: Importer,
-                             database: TallyDatabase) -> JobInputOutcome {
+                             database: TallyDatabase, named: Bool) -> JobInputOutcome {
         var snapshot: SnapshotOptions?
         if input.mode == .snapshot {
             var options = SnapshotOptions()
@@ -256,6 +270,7 @@ public final class JobRunner {
             snapshot: snapshot, command: options.command + " (job \(job.name))")
         let label = files.count == 1 ? files[0] : "\(files.count) files (\(files.joined(separator: ", ")))"
         if options.progress { request.progress = ReadProgress().callback }
+        request.followSymlinks = named && options.followSymlinks
         let result: Result<ImportResult, ImportFailure>
         do throws(ImportFailure) { result = .success(try importer.run(request)) }
         catch { result = .failure(error) }
@@ -263,7 +278,11 @@ public final class JobRunner {
         switch result {
         case .failure(let failure):
             if let run = failure.run { attach(run, database) }
-            let exit: JobExit = failure.kind == .inputMissing ? .inputMissing : .failed
+            let exit: JobExit = switch failure.kind {
+            case .inputMissing: .inputMissing
+            case .inputChanged: .dataIssues  // nothing committed; the next job reads the finished file
+            default: .failed
+            }
             let prefix = failure.run.map { "run \($0) failed" } ?? (exit == .inputMissing ? "input missing" : "failed")
             emit(.error, "import", "\(prefix): \(entity) from \(label): \(failure.message)", run: failure.run, input: label)
             return JobInputOutcome(entity: entity, source: input.source, files: files, run: failure.run,
@@ -309,7 +328,10 @@ public final class JobRunner {
 
     /// Moves each file into `folder` as `<run>-<name>` (`<run>-<name>.2`, … if taken). A file
     /// that cannot be moved stays where it is (a warning): its content is committed, so the next
-    /// job skips it by its SHA-256.
+    /// job skips it by its SHA-256. Across file systems the move is a copy to a temp name in
+    /// `folder`, synced, renamed into place, then the original removed: a kill leaves a whole
+    /// archived file or none (a temp file, removed by the next job), and a file already archived
+    /// whole (a move killed before it removed the original) is not archived a second time.
     private func archiveFiles(_ files: [String], run: Int64, folder: String) -> [String] {
         let manager = FileManager.default
         var moved: [String] = []
@@ -318,13 +340,25 @@ public final class JobRunner {
             emit(.warning, "archive", "cannot create the archive folder \(folder): \(error); the files stay where they are", run: run)
             return []
         }
+        InputArchive.removeAbandonedCopies(in: folder)
         for file in files {
-            let base = folder + "/\(run)-" + (file as NSString).lastPathComponent
+            let name = (file as NSString).lastPathComponent
+            if let existing = Self.archivedCopy(of: file, named: name, in: folder) {
+                if unlink(file) == 0 {
+                    DurableCopy.syncFolder(Self.folder(of: file))
+                    moved.append(existing)
+                    emit(.info, "archive", "\(file) is already archived as \(existing) (same content); removed it", run: run, input: file)
+                } else {
+                    emit(.warning, "archive", "\(file) is already archived as \(existing), but cannot be removed: \(String(cString: strerror(errno)))", run: run, input: file)
+                }
+                continue
+            }
+            let base = folder + "/\(run)-" + name
             var destination = base
             var suffix = 2
             while manager.fileExists(atPath: destination) { destination = base + ".\(suffix)"; suffix += 1 }
-            do {
-                try manager.moveItem(atPath: file, toPath: destination)
+            do throws(DurableCopy.Failure) {
+                try Self.move(file, to: destination, folder: folder)
                 moved.append(destination)
                 emit(.info, "archive", "moved \(file) to \(destination)", run: run, input: file)
             } catch {
@@ -332,6 +366,53 @@ public final class JobRunner {
             }
         }
         return moved
+    }
+
+    /// `rename`, or across file systems a synced copy under a temp name, renamed, then the original removed.
+    static func move(_ file: String, to destination: String, folder: String) throws(DurableCopy.Failure) {
+        if rename(file, destination) == 0 {
+            DurableCopy.syncFolder(folder)
+            return
+        }
+        guard errno == EXDEV else { throw DurableCopy.Failure(kind: .io, description: String(cString: strerror(errno))) }
+        let temporary = folder + "/." + (destination as NSString).lastPathComponent + ".tmp-\(getpid())"
+        unlink(temporary)
+        try DurableCopy.copy(from: file, to: temporary, expected: FileByteSource.FileStamp.of(path: file))
+        TestHold.pause("archive-copied")
+        guard rename(temporary, destination) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw DurableCopy.Failure(kind: .io, description: reason)
+        }
+        DurableCopy.syncFolder(folder)
+        TestHold.pause("archive-renamed")
+        guard unlink(file) == 0 else {
+            throw DurableCopy.Failure(kind: .io, description: "copied, but the original cannot be removed: \(String(cString: strerror(errno)))")
+        }
+        DurableCopy.syncFolder(Self.folder(of: file))
+    }
+
+    /// An archived `<run>-<name>[.N]` in `folder` with the same content as `file`, if any.
+    static func archivedCopy(of file: String, named name: String, in folder: String) -> String? {
+        guard let size = FileByteSource.FileStamp.of(path: file)?.size,
+              let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        var digest: [UInt8]?
+        for candidate in names.sorted() {
+            guard let dash = candidate.firstIndex(of: "-"), Int64(candidate[..<dash]) != nil else { continue }
+            let rest = candidate[candidate.index(after: dash)...]
+            guard rest == name || (rest.hasPrefix(name + ".") && Int(rest.dropFirst(name.count + 1)) != nil) else { continue }
+            let path = folder + "/" + candidate
+            guard FileByteSource.FileStamp.of(path: path)?.size == size else { continue }
+            guard let mine = digest ?? (try? SHA256.hash(fileAt: file)) else { return nil }
+            digest = mine
+            if (try? SHA256.hash(fileAt: path)) == mine { return path }
+        }
+        return nil
+    }
+
+    private static func folder(of path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return folder.isEmpty ? "." : folder
     }
 
     // MARK: - Report

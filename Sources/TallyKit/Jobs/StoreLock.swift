@@ -138,6 +138,7 @@ public final class StoreLock {
         case ENOENT: return "the folder \(folder.isEmpty ? "." : folder) does not exist; create it, or give --db a path in an existing folder"
         case EROFS: return "the store's folder is on a read-only file system, so the store cannot be written"
         case EACCES, EPERM: return "permission denied: the store's folder is read-only for this user, so the store cannot be written"
+        case ELOOP: return "the lock path is a symbolic link; remove it (Tally never follows a link there)"
         default: return String(cString: strerror(code))
         }
     }
@@ -145,8 +146,14 @@ public final class StoreLock {
     /// One try: the lock, or nil when another process holds it.
     private static func attempt(path: String, job: String?, command: String) throws(StoreLockError) -> StoreLock? {
         while true {
-            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            // O_NOFOLLOW: a symlink planted as the lock file must not get its target overwritten.
+            let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
             guard descriptor >= 0 else { throw .unavailable(path: path, reason: Self.explain(errno, path: path)) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+                close(descriptor)
+                throw .unavailable(path: path, reason: "the lock path is not a regular file; remove it (it is not Tally's)")
+            }
             if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
                 let code = errno
                 close(descriptor)
@@ -156,7 +163,7 @@ public final class StoreLock {
             // The holder before us may have deleted the file between our open and our flock:
             // then we locked an orphan inode, and must lock the file now at the path instead.
             var opened = stat(), current = stat()
-            guard fstat(descriptor, &opened) == 0, stat(path, &current) == 0,
+            guard fstat(descriptor, &opened) == 0, lstat(path, &current) == 0,
                   opened.st_ino == current.st_ino, opened.st_dev == current.st_dev else {
                 close(descriptor)
                 continue
@@ -193,10 +200,15 @@ public final class StoreLock {
         return nil
     }
 
-    /// Releases the lock: deletes the lock file (while still holding it), then unlocks.
+    /// Releases the lock: deletes the lock file (while still holding it, and only when the path
+    /// is still the file locked: never a file put there since), then unlocks.
     public func release() {
         guard descriptor >= 0 else { return }
-        unlink(path)
+        var opened = stat(), current = stat()
+        if fstat(descriptor, &opened) == 0, lstat(path, &current) == 0,
+           opened.st_dev == current.st_dev, opened.st_ino == current.st_ino {
+            unlink(path)
+        }
         flock(descriptor, LOCK_UN)
         close(descriptor)
         descriptor = -1

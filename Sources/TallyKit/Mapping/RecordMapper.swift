@@ -257,6 +257,14 @@ public final class RecordMapper: Sendable {
         return keys
     }
 
+    /// The header's columns that give ``firstKey(of:)`` (none for a constant part).
+    var firstKeyColumns: [String] {
+        (firstKeySources ?? []).compactMap { source in
+            if case .column(let position, _) = source { return header[position] }
+            return nil
+        }
+    }
+
     /// Where a key field's value comes from under the compiled header.
     enum KeySource: Sendable {
         case constant(FieldValue)

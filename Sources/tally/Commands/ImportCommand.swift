@@ -24,6 +24,7 @@ struct ImportCommand: Command {
             OptionSpec(name: "expect-rows", valueName: "N", help: "With --snapshot: abort if the inputs hold fewer rows than N."),
             .database, .dryRun,
             .flag("force", help: "Import files even when their SHA-256 was already committed; override the snapshot guards."),
+            .flag("follow-symlinks", help: "Read an input path that is a symbolic link through it (default: refused)."),
             .json,
             .wait,
         ]
@@ -67,7 +68,8 @@ struct ImportCommand: Command {
             }
             request.settings.asOf = time
         }
-                store = try StoreWriter(arguments, command: Self.spec.name, access: .create)
+        request.followSymlinks = arguments.has("follow-symlinks")
+        store = try StoreWriter(arguments, command: Self.spec.name, access: .create)
         json = arguments.has("json")
     }
 

@@ -43,6 +43,7 @@ final class ImportOutput {
             case .invalidRequest: throw CommandFailure(exitCode: .usage, message: error.message)
             case .failed: throw CommandFailure.failed(error.run.map { "run \($0) failed: \(error.message)" } ?? error.message)
             case .locked: throw CommandFailure.locked(error.message)
+            case .inputChanged: throw CommandFailure(exitCode: .dataIssues, message: error.run.map { "run \($0) failed: \(error.message)" } ?? error.message)
             }
         }
         for warning in result.warnings { console.error("warning: " + warning) }

@@ -5,7 +5,7 @@ struct RejectsCommand: Command {
     static let spec = CommandSpec(
         name: "rejects",
         abstract: "List rejected rows with run, file, line, field, rule, message and the row as read.",
-        discussion: "By default only the outstanding rows: those no later run has taken up. A row is recovered when a later run accepts it (a rerun of its run, or the fixed reject export fed back to 'tally import'), and rejected again when that run rejects it too (the later run's reject is then the outstanding one); --all lists every rejected row with its status. The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are ignored there). NDJSON gives one object per rejected row.",
+        discussion: "By default only the outstanding rows: those no later run has taken up. A row is recovered when a later run accepts it (a rerun of its run, or the fixed reject export fed back to 'tally import'), and rejected again when that run rejects it too (the later run's reject is then the outstanding one); --all lists every rejected row with its status. The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are ignored there). Cells a spreadsheet would run as formulas (starting with =, +, -, @, tab or CR) get a leading ' that the import removes again. NDJSON gives one object per rejected row.",
         options: [
             OptionSpec(name: "run", valueName: "N", help: "Only this run's rejects (default: every run)."),
             .flag("all", help: "Every rejected row, with its status (outstanding, recovered, rejected_again, rolled_back), not only the outstanding ones."),
@@ -70,7 +70,7 @@ struct RejectsCommand: Command {
         }
         let hasRawText = rejects.contains { $0.rawText != nil }
         let writer = CSVWriter(sink: sink)
-        try writer.writeRow((columns + Self.metadataColumns + (all ? ["_reject_status"] : []) + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
+        try writer.writeRow((columns.map(FormulaGuard.reversiblyNeutralised) + Self.metadataColumns + (all ? ["_reject_status"] : []) + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
         for reject in rejects {
             var byName: [String: String?] = [:]
             for (name, value) in reject.columns where byName[name] == nil { byName[name] = value }
@@ -81,7 +81,8 @@ struct RejectsCommand: Command {
                     reject.reasons.map(\.message).joined(separator: "; ")]
             if all { row.append(reject.status.rawValue + (reject.followedUpIn.map { " in run \($0)" } ?? "")) }
             if hasRawText { row.append(reject.rawText) }
-            try writer.writeRow(row)
+            // Opened in a spreadsheet: formula-looking cells are guarded; 'tally import' removes the guard.
+            try writer.writeRow(row.map { $0.map(FormulaGuard.reversiblyNeutralised) })
         }
         try writer.flush()
     }

@@ -27,6 +27,7 @@ struct RunCommand: Command {
             OptionSpec(name: "wait", valueName: "SECONDS", help: "If another process holds the store's lock, wait up to SECONDS for it (default: exit 75 at once)."),
             OptionSpec(name: "stage", valueName: "STAGE", help: "Run one stage alone (e.g. redo the extracts after a failure).",
                        choices: JobStage.allCases.map(\.rawValue)),
+            .flag("follow-symlinks", help: "An input the job names by path (not a pattern) may be a symbolic link (default: refused; links a pattern matches are always skipped)."),
         ]
     )
 
@@ -46,6 +47,7 @@ struct RunCommand: Command {
             jobPath: jobPath, databasePath: arguments.value("db"), dryRun: arguments.has("dry-run"),
             stage: arguments.value("stage").flatMap(JobStage.init(rawValue:)), wait: wait,
             command: typedCommandLine)
+        options.followSymlinks = arguments.has("follow-symlinks")
     }
 
     func run(_ console: Console) throws -> ExitCode {

@@ -51,7 +51,8 @@ func fuzzJobUse(_ job: JobDefinition, jobFile: String, folder: String) {
         let resolved = paths.resolve(input.glob)
         let absolute = resolved.hasPrefix("/") ? resolved : paths.current + "/" + resolved
         if absolute == folder || absolute.hasPrefix(folder + "/") {
-            let (files, isPattern) = paths.expand(input.glob)
+            let expansion = paths.expand(input.glob)
+            let (files, isPattern) = (expansion.files, expansion.isPattern)
             if !isPattern { precondition(files.count == 1, "a plain path expands to itself") }
             for file in files { precondition(!file.isEmpty) }
         }
