@@ -146,6 +146,37 @@ struct RealShapesTests {
         #expect(try store.count("entity_incident", "caller_id IS NULL") == 0)
     }
 
+    /// A `{"link", "value"}` export (no display values) that moves a reference to another record
+    /// drops the old display value, which named the record it no longer points at; one that keeps
+    /// the reference keeps the display value.
+    @Test func aReferenceMovedWithoutItsDisplayValueDropsTheOldOne() throws {
+        let folder = try Paths.makeTempDirectory()
+        let (ann, bob, group) = ("5137153cc611227c000bbd1bd8cd2005", "6816f79cc0a8016401c5a33be04be441", "8a5055c9c61122780043563ef53438e3")
+        func export(_ name: String, caller: String, updated: String) throws {
+            let json = """
+                {"result": [{"sys_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "number": "INC0020001", "state": "2",
+                  "caller_id": {"display_value": "\(caller == ann ? "Ann Lee" : "Bob Roe")", "value": "\(caller)"},
+                  "assignment_group": {"display_value": "Service Desk", "value": "\(group)"},
+                  "sys_updated_on": "\(updated)"}]}
+                """
+            try json.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try export("all.json", caller: ann, updated: "2026-12-01 09:00:00")
+        #expect(try TallyProcess.run(["import", "all.json", "--entity", "incident"], in: folder).status == 0)
+        let linkOnly = """
+            {"result": [{"sys_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "number": "INC0020001", "state": "2",
+              "caller_id": {"link": "https://x/api/now/table/sys_user/\(bob)", "value": "\(bob)"},
+              "assignment_group": {"link": "https://x/api/now/table/sys_user_group/\(group)", "value": "\(group)"},
+              "sys_updated_on": "2026-12-02 09:00:00"}]}
+            """
+        try linkOnly.write(to: folder.appendingPathComponent("links.json"), atomically: true, encoding: .utf8)
+        let result = try TallyProcess.run(["import", "links.json", "--entity", "incident"], in: folder)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try StoreProbe(folder).rows("SELECT caller_id, caller_id_display, assignment_group, assignment_group_display FROM entity_incident")
+                == [[bob, nil, group, "Service Desk"]])
+        #expect(try TallyProcess.run(["check"], in: folder).status == 0)
+    }
+
     /// `sysparm_display_value=all`: every field is `{"display_value": …, "value": …}`.
     @Test func aTableAPIExportWithDisplayValuesForEveryFieldFillsBothHalves() throws {
         let folder = try Paths.makeTempDirectory()

@@ -28,6 +28,8 @@ public final class EntityWriter {
     /// The update statements by the columns they set.
     private var updates: [UpdateShape: HeldStatement] = [:]
     private let requiredIndexes: [Int]
+    /// External references (to tables Tally does not load) by index; each one's display field follows it.
+    private let externalIndexes: [Int]
     /// Records this run has seen (matched or inserted), for snapshot retirement (kept only when
     /// ``trackSeen`` is set, so a delta import of a million rows keeps no such set).
     public private(set) var seen = Set<Int64>()
@@ -67,6 +69,7 @@ public final class EntityWriter {
         updatedIndex = entity.index(ofField: entity.updatedField)
         modCountIndex = entity.index(ofField: entity.modCountField)
         requiredIndexes = entity.fields.indices.filter { entity.fields[$0].required }
+        externalIndexes = entity.fields.indices.filter { entity.fields[$0].displayField != nil }
         let name = table.name
         let distinguishing = entity.distinguishingRules.map { $0.compactMap { entity.index(ofField: $0) } }
         self.distinguishing = distinguishing
@@ -447,6 +450,11 @@ public final class EntityWriter {
         for (index, value) in values.enumerated() { if let value { merged[index] = value } }
         var notes = try caseLinks?.protect(stored: stored, incoming: values, merged: &merged) ?? []
         notes += try applyPrecedence(stored: stored, merged: &merged)
+        // A reference that moves to another record, from an input without its display column,
+        // drops the old display value: it named the record the reference no longer points at.
+        for index in externalIndexes where values[index] != nil && values[index + 1] == nil && merged[index] != stored.values[index] {
+            merged[index + 1] = .null
+        }
         // Unknown columns merge like fields: one the input lacks keeps its stored value.
         let extra = ExtraColumns.merge(stored: stored.extra, incoming: incomingExtra)
         var changed = merged.indices.filter { merged[$0] != stored.values[$0] }
