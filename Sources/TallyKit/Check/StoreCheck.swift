@@ -169,16 +169,16 @@ public struct StoreCheck {
 
     // MARK: - Conservation
 
-    static let countColumns = ["read", "inserted", "updated", "unchanged", "skipped_stale", "rejected"]
+    static let countColumns = RunCounts.Field.rows.map(\.name)
 
     /// read = inserted + updated + unchanged + skipped_stale + rejected, for every run and every
     /// input; a run's counts are the sum of its inputs', and agree with its audit (``countsAgainstAudit()``).
     func conservation() throws -> StoreCheckReport.Entry {
         var problems: [StoreCheckReport.Problem] = []
-        let sum = "inserted + updated + unchanged + skipped_stale + rejected"
+        let sum = Self.countColumns.dropFirst().joined(separator: " + ")
         for row in try connection.rows("SELECT id, read, \(sum) FROM runs WHERE read <> \(sum) ORDER BY id") {
             problems.append(.init(check: "conservation", severity: .error,
-                                  message: "run \(row[0].integer ?? 0) read \(row[1].integer ?? 0) rows but accounts for \(row[2].integer ?? 0) (inserted + updated + unchanged + skipped_stale + rejected)"))
+                                  message: "run \(row[0].integer ?? 0) read \(row[1].integer ?? 0) rows but accounts for \(row[2].integer ?? 0) (\(sum))"))
         }
         for row in try connection.rows("SELECT run, position, path, read, \(sum) FROM run_inputs WHERE read <> \(sum) ORDER BY run, position") {
             problems.append(.init(check: "conservation", severity: .error,

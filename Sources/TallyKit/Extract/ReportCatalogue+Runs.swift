@@ -1,7 +1,8 @@
 /// Reports on the store's own bookkeeping: runs, rejects, dangling references.
 extension ReportCatalogue {
     static func runSummary(_ sql: ReportSQL) -> ReportDefinition {
-        let counts = ["read", "inserted", "updated", "unchanged", "skipped_stale", "rejected", "warnings", "conflicts", "retired"]
+        // `recovered` came after the report's columns were published; a feed's columns stay as they are.
+        let counts = RunCounts.Field.allCases.filter { $0 != .recovered }.map(\.name)
         return ReportDefinition(
             name: "run_summary",
             summary: "Every run: kind, entity, source, status, times, inputs and counts.",

@@ -291,9 +291,7 @@ public final class JobRunner {
             if let run = result.run { attach(run, database) }
             for warning in result.warnings { emit(.warning, "import", warning, run: result.run, input: label) }
             let c = result.counts
-            let countsText = "read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), "
-                + "skipped_stale \(c.skippedStale), rejected \(c.rejected), warnings \(c.warnings), conflicts \(c.conflicts)"
-                + (c.retired > 0 ? ", retired \(c.retired)" : "")
+            let countsText = c.text(RunCounts.Field.summary + (c.retired > 0 ? [.retired] : []))
             let issues = c.rejected > 0 || c.conflicts > 0
             var outcome = JobInputOutcome(entity: entity, source: result.source, files: files, run: result.run,
                                           status: result.status.rawValue, exit: issues ? .dataIssues : .clean,

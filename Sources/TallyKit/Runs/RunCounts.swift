@@ -20,44 +20,64 @@ public struct RunCounts: Sendable, Equatable, Codable {
 
     public init() {}
 
+    /// One count, under the name the CLI, the store's columns and the reports use; `allCases`
+    /// is their order everywhere.
+    public enum Field: String, CaseIterable, Sendable {
+        case read, inserted, updated, unchanged
+        case skippedStale = "skipped_stale"
+        case rejected, warnings, conflicts, retired, recovered
+
+        /// The counts every input row falls in exactly once (an input's own counts): `read`, then its parts.
+        public static let rows: [Field] = [.read, .inserted, .updated, .unchanged, .skippedStale, .rejected]
+        /// The counts an import's summary line shows (`Total: …`, the job log).
+        public static let summary: [Field] = rows + [.warnings, .conflicts]
+
+        public var name: String { rawValue }
+
+        var keyPath: WritableKeyPath<RunCounts, Int> {
+            switch self {
+            case .read: \.read
+            case .inserted: \.inserted
+            case .updated: \.updated
+            case .unchanged: \.unchanged
+            case .skippedStale: \.skippedStale
+            case .rejected: \.rejected
+            case .warnings: \.warnings
+            case .conflicts: \.conflicts
+            case .retired: \.retired
+            case .recovered: \.recovered
+            }
+        }
+    }
+
+    public subscript(field: Field) -> Int {
+        get { self[keyPath: field.keyPath] }
+        set { self[keyPath: field.keyPath] = newValue }
+    }
+
     /// `read = inserted + updated + unchanged + skipped_stale + rejected`.
     public var isConserved: Bool {
-        read == inserted + updated + unchanged + skippedStale + rejected
+        read == Field.rows.dropFirst().reduce(0) { $0 + self[$1] }
     }
 
     public static func + (lhs: RunCounts, rhs: RunCounts) -> RunCounts {
         var sum = lhs
-        sum.read += rhs.read
-        sum.inserted += rhs.inserted
-        sum.updated += rhs.updated
-        sum.unchanged += rhs.unchanged
-        sum.skippedStale += rhs.skippedStale
-        sum.rejected += rhs.rejected
-        sum.warnings += rhs.warnings
-        sum.conflicts += rhs.conflicts
-        sum.retired += rhs.retired
-        sum.recovered += rhs.recovered
+        for field in Field.allCases { sum[field] += rhs[field] }
         return sum
     }
 
     /// The counts as ordered (name, value) pairs, under the names the CLI and store use.
     public var named: [(String, Int)] {
-        [("read", read), ("inserted", inserted), ("updated", updated), ("unchanged", unchanged),
-         ("skipped_stale", skippedStale), ("rejected", rejected), ("warnings", warnings),
-         ("conflicts", conflicts), ("retired", retired), ("recovered", recovered)]
+        Field.allCases.map { ($0.name, self[$0]) }
     }
 
     /// Builds counts from named values (missing names are 0).
     public init(named values: [String: Int]) {
-        read = values["read"] ?? 0
-        inserted = values["inserted"] ?? 0
-        updated = values["updated"] ?? 0
-        unchanged = values["unchanged"] ?? 0
-        skippedStale = values["skipped_stale"] ?? 0
-        rejected = values["rejected"] ?? 0
-        warnings = values["warnings"] ?? 0
-        conflicts = values["conflicts"] ?? 0
-        retired = values["retired"] ?? 0
-        recovered = values["recovered"] ?? 0
+        for field in Field.allCases { self[field] = values[field.name] ?? 0 }
+    }
+
+    /// The sentence the CLI and the job log print: `read 3, inserted 2, …`, `fields` in order.
+    public func text(_ fields: [Field] = Field.summary) -> String {
+        fields.map { "\($0.name) \(self[$0])" }.joined(separator: ", ")
     }
 }

@@ -75,12 +75,12 @@ public struct RunLedger {
         var values: [SQLValue] = [.integer(run), .integer(Int64(input.position)), .text(input.path),
                                   input.size.map(SQLValue.integer) ?? .null, input.sha256.sqlValue, input.format.sqlValue]
         let c = input.counts
-        values += [c.read, c.inserted, c.updated, c.unchanged, c.skippedStale, c.rejected].map { .integer(Int64($0)) }
+        values += RunCounts.Field.rows.map { .integer(Int64(c[$0])) }
         values.append(input.unknownColumns.isEmpty ? .null : .text("[" + input.unknownColumns.map(JSON.quote).joined(separator: ",") + "]"))
         values.append(input.storedPath.sqlValue)
         try connection.run("""
-            INSERT OR REPLACE INTO run_inputs (run, position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected, unknown_columns, stored_path)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO run_inputs (run, position, path, size, sha256, format, \(Self.inputCountColumns), unknown_columns, stored_path)
+            VALUES (?, ?, ?, ?, ?, ?, \(RunCounts.Field.rows.map { _ in "?" }.joined(separator: ", ")), ?, ?)
             """, values)
     }
 
@@ -90,12 +90,11 @@ public struct RunLedger {
                        audit: AuditSpan?) throws {
         try audit?.record(run: run, connection: connection)
         var values: [SQLValue] = [.text(status.rawValue), .text(Timestamp.now()), message.sqlValue, timings.sqlValue]
-        values += counts.named.map { .integer(Int64($0.1)) }
+        values += RunCounts.Field.allCases.map { .integer(Int64(counts[$0])) }
         values.append(.integer(run))
         try connection.run("""
             UPDATE runs SET status = ?, finished_at = ?, message = ?, timings = coalesce(?, timings),
-              read = ?, inserted = ?, updated = ?, unchanged = ?, skipped_stale = ?, rejected = ?,
-              warnings = ?, conflicts = ?, retired = ?, recovered = ?
+              \(RunCounts.Field.allCases.map { "\($0.name) = ?" }.joined(separator: ", "))
             WHERE id = ?
             """, values)
     }
@@ -141,7 +140,10 @@ public struct RunLedger {
             """, [.text(sha256), .text(entity), .text(source), .integer(snapshot ? 1 : 0)]).integer
     }
 
-    static let runColumns = "id, kind, entity, source, status, command, started_at, finished_at, parent_run, message, read, inserted, updated, unchanged, skipped_stale, rejected, warnings, conflicts, retired, recovered"
+    static let runColumns = "id, kind, entity, source, status, command, started_at, finished_at, parent_run, message, "
+        + RunCounts.Field.allCases.map(\.name).joined(separator: ", ")
+    /// An input's counts, as `run_inputs` names them.
+    static let inputCountColumns = RunCounts.Field.rows.map(\.name).joined(separator: ", ")
 
     /// One run, or nil.
     public func run(_ id: Int64) throws -> RunRecord? {
@@ -153,10 +155,7 @@ public struct RunLedger {
         var result: [RunRecord] = []
         try connection.forEachRow("SELECT \(Self.runColumns) FROM runs WHERE \(condition) ORDER BY id DESC LIMIT \(limit)", values) { row in
             var counts = RunCounts()
-            let names = counts.named.map(\.0)
-            var named: [String: Int] = [:]
-            for (offset, name) in names.enumerated() { named[name] = Int(row.int64(Int32(10 + offset))) }
-            counts = RunCounts(named: named)
+            for (offset, field) in RunCounts.Field.allCases.enumerated() { counts[field] = Int(row.int64(Int32(10 + offset))) }
             result.append(RunRecord(
                 id: row.int64(0), kind: row.text(1) ?? "", entity: row.text(2), source: row.text(3),
                 status: RunStatus(rawValue: row.text(4) ?? "") ?? .failed, command: row.text(5) ?? "",
@@ -170,16 +169,16 @@ public struct RunLedger {
     public func inputs(run: Int64) throws -> [RunInput] {
         var result: [RunInput] = []
         try connection.forEachRow("""
-            SELECT position, path, size, sha256, format, read, inserted, updated, unchanged, skipped_stale, rejected, stored_path, unknown_columns
+            SELECT position, path, size, sha256, format, \(Self.inputCountColumns), stored_path, unknown_columns
             FROM run_inputs WHERE run = ? ORDER BY position
             """, [.integer(run)]) { row in
             var counts = RunCounts()
-            counts.read = Int(row.int64(5)); counts.inserted = Int(row.int64(6)); counts.updated = Int(row.int64(7))
-            counts.unchanged = Int(row.int64(8)); counts.skippedStale = Int(row.int64(9)); counts.rejected = Int(row.int64(10))
+            for (offset, field) in RunCounts.Field.rows.enumerated() { counts[field] = Int(row.int64(Int32(5 + offset))) }
+            let after = Int32(5 + RunCounts.Field.rows.count)
             var input = RunInput(position: Int(row.int64(0)), path: row.text(1) ?? "",
                                  size: row.isNull(2) ? nil : row.int64(2), sha256: row.text(3), format: row.text(4), counts: counts)
-            input.storedPath = row.text(11)
-            if let unknown = row.text(12) {
+            input.storedPath = row.text(after)
+            if let unknown = row.text(after + 1) {
                 input.unknownColumns = (try? JSONDecoder().decode([String].self, from: Data(unknown.utf8))) ?? []
             }
             result.append(input)

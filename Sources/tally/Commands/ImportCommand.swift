@@ -103,7 +103,7 @@ enum ImportSummary {
         }
         for input in result.inputs {
             let c = input.counts
-            lines.append("  \(input.path) (\(input.format ?? "?")): read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), skipped_stale \(c.skippedStale), rejected \(c.rejected)")
+            lines.append("  \(input.path) (\(input.format ?? "?")): \(c.text(RunCounts.Field.rows))")
             if !input.unknownColumns.isEmpty {
                 lines.append("    columns not in the map, kept as extra: \(input.unknownColumns.joined(separator: ", "))")
             }
@@ -112,7 +112,7 @@ enum ImportSummary {
             }
         }
         let c = result.counts
-        lines.append("Total: read \(c.read), inserted \(c.inserted), updated \(c.updated), unchanged \(c.unchanged), skipped_stale \(c.skippedStale), rejected \(c.rejected), warnings \(c.warnings), conflicts \(c.conflicts)")
+        lines.append("Total: \(c.text())")
         if let message = result.message { lines.append("Note: \(message)") }
         if c.recovered > 0, let parent = result.parentRun {
             lines.append("Recovered \(c.recovered) row(s) that run \(parent) rejected.")

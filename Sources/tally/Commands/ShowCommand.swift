@@ -36,7 +36,9 @@ struct ShowCommand: Command {
         if let parent = record.parentRun { console.line("  parent run: \(parent)") }
         if !details.derived.isEmpty { console.line("  derived runs: \(details.derived.map { "\($0.id) (\($0.kind), \($0.status.rawValue))" }.joined(separator: ", "))") }
         let c = record.counts
-        console.line("Counts: read \(c.read) = inserted \(c.inserted) + updated \(c.updated) + unchanged \(c.unchanged) + skipped_stale \(c.skippedStale) + rejected \(c.rejected); warnings \(c.warnings), conflicts \(c.conflicts), retired \(c.retired), recovered \(c.recovered)")
+        let parts = RunCounts.Field.rows.dropFirst().map { c.text([$0]) }.joined(separator: " + ")
+        let others = RunCounts.Field.allCases.filter { !RunCounts.Field.rows.contains($0) }
+        console.line("Counts: \(c.text([.read])) = \(parts); \(c.text(others))")
         if !details.inputs.isEmpty {
             console.line("Inputs:")
             for input in details.inputs {
