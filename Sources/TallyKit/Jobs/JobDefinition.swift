@@ -27,11 +27,7 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
     /// Stop at the first input that fails or is missing: nothing after it runs.
     public var stopOnError: Bool
 
-    /// The entity order used when a job does not say `order`: CIs, then their relationships,
-    /// then problems, changes, incidents and requests, then cases.
-    public static let defaultEntityOrder = ["ci", "ci_relationship", "problem", "change", "incident", "request", "case"]
-
-    public init(name: String, store: String? = nil, inputs: [JobInput], order: InputOrder = .entities(Self.defaultEntityOrder),
+    public init(name: String, store: String? = nil, inputs: [JobInput], order: InputOrder = .references,
                 archive: String? = nil, settings: [String: SettingValue] = [:], extracts: JobExtracts? = nil,
                 report: String? = nil, stopOnError: Bool = false) {
         self.name = name
@@ -57,7 +53,7 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
         name = try container.decode(String.self, forKey: .name)
         store = try container.decodeIfPresent(String.self, forKey: .store)
         inputs = try container.decodeIfPresent([JobInput].self, forKey: .inputs) ?? []
-        order = try container.decodeIfPresent(InputOrder.self, forKey: .order) ?? .entities(Self.defaultEntityOrder)
+        order = try container.decodeIfPresent(InputOrder.self, forKey: .order) ?? .references
         archive = try container.decodeIfPresent(String.self, forKey: .archive)
         settings = try container.decodeIfPresent([String: SettingValue].self, forKey: .settings) ?? [:]
         extracts = try container.decodeIfPresent(JobExtracts.self, forKey: .extracts)
@@ -67,9 +63,15 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
     }
 
     /// The inputs in the order the job runs them: a stable sort by the order's entity list
-    /// (entities it does not name go last), or as listed.
+    /// (entities it does not name go last; by default the registry's ``EntityRegistry/loadOrder``),
+    /// or as listed.
     public func orderedInputs(registry: EntityRegistry = .standard) -> [JobInput] {
-        guard case .entities(let names) = order else { return inputs }
+        let names: [String]
+        switch order {
+        case .listed: return inputs
+        case .references: names = registry.loadOrder
+        case .entities(let listed): names = listed
+        }
         let canonical = names.map { registry.entity(named: $0)?.name ?? $0 }
         func rank(_ input: JobInput) -> Int {
             let name = registry.entity(named: input.entity)?.name ?? input.entity
@@ -143,10 +145,13 @@ public struct JobInput: Sendable, Equatable, Decodable {
     }
 }
 
-/// How a job orders its inputs: by an entity list (the default list unless given) or as listed.
+/// How a job orders its inputs: by an entity list (the registry's reference order unless given) or as listed.
 public enum InputOrder: Sendable, Equatable, Decodable {
     case entities([String])
     case listed
+    /// The default: by entity, in the registry's reference order (CIs, their relationships,
+    /// problems, changes, incidents, requests, then cases for the standard registry).
+    case references
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
