@@ -50,61 +50,14 @@ extension ReportCatalogue {
                 """)
     }
 
-    /// A resolution code that requires its case's related record to be in certain states.
-    struct ResolutionRequirement {
-        var code: String
-        /// The case's reference field and the entity it points at.
-        var field: String
-        var entity: String
-        /// SQL over `r."state"` that is true when the requirement holds.
-        var satisfied: String
-        var requirement: String
-    }
-
-    /// The domain rules of the case ↔ ITSM document, as data.
-    static let resolutionRequirements: [ResolutionRequirement] = [
-        .init(code: "fixed_by_closing_prb", field: "problem", entity: "problem",
-              satisfied: "r.\"state\" = 107", requirement: "a related problem that is Closed (107)"),
-        .init(code: "workaround_open_prb", field: "problem", entity: "problem",
-              satisfied: "r.\"state\" NOT IN (106, 107)", requirement: "a related problem that is open (not Resolved 106 or Closed 107)"),
-        .init(code: "fixed_by_closing_change", field: "change_request", entity: "change",
-              satisfied: "r.\"state\" = 3", requirement: "a related change request that is Closed (3)"),
-        .init(code: "fixed_by_closing_incident", field: "incident", entity: "incident",
-              satisfied: "r.\"state\" IN (6, 7)", requirement: "a related incident that is Resolved (6) or Closed (7)"),
-    ]
-
+    /// One part of `resolution_consistency` per requirement of the case rules: the cases with its
+    /// resolution code whose related records fail it.
     static func resolutionConsistency(_ sql: ReportSQL) -> ReportDefinition {
-        let c = { sql.column("c", $0, of: "case") }
-        var parts = resolutionRequirements.map { rule in
-            let reference = c(rule.field)
-            let state = sql.label("r.\"state\"", field: "state", of: rule.entity)
-            return """
-                SELECT \(c("number")) AS case_number, \(c("state")) AS case_state, \(c("resolution_code")) AS resolution_code,
-                       \(ReportSQL.literal(rule.requirement)) AS requirement, \(ReportSQL.literal(sql.entity(rule.entity).name)) AS related_entity,
-                       coalesce(r."number", \(reference)) AS related_number, CAST(r."state" AS TEXT) AS related_state,
-                       CASE WHEN \(reference) IS NULL OR \(reference) = '' THEN 'the case has no related \(sql.entity(rule.entity).name)'
-                            WHEN r._id IS NULL THEN 'the related \(sql.entity(rule.entity).name) ' || \(reference) || ' is not in the store'
-                            ELSE r."number" || ' is ' || \(state) || ' (' || r."state" || ')' END AS failure,
-                       \(c("sys_id")) AS sys_id
-                FROM \(sql.table("case")) c
-                LEFT JOIN \(sql.table(rule.entity)) r ON \(sql.refers(reference, to: "r", of: rule.entity))
-                WHERE \(c("resolution_code")) = \(ReportSQL.literal(rule.code)) AND (r._id IS NULL OR NOT coalesce(\(rule.satisfied), 0))
-                """
+        let rules = sql.entity("case").caseRules ?? .standard
+        let parts = rules.requirements.map { requirement in
+            requirement.caseField.map { resolutionPart(sql, requirement, caseField: $0) }
+                ?? resolutionPart(sql, requirement, backLink: rules.requestLink)
         }
-        let request = { sql.column("q", $0, of: "request") }
-        let linked = sql.refers(request("parent"), to: "c", of: "case")
-        parts.append("""
-            SELECT \(c("number")), \(c("state")), \(c("resolution_code")),
-                   'at least one related request that is closed_complete', \(ReportSQL.literal(sql.entity("request").name)),
-                   (SELECT group_concat(n, ' ') FROM (SELECT \(request("number")) AS n FROM \(sql.table("request")) q WHERE \(linked) ORDER BY n)),
-                   (SELECT group_concat(s, ' ') FROM (SELECT coalesce(\(request("request_state")), '') AS s FROM \(sql.table("request")) q WHERE \(linked) ORDER BY \(request("number")))),
-                   CASE WHEN NOT EXISTS (SELECT 1 FROM \(sql.table("request")) q WHERE \(linked)) THEN 'the case has no related request'
-                        ELSE 'no related request is closed_complete' END,
-                   \(c("sys_id"))
-            FROM \(sql.table("case")) c
-            WHERE \(c("resolution_code")) = 'related_request_closed_complete'
-              AND NOT EXISTS (SELECT 1 FROM \(sql.table("request")) q WHERE \(linked) AND \(request("request_state")) = 'closed_complete')
-            """)
         return ReportDefinition(
             name: "resolution_consistency",
             summary: "Cases whose resolution code does not match their related record's state, with the requirement that failed.",
@@ -120,6 +73,87 @@ extension ReportCatalogue {
                 )
                 ORDER BY case_number, sys_id, requirement
                 """)
+    }
+
+    /// The cases with `requirement`'s code whose record in `caseField` is missing or fails it.
+    private static func resolutionPart(_ sql: ReportSQL, _ requirement: CaseRules.Requirement, caseField: String) -> String {
+        let c = { sql.column("c", $0, of: "case") }
+        let entity = sql.entity(requirement.entity).name
+        let reference = c(caseField)
+        let number = sql.column("r", sql.businessKey(of: entity), of: entity)
+        let state = sql.column("r", requirement.stateField, of: entity)
+        let noun = (sql.entity("case").field(named: caseField)?.labels.first ?? caseField).lowercased()
+        let wording = "a related \(noun) that is \(described(requirement, sql))"
+        return """
+            SELECT \(c("number")) AS case_number, \(c("state")) AS case_state, \(c("resolution_code")) AS resolution_code,
+                   \(ReportSQL.literal(wording)) AS requirement, \(ReportSQL.literal(entity)) AS related_entity,
+                   coalesce(\(number), \(reference)) AS related_number, CAST(\(state) AS TEXT) AS related_state,
+                   CASE WHEN \(reference) IS NULL OR \(reference) = '' THEN \(ReportSQL.literal("the case has no related \(entity)"))
+                        WHEN r._id IS NULL THEN \(ReportSQL.literal("the related \(entity) ")) || \(reference) || ' is not in the store'
+                        ELSE \(number) || ' is ' || \(sql.label(state, field: requirement.stateField, of: entity)) || ' (' || \(state) || ')' END AS failure,
+                   \(c("sys_id")) AS sys_id
+            FROM \(sql.table("case")) c
+            LEFT JOIN \(sql.table(entity)) r ON \(sql.refers(reference, to: "r", of: entity))
+            WHERE \(c("resolution_code")) = \(ReportSQL.literal(requirement.code)) AND (r._id IS NULL OR NOT \(satisfied(requirement, state, sql)))
+            """
+    }
+
+    /// The cases with `requirement`'s code none of whose records pointing at them (`link`) satisfies it.
+    private static func resolutionPart(_ sql: ReportSQL, _ requirement: CaseRules.Requirement, backLink link: CaseRules.BackLink) -> String {
+        precondition(sql.entity(link.entity).name == sql.entity(requirement.entity).name, "\(requirement.code) reads \(requirement.entity), linked by \(link.entity)")
+        let c = { sql.column("c", $0, of: "case") }
+        let entity = sql.entity(requirement.entity).name
+        let q = { sql.column("q", $0, of: entity) }
+        let number = q(sql.businessKey(of: entity))
+        let table = sql.table(entity)
+        let linked = sql.refers(q(link.field), to: "c", of: "case")
+        let states = described(requirement, sql)
+        return """
+            SELECT \(c("number")), \(c("state")), \(c("resolution_code")),
+                   \(ReportSQL.literal("at least one related \(entity) that is \(states)")), \(ReportSQL.literal(entity)),
+                   (SELECT group_concat(n, ' ') FROM (SELECT \(number) AS n FROM \(table) q WHERE \(linked) ORDER BY n)),
+                   (SELECT group_concat(s, ' ') FROM (SELECT coalesce(\(q(requirement.stateField)), '') AS s FROM \(table) q WHERE \(linked) ORDER BY \(number))),
+                   CASE WHEN NOT EXISTS (SELECT 1 FROM \(table) q WHERE \(linked)) THEN \(ReportSQL.literal("the case has no related \(entity)"))
+                        ELSE \(ReportSQL.literal("no related \(entity) is \(states)")) END,
+                   \(c("sys_id"))
+            FROM \(sql.table("case")) c
+            WHERE \(c("resolution_code")) = \(ReportSQL.literal(requirement.code))
+              AND NOT EXISTS (SELECT 1 FROM \(table) q WHERE \(linked) AND \(satisfied(requirement, q(requirement.stateField), sql)))
+            """
+    }
+
+    /// SQL that is true when the state `column` satisfies `requirement` (false for no state), as
+    /// ``CaseRules/States/accepts(_:)`` decides it.
+    private static func satisfied(_ requirement: CaseRules.Requirement, _ column: String, _ sql: ReportSQL) -> String {
+        let list = choices(requirement, sql)
+        func literals(_ codes: [String]) -> String {
+            codes.map { list.kind == .integer ? Int($0).map(String.init) ?? ReportSQL.literal($0) : ReportSQL.literal($0) }.joined(separator: ", ")
+        }
+        return switch requirement.states {
+        case .anyOf(let codes): "coalesce(\(column) IN (\(literals(codes))), 0)"
+        case .noneOf(let codes, _): "coalesce(\(column) NOT IN (\(literals(codes))), 0)"
+        }
+    }
+
+    /// The accepted states in words: a text code as it is (`closed_complete`), an integer code
+    /// with its label (`Resolved (6) or Closed (7)`, `open (not Resolved 106 or Closed 107)`).
+    private static func described(_ requirement: CaseRules.Requirement, _ sql: ReportSQL) -> String {
+        let list = choices(requirement, sql)
+        func name(_ code: String, _ form: (String, String) -> String) -> String {
+            guard list.kind == .integer, let label = list.choice(code: code)?.label else { return code }
+            return form(label, code)
+        }
+        return switch requirement.states {
+        case .anyOf(let codes): codes.map { name($0) { "\($0) (\($1))" } }.joined(separator: " or ")
+        case .noneOf(let codes, let called): "\(called) (not " + codes.map { name($0) { "\($0) \($1)" } }.joined(separator: " or ") + ")"
+        }
+    }
+
+    private static func choices(_ requirement: CaseRules.Requirement, _ sql: ReportSQL) -> ChoiceList {
+        guard case .choice(let list)? = sql.entity(requirement.entity).field(named: requirement.stateField)?.type else {
+            preconditionFailure("\(requirement.entity).\(requirement.stateField) is not a choice field")
+        }
+        return list
     }
 
     static func caseJournal(_ sql: ReportSQL) -> ReportDefinition {

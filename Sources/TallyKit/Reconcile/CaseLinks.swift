@@ -271,7 +271,7 @@ final class CaseLinks {
                 "SELECT \(display), \(stateColumn) FROM \(targetTable) WHERE \(EntityTable.quoted(rules.requestLink.field)) IN (?, ?) ORDER BY \(display)",
                 [.text(link), .text(text(values[numberIndex]) ?? link)]).map { ($0[0].text ?? "?", $0[1].text) }
         }
-        if states.contains(where: { $0.state.map(requirement.acceptedValues.contains) ?? false }) { return [] }
+        if states.contains(where: { requirement.states.accepts($0.state) }) { return [] }
         // A state reads as its code and label (`-1 (Assess)`), as the platform shows it.
         let stateField = target.index(ofField: requirement.stateField).map { target.fields[$0] }
         func shown(_ state: String?) -> String {

@@ -16,10 +16,28 @@ public struct CaseRules: Sendable, Hashable {
         public var caseField: String?
         /// The field of the related record that is checked (`state`, `request_state`).
         public var stateField: String
-        /// The values that satisfy the requirement (as canonical text).
-        public var acceptedValues: [String]
+        /// The states that satisfy the requirement (codes as canonical text).
+        public var states: States
         /// What the requirement says, for messages (`a closed problem`).
         public var summary: String
+    }
+
+    /// The states a requirement accepts: the reconciler's check and the consistency report's
+    /// SQL both follow it.
+    public enum States: Sendable, Hashable {
+        /// One of these codes.
+        case anyOf([String])
+        /// Any code but these (a code a map adds counts as accepted); `called` names such a state in reports (`open`).
+        case noneOf([String], called: String)
+
+        /// Whether `code` satisfies it; no state never does.
+        public func accepts(_ code: String?) -> Bool {
+            guard let code else { return false }
+            switch self {
+            case .anyOf(let codes): return codes.contains(code)
+            case .noneOf(let codes, _): return !codes.contains(code)
+            }
+        }
     }
 
     /// A link from records of another entity to their case (`request.parent`).
@@ -54,15 +72,15 @@ public struct CaseRules: Sendable, Hashable {
         resolutionField: "resolution_code",
         requirements: [
             Requirement(code: "fixed_by_closing_prb", entity: "problem", caseField: "problem", stateField: "state",
-                        acceptedValues: ["107"], summary: "a closed problem"),
+                        states: .anyOf(["107"]), summary: "a closed problem"),
             Requirement(code: "workaround_open_prb", entity: "problem", caseField: "problem", stateField: "state",
-                        acceptedValues: ["101", "102", "103", "104"], summary: "an open problem"),
+                        states: .noneOf(["106", "107"], called: "open"), summary: "an open problem"),
             Requirement(code: "fixed_by_closing_change", entity: "change", caseField: "change_request", stateField: "state",
-                        acceptedValues: ["3"], summary: "a closed change request"),
+                        states: .anyOf(["3"]), summary: "a closed change request"),
             Requirement(code: "fixed_by_closing_incident", entity: "incident", caseField: "incident", stateField: "state",
-                        acceptedValues: ["6", "7"], summary: "a resolved or closed incident"),
+                        states: .anyOf(["6", "7"]), summary: "a resolved or closed incident"),
             Requirement(code: "related_request_closed_complete", entity: "request", caseField: nil, stateField: "request_state",
-                        acceptedValues: ["closed_complete"], summary: "at least one request in closed_complete"),
+                        states: .anyOf(["closed_complete"]), summary: "at least one request in closed_complete"),
         ],
         requestLink: BackLink(entity: "request", field: "parent", syncName: "requests"))
 }

@@ -178,3 +178,49 @@ struct CaseJournalTests {
         #expect(try journal(store).isEmpty)
     }
 }
+
+/// The resolution requirements are declared once (``CaseRules``): the reconciler's warnings and
+/// the `resolution_consistency` report both follow them, so changing a rule changes both.
+@Suite("Resolution requirements, one source")
+struct ResolutionRequirementSourceTests {
+    /// The standard registry with the case rules `rules`.
+    static func registry(_ rules: CaseRules) -> EntityRegistry {
+        EntityRegistry(entities: EntityRegistry.standard.entities.map { entity in
+            guard entity.caseRules != nil else { return entity }
+            // The initialiser adds the display companions of external references again.
+            let fields = entity.fields.filter { field in !entity.fields.contains { $0.displayField == field.name } }
+            return EntityDefinition(
+                name: entity.name, table: entity.table, aliases: entity.aliases, fields: fields,
+                identifierRules: entity.identifierRules, numberPrefix: entity.numberPrefix, temporalOrder: entity.temporalOrder,
+                retireRule: entity.retireRule, updatedField: entity.updatedField, modCountField: entity.modCountField,
+                displayField: entity.displayField, caseRules: rules, distinguishingRules: entity.distinguishingRules,
+                collisionRules: entity.collisionRules, doc: entity.doc)
+        })
+    }
+
+    func violations(_ rules: CaseRules) throws -> (warned: [String], reported: [String]) {
+        let registry = Self.registry(rules)
+        let store = try StoreHarness(registry: registry)
+        try store.importFixtures()
+        let warned = try store.connection.rows("SELECT json_extract(raw, '$.number') FROM findings WHERE rule LIKE 'resolution.%' ORDER BY 1")
+            .compactMap(\.[0].text)
+        let report = try #require(ReportCatalogue(registry: registry).report(named: "resolution_consistency"))
+        let reported = try store.connection.rows(report.sql).compactMap(\.[0].text)
+        return (warned, reported)
+    }
+
+    @Test func aChangedRequirementChangesTheWarningsAndTheReportAlike() throws {
+        let standard = try violations(.standard)
+        #expect(standard.warned == ["CS0001010", "CS0001011", "CS0001012", "CS0001013", "CS0001014"])
+        #expect(standard.reported == standard.warned)
+        var rules = CaseRules.standard
+        // CS0001010's problem is Assess (102); CS0001014's requests are in_process and closed_incomplete.
+        rules.requirements[0].states = .anyOf(["102", "107"])
+        rules.requirements[4].states = .anyOf(["closed_complete", "in_process"])
+        // CS0001011's problem is Closed (107): open now means anything but 106.
+        rules.requirements[1].states = .noneOf(["106"], called: "open")
+        let changed = try violations(rules)
+        #expect(changed.warned == ["CS0001012", "CS0001013"])
+        #expect(changed.reported == changed.warned)
+    }
+}

@@ -8,9 +8,9 @@ final class StoreHarness {
     let database: TallyDatabase
     private var fileCount = 0
 
-    init() throws {
+    init(registry: EntityRegistry = .standard) throws {
         folder = try Paths.makeTempDirectory("reconcile")
-        database = try TallyDatabase.open(path: folder.appendingPathComponent("tally.db").path)
+        database = try TallyDatabase.open(path: folder.appendingPathComponent("tally.db").path, registry: registry)
     }
 
     /// A store that starts as a copy of the one in `template` (whose store nothing writes any more,
