@@ -86,7 +86,7 @@ public final class EntityWriter {
         storedWithoutSysID = Int((try? connection.scalar("SELECT count(*) FROM \(name) WHERE \"sys_id\" IS NULL OR \"sys_id\" = ''").integer) ?? 1)
         if !sysIDRule.isEmpty, (try? connection.holdsRows(name)) == false { newSysIDs = KeyFilter() }
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
-        let insertColumns = columns + ["_extra", "_hash", "_input_hash", "_source", "_created_run", "_updated_run"]
+        let insertColumns = columns + BookkeepingColumn.inserted.map(\.name)
         collisions = IdentityCollisions(entity: entity, rules: identifierRules ?? entity.identifierRules)
         collisionSQL = entity.collisionRules.map { group in
             let within = (identifierRules ?? entity.identifierRules).first { $0.count > group.count && Set($0).isSuperset(of: group) }
@@ -231,8 +231,12 @@ public final class EntityWriter {
 
         /// From a row whose first columns are ``EntityWriter/matchColumnNames``.
         init(row: Statement) {
-            func integer(_ index: Int32) -> Int64? { row.isNull(index) ? nil : row.int64(index) }
-            self.init(id: row.int64(0), inputHash: integer(1), createdRun: integer(2), updatedRun: integer(3), retiredInRun: integer(4))
+            func integer(_ column: BookkeepingColumn) -> Int64? {
+                let index = BookkeepingColumn.matched.position(of: column, from: 1)
+                return row.isNull(index) ? nil : row.int64(index)
+            }
+            self.init(id: row.int64(0), inputHash: integer(.inputHash), createdRun: integer(.createdRun), updatedRun: integer(.updatedRun),
+                      retiredInRun: integer(.retiredInRun))
         }
 
         init(id: Int64, inputHash: Int64?, createdRun: Int64?, updatedRun: Int64?, retiredInRun: Int64?) {
@@ -257,7 +261,7 @@ public final class EntityWriter {
     }
 
     /// Columns of an identification query before the distinguishing keys (what a ``Match`` reads).
-    private static let matchColumnNames = ["_id", "_input_hash", "_created_run", "_updated_run", "retired_in_run"]
+    private static let matchColumnNames = ["_id"] + BookkeepingColumn.matched.map(\.name)
     private static let matchColumns = Int32(matchColumnNames.count)
 
     /// `filterKey`: the key of the row's sys_id in ``newSysIDs`` (nil when there is no filter, or no sys_id).
@@ -422,8 +426,8 @@ public final class EntityWriter {
             } else {
                 for value in values { try parameters.append(value) }
             }
-            try parameters.append(extra); try parameters.append(hash); try parameters.append(inputHash)
-            try parameters.append(source); try parameters.append(run); try parameters.append(run)
+            try BookkeepingValues(extra: extra, hash: hash, inputHash: inputHash, source: source, run: run)
+                .append(BookkeepingColumn.inserted, to: &parameters)
         }
         let id = connection.lastInsertRowID
         written.insert(id)
@@ -499,8 +503,9 @@ public final class EntityWriter {
         let (source, run) = (source, run)
         try updateStatement(UpdateShape(changed: changed, revives: stored.retiredInRun != nil)).run { (parameters: inout Parameters) throws(StoreError) in
             for index in changed { try parameters.append(merged[index]) }
-            try parameters.append(extra); try parameters.append(hash); try parameters.append(inputHash)
-            try parameters.append(source); try parameters.append(run); try parameters.append(id)
+            try BookkeepingValues(extra: extra, hash: hash, inputHash: inputHash, source: source, run: run)
+                .append(BookkeepingColumn.updated, to: &parameters)
+            try parameters.append(id)
         }
         let changes: [(field: String, old: String?, new: String?)] = changed.map { index in
             (entity.fields[index].name, stored.values[index].canonicalText, merged[index].canonicalText)
@@ -569,8 +574,8 @@ public final class EntityWriter {
     private func updateStatement(_ shape: UpdateShape) -> HeldStatement {
         if let held = updates[shape] { return held }
         var assignments = shape.changed.map { "\(EntityTable.quoted(entity.fields[$0].name)) = ?" }
-        assignments += ["_extra = ?", "_hash = ?", "_input_hash = ?", "_source = ?", "_updated_run = ?"]
-        if shape.revives { assignments.append("retired_in_run = NULL") }
+        assignments += BookkeepingColumn.updated.map { "\($0.name) = ?" }
+        if shape.revives { assignments.append("\(BookkeepingColumn.retiredInRun.name) = NULL") }
         let statement = HeldStatement("UPDATE \(table.name) SET \(assignments.joined(separator: ", ")) WHERE _id = ?", on: connection)
         updates[shape] = statement
         return statement
@@ -580,7 +585,7 @@ public final class EntityWriter {
 
     static func selectSQL(for entity: EntityDefinition) -> String {
         let columns = entity.fields.map { EntityTable.quoted($0.name) }
-        return "SELECT \(columns.joined(separator: ", ")), _extra, _hash, _source, _created_run, _updated_run, retired_in_run FROM \(EntityTable(entity).name) WHERE _id = ?"
+        return "SELECT \(columns.joined(separator: ", ")), \(BookkeepingColumn.stored.list) FROM \(EntityTable(entity).name) WHERE _id = ?"
     }
 
     func load(_ id: Int64) throws -> StoredRecord {
@@ -595,10 +600,10 @@ public final class EntityWriter {
             for (index, field) in entity.fields.enumerated() {
                 values.append(FieldValue(stored: row.value(Int32(index)), type: field.type))
             }
-            let base = Int32(entity.fields.count)
-            func integer(_ offset: Int32) -> Int64? { row.isNull(base + offset) ? nil : row.int64(base + offset) }
-            result = StoredRecord(id: id, values: values, extra: row.text(base), hash: integer(1), source: row.text(base + 2),
-                                  createdRun: integer(3), updatedRun: integer(4), retiredInRun: integer(5))
+            func at(_ column: BookkeepingColumn) -> Int32 { BookkeepingColumn.stored.position(of: column, from: entity.fields.count) }
+            func integer(_ column: BookkeepingColumn) -> Int64? { row.isNull(at(column)) ? nil : row.int64(at(column)) }
+            result = StoredRecord(id: id, values: values, extra: row.text(at(.extra)), hash: integer(.hash), source: row.text(at(.source)),
+                                  createdRun: integer(.createdRun), updatedRun: integer(.updatedRun), retiredInRun: integer(.retiredInRun))
         }
         guard let result else { throw StoreError.misuse("record \(id) of \(EntityTable(entity).name) vanished during the run") }
         return result
@@ -606,11 +611,10 @@ public final class EntityWriter {
 
     /// Puts a removed record back under its old store key (rolling back a rollback).
     static func reinsert(_ record: StoredRecord, entity: EntityDefinition, run: Int64, connection: Connection) throws {
-        let columns = ["_id"] + entity.fields.map { EntityTable.quoted($0.name) }
-            + ["_extra", "_hash", "_source", "_created_run", "_updated_run", "retired_in_run"]
-        var bindings: [SQLValue] = [.integer(record.id)] + record.values.map(\.sqlValue)
-        bindings += [record.extra.sqlValue, .integer(ContentHash.of(record.values, extra: record.extra)), record.source.sqlValue,
-                     record.createdRun.map(SQLValue.integer) ?? .null, .integer(run), record.retiredInRun.map(SQLValue.integer) ?? .null]
+        let columns = ["_id"] + entity.fields.map { EntityTable.quoted($0.name) } + BookkeepingColumn.stored.map(\.name)
+        var put = record
+        (put.hash, put.updatedRun) = (ContentHash.of(record.values, extra: record.extra), run)
+        let bindings: [SQLValue] = [.integer(record.id)] + record.values.map(\.sqlValue) + BookkeepingColumn.stored.map(put.value)
         try connection.run("INSERT INTO \(EntityTable(entity).name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))", bindings)
     }
 
@@ -618,7 +622,7 @@ public final class EntityWriter {
     @discardableResult
     static func rehash(_ entity: EntityDefinition, id: Int64, connection: Connection) throws -> [FieldValue] {
         let stored = try load(entity, id: id, connection: connection)
-        try connection.run("UPDATE \(EntityTable(entity).name) SET _hash = ?, _input_hash = NULL WHERE _id = ?",
+        try connection.run("UPDATE \(EntityTable(entity).name) SET \(BookkeepingColumn.hash.name) = ?, \(BookkeepingColumn.inputHash.name) = NULL WHERE _id = ?",
                            [.integer(ContentHash.of(stored.values, extra: stored.extra)), .integer(id)])
         return stored.values
     }

@@ -42,3 +42,41 @@ public struct WriteResult: Sendable {
     public var warnings: [Finding] = []
     public var conflicts = 0
 }
+
+extension StoredRecord {
+    /// The record's value of a bookkeeping column (it keeps no input hash: NULL).
+    func value(_ column: BookkeepingColumn) -> SQLValue {
+        switch column {
+        case .extra: extra.sqlValue
+        case .hash: hash.map(SQLValue.integer) ?? .null
+        case .inputHash: .null
+        case .source: source.sqlValue
+        case .createdRun: createdRun.map(SQLValue.integer) ?? .null
+        case .updatedRun: updatedRun.map(SQLValue.integer) ?? .null
+        case .retiredInRun: retiredInRun.map(SQLValue.integer) ?? .null
+        }
+    }
+}
+
+/// The bookkeeping values a write from an input row sets, bound in a column list's order.
+struct BookkeepingValues {
+    var extra: String?
+    var hash: Int64
+    var inputHash: Int64?
+    var source: String
+    /// The writing run: it creates or updates the record.
+    var run: Int64
+
+    func append(_ columns: [BookkeepingColumn], to parameters: inout Parameters) throws(StoreError) {
+        for column in columns {
+            switch column {
+            case .extra: try parameters.append(extra)
+            case .hash: try parameters.append(hash)
+            case .inputHash: try parameters.append(inputHash)
+            case .source: try parameters.append(source)
+            case .createdRun, .updatedRun: try parameters.append(run)
+            case .retiredInRun: try parameters.appendNull()
+            }
+        }
+    }
+}

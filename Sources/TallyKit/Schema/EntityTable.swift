@@ -7,16 +7,8 @@ import Foundation
 public struct EntityTable: Sendable {
     public let entity: EntityDefinition
 
-    /// Bookkeeping columns after the fields: name and SQL declaration.
-    public static let bookkeeping: [(name: String, declaration: String)] = [
-        ("_extra", "TEXT"),           // source columns the map does not know: a JSON object
-        ("_hash", "INTEGER"),         // hash of the field values, for change detection
-        ("_input_hash", "INTEGER"),   // hash of the input row that last wrote it (NULL after any other write)
-        ("_source", "TEXT"),          // the source that last wrote the record
-        ("_created_run", "INTEGER"),
-        ("_updated_run", "INTEGER"),
-        ("retired_in_run", "INTEGER"), // set when a snapshot retired the record
-    ]
+    /// Bookkeeping columns after the fields.
+    public static let bookkeeping = BookkeepingColumn.allCases
 
     /// Fields indexed on their own because rules look records up by them (a case's related
     /// records, a request's case).
