@@ -49,9 +49,10 @@ public final class Extractor {
     let database: TallyDatabase
     public let catalogue: ReportCatalogue
 
-    public init(database: TallyDatabase, catalogue: ReportCatalogue = .standard) {
+    /// `catalogue` nil: the catalogue of the store's registry, so every entity it holds is a feed.
+    public init(database: TallyDatabase, catalogue: ReportCatalogue? = nil) {
         self.database = database
-        self.catalogue = catalogue
+        self.catalogue = catalogue ?? (database.registry == .standard ? .standard : ReportCatalogue(registry: database.registry))
     }
 
     var connection: Connection { database.connection }
