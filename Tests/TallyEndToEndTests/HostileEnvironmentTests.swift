@@ -380,7 +380,7 @@ struct HostileEnvironmentTests {
         #expect(try run(["import", "a.csv", "--entity", "incident", "--db", "tally.db"]).status == 0)
     }
 
-    @Test("under ulimit -u 2 (as an unprivileged user, where setpriv exists) the import exits 1 within seconds")
+    @Test("under ulimit -u 1 (as an unprivileged user, where setpriv exists) the import exits 1 within seconds")
     func processLimit() throws {
         guard getuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
             print("skipped: root ignores ulimit -u and there is no setpriv to drop privileges")
@@ -388,11 +388,12 @@ struct HostileEnvironmentTests {
         }
         try Bounded.incidents(50, to: folder.appendingPathComponent("a.csv"))
         _ = Bounded.system("chmod -R a+rwX '\(folder.path)'")
-        // dash's ulimit has no -u: bash sets it, then runs tally.
-        let limited = "/bin/bash -c 'ulimit -u 2; exec \"$0\" \"$@\"' \"$0\" \"$@\"; :"
+        // dash's ulimit has no -u: bash sets it, then runs tally. One process for the user: every thread
+        // start fails (with 2, a small file's reader thread can end before the next starts, and it runs).
+        let limited = "/bin/bash -c 'ulimit -u 1; exec \"$0\" \"$@\"' \"$0\" \"$@\"; :"
         let prefix = "exec " + (getuid() == 0 ? "/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups " : "") + limited
         let result = try run(["import", "a.csv", "--entity", "incident", "--db", "tally.db"], timeout: 30, shell: prefix)
-        #expect(!result.timedOut, "the import hung under ulimit -u 2")
+        #expect(!result.timedOut, "the import hung under ulimit -u 1")
         #expect(result.status == 1, "\(result.status): \(result.stderr)")
         #expect(result.stderr.contains("cannot start the tally-"), "\(result.stderr)")
     }
