@@ -198,6 +198,12 @@ struct ValidatorTests {
         #expect(findings.rejects)
     }
 
+    @Test("only a write rule made an error undoes writes row by row; naming a rule that is an error anyway does not")
+    func escalation() throws {
+        #expect(try SeverityPolicy(overrides: ["resolution": .error]).escalatesWriteRules)
+        #expect(try !SeverityPolicy(overrides: ["ambiguous_match": .error, "sys_id_conflict": .error, "temporal_order": .error]).escalatesWriteRules)
+    }
+
     @Test("severities a map cannot have stop the run before any row", arguments: [
         (["missing_key": Finding.Severity.warning], "severity: missing_key cannot be a warning"),
         (["identity.collision": .error], "severity: identity.collision cannot be an error"),

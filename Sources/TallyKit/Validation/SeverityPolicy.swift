@@ -50,7 +50,9 @@ public struct SeverityPolicy: Sendable, Equatable {
 
     private init(checked: [RuleID: Finding.Severity]) {
         overrides = checked
-        escalatesWriteRules = checked.contains { $0.value == .error && !Self.covers(Self.decidedBeforeWriting, $0.key) }
+        escalatesWriteRules = checked.contains { rule, severity in
+            severity == .error && !Self.covers(Self.decidedBeforeWriting, rule) && !Self.covers(Self.alwaysErrors, rule)
+        }
     }
 
     /// The severity `rule`'s findings have, given what its check said (`found`): the map's
