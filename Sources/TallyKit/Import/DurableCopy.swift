@@ -9,8 +9,9 @@ import Darwin
 
 /// Copies a file into a temp file of its own, as a reflink where the file system shares blocks
 /// (`FICLONE`), else byte for byte skipping the source's holes (a sparse file stays sparse), then
-/// syncs it, with the source's modification time. The caller renames the temp file into place, so the final name never holds half a
-/// file. Used to keep inputs (``InputArchive``) and to archive a job's files across file systems.
+/// gives it the source's modification time and syncs it. The caller renames the temp file into
+/// place, so the final name never holds half a file. Used to keep inputs (``InputArchive``) and
+/// to archive a job's files across file systems.
 enum DurableCopy {
     struct Failure: Error, CustomStringConvertible {
         enum Kind { case changed, noSpace, io }
