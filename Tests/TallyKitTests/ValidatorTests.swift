@@ -186,8 +186,27 @@ struct ValidatorTests {
         #expect(changed.map(\.severity) == [.warning, .error])
     }
 
+    @Test("a family made a warning leaves its rules that must stay errors: pattern.sys_id still rejects under \"pattern\": \"warning\"")
+    func familyOverrideKeepsAlwaysErrors() throws {
+        var map = TransformMap(entity: "incident")
+        map.severity = ["pattern": .warning]
+        let findings = try validate("incident", ["sys_id", "number", "sys_updated_on"],
+                                    ["NOT-A-SYS-ID", "X-1", "2026-01-01 00:00:00"], map: map)
+        let severities = Dictionary(findings.map { ($0.rule, $0.severity) }, uniquingKeysWith: { first, _ in first })
+        #expect(severities[.patternNumber] == .warning)
+        #expect(severities[.patternSysID] == .error)
+        #expect(findings.rejects)
+    }
+
+    @Test("only a write rule made an error undoes writes row by row; naming a rule that is an error anyway does not")
+    func escalation() throws {
+        #expect(try SeverityPolicy(overrides: ["resolution": .error]).escalatesWriteRules)
+        #expect(try !SeverityPolicy(overrides: ["ambiguous_match": .error, "sys_id_conflict": .error, "temporal_order": .error]).escalatesWriteRules)
+    }
+
     @Test("severities a map cannot have stop the run before any row", arguments: [
         (["missing_key": Finding.Severity.warning], "severity: missing_key cannot be a warning"),
+        (["identity.collision": .error], "severity: identity.collision cannot be an error"),
         (["temporal_ordr": .error], "severity: 'temporal_ordr' is not a rule"),
     ])
     func invalidSeverities(severity: [String: Finding.Severity], message: String) throws {

@@ -9,8 +9,9 @@ import Darwin
 
 /// Copies a file into a temp file of its own, as a reflink where the file system shares blocks
 /// (`FICLONE`), else byte for byte skipping the source's holes (a sparse file stays sparse), then
-/// syncs it. The caller renames the temp file into place, so the final name never holds half a
-/// file. Used to keep inputs (``InputArchive``) and to archive a job's files across file systems.
+/// gives it the source's modification time and syncs it. The caller renames the temp file into
+/// place, so the final name never holds half a file. Used to keep inputs (``InputArchive``) and
+/// to archive a job's files across file systems.
 enum DurableCopy {
     struct Failure: Error, CustomStringConvertible {
         enum Kind { case changed, noSpace, io }
@@ -41,6 +42,13 @@ enum DurableCopy {
         // Blocks the copy takes: holes are skipped, so a sparse file needs only its data.
         let needed = min(size, Int64(status.st_blocks) * 512)
         if !cloned(input, into: output) { try copyData(input, output, size: size, needed: needed, temporary: temporary) }
+        // The copy keeps the source's modification time: it versions a list view's rows on a rerun.
+        #if os(Linux)
+        var times = [status.st_atim, status.st_mtim]
+        #else
+        var times = [status.st_atimespec, status.st_mtimespec]
+        #endif
+        _ = futimens(output, &times)
         guard fsync(output) == 0 else { throw writeFailure(errno, temporary: temporary, needed: needed, output: output) }
         if let expected, !same(input, expected) { throw changed(source) }
         done = true

@@ -153,7 +153,7 @@ final class RowPipeline {
                 try writer.flush()
                 unknownColumns = preparer.unknownColumns + (refusedRejectRun ? ["_reject_run"] : [])
                 counts.warnings += try recordCollisions(input, position: position, format: opened.format,
-                                                        encoding: declared == .utf8 ? nil : declared)
+                                                        encoding: declared == .utf8 ? nil : declared, versionFallback: preparer.versionFallback)
                 if preparer.usedVersionFallback, let time = preparer.versionFallback {
                     versionedByExportTime.append((input.displayPath, time, asOf == nil))
                 }
@@ -172,10 +172,11 @@ final class RowPipeline {
 
     /// Stores an `identity.collision` warning on every row of each group of rows of this input
     /// that identified one record under different identities (``IdentityCollisions``), naming
-    /// them all: the input is read and mapped again to find them, only when there are such
+    /// them all: the input is read and mapped again to find them (with the first read's
+    /// `versionFallback`, so rows without a version are not rejects), only when there are such
     /// groups. Returns how many warnings it stored.
     private func recordCollisions(_ input: StagedInput, position: Int, format: InputFormat,
-                                  encoding: TranscodingByteSource.Encoding?) throws -> Int {
+                                  encoding: TranscodingByteSource.Encoding?, versionFallback: String?) throws -> Int {
         let groups = writer.identityCollisions
         guard !groups.isEmpty else { return 0 }
         var groupOf: [[String?]: Int64] = [:]
@@ -184,6 +185,7 @@ final class RowPipeline {
         }
         let reader = try InputOpener.open(path: input.path, format: format, encoding: encoding).reader
         var preparer = RowPreparer(entity: entity, map: map, displayPath: input.displayPath)
+        preparer.versionFallback = versionFallback
         var members: [Int64: [RawRecord]] = [:]
         while let event = try reader.next() {
             guard case .record(let raw, let mapped, let found, _) = try preparer.prepare(event), !found.rejects,

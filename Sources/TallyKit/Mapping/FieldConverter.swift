@@ -188,7 +188,7 @@ final class FieldConverter: Sendable {
         }
         if sawComma && !sawPoint && run != 3 { return nil }
         guard integerDigits > 0 || sawPoint, let number = Double(digits), number.isFinite else { return nil }
-        return String(number)
+        return String(number == 0 ? 0 : number)  // REAL keeps no negative zero
     }
 
     /// `true`/`false`, `1`/`0`, `yes`/`no`, in any case; compared on bytes, no allocation.

@@ -32,23 +32,34 @@ public struct SeverityPolicy: Sendable, Equatable {
         for rule in overrides.keys.sorted() where !Self.knownRules.contains(rule) && !rule.rawValue.hasPrefix("resolution.") {
             throw Invalid(description: "severity: '\(rule)' is not a rule (rules: \(Self.knownRules.map(\.rawValue).joined(separator: ", ")), resolution.<code>)")
         }
-        for (rule, severity) in overrides.sorted(by: { $0.key < $1.key }) where severity == .warning {
-            if Self.covers(Self.alwaysErrors, rule) {
+        for (rule, severity) in overrides.sorted(by: { $0.key < $1.key }) {
+            if severity == .warning, Self.covers(Self.alwaysErrors, rule) {
                 throw Invalid(description: "severity: \(rule) cannot be a warning (a row it fires on cannot be identified "
                     + "or written); leave it out of the map's severity")
             }
+            if severity == .error, Self.covers(["identity"], rule) {
+                throw Invalid(description: "severity: \(rule) cannot be an error (the rows it names are merged before "
+                    + "the collision shows); leave it out of the map's severity")
+            }
         }
-        self.overrides = overrides
+        self.init(checked: overrides)
     }
 
     /// The defaults alone.
     public static let standard = SeverityPolicy(checked: [:])
 
-    private init(checked: [RuleID: Finding.Severity]) { overrides = checked }
+    private init(checked: [RuleID: Finding.Severity]) {
+        overrides = checked
+        escalatesWriteRules = checked.contains { rule, severity in
+            severity == .error && !Self.covers(Self.decidedBeforeWriting, rule) && !Self.covers(Self.alwaysErrors, rule)
+        }
+    }
 
     /// The severity `rule`'s findings have, given what its check said (`found`): the map's
-    /// override for the rule or its family, else the default.
+    /// override for the rule or its family, else the default. A rule that must stay an error
+    /// (``alwaysErrors``) stays one whatever its family's override (`pattern` and `pattern.sys_id`).
     public func severity(of rule: RuleID, found: Finding.Severity) -> Finding.Severity {
+        if Self.covers(Self.alwaysErrors, rule) { return found }
         if !overrides.isEmpty {
             var key = rule.rawValue
             while true {
@@ -57,7 +68,7 @@ public struct SeverityPolicy: Sendable, Equatable {
                 key = String(key[..<dot])
             }
         }
-        return Self.covers(Self.defaultWarnings, rule) && !Self.covers(Self.alwaysErrors, rule) ? .warning : found
+        return Self.covers(Self.defaultWarnings, rule) ? .warning : found
     }
 
     /// `findings` with each one's severity as this policy says.
@@ -71,13 +82,16 @@ public struct SeverityPolicy: Sendable, Equatable {
     }
 
     /// Whether the map makes an error of a rule found while writing (a case's resolution code):
-    /// each row's write must then be undoable.
-    public var escalatesWriteRules: Bool {
-        overrides.contains { $0.value == .error && !Self.covers(Self.decidedBeforeWriting, $0.key) }
-    }
+    /// each row's write must then be undoable. Worked out once: it is asked for every row.
+    public let escalatesWriteRules: Bool
 
     /// Whether `rule` is one of `rules` or in the family of one (`resolution` covers `resolution.x`).
+    /// Compares bytes, allocating nothing: it runs for every finding.
     static func covers(_ rules: [RuleID], _ rule: RuleID) -> Bool {
-        rules.contains { $0 == rule || rule.rawValue.hasPrefix($0.rawValue + ".") }
+        let text = rule.rawValue.utf8
+        return rules.contains { family in
+            let prefix = family.rawValue.utf8
+            return text.starts(with: prefix) && (text.count == prefix.count || text.dropFirst(prefix.count).first == UInt8(ascii: "."))
+        }
     }
 }

@@ -41,6 +41,19 @@ struct IdentityCollisionTests {
         #expect(try check.run().holds)
     }
 
+    /// A CMDB list view has no Updated column: its rows are versioned by the export's time, and
+    /// the rows that collide are found and named all the same.
+    @Test func aListViewWithoutVersionsNamesItsCollisionsToo() throws {
+        let store = try StoreHarness()
+        let result = try store.importText(csv("name,sys_class_name,serial_number", [
+            "lab-pc-1,cmdb_ci_computer,L3BB911",   // line 2
+            "lab-pc-2,cmdb_ci_computer,L3BB911",   // line 3
+        ]), entity: "ci")
+        #expect(result.counts.inserted == 1 && result.counts.read == 2 && result.counts.isConserved, "\(result.counts)")
+        #expect(try Self.findings(store).map(\.line) == [2, 3])
+        #expect(result.counts.warnings == 2)
+    }
+
     /// The same CI in every row, or one file per CI: nothing to say.
     @Test func aRecordSeenUnderOneIdentityOrAcrossInputsIsNoCollision() throws {
         let store = try StoreHarness()
