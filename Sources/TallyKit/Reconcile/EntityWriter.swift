@@ -459,9 +459,17 @@ public final class EntityWriter {
         for index in externalIndexes where values[index] != nil && values[index + 1] == nil && merged[index] != stored.values[index] {
             merged[index + 1] = .null
         }
+        // Same version, other content: a tie no arrival order may decide (whether the stored side
+        // came from an earlier run or an earlier row of this one). A retired record seen again comes
+        // back even at the same version: retiring it was our change, not the source's.
+        let tie = incoming == current && stored.retiredInRun == nil
         // Unknown columns merge like fields: one the input lacks keeps its stored value.
-        let extra = ExtraColumns.merge(stored: stored.extra, incoming: incomingExtra)
+        let extra = ExtraColumns.merge(stored: stored.extra, incoming: incomingExtra, tie: tie)
         var changed = merged.indices.filter { merged[$0] != stored.values[$0] }
+        if tie {
+            notes += settleTie(stored: stored, merged: &merged, changed: changed)
+            changed = changed.filter { merged[$0] != stored.values[$0] }
+        }
         // A version that is only the export's time changes nothing by itself (a list view taken again).
         if versionIsExportTime, let updatedIndex, changed == [updatedIndex] {
             merged[updatedIndex] = stored.values[updatedIndex]
@@ -477,24 +485,6 @@ public final class EntityWriter {
             return WriteResult(outcome: .unchanged, conflicts: notes.count)
         }
         let hash = ContentHash.of(merged, extra: extra)
-        // A retired record seen again comes back even at the same version: retiring it was our
-        // change, not the source's.
-        if incoming == current && stored.retiredInRun == nil {
-            // Same version, different content: a tie no arrival order may decide, whether the
-            // stored side came from an earlier run or an earlier row of this one. The higher
-            // content hash wins, so every order of the rows ends in the same state.
-            let storedWins = (stored.hash ?? Int64.min) > hash
-            for index in changed {
-                notes.append(ConflictNote(
-                    field: entity.fields[index].name, stored: stored.values[index].canonicalText, storedSource: stored.source,
-                    incoming: merged[index].canonicalText, rule: "same_version",
-                    message: "same \(entity.updatedField) and \(entity.modCountField) as the stored record but different content; the \(storedWins ? "stored" : "incoming") value was kept (the higher content hash wins, whatever the arrival order)"))
-            }
-            if storedWins {
-                try record(notes, id: id, key: key)
-                return WriteResult(outcome: .unchanged, conflicts: notes.count)
-            }
-        }
         try record(notes, id: id, key: key)
 
         // A write some rule trimmed is not "this input row": the next import must be compared in full.
@@ -522,6 +512,23 @@ public final class EntityWriter {
         try journal?.recordChanges(record: id, values: merged, changes: changes)
         let warnings = try caseLinks?.afterWrite(id: id, values: merged, previous: stored.values, provenance: provenance) ?? []
         return WriteResult(outcome: .updated(fields: changes.map(\.field)), warnings: warnings, conflicts: notes.count)
+    }
+
+    /// Decides a same-version tie field by field (``SameVersionTie``), so every order of the rows
+    /// ends in the same state; says where the two sides disagreed (a value filling an empty field
+    /// is no disagreement: a partial export of the same version fills, never empties).
+    private func settleTie(stored: StoredRecord, merged: inout [FieldValue], changed: [Int]) -> [ConflictNote] {
+        var notes: [ConflictNote] = []
+        for index in changed {
+            let (old, new) = (stored.values[index].canonicalText, merged[index].canonicalText)
+            let keepsStored = SameVersionTie.keepsStored(old, over: new)
+            if keepsStored { merged[index] = stored.values[index] }
+            guard !(old ?? "").isEmpty else { continue }
+            notes.append(ConflictNote(
+                field: entity.fields[index].name, stored: old, storedSource: stored.source, incoming: new, rule: "same_version",
+                message: "same \(entity.updatedField) and \(entity.modCountField) as the stored record but another value; the \(keepsStored ? "stored" : "incoming") value was kept (\(SameVersionTie.rule), whatever the arrival order)"))
+        }
+        return notes
     }
 
     /// Reverts changes a lower-priority source may not make, and says which.

@@ -10,15 +10,16 @@ enum ExtraColumns {
 
     /// `stored` with `incoming`'s values laid over it: stored columns keep their order, new ones
     /// follow in the input's order. Nil input keeps the stored text; unreadable stored text (never
-    /// written by ``json(_:)``) gives way to the incoming.
-    static func merge(stored: String?, incoming: String?) -> String? {
+    /// written by ``json(_:)``) gives way to the incoming. In a same-version `tie`, a column both
+    /// sides carry keeps the value ``SameVersionTie`` picks.
+    static func merge(stored: String?, incoming: String?, tie: Bool = false) -> String? {
         guard let incoming else { return stored }
         guard let stored, stored != incoming, var merged = parse(stored), let laid = parse(incoming) else { return incoming }
         var position: [String: Int] = [:]
         for (index, field) in merged.enumerated() { position[field.name] = index }
         for field in laid {
             if let index = position[field.name] {
-                merged[index].value = field.value
+                if !(tie && SameVersionTie.keepsStored(merged[index].value, over: field.value)) { merged[index].value = field.value }
             } else {
                 position[field.name] = merged.count
                 merged.append(field)

@@ -130,6 +130,29 @@ struct CountingTests {
         #expect(try store.extract("incident") == finals[0])
     }
 
+    /// A partial export and the full export of one version, in either order: the
+    /// full one's extra fields fill what the partial left empty, never the other way round, so
+    /// both orders end with every value (a value beats none; the larger wins where both have one).
+    @Test func aPartialAndAFullExportOfOneVersionEndTheSameInEitherOrder() throws {
+        let ids = (1...8).map { String(format: "0a1b2c3d4e5f60718293a4b5c6d7e8%02d", $0) }
+        let full = ("sys_id,number,state,short_description,category,sys_updated_on,sys_mod_count",
+                    ids.indices.map { "\(ids[$0]),INC000000\($0),2,printer jam \($0),hardware,2026-01-01 10:00:00,3" })
+        let partial = ("sys_id,number,state,short_description,sys_updated_on",
+                       ids.indices.map { "\(ids[$0]),INC000000\($0),2,Printer jam \($0),2026-01-01 10:00:00" })
+        var finals: [String] = []
+        for (first, second) in [(full, partial), (partial, full)] {
+            let store = try StoreHarness()
+            try store.importText(csv(first.0, first.1), entity: "incident")
+            try store.importText(csv(second.0, second.1), entity: "incident")
+            #expect(try store.count("SELECT count(*) FROM entity_incident WHERE category = 'hardware'") == 8)
+            #expect(try Self.holds(store).holds)
+            finals.append(try store.extract("incident"))
+        }
+        #expect(finals[0] == finals[1])
+        // Both sides had a short_description: the larger ("printer jam …" > "Printer jam …") stays.
+        #expect(finals[0].contains("printer jam 7") && !finals[0].contains("Printer jam"))
+    }
+
     /// `tally check` verifies each run's counts against its audit.
     @Test func checkReportsARunWhoseCountsDisagreeWithItsAudit() throws {
         let store = try StoreHarness()
