@@ -16,9 +16,11 @@ public final class Connection {
     let handle: OpaquePointer
     /// The file this connection opened.
     public let path: String
+    /// Whether the connection was opened read-only (``Options/readOnly``).
+    public let isReadOnly: Bool
     private var cache: [String: Statement] = [:]
     /// How long this connection waits for another's lock (``Options/busyTimeoutMilliseconds``).
-    private let busyTimeoutMilliseconds: Int32
+    let busyTimeoutMilliseconds: Int32
 
     /// How a connection opens its file.
     public struct Options: Sendable {
@@ -49,6 +51,7 @@ public final class Connection {
     public init(path: String, options: Options = Options()) throws(StoreError) {
         _ = Self.libraryConfigured
         self.path = path
+        isReadOnly = options.readOnly
         var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE
         if options.create && !options.readOnly { flags |= SQLITE_OPEN_CREATE }
@@ -92,9 +95,9 @@ public final class Connection {
                     throw StoreError(extendedCode: SQLITE_READONLY, message: Self.readOnlyMessage(path))
                 }
             }
-            try execute("PRAGMA synchronous=NORMAL")
-            try execute("PRAGMA foreign_keys=ON")
-            try execute("PRAGMA cache_size=-\(max(options.cacheKiB, 64))")
+            try setPragma(.synchronous, to: .normal)
+            try setPragma(.foreignKeys, to: true)
+            try setPragma(.cacheSize, to: .kibibytes(max(options.cacheKiB, 64)))
         } catch {
             cache.removeAll()
             sqlite3_close_v2(handle)
@@ -185,17 +188,26 @@ public final class Connection {
     }
 
 
-    /// Runs one or more statements with no parameters (schema scripts, pragmas).
+    /// Runs one or more statements with no parameters (schema scripts). A statement with a
+    /// parameter is refused (`SQLITE_MISUSE`) before it runs: nothing is ever bound as a silent NULL.
     public func execute(_ sql: String) throws(StoreError) {
-        var messagePointer: UnsafeMutablePointer<CChar>?
-        let code = sqlite3_exec(handle, sql, nil, nil, &messagePointer)
-        if code != SQLITE_OK {
-            var message = messagePointer.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
-            sqlite3_free(messagePointer)
-            let extended = sqlite3_extended_errcode(handle)
-            if extended & 0xFF == SQLITE_FULL { message = Self.diskFullMessage(path) }
-            throw StoreError(extendedCode: extended, message: message, sql: sql)
+        let failure: StoreError? = Array(sql.utf8CString).withUnsafeBufferPointer { text in
+            var next = text.baseAddress
+            while let start = next, start.pointee != 0 {
+                var statement: OpaquePointer?
+                let code = sqlite3_prepare_v3(handle, start, -1, 0, &statement, &next)
+                guard code == SQLITE_OK else { return error(code: code, sql: sql) }
+                guard let statement else { continue }  // only blanks or a comment were left
+                defer { sqlite3_finalize(statement) }
+                let parameters = sqlite3_bind_parameter_count(statement)
+                guard parameters == 0 else { return .unboundParameters(bound: 0, expected: parameters, sql: sql) }
+                var step: Int32
+                repeat { step = sqlite3_step(statement) } while step == SQLITE_ROW
+                guard step == SQLITE_DONE else { return error(code: step, sql: sql) }
+            }
+            return nil
         }
+        if let failure { throw failure }
     }
 
     /// The cached prepared statement for `sql`, prepared with `SQLITE_PREPARE_PERSISTENT` on first use.
@@ -279,21 +291,6 @@ public final class Connection {
     /// Whether `table` holds at least one row (one step of a scan, whatever its size).
     public func holdsRows(_ table: String) throws(StoreError) -> Bool {
         try scalar("SELECT EXISTS (SELECT 1 FROM \(table))").integer == 1
-    }
-
-    /// The store's journal mode, as SQLite names it (`wal`, `delete`, `memory`).
-    public func journalMode() throws(StoreError) -> String {
-        try scalar("PRAGMA journal_mode").text ?? ""
-    }
-
-    /// Switches the journal mode and returns the mode in force afterwards: SQLite keeps the old
-    /// mode (or fails busy) while another connection has the store open, and this returns nil when
-    /// the switch failed. Unless `waiting`, it does not wait for other connections' locks.
-    public func switchJournalMode(to mode: String, waiting: Bool = false) -> String? {
-        precondition(mode.allSatisfy(\.isLetter), "journal modes are words")
-        if !waiting { sqlite3_busy_timeout(handle, 0) }
-        defer { sqlite3_busy_timeout(handle, busyTimeoutMilliseconds) }
-        return try? scalar("PRAGMA journal_mode=\(mode)").text
     }
 
     /// The rowid of the last insert on this connection.

@@ -18,7 +18,7 @@ public final class HeldStatement {
         }
     }
 
-    /// Runs the statement with the parameters `bind` appends, in order (any left out are NULL):
+    /// Runs the statement with the parameters `bind` appends, in order (all of them, else `SQLITE_MISUSE`):
     /// a row loop binds its values from where it keeps them, with no array of ``SQLValue``.
     public func run(_ bind: (inout Parameters) throws(StoreError) -> Void) throws(StoreError) {
         let statement: Statement

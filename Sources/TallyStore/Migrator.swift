@@ -29,7 +29,7 @@ public struct Migrator: Sendable {
 
     /// The store's current schema version.
     public func currentVersion(of connection: Connection) throws(StoreError) -> Int {
-        Int(try connection.scalar("PRAGMA user_version").integer ?? 0)
+        try connection.pragma(.userVersion)
     }
 
     /// Brings the store up to ``latestVersion``; returns the versions applied.
@@ -48,7 +48,7 @@ public struct Migrator: Sendable {
             var applied: [Int] = []
             for migration in migrations where migration.version > locked {
                 try connection.execute(migration.sql)
-                try connection.execute("PRAGMA user_version = \(migration.version)")
+                try connection.setPragma(.userVersion, to: migration.version)
                 applied.append(migration.version)
             }
             return applied

@@ -42,21 +42,28 @@ public final class Statement {
         boundBytes.reset()
     }
 
-    /// Binds `values` to parameters 1…n after a reset.
+    /// Binds `values` to parameters 1…n after a reset; throws `SQLITE_MISUSE` unless there is
+    /// exactly one value a parameter.
     @discardableResult
     public func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
         reset()
+        let expected = parameterCount
+        guard values.count == expected else { throw .unboundParameters(bound: Int32(values.count), expected: expected, sql: sql) }
         var parameters = Parameters(self)
         for value in values { try parameters.append(value) }
         return self
     }
+
+    /// How many parameters the statement has.
+    public var parameterCount: Int32 { sqlite3_bind_parameter_count(handle) }
 
     /// The error of a failed call on this statement, with its SQL.
     func error(code: Int32) -> StoreError {
         connection.error(code: code, sql: sql)
     }
 
-    /// Binds one value to the 1-based parameter `index`.
+    /// Binds one value to the 1-based parameter `index`. A lookup binds each of its parameters this
+    /// way after a ``reset()``; one it skips stays NULL, so prefer ``bind(_:)``, which checks the count.
     public func bind(_ value: SQLValue, at index: Int32) throws(StoreError) {
         let code: Int32
         switch value {
@@ -103,19 +110,16 @@ public final class Statement {
         sqlite3_reset(handle)
     }
 
-    /// Runs the statement to completion with the parameters `bind` appends; any it leaves out are
-    /// NULL. Binds every parameter afresh instead of clearing them first.
+    /// Runs the statement to completion with the parameters `bind` appends, which must be all of
+    /// them (else `SQLITE_MISUSE`, and the statement does not run). Binds every parameter afresh
+    /// instead of clearing them first.
     public func execute(_ bind: (inout Parameters) throws(StoreError) -> Void) throws(StoreError) {
         sqlite3_reset(handle)
         boundBytes.reset()
         var parameters = Parameters(self)
         try bind(&parameters)
-        var index = parameters.count
-        let total = sqlite3_bind_parameter_count(handle)
-        while index < total {
-            index += 1
-            guard sqlite3_bind_null(handle, index) == SQLITE_OK else { throw error(code: sqlite3_errcode(connection.handle)) }
-        }
+        let expected = parameterCount
+        guard parameters.count == expected else { throw .unboundParameters(bound: parameters.count, expected: expected, sql: sql) }
         while try step() {}
         sqlite3_reset(handle)
     }

@@ -55,6 +55,12 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
+    /// A statement run with fewer or more values than it has parameters: GRDB's "wrong number of
+    /// statement arguments", never a parameter left NULL.
+    static func unboundParameters(bound: Int32, expected: Int32, sql: String) -> StoreError {
+        StoreError(extendedCode: SQLITE_MISUSE, message: "wrong number of statement arguments: \(bound) bound, the statement has \(expected) parameter(s)", sql: sql)
+    }
+
     /// An error Tally raises about the store (not from SQLite), e.g. a schema too new.
     public static func misuse(_ message: String) -> StoreError {
         StoreError(extendedCode: SQLITE_MISUSE, message: message)

@@ -30,7 +30,7 @@ struct FirstLoadTests {
         #expect(try TallyProcess.run(["init"], in: folder).status == 0)
         // What an initial load holds: the store under the rollback journal, in a write transaction.
         let loader = try Connection(path: folder.appendingPathComponent("tally.db").path)
-        #expect(loader.switchJournalMode(to: "delete") == "delete")
+        #expect(loader.switchJournalMode(to: .delete) == .delete)
         try loader.execute("BEGIN IMMEDIATE; CREATE TABLE loading (x); INSERT INTO loading VALUES (1)")
 
         // A command that writes cannot have the store; one that reads opens it read-only and
@@ -42,7 +42,7 @@ struct FirstLoadTests {
         #expect(read.status == 0 && read.stdout.contains("No runs yet."), "\(read.status): \(read.stderr)")
 
         try loader.execute("ROLLBACK")
-        #expect(loader.switchJournalMode(to: "wal", waiting: true) == "wal")
+        #expect(loader.switchJournalMode(to: .wal, waiting: true) == .wal)
         let listed = try TallyProcess.run(["runs"], in: folder)
         #expect(listed.status == 0, "\(listed.stderr)")
     }

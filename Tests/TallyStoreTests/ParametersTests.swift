@@ -25,7 +25,7 @@ struct ParametersTests {
             [.text("first"), .text(""), .blob([1, 2, 3]), .integer(7)],  // an empty text is text, not NULL
             [.text(large), .text("after the large one"), .null, .null],
             [.text("small again"), .text(large), .blob([]), .integer(-1)],
-            [.text("only a"), .null, .null, .null],  // the rest left out: NULL, not the last row's
+            [.text("only a"), .null, .null, .null],  // NULL, not the last row's
         ]
         try insert.run { (parameters: inout Parameters) throws(StoreError) in
             try parameters.append("first"); try parameters.append(""); try parameters.append(.blob([1, 2, 3]))
@@ -41,7 +41,8 @@ struct ParametersTests {
         }
         try insert.run { (parameters: inout Parameters) throws(StoreError) in
             try parameters.append("only a")
-            #expect(parameters.count == 1)
+            for _ in 0..<3 { try parameters.appendNull() }
+            #expect(parameters.count == 4)
         }
         #expect(try rows(connection) == expected)
 
@@ -56,10 +57,47 @@ struct ParametersTests {
         #expect(try connection.rows("SELECT a FROM t ORDER BY id").map { $0[0] } == (many + many.reversed()).map(SQLValue.text))
     }
 
+    @Test(arguments: [0, 1, 3])
+    func aStatementRunWithAnotherCountOfValuesThanParametersIsRefusedNotPaddedWithNull(count: Int) throws {
+        let connection = try makeStore()
+        let sql = "INSERT INTO t (a, b) VALUES (?, ?)"
+        let values = Array(repeating: SQLValue.text("x"), count: count)
+        for attempt in [{ try connection.run(sql, values) }, { _ = try connection.rows(sql, values) }] {
+            let error = try #require(throws: StoreError.self) { try attempt() }
+            #expect(error.codeName == "bad parameter or other API misuse")
+            #expect(error.message == "wrong number of statement arguments: \(count) bound, the statement has 2 parameter(s)")
+            #expect(error.sql == sql)
+        }
+        let held = HeldStatement(sql, on: connection)
+        if count < 2 {  // appending past the last parameter fails as it appends (SQLITE_RANGE)
+            let error = try #require(throws: StoreError.self) {
+                try held.run { (parameters: inout Parameters) throws(StoreError) in
+                    for value in values { try parameters.append(value) }
+                }
+            }
+            #expect(error.message.hasPrefix("wrong number of statement arguments: \(count) bound"))
+        }
+        #expect(throws: StoreError.self) { try held.run(values) }
+        #expect(try rows(connection).isEmpty)
+        try held.run(["a", "b"])  // the statement still works with the right count
+        #expect(try rows(connection) == [["a", "b", nil, nil]])
+    }
+
+    @Test func aScriptWithAParameterIsRefusedBeforeItRuns() throws {
+        let connection = try makeStore()
+        let error = try #require(throws: StoreError.self) {
+            try connection.execute("INSERT INTO t (a) VALUES ('first'); INSERT INTO t (a) VALUES (?)")
+        }
+        #expect(error.message == "wrong number of statement arguments: 0 bound, the statement has 1 parameter(s)")
+        #expect(try rows(connection) == [["first", nil, nil, nil]])  // statements before it ran, as in sqlite3_exec
+        try connection.execute("INSERT INTO t (a) VALUES ('?'); -- a question mark in a literal or a comment?\n")
+        #expect(try rows(connection).count == 2)
+    }
+
     @Test func aPackBindsItsValuesInOrderBetweenTheOnesAppendedAroundIt() throws {
         let connection = try makeStore()
-        try connection.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, v1, v2, v3, v4, v5, v6)")
-        let insert = HeldStatement("INSERT INTO p (v1, v2, v3, v4, v5, v6) VALUES (?, ?, ?, ?, ?, ?)", on: connection)
+        try connection.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, v1, v2, v3, v4, v5)")
+        let insert = HeldStatement("INSERT INTO p (v1, v2, v3, v4, v5) VALUES (?, ?, ?, ?, ?)", on: connection)
         let large = String(repeating: "ü", count: BoundBytes.blockSize)  // a pack larger than a block
         var packs: [PackedParameters] = []
         for texts in [["", "日本語 ✓"], [large, "x"]] {
@@ -76,11 +114,12 @@ struct ParametersTests {
         }
         try insert.run { (parameters: inout Parameters) throws(StoreError) in  // an empty pack binds nothing
             try parameters.append(contentsOf: PackedParameters()); try parameters.append("alone")
+            for _ in 0..<4 { try parameters.appendNull() }
         }
-        #expect(try connection.rows("SELECT v1, v2, v3, v4, v5, v6 FROM p ORDER BY id") == [
-            [.integer(42), .text(""), .null, .integer(Int64.min), .text("日本語 ✓"), .null],
-            [.integer(42), .text(large), .null, .integer(Int64.min), .text("x"), .null],
-            [.text("alone"), .null, .null, .null, .null, .null],
+        #expect(try connection.rows("SELECT v1, v2, v3, v4, v5 FROM p ORDER BY id") == [
+            [.integer(42), .text(""), .null, .integer(Int64.min), .text("日本語 ✓")],
+            [.integer(42), .text(large), .null, .integer(Int64.min), .text("x")],
+            [.text("alone"), .null, .null, .null, .null],
         ])
     }
 

@@ -50,14 +50,14 @@ public struct StoreCheck {
     // MARK: - SQLite
 
     func integrity() throws -> StoreCheckReport.Entry {
-        let rows: [String]
+        let found: [String]
         do throws(StoreError) {
-            rows = try connection.rows("PRAGMA integrity_check").compactMap { $0.first?.text }
+            found = try connection.integrityCheck()
         } catch {
             guard error.isCorrupt else { throw error }
             return try unreadableTables(integrityError: error)
         }
-        let problems = rows == ["ok"] ? [] : rows.map { StoreCheckReport.Problem(check: "integrity", severity: .error, message: $0) }
+        let problems = found.map { StoreCheckReport.Problem(check: "integrity", severity: .error, message: $0) }
         return .init(check: "integrity", summary: "PRAGMA integrity_check" + (problems.isEmpty ? ": ok" : ": \(problems.count) problem(s)"), problems: problems)
     }
 
@@ -76,12 +76,12 @@ public struct StoreCheck {
     }
 
     func foreignKeys() throws -> StoreCheckReport.Entry {
-        let rows = try connection.rows("PRAGMA foreign_key_check")
-        let problems = rows.map { row in
+        let violations = try connection.foreignKeyCheck()
+        let problems = violations.map { violation in
             StoreCheckReport.Problem(check: "foreign_keys", severity: .error,
-                                     message: "\(row[0].text ?? "?") row \(row[1].integer.map(String.init) ?? "?") refers to a missing \(row[2].text ?? "?") row")
+                                     message: "\(violation.table) row \(violation.rowID.map(String.init) ?? "?") refers to a missing \(violation.parent) row")
         }
-        return .init(check: "foreign_keys", summary: "PRAGMA foreign_key_check: \(rows.count) violation(s)", problems: problems)
+        return .init(check: "foreign_keys", summary: "PRAGMA foreign_key_check: \(violations.count) violation(s)", problems: problems)
     }
 
     // MARK: - Runs

@@ -107,7 +107,7 @@ public final class Extractor {
         }
         var pending: [(file: AtomicFile, entry: ExtractManifest.File)] = []
         var cursor: FeedCursor?
-        let watermark: ExtractManifest.Watermark = try connection.transaction(.deferred) {
+        let watermark: ExtractManifest.Watermark = try connection.inReadTransaction {
             let watermark = try self.watermark()
             for source in sources {
                 let name = source.name + "." + request.format.fileExtension
@@ -147,7 +147,7 @@ public final class Extractor {
         let since = try feedCursor(request)
         let digest = DigestingSink(sink)
         var cursor: FeedCursor?
-        let (watermark, entry): (ExtractManifest.Watermark, ExtractManifest.File) = try connection.transaction(.deferred) {
+        let (watermark, entry): (ExtractManifest.Watermark, ExtractManifest.File) = try connection.inReadTransaction {
             let watermark = try self.watermark()
             let writer = try TableWriter(columns: sources[0].columns, format: request.format, sink: digest, policy: policy)
             cursor = try write(sources[0], request: request, since: since, to: writer)

@@ -19,10 +19,10 @@ struct FirstLoadJournal {
         let connection = database.connection
         guard connection.path != ":memory:", !connection.isInTransaction,
               (try? holdsNoRecords(database)) == true,
-              connection.switchJournalMode(to: "delete") == "delete"
+              connection.switchJournalMode(to: .delete) == .delete
         else { return nil }
-        guard (try? connection.execute("PRAGMA synchronous=FULL")) != nil else {
-            _ = connection.switchJournalMode(to: "wal")
+        guard (try? connection.setPragma(.synchronous, to: .full)) != nil else {
+            _ = connection.switchJournalMode(to: .wal)
             return nil
         }
         return FirstLoadJournal(connection: connection)
@@ -31,8 +31,8 @@ struct FirstLoadJournal {
     /// Back to WAL and `synchronous=NORMAL`, once the run has committed or rolled back. Should the
     /// switch fail (a reader got in first), the store's next read-write open switches it.
     func release() {
-        try? connection.execute("PRAGMA synchronous=NORMAL")
-        _ = connection.switchJournalMode(to: "wal", waiting: true)
+        try? connection.setPragma(.synchronous, to: .normal)
+        _ = connection.switchJournalMode(to: .wal, waiting: true)
     }
 
     private static func holdsNoRecords(_ database: TallyDatabase) throws -> Bool {

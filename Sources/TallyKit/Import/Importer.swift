@@ -101,85 +101,88 @@ public final class Importer {
         // whole on any error; without foreign-key checks its multi-row inserts need no statement
         // journal (SQLite's copy of every page a statement changes, which outgrows memory and
         // is written to a temporary file). `tally check` runs SQLite's foreign_key_check.
-        try? connection.execute("PRAGMA foreign_keys=OFF")
-        defer { try? connection.execute("PRAGMA foreign_keys=ON") }
-        do {
-            try connection.execute("BEGIN IMMEDIATE TRANSACTION")
-        } catch {
-            if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: "\(error)") }
-            throw ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot lock the store for writing: \(error)", run: request.dryRun ? nil : runID)
-        }
+        try? connection.setPragma(.foreignKeys, to: false)
+        defer { try? connection.setPragma(.foreignKeys, to: true) }
         var clock = StageClock()
+        var began = false
+        var outcome: ImportResult?
         do {
-            let audit = try AuditSpan(startingIn: connection)
-            if request.dryRun {
-                runID = try ledger.begin(kind: request.kind, entity: plan.entity.name, source: plan.source, command: request.command,
-                                         parentRun: request.parentRun, settings: request.settings, inTransaction: true)
-            }
-            let pipeline = RowPipeline(connection: connection, registry: database.registry, entity: plan.entity, map: plan.map,
-                                       source: plan.source, run: runID, precedence: plan.precedence)
-            pipeline.writer.trackSeen = request.settings.snapshot != nil
-            pipeline.probesStore = firstLoad == nil
-            pipeline.asOf = request.settings.asOf
-            var inputs: [RunInput] = []
-            var total = RunCounts()
-            for (position, input) in pending.enumerated() {
-                var (result, opened) = try clock.time("read, map, validate, reconcile") {
-                    try pipeline.process(input, position: position + 1, format: request.settings.format, encoding: request.settings.encoding,
-                                         progress: request.progress)
+            // A dry run ends in a rollback: what it did is read back before the transaction is dropped.
+            try connection.inTransaction(.immediate) {
+                began = true
+                let audit = try AuditSpan(startingIn: connection)
+                if request.dryRun {
+                    runID = try ledger.begin(kind: request.kind, entity: plan.entity.name, source: plan.source, command: request.command,
+                                             parentRun: request.parentRun, settings: request.settings, inTransaction: true)
                 }
-                guard result.counts.isConserved else {
-                    throw ImportFailure(.failed, "internal error: the counts for \(input.displayPath) do not add up (\(result.counts)); nothing was committed")
+                let pipeline = RowPipeline(connection: connection, registry: database.registry, entity: plan.entity, map: plan.map,
+                                           source: plan.source, run: runID, precedence: plan.precedence)
+                pipeline.writer.trackSeen = request.settings.snapshot != nil
+                pipeline.probesStore = firstLoad == nil
+                pipeline.asOf = request.settings.asOf
+                var inputs: [RunInput] = []
+                var total = RunCounts()
+                for (position, input) in pending.enumerated() {
+                    var (result, opened) = try clock.time("read, map, validate, reconcile") {
+                        try pipeline.process(input, position: position + 1, format: request.settings.format, encoding: request.settings.encoding,
+                                             progress: request.progress)
+                    }
+                    guard result.counts.isConserved else {
+                        throw ImportFailure(.failed, "internal error: the counts for \(input.displayPath) do not add up (\(result.counts)); nothing was committed")
+                    }
+                    if !request.dryRun {
+                        result.storedPath = try clock.time("keep inputs") {
+                            try InputArchive(storePath: database.path).keep(input, sha256: result.sha256 ?? "", asRead: opened)
+                        }
+                    }
+                    try ledger.record(result, run: runID)
+                    inputs.append(result)
+                    total = total + result.counts
                 }
-                if !request.dryRun {
-                    result.storedPath = try clock.time("keep inputs") {
-                        try InputArchive(storePath: database.path).keep(input, sha256: result.sha256 ?? "", asRead: opened)
+                guard total.isConserved else { throw ImportFailure(.failed, "internal error: the run's counts do not add up; nothing was committed") }
+                if let snapshot = request.settings.snapshot {
+                    total.retired = try clock.time("retire") {
+                        try SnapshotRetirement(connection: connection, entity: plan.entity, source: plan.source, run: runID)
+                            .retire(seen: pipeline.writer.seen, rowsRead: total.read, options: snapshot, force: request.force)
                     }
                 }
-                try ledger.record(result, run: runID)
-                inputs.append(result)
-                total = total + result.counts
-            }
-            guard total.isConserved else { throw ImportFailure(.failed, "internal error: the run's counts do not add up; nothing was committed") }
-            if let snapshot = request.settings.snapshot {
-                total.retired = try clock.time("retire") {
-                    try SnapshotRetirement(connection: connection, entity: plan.entity, source: plan.source, run: runID)
-                        .retire(seen: pipeline.writer.seen, rowsRead: total.read, options: snapshot, force: request.force)
+                let resolved = try clock.time("resolve references") {
+                    try ReferenceResolver.resolvePending(target: plan.entity, registry: database.registry,
+                                                         connection: connection, run: runID, source: plan.source)
                 }
+                if resolved > 0 { notes.append("\(resolved) pending reference(s) to \(plan.entity.name) resolved") }
+                let parentRun = request.parentRun ?? pipeline.rejectExportRun
+                total.recovered = try recovered(pipeline: pipeline, parentRun: parentRun, isRerun: request.parentRun != nil, run: runID)
+                let followUp = RejectFollowUp(connection: connection, run: runID)
+                if let rerunOf = request.parentRun { try followUp.rerun(of: rerunOf) }
+                try followUp.fedBack(pipeline.fedBackRejects)
+                if request.parentRun == nil, let parentRun { try ledger.setParent(run: runID, parent: parentRun) }
+                let message = notes.isEmpty ? nil : notes.joined(separator: "; ")
+                try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json, audit: audit)
+                var result = ImportResult(run: runID, status: .committed, entity: plan.entity.name, source: plan.source,
+                                          inputs: inputs, counts: total, message: message)
+                result.warnings = pipeline.versionedByExportTime.map { input in
+                    "\(input.path) has no \(plan.entity.updatedField) column: its rows are versioned by the time the export was taken, "
+                        + "\(input.time) UTC (\(input.fromFileTime ? "the file's modification time; give --as-of TIME if it was taken at another time" : "--as-of"))"
+                }
+                result.parentRun = parentRun
+                result.firstLoad = firstLoad != nil
+                if request.dryRun {
+                    result.changes = try RecordChange.of(run: runID, connection: connection)
+                    result.rejects = try RejectStore(database).rejects(run: runID)
+                    result.run = nil
+                    result.status = .dryRun
+                    outcome = result
+                    return .rollback
+                }
+                outcome = result
+                return .commit
             }
-            let resolved = try clock.time("resolve references") {
-                try ReferenceResolver.resolvePending(target: plan.entity, registry: database.registry,
-                                                     connection: connection, run: runID, source: plan.source)
-            }
-            if resolved > 0 { notes.append("\(resolved) pending reference(s) to \(plan.entity.name) resolved") }
-            let parentRun = request.parentRun ?? pipeline.rejectExportRun
-            total.recovered = try recovered(pipeline: pipeline, parentRun: parentRun, isRerun: request.parentRun != nil, run: runID)
-            let followUp = RejectFollowUp(connection: connection, run: runID)
-            if let rerunOf = request.parentRun { try followUp.rerun(of: rerunOf) }
-            try followUp.fedBack(pipeline.fedBackRejects)
-            if request.parentRun == nil, let parentRun { try ledger.setParent(run: runID, parent: parentRun) }
-            let message = notes.isEmpty ? nil : notes.joined(separator: "; ")
-            try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json, audit: audit)
-            var result = ImportResult(run: runID, status: .committed, entity: plan.entity.name, source: plan.source,
-                                      inputs: inputs, counts: total, message: message)
-            result.warnings = pipeline.versionedByExportTime.map { input in
-                "\(input.path) has no \(plan.entity.updatedField) column: its rows are versioned by the time the export was taken, "
-                    + "\(input.time) UTC (\(input.fromFileTime ? "the file's modification time; give --as-of TIME if it was taken at another time" : "--as-of"))"
-            }
-            result.parentRun = parentRun
-            result.firstLoad = firstLoad != nil
-            if request.dryRun {
-                result.changes = try RecordChange.of(run: runID, connection: connection)
-                result.rejects = try RejectStore(database).rejects(run: runID)
-                try connection.execute("ROLLBACK")
-                result.run = nil
-                result.status = .dryRun
-                return result
-            }
-            try connection.execute("COMMIT")
-            return result
         } catch {
-            try? connection.execute("ROLLBACK")
+            guard began else {
+                if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: "\(error)") }
+                throw ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot lock the store for writing: \(error)", run: request.dryRun ? nil : runID)
+            }
             let message: String
             if let failure = error as? ImportFailure { message = failure.message }
             else if let issue = error as? ReadIssue { message = "\(issue.description); the input cannot be read past this point, so nothing was committed" }
@@ -188,6 +191,7 @@ public final class Importer {
             let kind: ImportFailure.Kind = (error as? ImportFailure)?.kind == .inputChanged ? .inputChanged : .failed
             throw ImportFailure(kind, message, run: request.dryRun ? nil : runID)
         }
+        return outcome!
     }
 
     /// Rows the parent run rejected that this run accepted: for a rerun, by input position and

@@ -95,10 +95,9 @@ final class PreparationThread: @unchecked Sendable {
             case .events(let events, let bytesRead):
                 var rows: [PreparedRow] = []
                 rows.reserveCapacity(events.count)
-                box.probe?.beginBatch()
                 do {
-                    defer { box.probe?.endBatch() }
-                    for event in events { rows.append(try box.prepare(event)) }
+                    let prepare = { for event in events { rows.append(try box.prepare(event)) } }
+                    if let probe = box.probe { try probe.batch(prepare) } else { try prepare() }
                 } catch {
                     read.close()  // the reading stage stops too
                     if !rows.isEmpty { guard prepared.put(.rows(rows, bytesRead: bytesRead)) else { return } }

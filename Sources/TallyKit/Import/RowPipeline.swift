@@ -53,18 +53,20 @@ final class RowPipeline {
             return result
         }
         try writer.flush()  // rows held from earlier records are written outside the savepoint
-        try connection.execute("SAVEPOINT tally_row")
-        var result = try writer.apply(mapped, storedAtStart: stored)
-        let found = severities.apply(result.warnings)
-        if found.rejects {
-            try writer.flush()  // this record's held rows go inside the savepoint, and with it
-            try connection.execute("ROLLBACK TO tally_row")
-            try connection.execute("RELEASE tally_row")
-            return WriteResult(outcome: .rejected(found))
+        var result: WriteResult?
+        try connection.inSavepoint {
+            var applied = try writer.apply(mapped, storedAtStart: stored)
+            let found = severities.apply(applied.warnings)
+            if found.rejects {
+                try writer.flush()  // this record's held rows go inside the savepoint, and with it
+                result = WriteResult(outcome: .rejected(found))
+                return .rollback
+            }
+            applied.warnings = found
+            result = applied
+            return .commit
         }
-        try connection.execute("RELEASE tally_row")
-        result.warnings = found
-        return result
+        return result!
     }
 
     /// For each run a `_reject_run` named: the keys of the rows it rejected, or nil when it is

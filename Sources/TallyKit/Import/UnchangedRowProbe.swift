@@ -68,24 +68,34 @@ final class UnchangedRowProbe {
         }
     }
 
-    /// Opens one read transaction for the lookups of a batch of rows, so each does not begin and
-    /// end its own (a third of a lookup's cost). ``endBatch()`` ends it: a read transaction left
-    /// open would keep the run's commit from checkpointing the pages it wrote.
-    func beginBatch() {
-        inBatch = (try? connection.execute("BEGIN DEFERRED")) != nil
+    /// Runs `lookUps` (a batch of rows) in one read transaction, so each lookup does not begin and
+    /// end its own (a third of a lookup's cost). The transaction ends with the batch: one left open
+    /// would keep the run's commit from checkpointing the pages it wrote. Should it fail to begin
+    /// or end, the lookups run, or are kept, without it.
+    func batch(_ lookUps: () throws -> Void) throws {
+        var began = false, done = false
+        do {
+            try connection.inReadTransaction {
+                began = true
+                inBatch = true
+                defer {
+                    byKey.reset()
+                    byStoreKey.reset()
+                    scan.reset()
+                    scanAt = nil
+                    inBatch = false
+                }
+                try lookUps()
+                done = true
+            }
+        } catch where !began {
+            try lookUps()
+        } catch where done {
+            return
+        }
     }
 
-    func endBatch() {
-        guard inBatch else { return }
-        byKey.reset()
-        byStoreKey.reset()
-        scan.reset()
-        scanAt = nil
-        try? connection.execute("COMMIT")
-        inBatch = false
-    }
-
-    /// Whether ``beginBatch()`` opened a transaction that ``endBatch()`` has not ended.
+    /// Whether ``batch(_:)`` has a read transaction open.
     private var inBatch = false
 
     /// The stored record `key` identifies, if exactly one does, and whether `inputHash` last wrote it.

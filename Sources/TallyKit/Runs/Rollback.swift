@@ -126,89 +126,92 @@ public final class Rollback {
         let ledger = RunLedger(database)
         let targetRun = try ledger.run(target)
         var rollbackRun: Int64 = 0
-        var result: Result
+        var result: Result?
         if !dryRun {
             rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source, command: command, parentRun: target)
         }
         do {
-            try connection.execute("BEGIN IMMEDIATE TRANSACTION")
-            let auditSpan = try AuditSpan(startingIn: connection)
-            // Plan again under the write lock: a run that committed while this one waited for the
-            // lock may have changed the same data (or rolled the target back already).
-            let plan = try self.plan(target)
-            try refuse(plan, unlessForced: force)
-            if dryRun {
-                rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source,
-                                               command: command, parentRun: target, inTransaction: true)
-            }
-            var counts = RunCounts()
-            var touched: [String: RecordSet] = [:]
-            var touchedCount = 0
-            func touch(_ entity: EntityDefinition, _ id: Int64) {
-                if touched[entity.name]?.contains(id) ?? false { return }
-                touched[entity.name, default: RecordSet()].insert(id)
-                touchedCount += 1
-            }
-            let source = "rollback of run \(target)"
-            let audit = AuditTrail(connection: connection, run: rollbackRun, source: source)
-            _ = try walk(target, checking: false) { step in
-                guard let entity = database.registry.entity(named: step.entity) else { return }
-                let table = EntityTable(entity).name
-                switch step.action {
-                case .restore(let field, let value, _):
-                    guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { return }
-                    let (column, stored, before) = try restoreTarget(entity, current, field, value)
-                    try connection.run("UPDATE \(table) SET \(column) = ?, _updated_run = ? WHERE _id = ?",
-                                       [stored, .integer(rollbackRun), .integer(step.record)])
-                    let values = try EntityWriter.rehash(entity, id: step.record, connection: connection)
-                    try audit.recordChange(entity: entity, id: step.record, values: values, field: field, old: before, new: value)
-                    touch(entity, step.record)
-                case .remove:
-                    guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { return }
-                    try connection.run("DELETE FROM \(table) WHERE _id = ?", [.integer(step.record)])
-                    try connection.run("DELETE FROM pending_references WHERE entity = ? AND record = ?", [.text(entity.name), .integer(step.record)])
-                    try audit.recordRemoval(entity: entity, record: current)
-                    touch(entity, step.record)
-                case .reinsert(let json):
-                    let record = try Self.record(fromJSON: json, entity: entity, id: step.record)
-                    try EntityWriter.reinsert(record, entity: entity, run: rollbackRun, connection: connection)
-                    try audit.recordInsert(entity: entity, id: step.record) { record.values[$0].canonicalText }
-                    touch(entity, step.record)
+            // A dry run ends in a rollback: what it did is read back before the transaction is dropped.
+            try connection.inTransaction(.immediate) {
+                let auditSpan = try AuditSpan(startingIn: connection)
+                // Plan again under the write lock: a run that committed while this one waited for the
+                // lock may have changed the same data (or rolled the target back already).
+                let plan = try self.plan(target)
+                try refuse(plan, unlessForced: force)
+                if dryRun {
+                    rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source,
+                                                   command: command, parentRun: target, inTransaction: true)
                 }
+                var counts = RunCounts()
+                var touched: [String: RecordSet] = [:]
+                var touchedCount = 0
+                func touch(_ entity: EntityDefinition, _ id: Int64) {
+                    if touched[entity.name]?.contains(id) ?? false { return }
+                    touched[entity.name, default: RecordSet()].insert(id)
+                    touchedCount += 1
+                }
+                let source = "rollback of run \(target)"
+                let audit = AuditTrail(connection: connection, run: rollbackRun, source: source)
+                _ = try walk(target, checking: false) { step in
+                    guard let entity = database.registry.entity(named: step.entity) else { return }
+                    let table = EntityTable(entity).name
+                    switch step.action {
+                    case .restore(let field, let value, _):
+                        guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { return }
+                        let (column, stored, before) = try restoreTarget(entity, current, field, value)
+                        try connection.run("UPDATE \(table) SET \(column) = ?, _updated_run = ? WHERE _id = ?",
+                                           [stored, .integer(rollbackRun), .integer(step.record)])
+                        let values = try EntityWriter.rehash(entity, id: step.record, connection: connection)
+                        try audit.recordChange(entity: entity, id: step.record, values: values, field: field, old: before, new: value)
+                        touch(entity, step.record)
+                    case .remove:
+                        guard let current = try? EntityWriter.load(entity, id: step.record, connection: connection) else { return }
+                        try connection.run("DELETE FROM \(table) WHERE _id = ?", [.integer(step.record)])
+                        try connection.run("DELETE FROM pending_references WHERE entity = ? AND record = ?", [.text(entity.name), .integer(step.record)])
+                        try audit.recordRemoval(entity: entity, record: current)
+                        touch(entity, step.record)
+                    case .reinsert(let json):
+                        let record = try Self.record(fromJSON: json, entity: entity, id: step.record)
+                        try EntityWriter.reinsert(record, entity: entity, run: rollbackRun, connection: connection)
+                        try audit.recordInsert(entity: entity, id: step.record) { record.values[$0].canonicalText }
+                        touch(entity, step.record)
+                    }
+                }
+                // References the run left pending are dropped; those it resolved are open again.
+                try connection.run("DELETE FROM pending_references WHERE run = ? AND resolved_in_run IS NULL", [.integer(target)])
+                try connection.run("UPDATE pending_references SET resolved_in_run = NULL WHERE resolved_in_run = ?", [.integer(target)])
+                // So are the major cases' derived fields, as the audit restored their values.
+                try connection.run("DELETE FROM case_derived WHERE run = ?", [.integer(target)])
+                try connection.run("UPDATE case_derived SET ended_in_run = NULL WHERE ended_in_run = ?", [.integer(target)])
+                try ledger.setStatus(run: target, .rolledBack)
+                if targetRun?.kind == "rollback", let original = targetRun?.parentRun {
+                    try ledger.setStatus(run: original, .committed)  // undoing a rollback re-applies its run
+                }
+                // Every record touched counts once, as read and updated, so the run conserves its counts.
+                counts.read = touchedCount
+                counts.updated = touchedCount
+                counts.conflicts = force ? plan.blockerCount : 0
+                let message = "rolled back run \(target): \(plan.stepCount) change(s) undone on \(touchedCount) record(s)"
+                    + (force && plan.blockerCount > 0 ? "; \(plan.blockerCount) later change(s) overridden" : "")
+                try ledger.finish(run: rollbackRun, status: .committed, counts: counts, message: message, audit: auditSpan)
+                if dryRun {
+                    // A dry run's changes exist only inside its transaction.
+                    let changes = try report(rollbackRun, to: onChange)
+                    result = Result(run: nil, target: target, status: .dryRun, counts: counts, changes: changes, overridden: force ? plan.blockers : [], message: message)
+                    return .rollback
+                }
+                result = Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: [], overridden: force ? plan.blockers : [], message: message)
+                return .commit
             }
-            // References the run left pending are dropped; those it resolved are open again.
-            try connection.run("DELETE FROM pending_references WHERE run = ? AND resolved_in_run IS NULL", [.integer(target)])
-            try connection.run("UPDATE pending_references SET resolved_in_run = NULL WHERE resolved_in_run = ?", [.integer(target)])
-            // So are the major cases' derived fields, as the audit restored their values.
-            try connection.run("DELETE FROM case_derived WHERE run = ?", [.integer(target)])
-            try connection.run("UPDATE case_derived SET ended_in_run = NULL WHERE ended_in_run = ?", [.integer(target)])
-            try ledger.setStatus(run: target, .rolledBack)
-            if targetRun?.kind == "rollback", let original = targetRun?.parentRun {
-                try ledger.setStatus(run: original, .committed)  // undoing a rollback re-applies its run
-            }
-            // Every record touched counts once, as read and updated, so the run conserves its counts.
-            counts.read = touchedCount
-            counts.updated = touchedCount
-            counts.conflicts = force ? plan.blockerCount : 0
-            let message = "rolled back run \(target): \(plan.stepCount) change(s) undone on \(touchedCount) record(s)"
-                + (force && plan.blockerCount > 0 ? "; \(plan.blockerCount) later change(s) overridden" : "")
-            try ledger.finish(run: rollbackRun, status: .committed, counts: counts, message: message, audit: auditSpan)
-            if dryRun {
-                // A dry run's changes exist only inside its transaction.
-                let changes = try report(rollbackRun, to: onChange)
-                try connection.execute("ROLLBACK")
-                return Result(run: nil, target: target, status: .dryRun, counts: counts, changes: changes, overridden: force ? plan.blockers : [], message: message)
-            }
-            try connection.execute("COMMIT")
-            result = Result(run: rollbackRun, target: target, status: .committed, counts: counts, changes: [], overridden: force ? plan.blockers : [], message: message)
         } catch {
-            try? connection.execute("ROLLBACK")
             if !dryRun { try? ledger.finishSeparately(run: rollbackRun, status: .failed, counts: RunCounts(), message: "\(error)") }
             throw error
         }
+        guard !dryRun else { return result! }
         // Committed: what it did is read back from its audit (a failure here leaves it committed).
-        result.changes = try report(rollbackRun, to: onChange)
-        return result
+        var committed = result!
+        committed.changes = try report(rollbackRun, to: onChange)
+        return committed
     }
 
     /// The changes of rollback run `run`, handed to `onChange` one at a time, or collected without it.

@@ -42,7 +42,7 @@ extension TallyDatabase {
         do throws(StoreError) {
             let probe = try Connection(path: path, options: .init(readOnly: true, create: false, cacheKiB: 64))
             tables = try probe.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap { $0.first?.text }
-            version = Int(try probe.scalar("PRAGMA user_version").integer ?? 0)
+            version = try probe.pragma(.userVersion)
         } catch {
             guard error.isNotADatabase else { throw error }
             throw StoreOpenError(kind: .notATallyStore, message: "\(path) is not a Tally store: it is not a SQLite database; it was left unchanged (give --db the path of a Tally store)")

@@ -46,7 +46,7 @@ public final class TallyDatabase {
 
     /// Sets the page cache, in KiB (``importCacheKiB`` while importing, then back to the default).
     public func setCache(kiB: Int) {
-        try? connection.execute("PRAGMA cache_size=-\(kiB)")
+        try? connection.setPragma(.cacheSize, to: .kibibytes(kiB))
     }
 
     public var schemaVersion: Int { (try? StoreSchema.migrator.currentVersion(of: connection)) ?? 0 }

@@ -18,7 +18,7 @@ struct FirstLoadJournalTests {
         let first = try store.importText(csv(Self.header, rows(1...200)), entity: "incident")
         #expect(first.firstLoad)
         #expect(first.counts.inserted == 200 && first.counts.isConserved)
-        #expect(try store.connection.journalMode() == "wal")
+        #expect(try store.connection.pragma(.journalMode) == .wal)
         #expect(try store.count("PRAGMA synchronous") == 1)  // NORMAL again
         #expect(!FileManager.default.fileExists(atPath: store.database.path + "-journal"))
         #expect(try store.count("SELECT count(*) FROM audit WHERE field = '*'") == 200)
@@ -74,7 +74,7 @@ struct FirstLoadJournalTests {
         #expect(try store.count("SELECT count(*) FROM entity_incident") == 0)
         #expect(try store.count("SELECT count(*) FROM audit") == 0)
         #expect(try store.value("SELECT status FROM runs ORDER BY id DESC LIMIT 1") == "failed")
-        #expect(try store.connection.journalMode() == "wal")
+        #expect(try store.connection.pragma(.journalMode) == .wal)
         #expect(!FileManager.default.fileExists(atPath: store.database.path + "-journal"))
         #expect(try store.value("PRAGMA integrity_check") == "ok")
         let sizeAfter = try FileManager.default.attributesOfItem(atPath: store.database.path)[.size] as! Int
@@ -90,6 +90,6 @@ struct FirstLoadJournalTests {
         let result = try store.importText(csv(Self.header, rows(1...30)), entity: "incident", dryRun: true)
         #expect(!result.firstLoad)
         #expect(try store.count("SELECT count(*) FROM entity_incident") == 0)
-        #expect(try store.connection.journalMode() == "wal")
+        #expect(try store.connection.pragma(.journalMode) == .wal)
     }
 }

@@ -19,20 +19,19 @@ struct UnchangedRowProbeTests {
         let probe = try #require(UnchangedRowProbe(path: store.database.path, entity: entity, rules: entity.identifierRules))
         _ = try checkpoint(store.connection)
 
-        probe.beginBatch()
-        #expect(probe.match(key: [.text(sysID("inc-1"))], inputHash: 0) == .changed(1))
-        try store.connection.run("UPDATE entity_incident SET state = 3 WHERE _id = 2")
-        let held = try checkpoint(store.connection)
-        #expect(held.frames > 0 && held.copied < held.frames)  // the batch's snapshot still reads the old pages
-        #expect(probe.match(key: [.text(sysID("inc-2"))], inputHash: 0) == .changed(2))
-        #expect(probe.storedRecord(2)?.values[entity.index(ofField: "state")!] == .integer(2))
-
-        probe.endBatch()
+        try probe.batch {
+            #expect(probe.match(key: [.text(sysID("inc-1"))], inputHash: 0) == .changed(1))
+            try store.connection.run("UPDATE entity_incident SET state = 3 WHERE _id = 2")
+            let held = try checkpoint(store.connection)
+            #expect(held.frames > 0 && held.copied < held.frames)  // the batch's snapshot still reads the old pages
+            #expect(probe.match(key: [.text(sysID("inc-2"))], inputHash: 0) == .changed(2))
+            #expect(probe.storedRecord(2)?.values[entity.index(ofField: "state")!] == .integer(2))
+        }
         let released = try checkpoint(store.connection)
         #expect(released.frames == released.copied)
-        probe.beginBatch()
-        #expect(probe.storedRecord(2)?.values[entity.index(ofField: "state")!] == .integer(3))
-        probe.endBatch()
+        try probe.batch {
+            #expect(probe.storedRecord(2)?.values[entity.index(ofField: "state")!] == .integer(3))
+        }
     }
 
     @Test func inABatchTheProbeAnswersAsItsLookupsDoInAnyOrderOfRows() throws {
@@ -49,14 +48,16 @@ struct UnchangedRowProbeTests {
         order += (1...42).shuffled(using: &generator)
         let batched = try #require(UnchangedRowProbe(path: store.database.path, entity: entity, rules: entity.identifierRules))
         let single = try #require(UnchangedRowProbe(path: store.database.path, entity: entity, rules: entity.identifierRules))
-        batched.beginBatch()
-        for (position, number) in order.enumerated() {
-            let key: [FieldValue] = [.text(sysID("inc-\(number)"))]
-            let hash = position % 3 == 0 ? 1 : hashes[Int64(number)] ?? 1
-            #expect(batched.match(key: key, inputHash: hash) == single.match(key: key, inputHash: hash), "row \(position): incident \(number)")
-            if position % 50 == 49 { batched.endBatch(); batched.beginBatch() }
+        for start in stride(from: 0, to: order.count, by: 50) {
+            try batched.batch {
+                for position in start..<min(start + 50, order.count) {
+                    let number = order[position]
+                    let key: [FieldValue] = [.text(sysID("inc-\(number)"))]
+                    let hash = position % 3 == 0 ? 1 : hashes[Int64(number)] ?? 1
+                    #expect(batched.match(key: key, inputHash: hash) == single.match(key: key, inputHash: hash), "row \(position): incident \(number)")
+                }
+            }
         }
-        batched.endBatch()
         #expect(single.match(key: [.text(sysID("inc-7"))], inputHash: hashes[7]!) == .unchanged(7))
         #expect(single.match(key: [.text(sysID("inc-5"))], inputHash: 1) == nil)
     }
