@@ -42,14 +42,24 @@ case "$target" in
   job-file)      sources=("${kit[@]}" "$here/FuzzJobFile.swift"); ext=json ;;
 esac
 
+# TallyFormats imports the C target CSHA256 (the SHA extensions): compile it with the toolchain's
+# clang under ASan and give swiftc a module map for its header, as SwiftPM would.
+csha=(Sources/CSHA256/*.c Sources/CSHA256/include/*.h)
+cmodules="$work/cmodules/CSHA256"
+
 binary="$work/fuzz-$target"
-newest=$(ls -t "${sources[@]}" | head -1)
+newest=$(ls -t "${sources[@]}" "${csha[@]}" | head -1)
 if [ ! -x "$binary" ] || [ "$newest" -nt "$binary" ] || [ "$0" -nt "$binary" ]; then
   echo "fuzz.sh: building $binary" >&2
+  mkdir -p "$cmodules"
+  printf 'module CSHA256 {\n  header "%s"\n  export *\n}\n' "$root/Sources/CSHA256/include/CSHA256.h" \
+    > "$cmodules/module.modulemap"
+  "$(dirname "$(command -v "$swiftc")")/clang" -fsanitize=address -O2 -g -fPIC \
+    -I Sources/CSHA256/include -c Sources/CSHA256/sha256_hardware.c -o "$work/csha256.o"
   "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -g -module-name FuzzTarget \
-    -I Sources/CSQLite -lsqlite3 \
+    -I Sources/CSQLite -I "$cmodules" -lsqlite3 \
     -enable-upcoming-feature ExistentialAny \
-    "${sources[@]}" -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
+    "${sources[@]}" "$work/csha256.o" -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
 fi
 [ "$build_only" = 1 ] && exit 0
 
