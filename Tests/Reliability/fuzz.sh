@@ -32,24 +32,55 @@ swiftc="${SWIFTC:-swiftc}"
 work=".build/fuzz/$target"
 mkdir -p "$work/corpus" "$work/crashes"
 formats=(Sources/TallyFormats/Reading/*.swift Sources/TallyFormats/Hashing/*.swift)
-kit=( $(ls Sources/TallyStore/*.swift Sources/TallyFormats/*/*.swift Sources/TallyKit/*/*.swift) )
+kit=( $(find Sources/TallyKit -name '*.swift' | sort) )
+# The readers' targets compile what they need into the one module; the others build TallyFormats
+# and TallyStore as modules of their own, as SwiftPM does, since TallyKit imports them by name.
+modules=()
 case "$target" in
   csv)           sources=("${formats[@]}" "$here/FuzzSupport.swift" "$here/FuzzCSV.swift"); ext=csv ;;
   json)          sources=("${formats[@]}" "$here/FuzzSupport.swift" "$here/FuzzJSON.swift"); ext=json ;;
   xml)           sources=("${formats[@]}" "$here/FuzzSupport.swift" "$here/FuzzXML.swift"); ext=xml ;;
-  transform-map) sources=("${kit[@]}" "$here/FuzzTransformMap.swift"); ext=json ;;
-  date)          sources=("${kit[@]}" "$here/FuzzDate.swift"); ext=txt ;;
-  job-file)      sources=("${kit[@]}" "$here/FuzzJobFile.swift"); ext=json ;;
+  transform-map) sources=("${kit[@]}" "$here/FuzzTransformMap.swift"); ext=json; modules=(TallyFormats TallyStore) ;;
+  date)          sources=("${kit[@]}" "$here/FuzzDate.swift"); ext=txt; modules=(TallyFormats TallyStore) ;;
+  job-file)      sources=("${kit[@]}" "$here/FuzzJobFile.swift"); ext=json; modules=(TallyFormats TallyStore) ;;
 esac
+module_sources() {
+  case "$1" in
+    TallyFormats|TallyStore) find "Sources/$1" -name '*.swift' | sort ;;
+  esac
+}
+
+# TallyFormats imports the C target CSHA256 (the SHA extensions): compile it with the toolchain's
+# clang under ASan and give swiftc a module map for its header, as SwiftPM would.
+csha=(Sources/CSHA256/*.c Sources/CSHA256/include/*.h)
+# Shared by the targets that build them (each is rebuilt when one of its sources changes).
+cmodules=".build/fuzz/cmodules/CSHA256"
+mods=".build/fuzz/modules"
 
 binary="$work/fuzz-$target"
-newest=$(ls -t "${sources[@]}" | head -1)
+all=("${sources[@]}" "${csha[@]}")
+for m in "${modules[@]}"; do all+=( $(module_sources "$m") ); done
+newest=$(ls -t "${all[@]}" | head -1)
 if [ ! -x "$binary" ] || [ "$newest" -nt "$binary" ] || [ "$0" -nt "$binary" ]; then
   echo "fuzz.sh: building $binary" >&2
-  "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -g -module-name FuzzTarget \
-    -I Sources/CSQLite -lsqlite3 \
-    -enable-upcoming-feature ExistentialAny \
-    "${sources[@]}" -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
+  mkdir -p "$cmodules" "$mods"
+  printf 'module CSHA256 {\n  header "%s"\n  export *\n}\n' "$root/Sources/CSHA256/include/CSHA256.h" \
+    > "$cmodules/module.modulemap"
+  "$(dirname "$(command -v "$swiftc")")/clang" -fsanitize=address -O2 -g -fPIC \
+    -I Sources/CSHA256/include -c Sources/CSHA256/sha256_hardware.c -o "$work/csha256.o"
+  flags=(-sanitize=fuzzer,address -parse-as-library -O -g -package-name Tally
+         -I Sources/CSQLite -I "$cmodules" -I "$mods" -enable-upcoming-feature ExistentialAny)
+  libraries=()
+  for m in "${modules[@]}"; do
+    library="$mods/lib$m.a"
+    if [ ! -f "$library" ] || [ "$(ls -t $(module_sources "$m") "$0" "$library" | head -1)" != "$library" ]; then
+      "$swiftc" "${flags[@]}" -module-name "$m" -emit-module -emit-module-path "$mods/$m.swiftmodule" \
+        -emit-library -static $(module_sources "$m") -o "$library"
+    fi
+    libraries+=("$library")
+  done
+  "$swiftc" "${flags[@]}" -module-name FuzzTarget -lsqlite3 \
+    "${sources[@]}" "${libraries[@]}" "$work/csha256.o" -o "$binary" 2>&1 | { grep -v "Cannot export local symbol" || true; }
 fi
 [ "$build_only" = 1 ] && exit 0
 

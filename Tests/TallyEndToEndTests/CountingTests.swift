@@ -6,15 +6,9 @@ import TestSupport
 /// `tally import` counts each row for what it did; `tally check` holds the counts to the audit.
 @Suite("tally import counts and tally check")
 struct CountingEndToEndTests {
-    func write(_ text: String, _ name: String, in folder: URL) throws -> String {
-        let path = folder.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test func threeVersionsOfOneIncidentInOneFileCountAnInsertAndTwoUpdates() throws {
         let folder = try Paths.makeTempDirectory()
-        let file = try write("""
+        let file = try Paths.write("""
             number,state,short_description,sys_updated_on,sys_mod_count
             INC0000001,1,first,2026-01-01 10:00:00,1
             INC0000001,2,second,2026-01-02 10:00:00,2
@@ -34,7 +28,7 @@ struct CountingEndToEndTests {
     /// file: one insert and two stale rows, still conserved) fails the check, naming the run.
     @Test func checkFailsARunWhoseCountsDisagreeWithItsAudit() throws {
         let folder = try Paths.makeTempDirectory()
-        let file = try write("""
+        let file = try Paths.write("""
             number,state,sys_updated_on,sys_mod_count
             INC0000001,1,2026-01-01 10:00:00,1
             INC0000001,2,2026-01-02 10:00:00,2
@@ -55,7 +49,7 @@ struct CountingEndToEndTests {
     /// row said as an identity.collision warning with its line; cmdb_health counts them.
     @Test func identityCollisionsAreWarningsWithEveryLineAndCountedInCMDBHealth() throws {
         let folder = try Paths.makeTempDirectory()
-        let file = try write("""
+        let file = try Paths.write("""
             Name,Class,Serial number,Updated
             lab-pc-1,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00
             lab-pc-2,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00

@@ -116,24 +116,31 @@ struct HostileEnvironmentTests {
         return other
     }
 
-    @Test("archiving across file systems: a whole copy under its name, the original removed, no temp file; leftovers of a killed move are cleaned, never archived twice")
-    func crossFileSystemArchive() throws {
+    /// A job archiving `drop/incident-*.csv` onto another file system, with `drop/incident-1.csv`
+    /// (300 incidents) to take: the archive folder, or nil (the skip said) where there is none.
+    func crossFileSystemJob() throws -> String? {
         guard let archive = try otherFileSystem() else {
             print("skipped: /dev/shm is not a writable, separate file system here")
-            return
+            return nil
         }
-        defer { try? FileManager.default.removeItem(atPath: archive) }
         try FileManager.default.createDirectory(atPath: path("drop"), withIntermediateDirectories: true)
         try Bounded.incidents(300, to: folder.appendingPathComponent("drop/incident-1.csv"))
+        try write("job.json", """
+            {"name": "xfs", "store": "tally.db", "inputs": [{"entity": "incident", "glob": "drop/incident-*.csv"}], "archive": "\(archive)"}
+            """)
+        return archive
+    }
+
+    @Test("archiving across file systems: a whole copy under its name, the original removed, no temp file; leftovers of a killed move are cleaned, never archived twice")
+    func crossFileSystemArchive() throws {
+        guard let archive = try crossFileSystemJob() else { return }
+        defer { try? FileManager.default.removeItem(atPath: archive) }
         try Bounded.incidents(50, first: 1_000, to: folder.appendingPathComponent("drop/incident-2.csv"))
         let content = try Data(contentsOf: folder.appendingPathComponent("drop/incident-1.csv"))
         // A move killed earlier: a half-written temp copy of a dead process, and a whole copy whose
         // original was not yet removed.
         try Data(content.prefix(100)).write(to: URL(fileURLWithPath: archive + "/.7-incident-1.csv.tmp-999999"))
         try FileManager.default.copyItem(atPath: path("drop/incident-2.csv"), toPath: archive + "/9-incident-2.csv")
-        try write("job.json", """
-            {"name": "xfs", "store": "tally.db", "inputs": [{"entity": "incident", "glob": "drop/incident-*.csv"}], "archive": "\(archive)"}
-            """)
         let job = try run(["run", "job.json"])
         #expect(job.status == 0, "\(job.stderr)")
         let names = try FileManager.default.contentsOfDirectory(atPath: archive).sorted()
@@ -145,17 +152,9 @@ struct HostileEnvironmentTests {
 
     @Test("a job killed during a cross-file-system move (after the copy, after the rename) is finished by the next job: one whole archived copy, no temp file", arguments: ["archive-copied", "archive-renamed"])
     func killedArchiveMove(_ point: String) throws {
-        guard let archive = try otherFileSystem() else {
-            print("skipped: /dev/shm is not a writable, separate file system here")
-            return
-        }
+        guard let archive = try crossFileSystemJob() else { return }
         defer { try? FileManager.default.removeItem(atPath: archive) }
-        try FileManager.default.createDirectory(atPath: path("drop"), withIntermediateDirectories: true)
-        try Bounded.incidents(300, to: folder.appendingPathComponent("drop/incident-1.csv"))
         let content = try Data(contentsOf: folder.appendingPathComponent("drop/incident-1.csv"))
-        try write("job.json", """
-            {"name": "xfs", "store": "tally.db", "inputs": [{"entity": "incident", "glob": "drop/incident-*.csv"}], "archive": "\(archive)"}
-            """)
         let hold = path("hold")
         try write("hold", "")
         let process = try Bounded.start(["run", "job.json"], in: folder, label: "killed", environment: ["TALLY_TEST_HOLD": point + ":" + hold])
@@ -422,19 +421,5 @@ struct HostileEnvironmentTests {
         #expect(result.stderr.contains("a feed's name is one folder name under <out>/feeds/"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: path("escaped")))
         #expect(!FileManager.default.fileExists(atPath: folder.deletingLastPathComponent().appendingPathComponent("escaped").path))
-    }
-}
-
-extension Bounded {
-    /// Runs a shell command; returns its exit status.
-    static func system(_ command: String) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }

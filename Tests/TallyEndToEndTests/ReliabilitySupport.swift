@@ -76,6 +76,58 @@ enum Bounded {
         return process
     }
 
+    /// Runs a shell command (its output discarded); returns its exit status.
+    @discardableResult
+    static func system(_ command: String) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// A tmpfs of `size` mounted at a new folder, when this process may mount one (root); nil otherwise.
+    static func tmpfs(_ size: String) throws -> URL? {
+        guard getuid() == 0 else { return nil }
+        let folder = try Paths.makeTempDirectory("tally-tmpfs")
+        return system("mount -t tmpfs -o size=\(size) tmpfs '\(folder.path)'") == 0 ? folder : nil
+    }
+
+    /// The store `tally.db` of a folder, made read-only: as root, whom permission bits do not stop, a
+    /// copy on a tmpfs remounted read-only; otherwise the file and its folder without write permission.
+    struct ReadOnlyStore {
+        /// The folder now holding the read-only `tally.db`.
+        let folder: URL
+        private let mount: URL?
+        var db: String { folder.appendingPathComponent("tally.db").path }
+
+        init(of original: URL, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            if getuid() == 0 {
+                let point = try #require(try Bounded.tmpfs("8m"), "cannot mount a tmpfs to make a read-only store", sourceLocation: sourceLocation)
+                try FileManager.default.copyItem(at: original.appendingPathComponent("tally.db"), to: point.appendingPathComponent("tally.db"))
+                #expect(system("chmod 0444 '\(point.path)/tally.db' && mount -o remount,ro '\(point.path)'") == 0, sourceLocation: sourceLocation)
+                (folder, mount) = (point, point)
+            } else {
+                #expect(system("chmod 0444 '\(original.path)/tally.db' && chmod 0555 '\(original.path)'") == 0, sourceLocation: sourceLocation)
+                (folder, mount) = (original, nil)
+            }
+        }
+
+        /// Writable again, as it was.
+        func makeWritable() {
+            if let mount { system("mount -o remount,rw '\(mount.path)'") }
+            system("chmod 0755 '\(folder.path)' && chmod 0644 '\(db)'")
+        }
+
+        /// Unmounts the tmpfs, if there is one; otherwise makes the folder writable again.
+        func remove() {
+            if let mount { system("umount '\(mount.path)'") } else { makeWritable() }
+        }
+    }
+
     /// `tally check` on the store in `folder` exits 0.
     static func expectStoreHolds(_ folder: URL, db: String = "tally.db", sourceLocation: SourceLocation = #_sourceLocation) throws {
         let check = try tally(["check", "--db", db], in: folder, timeout: 120)

@@ -4,19 +4,20 @@ import TestSupport
 
 @Suite("history, conflicts, settings")
 struct StewardCommandTests {
-    func write(_ text: String, _ name: String, in folder: URL) throws -> String {
-        let path = folder.appendingPathComponent(name).path
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+    /// A store in a new folder where run 1 (source servicenow) inserted INC0000001 assigned to Ann
+    /// and run 2 (source manual) changed it to Bob.
+    func importAnnThenBob() throws -> URL {
+        let folder = try Paths.makeTempDirectory()
+        let header = "number,state,assigned_to,sys_updated_on,sys_mod_count\n"
+        let first = try Paths.write(header + "INC0000001,1,Ann,2026-01-01 00:00:00,1\n", "a.csv", in: folder)
+        let second = try Paths.write(header + "INC0000001,2,Bob,2026-01-02 00:00:00,2\n", "b.csv", in: folder)
+        #expect(try TallyProcess.run(["import", first, "-e", "incident", "--source", "servicenow"], in: folder).status == 0)
+        #expect(try TallyProcess.run(["import", second, "-e", "incident", "--source", "manual"], in: folder).status == 0)
+        return folder
     }
 
     @Test func historyShowsChangesNewestFirstAndWhoLastSetEachField() throws {
-        let folder = try Paths.makeTempDirectory()
-        let header = "number,state,assigned_to,sys_updated_on,sys_mod_count\n"
-        let first = try write(header + "INC0000001,1,Ann,2026-01-01 00:00:00,1\n", "a.csv", in: folder)
-        let second = try write(header + "INC0000001,2,Bob,2026-01-02 00:00:00,2\n", "b.csv", in: folder)
-        #expect(try TallyProcess.run(["import", first, "-e", "incident", "--source", "servicenow"], in: folder).status == 0)
-        #expect(try TallyProcess.run(["import", second, "-e", "incident", "--source", "manual"], in: folder).status == 0)
+        let folder = try importAnnThenBob()
         let result = try TallyProcess.run(["history", "incident", "INC0000001"], in: folder)
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -41,12 +42,7 @@ struct StewardCommandTests {
     }
 
     @Test func historyAfterARollbackNamesOnlyRunsThatStand() throws {
-        let folder = try Paths.makeTempDirectory()
-        let header = "number,state,assigned_to,sys_updated_on,sys_mod_count\n"
-        let first = try write(header + "INC0000001,1,Ann,2026-01-01 00:00:00,1\n", "a.csv", in: folder)
-        let second = try write(header + "INC0000001,2,Bob,2026-01-02 00:00:00,2\n", "b.csv", in: folder)
-        #expect(try TallyProcess.run(["import", first, "-e", "incident", "--source", "servicenow"], in: folder).status == 0)
-        #expect(try TallyProcess.run(["import", second, "-e", "incident", "--source", "manual"], in: folder).status == 0)
+        let folder = try importAnnThenBob()
         #expect(try TallyProcess.run(["rollback", "2"], in: folder).status == 0)
         let undone = try TallyProcess.run(["history", "incident", "INC0000001"], in: folder)
         let lines = undone.stdout.split(separator: "\n").map(String.init)
@@ -70,10 +66,10 @@ struct StewardCommandTests {
 
     @Test func conflictsAreListedAndTheImportExits65() throws {
         let folder = try Paths.makeTempDirectory()
-        let precedence = try write(#"{"ci": {"ip_address": {"policy": "owner", "sources": ["discovery", "manual"]}}}"#, "p.json", in: folder)
+        let precedence = try Paths.write(#"{"ci": {"ip_address": {"policy": "owner", "sources": ["discovery", "manual"]}}}"#, "p.json", in: folder)
         let header = "name,sys_class_name,serial_number,ip_address,sys_updated_on\n"
-        let discovered = try write(header + "web,cmdb_ci_server,SN1,10.0.0.1,2026-01-01 00:00:00\n", "d.csv", in: folder)
-        let manual = try write(header + "web,cmdb_ci_server,SN1,10.9.9.9,2026-01-02 00:00:00\n", "m.csv", in: folder)
+        let discovered = try Paths.write(header + "web,cmdb_ci_server,SN1,10.0.0.1,2026-01-01 00:00:00\n", "d.csv", in: folder)
+        let manual = try Paths.write(header + "web,cmdb_ci_server,SN1,10.9.9.9,2026-01-02 00:00:00\n", "m.csv", in: folder)
         #expect(try TallyProcess.run(["import", discovered, "-e", "ci", "--source", "discovery", "--precedence", precedence], in: folder).status == 0)
         let second = try TallyProcess.run(["import", manual, "-e", "ci", "--source", "manual", "--precedence", precedence, "--json"], in: folder)
         #expect(second.status == 65)
@@ -89,8 +85,8 @@ struct StewardCommandTests {
     @Test func aSnapshotThatWouldWipeTooMuchExits1AndSaysWhy() throws {
         let folder = try Paths.makeTempDirectory()
         let header = "name,sys_class_name,serial_number,sys_updated_on\n"
-        let full = try write(header + (1...10).map { "ci-\($0),cmdb_ci_server,SN\($0),2026-01-01 00:00:00\n" }.joined(), "full.csv", in: folder)
-        let cut = try write(header + (1...5).map { "ci-\($0),cmdb_ci_server,SN\($0),2026-01-01 00:00:00\n" }.joined(), "cut.csv", in: folder)
+        let full = try Paths.write(header + (1...10).map { "ci-\($0),cmdb_ci_server,SN\($0),2026-01-01 00:00:00\n" }.joined(), "full.csv", in: folder)
+        let cut = try Paths.write(header + (1...5).map { "ci-\($0),cmdb_ci_server,SN\($0),2026-01-01 00:00:00\n" }.joined(), "cut.csv", in: folder)
         #expect(try TallyProcess.run(["import", full, "-e", "ci"], in: folder).status == 0)
         let result = try TallyProcess.run(["import", cut, "-e", "ci", "--snapshot"], in: folder)
         #expect(result.status == 1)

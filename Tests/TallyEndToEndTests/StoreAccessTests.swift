@@ -116,26 +116,9 @@ struct StoreAccessTests {
     func aReadOnlyStoreServesReads() throws {
         let folder = try Paths.makeTempDirectory("tally-read-only-reads")
         try importSmall(into: folder)
-        // As root, permission bits do not stop a write: a read-only mount does.
-        let store: URL
-        var mount: URL?
-        if getuid() == 0 {
-            let point = try Paths.makeTempDirectory("tally-ro-mount")
-            guard shell("mount -t tmpfs -o size=8m tmpfs '\(point.path)'") == 0 else {
-                Issue.record("cannot mount a tmpfs to make a read-only store"); return
-            }
-            mount = point
-            try FileManager.default.copyItem(at: folder.appendingPathComponent("tally.db"), to: point.appendingPathComponent("tally.db"))
-            #expect(shell("chmod 0444 '\(point.path)/tally.db' && mount -o remount,ro '\(point.path)'") == 0)
-            store = point
-        } else {
-            #expect(shell("chmod 0444 '\(folder.path)/tally.db' && chmod 0555 '\(folder.path)'") == 0)
-            store = folder
-        }
-        defer {
-            if let mount { shell("umount '\(mount.path)'") } else { shell("chmod 0755 '\(folder.path)'") }
-        }
-        let db = store.appendingPathComponent("tally.db").path
+        let store = try Bounded.ReadOnlyStore(of: folder)
+        defer { store.remove() }
+        let db = store.db
         let out = try Paths.makeTempDirectory("tally-read-only-out")
         let runs = try TallyProcess.run(["runs", "--db", db], in: out)
         #expect(runs.status == 0 && runs.stdout.contains("committed"), "\(runs.stderr)")
@@ -212,9 +195,8 @@ struct StoreAccessTests {
     @Test("a full disk is told with the store's path and the free space, without SQL or a Foundation dump")
     func aFullDiskIsToldPlainly() throws {
         guard getuid() == 0 else { return }  // needs a small tmpfs
-        let point = try Paths.makeTempDirectory("tally-full-mount")
-        guard shell("mount -t tmpfs -o size=1m tmpfs '\(point.path)'") == 0 else { Issue.record("cannot mount a tmpfs"); return }
-        defer { shell("umount '\(point.path)'") }
+        guard let point = try Bounded.tmpfs("1m") else { Issue.record("cannot mount a tmpfs"); return }
+        defer { Bounded.system("umount '\(point.path)'") }
         let folder = try Paths.makeTempDirectory("tally-full-input")
         try Bounded.incidents(8_000, to: folder.appendingPathComponent("big.csv"))
         let db = point.appendingPathComponent("tally.db").path
@@ -225,15 +207,5 @@ struct StoreAccessTests {
         for noise in ["INSERT", "NSCocoaErrorDomain", "while executing"] {
             #expect(!result.stderr.contains(noise), "\(noise) in \(result.stderr)")
         }
-    }
-
-    @discardableResult
-    func shell(_ command: String) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command + " 2>/dev/null"]
-        guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
     }
 }

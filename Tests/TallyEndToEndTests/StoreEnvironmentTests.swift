@@ -97,49 +97,23 @@ struct StoreEnvironmentTests {
         try Bounded.expectStoreHolds(folder)
     }
 
-    /// A tmpfs of `size` at a new folder, when this process may mount one (root); nil otherwise.
-    func tmpfs(_ size: String) throws -> URL? {
-        guard getuid() == 0 else { return nil }
-        let folder = try Paths.makeTempDirectory("tally-tmpfs")
-        return shell("mount -t tmpfs -o size=\(size) tmpfs '\(folder.path)'") == 0 ? folder : nil
-    }
-
-    @discardableResult
-    func shell(_ command: String) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command + " 2>/dev/null"]
-        guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
     @Test("a read-only store: a clear error, exit 1, nothing written")
     func readOnlyStore() throws {
         let folder = try Paths.makeTempDirectory("tally-read-only")
         let small = Paths.fixture("hostile/small.csv")
         #expect(try Bounded.tally(["import", small, "--entity", "incident", "--db", "tally.db"], in: folder).status == 0)
         let before = try StoreProbe(folder).entityState()
-        let mount = try tmpfs("8m")
-        let store: URL
-        if let mount {
-            try FileManager.default.copyItem(at: folder.appendingPathComponent("tally.db"), to: mount.appendingPathComponent("tally.db"))
-            #expect(shell("mount -o remount,ro '\(mount.path)'") == 0)
-            store = mount
-        } else {
-            #expect(shell("chmod a-w '\(folder.path)/tally.db' '\(folder.path)'") == 0)
-            store = folder
-        }
-        defer { if let mount { shell("umount '\(mount.path)'") } }
+        let store = try Bounded.ReadOnlyStore(of: folder)
+        defer { store.remove() }
         for arguments in [["import", Paths.fixture("hostile/sql-and-formulas.csv"), "--entity", "incident"], ["rollback", "1"], ["check"]] {
-            let result = try Bounded.tally(arguments + ["--db", store.appendingPathComponent("tally.db").path], in: folder)
+            let result = try Bounded.tally(arguments + ["--db", store.db], in: folder)
             #expect(result.status == 1, "\(arguments[0]): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains("read-only"), "\(arguments[0]): not a clear message: \(result.stderr)")
         }
         // Writable again: nothing was half-written, and the store holds.
-        if let mount { shell("mount -o remount,rw '\(mount.path)'") } else { shell("chmod u+w '\(folder.path)' '\(folder.path)/tally.db'") }
-        #expect(try StoreProbe(store).entityState() == before)
-        try Bounded.expectStoreHolds(store)
+        store.makeWritable()
+        #expect(try StoreProbe(store.folder).entityState() == before)
+        try Bounded.expectStoreHolds(store.folder)
     }
 
     @Test("a full disk: a clear error, nothing half-written, and the store holds")
@@ -154,18 +128,18 @@ struct StoreEnvironmentTests {
         try Bounded.expectStoreHolds(folder)
         #expect(try StoreProbe(folder).count("entity_incident") == 0)
 
-        guard let mount = try tmpfs("1m") else { return }
-        defer { shell("umount '\(mount.path)'") }
+        guard let mount = try Bounded.tmpfs("1m") else { return }
+        defer { Bounded.system("umount '\(mount.path)'") }
         let full = try Bounded.tally(["import", folder.appendingPathComponent("big.csv").path, "--entity", "incident", "--db", "tally.db"], in: mount, timeout: 300)
         #expect(full.status == 1, "\(full.status): \(full.stderr)")
         #expect(full.stderr.contains("full"), "not a clear message: \(full.stderr)")
-        #expect(shell("mount -o remount,size=64m '\(mount.path)'") == 0)
+        #expect(Bounded.system("mount -o remount,size=64m '\(mount.path)'") == 0)
         try Bounded.expectStoreHolds(mount)
         #expect(try StoreProbe(mount).count("entity_incident") == 0)
         // An extract onto a full disk: a clear error, and no file half-written in --out.
         #expect(try Bounded.tally(["import", Paths.fixture("hostile/small.csv"), "--entity", "incident", "--db", "tally.db"], in: mount).status == 0)
-        let outMount = try #require(try tmpfs("16k"))
-        defer { shell("umount '\(outMount.path)'") }
+        let outMount = try #require(try Bounded.tmpfs("16k"))
+        defer { Bounded.system("umount '\(outMount.path)'") }
         try Bounded.incidents(2_000, first: 10, to: folder.appendingPathComponent("more.csv"))
         #expect(try Bounded.tally(["import", folder.appendingPathComponent("more.csv").path, "--entity", "incident", "--db", "tally.db"], in: mount).status == 0)
         let extract = try Bounded.tally(["extract", "incident", "--out", outMount.path, "--format", "csv", "--db", "tally.db"], in: mount)

@@ -19,6 +19,14 @@ public enum Paths {
         packageRoot.appendingPathComponent("Tests/Data").appendingPathComponent(relative).path
     }
 
+    /// Writes `text` to the file `name` in `folder`; returns its path.
+    @discardableResult
+    public static func write(_ text: String, _ name: String, in folder: URL) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     /// A new, empty temp folder, unique to the call.
     public static func makeTempDirectory(_ label: String = "tally-test") throws -> URL {
         let url = FileManager.default.temporaryDirectory

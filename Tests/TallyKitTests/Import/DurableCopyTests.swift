@@ -6,9 +6,12 @@ import TestSupport
 /// Kept inputs and archive moves copy through a temp file (issue 24, points 2–4).
 @Suite("DurableCopy")
 struct DurableCopyTests {
+    /// A new folder for each test (Swift Testing makes an instance per test).
+    let folder: URL
+    init() throws { folder = try Paths.makeTempDirectory("tally-durable-copy") }
+
     @Test("a sparse file stays sparse: a 256 MB file with 64 KB of data takes about 64 KB")
     func sparseStaysSparse() throws {
-        let folder = try Paths.makeTempDirectory("tally-durable-copy")
         let source = folder.appendingPathComponent("sparse.csv").path
         let handle = try #require(FileHandle(forWritingAtPath: { _ = FileManager.default.createFile(atPath: source, contents: nil); return source }()))
         try handle.write(contentsOf: Data(repeating: 0x41, count: 65_536))
@@ -25,7 +28,6 @@ struct DurableCopyTests {
 
     @Test("a source that is no longer the version read is refused, and the temp file removed")
     func changedSourceIsRefused() throws {
-        let folder = try Paths.makeTempDirectory("tally-durable-copy")
         let source = folder.appendingPathComponent("input.csv").path
         try "a,b\n1,2\n".write(toFile: source, atomically: false, encoding: .utf8)
         let read = try #require(FileByteSource.FileStamp.of(path: source))

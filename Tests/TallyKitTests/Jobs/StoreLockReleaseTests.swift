@@ -6,10 +6,15 @@ import TallyKit
 /// The lock file is Tally's alone (issue 24, point 5).
 @Suite("StoreLock and a swapped lock file")
 struct StoreLockReleaseTests {
+    /// A new folder, and the store path in it, for each test (Swift Testing makes an instance per test).
+    let folder: URL, store: String
+    init() throws {
+        folder = try Paths.makeTempDirectory("tally-lock-release")
+        store = folder.appendingPathComponent("tally.db").path
+    }
+
     @Test("release removes the lock path only while it is still the file it locked")
     func releaseChecksTheInode() throws {
-        let folder = try Paths.makeTempDirectory("tally-lock-release")
-        let store = folder.appendingPathComponent("tally.db").path
         let lock = try StoreLock.acquire(storePath: store, job: nil, command: "test")
         // Someone replaces the lock path with a file of their own while the lock is held.
         let other = folder.appendingPathComponent("other").path
@@ -21,8 +26,6 @@ struct StoreLockReleaseTests {
 
     @Test("a lock path that is a symlink is refused without touching its target")
     func symlinkIsRefused() throws {
-        let folder = try Paths.makeTempDirectory("tally-lock-release")
-        let store = folder.appendingPathComponent("tally.db").path
         let target = folder.appendingPathComponent("target").path
         try "keep\n".write(toFile: target, atomically: false, encoding: .utf8)
         #expect(symlink(target, StoreLock.path(forStore: store)) == 0)
