@@ -13,7 +13,7 @@ struct StewardWorkflowTests {
         #expect(export.stderr.contains("wrote fix.csv: 1 outstanding rejected rows"))
         let path = folder.appendingPathComponent("fix.csv").path
         let exported = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(exported.split(separator: "\n").first?.hasSuffix("_reject_run,_reject_file,_reject_line,_reject_field,_reject_rule,_reject_message") == true)
+        #expect(exported.split(separator: "\n").first?.hasSuffix("_reject_run,_reject_file,_reject_line,_reject_record,_reject_field,_reject_rule,_reject_message") == true)
         // The steward fixes the value…
         try exported.replacingOccurrences(of: ",maybe,", with: ",true,").write(toFile: path, atomically: true, encoding: .utf8)
         // …and feeds the file back.
@@ -28,6 +28,27 @@ struct StewardWorkflowTests {
         #expect(try store.count("entity_incident") == 4)
         #expect(try store.text("SELECT parent_run FROM runs WHERE id = 2") == "1")
         #expect(try store.count("entity_incident", "_extra IS NOT NULL") == 0)
+    }
+
+    /// Records of a JSON export on one line share line 1: a fed-back row settles its own record only.
+    @Test func aFedBackRowOfAOneLineJSONExportRecoversOnlyItsOwnRecord() throws {
+        let folder = try Paths.makeTempDirectory()
+        let records = (1...3).map { n in
+            #"{"sys_id": "\#(String(repeating: String(n), count: 32))", "number": "INC009900\#(n)", "state": "1", "active": "maybe", "#
+                + #""opened_at": "2026-09-02 17:20:28", "sys_updated_on": "2026-09-02 21:38:25"}"#
+        }
+        try #"{"records": [\#(records.joined(separator: ", "))]}"#.write(to: folder.appendingPathComponent("one.json"), atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["import", "one.json", "-e", "incident"], in: folder).status == 65)
+        #expect(try TallyProcess.run(["rejects", "--format", "csv", "--out", "fix.csv"], in: folder).status == 0)
+        let exported = csvRecords(try String(contentsOfFile: folder.appendingPathComponent("fix.csv").path, encoding: .utf8))
+        #expect(exported.map { "\($0["_reject_line"] ?? "?")/\($0["_reject_record"] ?? "?")" } == ["1/1", "1/2", "1/3"])
+        // The steward fixes the second record only and feeds back that row alone.
+        let header = try String(contentsOfFile: folder.appendingPathComponent("fix.csv").path, encoding: .utf8).split(separator: "\n")[0]
+        let row = try String(contentsOfFile: folder.appendingPathComponent("fix.csv").path, encoding: .utf8).split(separator: "\n")[2]
+        try "\(header)\n\(row.replacingOccurrences(of: ",maybe,", with: ",true,"))\n".write(to: folder.appendingPathComponent("fixed.csv"), atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["import", "fixed.csv", "-e", "incident"], in: folder).status == 0)
+        let all = try TallyProcess.run(["rejects", "--all"], in: folder)
+        #expect(try statuses(all.stdout) == ["1:outstanding", "1:recovered", "1:outstanding"])
     }
 
     /// Statuses of `tally rejects --all`'s lines, by run.

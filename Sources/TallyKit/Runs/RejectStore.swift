@@ -69,11 +69,13 @@ public enum RejectStatus: String, Sendable, CaseIterable {
 /// and the steward page tell outstanding rejects from recovered ones. Runs inside the run's
 /// transaction, once at its end: nothing per row on the import's path.
 struct RejectFollowUp {
-    /// A row of a fed-back reject export: the run, file and line it was rejected at.
+    /// A row of a fed-back reject export: the run, file, line and record it was rejected at
+    /// (`record` is nil in an export written before `_reject_record`).
     struct FedBack: Sendable {
         var run: Int64
         var file: String
         var line: Int?
+        var record: Int?
         var accepted: Bool
     }
 
@@ -96,16 +98,19 @@ struct RejectFollowUp {
             """, [.integer(run), .integer(parent)])
     }
 
-    /// Rows of a fed-back reject export, found by the run, file and line their `_reject_*`
-    /// columns name.
+    /// Rows of a fed-back reject export, found by the run, file and record their `_reject_*`
+    /// columns name (by line in an older export: records of a one-line JSON file share it).
     func fedBack(_ rows: [FedBack]) throws {
         for (parent, rows) in Dictionary(grouping: rows, by: \.run) {
-            var findings: [String: [Int64]] = [:]
-            try connection.forEachRow("SELECT id, file, line FROM findings WHERE run = ? AND rejected = 1", [.integer(parent)]) { row in
-                findings[Self.place(row.text(1) ?? "", row.isNull(2) ? nil : Int(row.int64(2))), default: []].append(row.int64(0))
+            var byLine: [String: [Int64]] = [:], byRecord: [String: [Int64]] = [:]
+            try connection.forEachRow("SELECT id, file, line, record FROM findings WHERE run = ? AND rejected = 1", [.integer(parent)]) { row in
+                let file = row.text(1) ?? ""
+                byLine[Self.place(file, row.isNull(2) ? nil : Int(row.int64(2))), default: []].append(row.int64(0))
+                if !row.isNull(3) { byRecord[Self.place(file, Int(row.int64(3))), default: []].append(row.int64(0)) }
             }
             for row in rows {
-                for id in findings[Self.place(row.file, row.line)] ?? [] {
+                let ids = row.record.map { byRecord[Self.place(row.file, $0)] } ?? byLine[Self.place(row.file, row.line)]
+                for id in ids ?? [] {
                     try connection.run("UPDATE findings SET recovered_in_run = ?, retried_in_run = ? WHERE id = ?", [
                         row.accepted ? .integer(run) : .null, row.accepted ? .null : .integer(run), .integer(id),
                     ])

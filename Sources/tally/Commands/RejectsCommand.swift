@@ -15,7 +15,7 @@ struct RejectsCommand: Command {
         ]
     )
 
-    static let metadataColumns = ["_reject_run", "_reject_file", "_reject_line", "_reject_field", "_reject_rule", "_reject_message"]
+    static let metadataColumns = ["_reject_run", "_reject_file", "_reject_line", "_reject_record", "_reject_field", "_reject_rule", "_reject_message"]
 
     var run: Int64?
     var all: Bool
@@ -75,7 +75,7 @@ struct RejectsCommand: Command {
             var byName: [String: String?] = [:]
             for (name, value) in reject.columns where byName[name] == nil { byName[name] = value }
             var row: [String?] = columns.map { byName[$0] ?? nil }
-            row += [String(reject.run), reject.file, reject.line.map(String.init),
+            row += [String(reject.run), reject.file, reject.line.map(String.init), reject.record.map(String.init),
                     reject.reasons.compactMap(\.field).joined(separator: "; "),
                     reject.reasons.map(\.rule).joined(separator: "; "),
                     reject.reasons.map(\.message).joined(separator: "; ")]
