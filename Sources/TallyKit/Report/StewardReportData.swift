@@ -250,8 +250,8 @@ struct StewardReportData {
             }
         }
         let rejectExamples = try connection.rows("""
-            SELECT entity, rule, field, run, file, line, message FROM (
-                SELECT r.entity, f.rule, coalesce(f.field, '') AS field, f.run, f.file, f.line, f.message, f.id,
+            SELECT entity, rule, field, run, file, line, message, record FROM (
+                SELECT r.entity, f.rule, coalesce(f.field, '') AS field, f.run, f.file, f.line, f.message, f.record, f.id,
                        row_number() OVER (PARTITION BY r.entity, f.rule, f.field ORDER BY f.run DESC, f.id) AS n
                 FROM findings f JOIN runs r ON r.id = f.run
                 WHERE f.rejected = 1 AND \(scoped("f.run")) AND \(RejectStatus.sql("f")) = 'outstanding'
@@ -263,7 +263,8 @@ struct StewardReportData {
             let group = rejectGroups[index]
             rejectGroups[index].examples = rejectExamples
                 .filter { $0[0].text == group.entity && $0[1].text == group.rule && ($0[2].text ?? "") == group.field }
-                .map { Example(run: $0[3].integer ?? 0, place: ($0[4].text ?? "") + ($0[5].integer.map { ":\($0)" } ?? ""),
+                .map { Example(run: $0[3].integer ?? 0, place: Provenance.place(file: $0[4].text ?? "", line: $0[5].integer.map(Int.init),
+                                                                                record: $0[7].integer.map(Int.init)),
                                message: $0[6].text ?? "") }
         }
         // Most outstanding first, then most rejected; ties in the catalogue's order.
