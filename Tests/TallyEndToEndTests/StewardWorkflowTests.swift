@@ -51,6 +51,15 @@ struct StewardWorkflowTests {
         #expect(try statuses(all.stdout) == ["1:outstanding", "1:recovered", "1:outstanding"])
     }
 
+    @Test func anExportIntoAMissingFolderNamesTheFileAskedFor() throws {
+        let folder = try Paths.makeTempDirectory()
+        #expect(try TallyProcess.run(["import", Paths.fixture("rejects/bad-boolean.csv"), "-e", "incident"], in: folder).status == 65)
+        let export = try TallyProcess.run(["rejects", "--format", "csv", "--out", "missing/fix.csv"], in: folder)
+        #expect(export.status == 1)
+        #expect(export.stderr.contains("missing/fix.csv: cannot create the file: No such file or directory"), "\(export.stderr)")
+        #expect(!export.stderr.contains(".tmp-"), "the temp file's name means nothing to the steward")
+    }
+
     /// Statuses of `tally rejects --all`'s lines, by run.
     func statuses(_ stdout: String) throws -> [String] {
         try stdout.split(separator: "\n").map { line in
