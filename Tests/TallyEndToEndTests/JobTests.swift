@@ -109,7 +109,9 @@ struct JobTests {
         // the ten runs of the first job run, none of the ten skipped ones, and says nothing is new.
         let page = ReportPage(try String(contentsOf: folder.url.appendingPathComponent("out/report.html"), encoding: .utf8))
         #expect(page.rows("runs-table").map(\.key) == (1...10).map(String.init))
-        #expect(page.html.contains("Job run 2 brought nothing new: its 10 inputs had been imported already (skipped). The page covers the job&#39;s runs of the 30 days up to it; the previous one (1) started "))
+        #expect(page.html.contains("Job run 2 brought nothing new: its 10 inputs had been imported already (skipped). The page covers the job&#39;s runs of the 30 days up to it; the previous job run (1) started "))
+        #expect(page.html.range(of: #"the previous job run \(1\) started \d{4}-\d\d-\d\d \d\d:\d\d UTC\."#, options: .regularExpression) != nil,
+                "the time reads like the runs table's")
         #expect(page.html.contains("10 skipped runs (inputs already imported, nothing done) are left out."))
         #expect(page.html.contains("<strong>Last run:</strong> run 10 "), "a skipped run is never the last run")
         #expect(page.html.components(separatedBy: "<text class=\"axis total\"").count - 1 == 10, "ten columns in the chart")

@@ -84,7 +84,7 @@ struct StewardReportPage {
         let new = data.runs.filter { job.newRuns.contains($0.id) }
         let skipped = new.filter { $0.status == RunStatus.skipped.rawValue }.count
         let done = new.count - skipped
-        let previous = job.previous.map { "the previous one (\($0.id)) started \($0.startedAt)" } ?? "it is the job's first"
+        let previous = job.previous.map { "the previous job run (\($0.id)) started \(Self.minute($0.startedAt)) UTC" } ?? "it is the job's first"
         var text: String
         if done == 0 {
             text = "Job run \(job.jobRun) brought nothing new: " + (skipped > 0 ? "its \(Self.count(skipped, "input")) had been imported already (skipped)." : "it had no inputs.")
