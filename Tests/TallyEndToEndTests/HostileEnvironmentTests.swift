@@ -239,6 +239,11 @@ struct HostileEnvironmentTests {
         try FileManager.default.removeItem(atPath: path("tally.db.lock"))
         #expect(try run(["import", "a.csv", "--entity", "incident", "--db", "tally.db"]).status == 0)
         #expect(stamp("tally.db.lock") == nil)
+        // check asks whether a writer holds the lock: a FIFO there must not stop it waiting for a writer.
+        #expect(mkfifo(path("tally.db.lock"), 0o644) == 0)
+        let check = try run(["check", "--db", "tally.db"], timeout: 20)
+        #expect(!check.timedOut && check.status == 0, "\(check.stdout) \(check.stderr)")
+        try FileManager.default.removeItem(atPath: path("tally.db.lock"))
     }
 
     // MARK: 6, 7, 11. what a glob takes
