@@ -88,6 +88,12 @@ struct HostileEnvironmentTests {
         let failing = try run(["check", "--db", "tally.db"])
         #expect(failing.status == 65)
         #expect(failing.stdout.contains("no longer matches its SHA-256"), "\(failing.stdout)")
+        // A FIFO in its place is reported, never opened (reading it would wait for a writer forever).
+        try FileManager.default.removeItem(atPath: path(kept))
+        #expect(mkfifo(path(kept), 0o644) == 0)
+        let fifo = try run(["check", "--db", "tally.db"], timeout: 20)
+        #expect(!fifo.timedOut && fifo.status == 65, "\(fifo.stdout)")
+        #expect(fifo.stdout.contains("is not a regular file"), "\(fifo.stdout)")
     }
 
     @Test("an input read through a relative symlink (--follow-symlinks) is kept as a regular file, never a dangling link")
