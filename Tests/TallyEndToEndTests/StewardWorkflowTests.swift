@@ -112,6 +112,32 @@ struct StewardWorkflowTests {
         #expect(try StoreProbe(folder).text("SELECT recovered_in_run FROM findings WHERE run = 1") == "2")
     }
 
+    /// A later rerun does not take over rows an earlier committed one settled: rolling it back
+    /// leaves them as they were, not outstanding (nor counted twice).
+    @Test func rollingBackASecondRerunLeavesTheFirstOnesFollowUp() throws {
+        let folder = try Paths.makeTempDirectory()
+        try #"{"entity": "incident", "columns": {"state": {"field": "state", "choices": {"Sleeping": 3}}}}"#
+            .write(to: folder.appendingPathComponent("fixed.json"), atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["import", Paths.fixture("rejects/unknown-state.csv"), "-e", "incident"], in: folder).status == 65)
+        #expect(try TallyProcess.run(["rerun", "1", "--map", "fixed.json"], in: folder).status == 0)  // run 2 recovers the row
+        #expect(try TallyProcess.run(["rerun", "1", "--map", "fixed.json"], in: folder).status == 0)  // run 3 reads it again
+        #expect(try TallyProcess.run(["rollback", "3"], in: folder).status == 0)
+        #expect(try TallyProcess.run(["rejects"], in: folder).stdout.isEmpty, "run 2's recovery still stands")
+        let all = try TallyProcess.run(["rejects", "--all"], in: folder).stdout
+        #expect(try statuses(all) == ["1:recovered"])
+        #expect(try jsonObject(all)["followed_up_in"] as? Int == 2)
+
+        // Rejected again by run 2, recovered by run 3, run 3 undone: run 2's reject is the one outstanding row.
+        let chain = try Paths.makeTempDirectory()
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("fixed.json"), to: chain.appendingPathComponent("fixed.json"))
+        #expect(try TallyProcess.run(["import", Paths.fixture("rejects/unknown-state.csv"), "-e", "incident"], in: chain).status == 65)
+        #expect(try TallyProcess.run(["rerun", "1"], in: chain).status == 65)
+        #expect(try TallyProcess.run(["rerun", "1", "--map", "fixed.json"], in: chain).status == 0)
+        #expect(try TallyProcess.run(["rollback", "3"], in: chain).status == 0)
+        #expect(try statuses(TallyProcess.run(["rejects"], in: chain).stdout) == ["2:outstanding"])
+        #expect(try statuses(TallyProcess.run(["rejects", "--all"], in: chain).stdout) == ["1:rejected_again", "2:outstanding"])
+    }
+
     @Test func runsAndShowDescribeWhatHappened() throws {
         let folder = try Paths.makeTempDirectory()
         _ = try TallyProcess.run(["import", Paths.fixture("itsm/incident.csv"), "-e", "incident"], in: folder)

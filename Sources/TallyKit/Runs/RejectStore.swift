@@ -83,19 +83,23 @@ struct RejectFollowUp {
     /// The run taking the rows up.
     let run: Int64
 
+    /// A finding no committed run has followed up yet: a later run never takes over another's
+    /// follow-up, so rolling the later one back leaves the earlier one standing.
+    static let unsettled = "coalesce((SELECT status FROM runs WHERE id = coalesce(recovered_in_run, retried_in_run)), '') <> 'committed'"
+
     /// A rerun of `parent`: each row the parent (or an earlier rerun of it) rejected was read again,
     /// by the same input position and record number; it is recovered unless this run rejected it too.
     func rerun(of parent: Int64) throws {
         let earlier = "run IN (SELECT id FROM runs WHERE id = ?2 OR (kind = 'rerun' AND parent_run = ?2 AND id < ?1 AND status = 'committed'))"
         try connection.run("""
             UPDATE findings SET recovered_in_run = ?1, retried_in_run = NULL
-            WHERE rejected = 1 AND record IS NOT NULL AND \(earlier)
+            WHERE rejected = 1 AND record IS NOT NULL AND \(earlier) AND \(Self.unsettled)
             """, [.integer(run), .integer(parent)])
         try connection.run("""
             UPDATE findings SET recovered_in_run = NULL, retried_in_run = ?1
-            WHERE rejected = 1 AND record IS NOT NULL AND \(earlier)
+            WHERE rejected = 1 AND recovered_in_run = ?1
               AND (input, record) IN (SELECT input, record FROM findings WHERE run = ?1 AND rejected = 1)
-            """, [.integer(run), .integer(parent)])
+            """, [.integer(run)])
     }
 
     /// Rows of a fed-back reject export, found by the run, file and record their `_reject_*`
@@ -111,7 +115,7 @@ struct RejectFollowUp {
             for row in rows {
                 let ids = row.record.map { byRecord[Self.place(row.file, $0)] } ?? byLine[Self.place(row.file, row.line)]
                 for id in ids ?? [] {
-                    try connection.run("UPDATE findings SET recovered_in_run = ?, retried_in_run = ? WHERE id = ?", [
+                    try connection.run("UPDATE findings SET recovered_in_run = ?, retried_in_run = ? WHERE id = ? AND \(Self.unsettled)", [
                         row.accepted ? .integer(run) : .null, row.accepted ? .null : .integer(run), .integer(id),
                     ])
                 }
