@@ -180,6 +180,19 @@ struct JobTests {
         }
     }
 
+    /// Only the import stage may create the store: `--stage extract` or `report` on a missing one
+    /// says so (66), rather than writing an empty store and a "clean" page of it.
+    @Test func aStageThatOnlyReadsNeverCreatesTheStore() throws {
+        let folder = try JobFolder()
+        try folder.write(#"{"name": "j", "store": "tally.db", "inputs": [{"entity": "incident", "glob": "drop/*.csv"}], "extracts": {"out": "out"}, "report": "page.html"}"#)
+        for stage in ["report", "extract"] {
+            let result = try folder.run(["--stage", stage])
+            #expect(result.status == 66, "\(result.stderr)")
+            #expect(result.stderr.contains("no store at tally.db"), "\(result.stderr)")
+            #expect(folder.listing() == ["job.json"], "no store, no page, no extracts")
+        }
+    }
+
     @Test func aDryRunLeavesNoTrace() throws {
         let folder = try JobFolder()
         try folder.copy(fixture: "itsm/incident.csv", to: "drop/incident-1.csv")
