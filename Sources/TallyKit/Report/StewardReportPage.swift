@@ -101,7 +101,7 @@ struct StewardReportPage {
         let statuses = data.rejectStatuses
         let rows = statuses.values.reduce(0, +)
         guard rows > 0 else { return quiet ? nil : "rows refused by validation" }
-        let settled = [RejectStatus.recovered, .rejectedAgain, .rolledBack].compactMap { status in
+        let settled = RejectStatus.settled.compactMap { status in
             statuses[status].map { "\(SVGChart.grouped($0)) \(status.label)" }
         }.joined(separator: ", ")
         return quiet ? "none to fix: \(SVGChart.grouped(rows)) rejected, every one settled (\(settled))"

@@ -39,6 +39,9 @@ public enum RejectStatus: String, Sendable, CaseIterable {
     /// Its run was rolled back, so its rejection no longer stands.
     case rolledBack = "rolled_back"
 
+    /// The statuses a later run (or a rollback) settled: no longer a person's to fix.
+    public static let settled: [RejectStatus] = [.recovered, .rejectedAgain, .rolledBack]
+
     /// For people: `rejected again`.
     public var label: String {
         switch self {

@@ -51,7 +51,7 @@ struct RejectsCommand: Command {
             let counts = try store.counts(run: run)
             let hidden = counts.filter { $0.key != .outstanding }.values.reduce(0, +)
             if hidden > 0 {
-                let settled = [RejectStatus.recovered, .rejectedAgain, .rolledBack].compactMap { status in
+                let settled = RejectStatus.settled.compactMap { status in
                     counts[status].map { "\($0) \(status.label)" }
                 }
                 console.error("\(rejects.count) outstanding rejected row(s) listed; \(hidden) settled by later runs are not "
