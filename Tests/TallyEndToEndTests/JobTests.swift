@@ -128,6 +128,8 @@ struct JobTests {
         #expect(next.rows("runs-table").map(\.key) == (1...10).map(String.init) + ["26"], "incident-more.csv sorts first of the incident files: run 26")
         #expect(next.row("runs-table", "26")?.first == "26")
         #expect(next.html.contains("<strong>● 26</strong> <span class=\"hint\">new</span>"))
+        #expect(next.html.contains("<strong>●</strong> new since the previous job run (its number in bold)"))
+        #expect(!next.html.contains("● 12"), "the legend names no run that is not new")
         #expect(next.html.contains("Job run 3 brought 1 new run, marked ● new below; 10 inputs had been imported already (skipped)."))
         #expect(next.html.contains("<strong>Last run:</strong> run 26 "))
     }

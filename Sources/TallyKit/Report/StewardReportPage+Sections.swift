@@ -79,7 +79,7 @@ extension StewardReportPage {
             description: description, series: Self.runSeries, columns: columns)
         let newRuns = runs.filter(isNew).count
         let legend = SVGChart.legend(Self.runSeries, extra: ["<strong>✕ F</strong> failed", "<strong>↶ RB</strong> rolled back (dashed outline)"]
-                                     + (newRuns > 0 && !perDay ? ["<strong>● 12</strong> new since the previous job run"] : []))
+                                     + (newRuns > 0 && !perDay ? ["<strong>●</strong> new since the previous job run (its number in bold)"] : []))
         let table = HTMLTable(id: "runs-table", caption: perDay ? "Rows per day (from run_summary)" : "Runs (from run_summary)",
                               columns: tableColumns, rows: rows)
         return """
