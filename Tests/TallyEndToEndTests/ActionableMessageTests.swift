@@ -77,6 +77,11 @@ struct ActionableMessageTests {
         #expect(show.stdout.contains("export.json record 2 (line 1) sys_updated_on: "), "\(show.stdout)")
         #expect(show.stdout.contains("export.json record 3 (line 1) sys_updated_on: "), "\(show.stdout)")
         #expect(!show.stdout.contains("export.json:1 "), "\(show.stdout)")
+        // The steward page's examples name them the same way.
+        #expect(try TallyProcess.run(["report", "--html", "page.html", "--db", "tally.db"], in: folder).status == 0)
+        let page = try String(contentsOf: folder.appendingPathComponent("page.html"), encoding: .utf8)
+        #expect(page.contains("export.json record 3 (line 1)"))
+        #expect(!page.contains("export.json:1"))
     }
 
     @Test("a dry run says why rows would be rejected, in text and in --json")

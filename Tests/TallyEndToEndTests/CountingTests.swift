@@ -74,4 +74,28 @@ struct CountingEndToEndTests {
         let page = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(page.contains("<p id=\"cmdb-collisions\">Identity collisions: <strong>3</strong>"))
     }
+
+    /// A job that imports a source's CIs from several files: the collisions of each of them count,
+    /// not only the last file's; a later import of that source on its own replaces them.
+    @Test func identityCollisionsCountEveryFileOfTheNewestJobRun() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try write("""
+            Name,Class,Serial number,Updated
+            lab-pc-1,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00
+            lab-pc-2,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00
+
+            """, "a.csv", in: folder)
+        _ = try write("Name,Class,Serial number,Updated\ndb-01,cmdb_ci_server,SN9,2026-01-02 00:00:00\n", "b.csv", in: folder)
+        _ = try write(#"{"name": "cmdb", "store": "tally.db", "inputs": [{"entity": "ci", "glob": "a.csv"}, {"entity": "ci", "glob": "b.csv"}]}"#,
+                      "job.json", in: folder)
+        #expect(try TallyProcess.run(["run", "job.json"], in: folder).status == 65)
+        let collisions = { () throws -> String? in
+            let health = try TallyProcess.run(["extract", "cmdb_health", "--format", "csv"], in: folder)
+            return csvRecords(health.stdout).first?["identity_collisions"]
+        }
+        #expect(try collisions() == "2")
+        _ = try write("Name,Class,Serial number,Updated\nweb-09,cmdb_ci_server,SN10,2026-01-03 00:00:00\n", "c.csv", in: folder)
+        #expect(try TallyProcess.run(["import", "c.csv", "-e", "ci"], in: folder).status == 0)
+        #expect(try collisions() == "0")
+    }
 }

@@ -88,6 +88,12 @@ struct HostileEnvironmentTests {
         let failing = try run(["check", "--db", "tally.db"])
         #expect(failing.status == 65)
         #expect(failing.stdout.contains("no longer matches its SHA-256"), "\(failing.stdout)")
+        // A FIFO in its place is reported, never opened (reading it would wait for a writer forever).
+        try FileManager.default.removeItem(atPath: path(kept))
+        #expect(mkfifo(path(kept), 0o644) == 0)
+        let fifo = try run(["check", "--db", "tally.db"], timeout: 20)
+        #expect(!fifo.timedOut && fifo.status == 65, "\(fifo.stdout)")
+        #expect(fifo.stdout.contains("is not a regular file"), "\(fifo.stdout)")
     }
 
     @Test("an input read through a relative symlink (--follow-symlinks) is kept as a regular file, never a dangling link")
@@ -238,6 +244,11 @@ struct HostileEnvironmentTests {
         try FileManager.default.removeItem(atPath: path("tally.db.lock"))
         #expect(try run(["import", "a.csv", "--entity", "incident", "--db", "tally.db"]).status == 0)
         #expect(stamp("tally.db.lock") == nil)
+        // check asks whether a writer holds the lock: a FIFO there must not stop it waiting for a writer.
+        #expect(mkfifo(path("tally.db.lock"), 0o644) == 0)
+        let check = try run(["check", "--db", "tally.db"], timeout: 20)
+        #expect(!check.timedOut && check.status == 0, "\(check.stdout) \(check.stderr)")
+        try FileManager.default.removeItem(atPath: path("tally.db.lock"))
     }
 
     // MARK: 6, 7, 11. what a glob takes

@@ -109,7 +109,9 @@ struct JobTests {
         // the ten runs of the first job run, none of the ten skipped ones, and says nothing is new.
         let page = ReportPage(try String(contentsOf: folder.url.appendingPathComponent("out/report.html"), encoding: .utf8))
         #expect(page.rows("runs-table").map(\.key) == (1...10).map(String.init))
-        #expect(page.html.contains("Job run 2 brought nothing new: its 10 inputs had been imported already (skipped). The page covers the job&#39;s runs of the 30 days up to it; the previous one (1) started "))
+        #expect(page.html.contains("Job run 2 brought nothing new: its 10 inputs had been imported already (skipped). The page covers the job&#39;s runs of the 30 days up to it; the previous job run (1) started "))
+        #expect(page.html.range(of: #"the previous job run \(1\) started \d{4}-\d\d-\d\d \d\d:\d\d UTC\."#, options: .regularExpression) != nil,
+                "the time reads like the runs table's")
         #expect(page.html.contains("10 skipped runs (inputs already imported, nothing done) are left out."))
         #expect(page.html.contains("<strong>Last run:</strong> run 10 "), "a skipped run is never the last run")
         #expect(page.html.components(separatedBy: "<text class=\"axis total\"").count - 1 == 10, "ten columns in the chart")
@@ -126,6 +128,8 @@ struct JobTests {
         #expect(next.rows("runs-table").map(\.key) == (1...10).map(String.init) + ["26"], "incident-more.csv sorts first of the incident files: run 26")
         #expect(next.row("runs-table", "26")?.first == "26")
         #expect(next.html.contains("<strong>● 26</strong> <span class=\"hint\">new</span>"))
+        #expect(next.html.contains("<strong>●</strong> new since the previous job run (its number in bold)"))
+        #expect(!next.html.contains("● 12"), "the legend names no run that is not new")
         #expect(next.html.contains("Job run 3 brought 1 new run, marked ● new below; 10 inputs had been imported already (skipped)."))
         #expect(next.html.contains("<strong>Last run:</strong> run 26 "))
     }
@@ -175,6 +179,19 @@ struct JobTests {
             #expect(try probe.text("SELECT status FROM job_runs") == "failed")
             #expect(!folder.exists("out"), "extracts wait for every import to commit")
             if stop { #expect(result.stderr.contains("stop_on_error: the job stops here")) }
+        }
+    }
+
+    /// Only the import stage may create the store: `--stage extract` or `report` on a missing one
+    /// says so (66), rather than writing an empty store and a "clean" page of it.
+    @Test func aStageThatOnlyReadsNeverCreatesTheStore() throws {
+        let folder = try JobFolder()
+        try folder.write(#"{"name": "j", "store": "tally.db", "inputs": [{"entity": "incident", "glob": "drop/*.csv"}], "extracts": {"out": "out"}, "report": "page.html"}"#)
+        for stage in ["report", "extract"] {
+            let result = try folder.run(["--stage", stage])
+            #expect(result.status == 66, "\(result.stderr)")
+            #expect(result.stderr.contains("no store at tally.db"), "\(result.stderr)")
+            #expect(folder.listing() == ["job.json"], "no store, no page, no extracts")
         }
     }
 

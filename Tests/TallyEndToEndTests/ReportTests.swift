@@ -263,7 +263,7 @@ struct ReportTests {
         #expect(missingRun.status == 64)  // no such run: a usage error, as for every command
         #expect(missingRun.stderr.contains("there is no run 999"))
         let (missingJob, _, _) = try renderReport(["--job", "nightly"])
-        #expect(missingJob.status == 1)
+        #expect(missingJob.status == 64)  // no such job, like no such run
         #expect(missingJob.stderr.contains("no job called 'nightly'"))
         let both = try TallyProcess.run(["report", "--html", "x.html", "--run", "1", "--job", "j"])
         #expect(both.status == 64)

@@ -13,7 +13,7 @@ struct StewardWorkflowTests {
         #expect(export.stderr.contains("wrote fix.csv: 1 outstanding rejected rows"))
         let path = folder.appendingPathComponent("fix.csv").path
         let exported = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(exported.split(separator: "\n").first?.hasSuffix("_reject_run,_reject_file,_reject_line,_reject_field,_reject_rule,_reject_message") == true)
+        #expect(exported.split(separator: "\n").first?.hasSuffix("_reject_run,_reject_file,_reject_line,_reject_record,_reject_field,_reject_rule,_reject_message") == true)
         // The steward fixes the value…
         try exported.replacingOccurrences(of: ",maybe,", with: ",true,").write(toFile: path, atomically: true, encoding: .utf8)
         // …and feeds the file back.
@@ -28,6 +28,36 @@ struct StewardWorkflowTests {
         #expect(try store.count("entity_incident") == 4)
         #expect(try store.text("SELECT parent_run FROM runs WHERE id = 2") == "1")
         #expect(try store.count("entity_incident", "_extra IS NOT NULL") == 0)
+    }
+
+    /// Records of a JSON export on one line share line 1: a fed-back row settles its own record only.
+    @Test func aFedBackRowOfAOneLineJSONExportRecoversOnlyItsOwnRecord() throws {
+        let folder = try Paths.makeTempDirectory()
+        let records = (1...3).map { n in
+            #"{"sys_id": "\#(String(repeating: String(n), count: 32))", "number": "INC009900\#(n)", "state": "1", "active": "maybe", "#
+                + #""opened_at": "2026-09-02 17:20:28", "sys_updated_on": "2026-09-02 21:38:25"}"#
+        }
+        try #"{"records": [\#(records.joined(separator: ", "))]}"#.write(to: folder.appendingPathComponent("one.json"), atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["import", "one.json", "-e", "incident"], in: folder).status == 65)
+        #expect(try TallyProcess.run(["rejects", "--format", "csv", "--out", "fix.csv"], in: folder).status == 0)
+        let exported = csvRecords(try String(contentsOfFile: folder.appendingPathComponent("fix.csv").path, encoding: .utf8))
+        #expect(exported.map { "\($0["_reject_line"] ?? "?")/\($0["_reject_record"] ?? "?")" } == ["1/1", "1/2", "1/3"])
+        // The steward fixes the second record only and feeds back that row alone.
+        let header = try String(contentsOfFile: folder.appendingPathComponent("fix.csv").path, encoding: .utf8).split(separator: "\n")[0]
+        let row = try String(contentsOfFile: folder.appendingPathComponent("fix.csv").path, encoding: .utf8).split(separator: "\n")[2]
+        try "\(header)\n\(row.replacingOccurrences(of: ",maybe,", with: ",true,"))\n".write(to: folder.appendingPathComponent("fixed.csv"), atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["import", "fixed.csv", "-e", "incident"], in: folder).status == 0)
+        let all = try TallyProcess.run(["rejects", "--all"], in: folder)
+        #expect(try statuses(all.stdout) == ["1:outstanding", "1:recovered", "1:outstanding"])
+    }
+
+    @Test func anExportIntoAMissingFolderNamesTheFileAskedFor() throws {
+        let folder = try Paths.makeTempDirectory()
+        #expect(try TallyProcess.run(["import", Paths.fixture("rejects/bad-boolean.csv"), "-e", "incident"], in: folder).status == 65)
+        let export = try TallyProcess.run(["rejects", "--format", "csv", "--out", "missing/fix.csv"], in: folder)
+        #expect(export.status == 1)
+        #expect(export.stderr.contains("missing/fix.csv: cannot create the file: No such file or directory"), "\(export.stderr)")
+        #expect(!export.stderr.contains(".tmp-"), "the temp file's name means nothing to the steward")
     }
 
     /// Statuses of `tally rejects --all`'s lines, by run.
@@ -80,6 +110,32 @@ struct StewardWorkflowTests {
         #expect(outstanding.stderr.contains("0 outstanding rejected row(s) listed; 1 settled by later runs are not (1 recovered)"))
         #expect(try statuses(TallyProcess.run(["rejects", "--all", "--run", "1"], in: folder).stdout) == ["1:recovered"])
         #expect(try StoreProbe(folder).text("SELECT recovered_in_run FROM findings WHERE run = 1") == "2")
+    }
+
+    /// A later rerun does not take over rows an earlier committed one settled: rolling it back
+    /// leaves them as they were, not outstanding (nor counted twice).
+    @Test func rollingBackASecondRerunLeavesTheFirstOnesFollowUp() throws {
+        let folder = try Paths.makeTempDirectory()
+        try #"{"entity": "incident", "columns": {"state": {"field": "state", "choices": {"Sleeping": 3}}}}"#
+            .write(to: folder.appendingPathComponent("fixed.json"), atomically: true, encoding: .utf8)
+        #expect(try TallyProcess.run(["import", Paths.fixture("rejects/unknown-state.csv"), "-e", "incident"], in: folder).status == 65)
+        #expect(try TallyProcess.run(["rerun", "1", "--map", "fixed.json"], in: folder).status == 0)  // run 2 recovers the row
+        #expect(try TallyProcess.run(["rerun", "1", "--map", "fixed.json"], in: folder).status == 0)  // run 3 reads it again
+        #expect(try TallyProcess.run(["rollback", "3"], in: folder).status == 0)
+        #expect(try TallyProcess.run(["rejects"], in: folder).stdout.isEmpty, "run 2's recovery still stands")
+        let all = try TallyProcess.run(["rejects", "--all"], in: folder).stdout
+        #expect(try statuses(all) == ["1:recovered"])
+        #expect(try jsonObject(all)["followed_up_in"] as? Int == 2)
+
+        // Rejected again by run 2, recovered by run 3, run 3 undone: run 2's reject is the one outstanding row.
+        let chain = try Paths.makeTempDirectory()
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("fixed.json"), to: chain.appendingPathComponent("fixed.json"))
+        #expect(try TallyProcess.run(["import", Paths.fixture("rejects/unknown-state.csv"), "-e", "incident"], in: chain).status == 65)
+        #expect(try TallyProcess.run(["rerun", "1"], in: chain).status == 65)
+        #expect(try TallyProcess.run(["rerun", "1", "--map", "fixed.json"], in: chain).status == 0)
+        #expect(try TallyProcess.run(["rollback", "3"], in: chain).status == 0)
+        #expect(try statuses(TallyProcess.run(["rejects"], in: chain).stdout) == ["2:outstanding"])
+        #expect(try statuses(TallyProcess.run(["rejects", "--all"], in: chain).stdout) == ["1:rejected_again", "2:outstanding"])
     }
 
     @Test func runsAndShowDescribeWhatHappened() throws {

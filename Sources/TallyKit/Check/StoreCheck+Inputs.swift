@@ -14,9 +14,15 @@ extension StoreCheck {
         for (sha, runs) in runsBySHA.sorted(by: { $0.value[0] < $1.value[0] }) {
             let path = archive.path(for: sha)
             let which = "run\(runs.count == 1 ? "" : "s") \(runs.map(String.init).joined(separator: ", "))"
-            guard FileByteSource.FileStamp.of(path: path) != nil else {
+            var status = stat()
+            guard lstat(path, &status) == 0 else {
                 problems.append(.init(check: "kept_inputs", severity: .warning,
                                       message: "the input kept for \(which) is missing (\(path)): \(runs.count == 1 ? "that run" : "those runs") cannot be rerun"))
+                continue
+            }
+            guard (status.st_mode & S_IFMT) == S_IFREG else {
+                // Never opened: a FIFO would keep the check waiting for a writer.
+                problems.append(.init(check: "kept_inputs", severity: .error, message: "the input kept for \(which) is not a regular file (\(path)): remove it; \(runs.count == 1 ? "that run" : "those runs") cannot be rerun"))
                 continue
             }
             let actual: String

@@ -15,7 +15,9 @@ public final class AtomicFile {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         temporaryPath = folder + "/." + url.lastPathComponent + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        sink = try FileOutputSink(path: temporaryPath)
+        // Named by the file asked for: the temp name means nothing to the person who gave it.
+        do { sink = try FileOutputSink(path: temporaryPath) }
+        catch { throw OutputError(name: path, message: error.message) }
     }
 
     /// Syncs the bytes and renames the temp file over ``path``.

@@ -72,16 +72,18 @@ extension ReportCatalogue {
             measure("orphan", "orphan"), measure("stale", "stale"),
         ].joined(separator: ", ")
         // Rows of one input that identified one CI under different identities (or shared a MAC
-        // address across classes), as the newest committed import of each CI source found them.
+        // address across classes), as the newest committed import of each CI source found them:
+        // every file of it when a job imported the source from several.
         let collisions = """
             (SELECT count(*) FROM findings f JOIN runs r ON r.id = f.run
-             WHERE f.rule = \(ReportSQL.literal(IdentityCollisions.rule.rawValue)) AND r.entity = 'ci'
-               AND r.id = (SELECT max(l.id) FROM runs l WHERE l.entity = r.entity AND l.source IS r.source
-                           AND l.status = 'committed' AND l.kind IN ('import', 'rerun')))
+             JOIN runs l ON l.id = (SELECT max(n.id) FROM runs n WHERE n.entity = r.entity AND n.source IS r.source
+                                    AND n.status = 'committed' AND n.kind IN ('import', 'rerun'))
+             WHERE f.rule = \(ReportSQL.literal(IdentityCollisions.rule.rawValue)) AND r.entity = 'ci' AND r.status = 'committed'
+               AND (r.id = l.id OR r.job_run = l.job_run))
             """
         return ReportDefinition(
             name: "cmdb_health",
-            summary: "Per CI class and overall: the count and share of live CIs that are complete, duplicate, orphan and stale (--stale-days, default 60); overall, the identity collisions of each CI source's newest import.",
+            summary: "Per CI class and overall: the count and share of live CIs that are complete, duplicate, orphan and stale (--stale-days, default 60); overall, the identity collisions of each CI source's newest import (all its files when a job imported several).",
             columns: [
                 ReportColumn("sys_class_name"), ReportColumn("cis", .integer),
                 ReportColumn("complete", .integer), ReportColumn("complete_pct", .decimal),

@@ -16,9 +16,9 @@ final class RowPipeline {
     /// Rows of a fed-back reject export that this run accepted.
     private(set) var recoveredRejects = 0
     private var rejectRuns = Set<Int64>()
-    /// The header last seen and where its `_reject_run`, `_reject_file` and `_reject_line` columns
-    /// are (a reject export's rows have them).
-    private var rejectRunColumn: (names: [String], index: Int?, file: Int?, line: Int?)?
+    /// The header last seen and where its `_reject_run`, `_reject_file`, `_reject_line` and
+    /// `_reject_record` columns are (a reject export's rows have them).
+    private var rejectRunColumn: (names: [String], index: Int?, file: Int?, line: Int?, record: Int?)?
     /// Each fed-back rejected row and whether this run accepted it (``RejectFollowUp``).
     private(set) var fedBackRejects: [RejectFollowUp.FedBack] = []
     /// When the exports were taken, for rows without a version (else each file's modification time).
@@ -82,7 +82,7 @@ final class RowPipeline {
     private func rejectLink(_ raw: RawRecord, fallback: inout RowPreparer) throws -> (run: Int64?, valid: Bool) {
         if rejectRunColumn?.names != raw.names {
             rejectRunColumn = (raw.names, raw.names.firstIndex(of: "_reject_run"), raw.names.firstIndex(of: "_reject_file"),
-                               raw.names.firstIndex(of: "_reject_line"))
+                               raw.names.firstIndex(of: "_reject_line"), raw.names.firstIndex(of: "_reject_record"))
         }
         guard let column = rejectRunColumn?.index else { return (nil, true) }
         guard let text = raw.value(at: column), let run = Int64(text) else { return (nil, raw.value(at: column) ?? "" == "") }
@@ -117,7 +117,8 @@ final class RowPipeline {
         let accepted: Bool
         if case .rejected = outcome { accepted = false } else { accepted = true }
         if let file = columns.file.flatMap({ raw.value(at: $0) }) {
-            fedBackRejects.append(.init(run: run, file: file, line: columns.line.flatMap { raw.value(at: $0) }.flatMap { Int($0) }, accepted: accepted))
+            let number = { (column: Int?) in column.flatMap { raw.value(at: $0) }.flatMap { Int($0) } }
+            fedBackRejects.append(.init(run: run, file: file, line: number(columns.line), record: number(columns.record), accepted: accepted))
         }
         if accepted { recoveredRejects += 1 }
     }

@@ -47,6 +47,7 @@ extension JobDefinition {
         if let fields = settings[StoreSettings.caseFieldsToSync], let problem = StoreSettings.caseFieldsProblem(fields.stored) {
             return "settings.\(problem)"
         }
+        if let reportDays, !(1...366).contains(reportDays) { return "report_days must be from 1 to 366; got \(reportDays)" }
         if let extracts {
             if let staleDays = extracts.staleDays, staleDays < 0 { return "extracts.stale_days must be 0 or more" }
             do throws(ExtractRequestError) {

@@ -105,9 +105,10 @@ public final class JobRunner {
         }
         defer { if let temporary { try? FileManager.default.removeItem(atPath: temporary) } }
 
+        // Only importing creates the store: extracts or a page of a store that is not there would say nothing true.
         let database: TallyDatabase
-        do { database = try TallyDatabase.open(path: databasePath) }
-        catch let error as StoreOpenError { return finish(&outcome, .usage, "not started: \(error.message)") }
+        do { database = try TallyDatabase.open(path: databasePath, access: stages.contains(.import) ? .create : .write) }
+        catch let error as StoreOpenError { return finish(&outcome, error.kind == .missing ? .inputMissing : .usage, "not started: \(error.message)") }
         catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(ErrorText.describe(error))") }
         if !options.dryRun {
             do {

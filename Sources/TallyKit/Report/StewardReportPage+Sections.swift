@@ -79,7 +79,7 @@ extension StewardReportPage {
             description: description, series: Self.runSeries, columns: columns)
         let newRuns = runs.filter(isNew).count
         let legend = SVGChart.legend(Self.runSeries, extra: ["<strong>✕ F</strong> failed", "<strong>↶ RB</strong> rolled back (dashed outline)"]
-                                     + (newRuns > 0 && !perDay ? ["<strong>● 12</strong> new since the previous job run"] : []))
+                                     + (newRuns > 0 && !perDay ? ["<strong>●</strong> new since the previous job run (its number in bold)"] : []))
         let table = HTMLTable(id: "runs-table", caption: perDay ? "Rows per day (from run_summary)" : "Runs (from run_summary)",
                               columns: tableColumns, rows: rows)
         return """
@@ -252,7 +252,7 @@ extension StewardReportPage {
             <strong>Stale</strong>: no update or discovery in \(all["stale_days"] ?? "") days before \(all["as_of"] ?? "") (the CMDB's newest time).</p>
             <p id="cmdb-collisions">Identity collisions: <strong>\(all.integer("identity_collisions"))</strong> \
             <span class="hint">(rows of one input naming one CI under different names, classes or serials, or sharing a MAC address across classes, \
-            in each CI source's newest import; <code>identity.collision</code> warnings)</span></p>
+            in each CI source's newest import or job run; <code>identity.collision</code> warnings)</span></p>
             \(SVGChart.legend([.init(name: "meets the target", fill: "s-ok"), .init(name: "misses the target", fill: "s-miss")]))
             <div class="grid2">\(charts)</div>
             \(incomplete.isEmpty ? .empty : whyTable.render())

@@ -84,7 +84,7 @@ struct StewardReportPage {
         let new = data.runs.filter { job.newRuns.contains($0.id) }
         let skipped = new.filter { $0.status == RunStatus.skipped.rawValue }.count
         let done = new.count - skipped
-        let previous = job.previous.map { "the previous one (\($0.id)) started \($0.startedAt)" } ?? "it is the job's first"
+        let previous = job.previous.map { "the previous job run (\($0.id)) started \(Self.minute($0.startedAt)) UTC" } ?? "it is the job's first"
         var text: String
         if done == 0 {
             text = "Job run \(job.jobRun) brought nothing new: " + (skipped > 0 ? "its \(Self.count(skipped, "input")) had been imported already (skipped)." : "it had no inputs.")
@@ -101,7 +101,7 @@ struct StewardReportPage {
         let statuses = data.rejectStatuses
         let rows = statuses.values.reduce(0, +)
         guard rows > 0 else { return quiet ? nil : "rows refused by validation" }
-        let settled = [RejectStatus.recovered, .rejectedAgain, .rolledBack].compactMap { status in
+        let settled = RejectStatus.settled.compactMap { status in
             statuses[status].map { "\(SVGChart.grouped($0)) \(status.label)" }
         }.joined(separator: ", ")
         return quiet ? "none to fix: \(SVGChart.grouped(rows)) rejected, every one settled (\(settled))"

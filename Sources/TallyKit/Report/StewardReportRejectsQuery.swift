@@ -21,8 +21,8 @@ struct StewardReportRejectsQuery {
             }
         }
         let examples = try query.examples("""
-            SELECT entity, rule, field, run, file, line, message FROM (
-                SELECT r.entity, f.rule, coalesce(f.field, '') AS field, f.run, f.file, f.line, f.message, f.id,
+            SELECT entity, rule, field, run, file, line, message, record FROM (
+                SELECT r.entity, f.rule, coalesce(f.field, '') AS field, f.run, f.file, f.line, f.message, f.record, f.id,
                        row_number() OVER (PARTITION BY r.entity, f.rule, f.field ORDER BY f.run DESC, f.id) AS n
                 FROM findings f JOIN runs r ON r.id = f.run
                 WHERE f.rejected = 1 AND \(StewardReportScope.filter("f.run")) AND \(RejectStatus.sql("f")) = 'outstanding'
@@ -33,7 +33,8 @@ struct StewardReportRejectsQuery {
         for index in groups.indices {
             let group = groups[index]
             groups[index].examples = (examples[[group.entity, group.rule, group.field]] ?? []).map {
-                StewardReportData.Example(run: $0[3].integer ?? 0, place: ($0[4].text ?? "") + ($0[5].integer.map { ":\($0)" } ?? ""),
+                StewardReportData.Example(run: $0[3].integer ?? 0, place: Provenance.place(file: $0[4].text ?? "", line: $0[5].integer.map(Int.init),
+                                                                                           record: $0[7].integer.map(Int.init)),
                                           message: $0[6].text ?? "")
             }
         }

@@ -158,14 +158,6 @@ public struct RecordHistory {
         return ids
     }
 
-    /// Every audited change of the record, newest first.
-    public func changes(entity: EntityDefinition, record: Int64) throws -> [Change] {
-        try connection.rows(
-            "SELECT run, source, field, old, new FROM audit WHERE entity = ? AND record = ? ORDER BY id DESC",
-            [.text(entity.name), .integer(record)]
-        ).map { Change(run: $0[0].integer ?? 0, source: $0[1].text, field: $0[2].text ?? "", old: $0[3].text, new: $0[4].text) }
-    }
-
     /// For each field, the source and run whose value the record holds now (see ``standing(entity:record:)``).
     public func lastSetters(entity: EntityDefinition, record: Int64) throws -> [Setter] {
         try standing(entity: entity, record: record).setters

@@ -39,6 +39,9 @@ public enum RejectStatus: String, Sendable, CaseIterable {
     /// Its run was rolled back, so its rejection no longer stands.
     case rolledBack = "rolled_back"
 
+    /// The statuses a later run (or a rollback) settled: no longer a person's to fix.
+    public static let settled: [RejectStatus] = [.recovered, .rejectedAgain, .rolledBack]
+
     /// For people: `rejected again`.
     public var label: String {
         switch self {
@@ -69,11 +72,13 @@ public enum RejectStatus: String, Sendable, CaseIterable {
 /// and the steward page tell outstanding rejects from recovered ones. Runs inside the run's
 /// transaction, once at its end: nothing per row on the import's path.
 struct RejectFollowUp {
-    /// A row of a fed-back reject export: the run, file and line it was rejected at.
+    /// A row of a fed-back reject export: the run, file, line and record it was rejected at
+    /// (`record` is nil in an export written before `_reject_record`).
     struct FedBack: Sendable {
         var run: Int64
         var file: String
         var line: Int?
+        var record: Int?
         var accepted: Bool
     }
 
@@ -81,32 +86,39 @@ struct RejectFollowUp {
     /// The run taking the rows up.
     let run: Int64
 
+    /// A finding no committed run has followed up yet: a later run never takes over another's
+    /// follow-up, so rolling the later one back leaves the earlier one standing.
+    static let unsettled = "coalesce((SELECT status FROM runs WHERE id = coalesce(recovered_in_run, retried_in_run)), '') <> 'committed'"
+
     /// A rerun of `parent`: each row the parent (or an earlier rerun of it) rejected was read again,
     /// by the same input position and record number; it is recovered unless this run rejected it too.
     func rerun(of parent: Int64) throws {
         let earlier = "run IN (SELECT id FROM runs WHERE id = ?2 OR (kind = 'rerun' AND parent_run = ?2 AND id < ?1 AND status = 'committed'))"
         try connection.run("""
             UPDATE findings SET recovered_in_run = ?1, retried_in_run = NULL
-            WHERE rejected = 1 AND record IS NOT NULL AND \(earlier)
+            WHERE rejected = 1 AND record IS NOT NULL AND \(earlier) AND \(Self.unsettled)
             """, [.integer(run), .integer(parent)])
         try connection.run("""
             UPDATE findings SET recovered_in_run = NULL, retried_in_run = ?1
-            WHERE rejected = 1 AND record IS NOT NULL AND \(earlier)
+            WHERE rejected = 1 AND recovered_in_run = ?1
               AND (input, record) IN (SELECT input, record FROM findings WHERE run = ?1 AND rejected = 1)
-            """, [.integer(run), .integer(parent)])
+            """, [.integer(run)])
     }
 
-    /// Rows of a fed-back reject export, found by the run, file and line their `_reject_*`
-    /// columns name.
+    /// Rows of a fed-back reject export, found by the run, file and record their `_reject_*`
+    /// columns name (by line in an older export: records of a one-line JSON file share it).
     func fedBack(_ rows: [FedBack]) throws {
         for (parent, rows) in Dictionary(grouping: rows, by: \.run) {
-            var findings: [String: [Int64]] = [:]
-            try connection.forEachRow("SELECT id, file, line FROM findings WHERE run = ? AND rejected = 1", [.integer(parent)]) { row in
-                findings[Self.place(row.text(1) ?? "", row.isNull(2) ? nil : Int(row.int64(2))), default: []].append(row.int64(0))
+            var byLine: [String: [Int64]] = [:], byRecord: [String: [Int64]] = [:]
+            try connection.forEachRow("SELECT id, file, line, record FROM findings WHERE run = ? AND rejected = 1", [.integer(parent)]) { row in
+                let file = row.text(1) ?? ""
+                byLine[Self.place(file, row.isNull(2) ? nil : Int(row.int64(2))), default: []].append(row.int64(0))
+                if !row.isNull(3) { byRecord[Self.place(file, Int(row.int64(3))), default: []].append(row.int64(0)) }
             }
             for row in rows {
-                for id in findings[Self.place(row.file, row.line)] ?? [] {
-                    try connection.run("UPDATE findings SET recovered_in_run = ?, retried_in_run = ? WHERE id = ?", [
+                let ids = row.record.map { byRecord[Self.place(row.file, $0)] } ?? byLine[Self.place(row.file, row.line)]
+                for id in ids ?? [] {
+                    try connection.run("UPDATE findings SET recovered_in_run = ?, retried_in_run = ? WHERE id = ? AND \(Self.unsettled)", [
                         row.accepted ? .integer(run) : .null, row.accepted ? .null : .integer(run), .integer(id),
                     ])
                 }

@@ -5,7 +5,7 @@ struct RejectsCommand: Command {
     static let spec = CommandSpec(
         name: "rejects",
         abstract: "List rejected rows with run, file, line, field, rule, message and the row as read.",
-        discussion: "By default only the outstanding rows: those no later run has taken up. A row is recovered when a later run accepts it (a rerun of its run, or the fixed reject export fed back to 'tally import'), and rejected again when that run rejects it too (the later run's reject is then the outstanding one); --all lists every rejected row with its status. The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are ignored there). Cells a spreadsheet would run as formulas (starting with =, +, -, @, tab or CR) get a leading ' that the import removes again. NDJSON gives one object per rejected row.",
+        discussion: "By default only the outstanding rows: those no later run has taken up. A row is recovered when a later run accepts it (a rerun of its run, or the fixed reject export fed back to 'tally import'), and rejected again when that run rejects it too (the later run's reject is then the outstanding one); --all lists every rejected row with its status. The CSV carries the original columns first, then _reject_* columns with the reasons, so a steward can fix the rows and feed the file back to 'tally import' (the _reject_* columns are not imported: _reject_run, _reject_file and _reject_record tie each row to the reject it settles). Cells a spreadsheet would run as formulas (starting with =, +, -, @, tab or CR) get a leading ' that the import removes again. NDJSON gives one object per rejected row.",
         options: [
             OptionSpec(name: "run", valueName: "N", help: "Only this run's rejects (default: every run)."),
             .flag("all", help: "Every rejected row, with its status (outstanding, recovered, rejected_again, rolled_back), not only the outstanding ones."),
@@ -15,7 +15,7 @@ struct RejectsCommand: Command {
         ]
     )
 
-    static let metadataColumns = ["_reject_run", "_reject_file", "_reject_line", "_reject_field", "_reject_rule", "_reject_message"]
+    static let metadataColumns = ["_reject_run", "_reject_file", "_reject_line", "_reject_record", "_reject_field", "_reject_rule", "_reject_message"]
 
     var run: Int64?
     var all: Bool
@@ -51,7 +51,7 @@ struct RejectsCommand: Command {
             let counts = try store.counts(run: run)
             let hidden = counts.filter { $0.key != .outstanding }.values.reduce(0, +)
             if hidden > 0 {
-                let settled = [RejectStatus.recovered, .rejectedAgain, .rolledBack].compactMap { status in
+                let settled = RejectStatus.settled.compactMap { status in
                     counts[status].map { "\($0) \(status.label)" }
                 }
                 console.error("\(rejects.count) outstanding rejected row(s) listed; \(hidden) settled by later runs are not "
@@ -75,7 +75,7 @@ struct RejectsCommand: Command {
             var byName: [String: String?] = [:]
             for (name, value) in reject.columns where byName[name] == nil { byName[name] = value }
             var row: [String?] = columns.map { byName[$0] ?? nil }
-            row += [String(reject.run), reject.file, reject.line.map(String.init),
+            row += [String(reject.run), reject.file, reject.line.map(String.init), reject.record.map(String.init),
                     reject.reasons.compactMap(\.field).joined(separator: "; "),
                     reject.reasons.map(\.rule).joined(separator: "; "),
                     reject.reasons.map(\.message).joined(separator: "; ")]

@@ -75,7 +75,8 @@ struct ReportCommand: Command {
                 + "\(summary.resolutionViolations) resolution-code violations")
             return .success
         } catch let error as StewardReportError {
-            throw CommandFailure.failed(error.message)
+            // The scope names a run, job or job run the store does not hold: a usage error, as "no such run" is everywhere.
+            throw CommandFailure(exitCode: .usage, message: error.message)
         }
     }
 }

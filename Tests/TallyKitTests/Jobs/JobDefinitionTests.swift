@@ -44,6 +44,9 @@ struct JobDefinitionTests {
         // Issue 22: a typo in case_fields_to_sync would silently turn syncing off.
         (#"{"name": "j", "settings": {"case_fields_to_sync": ["incident", "probelm"]}}"#,
          "settings.case_fields_to_sync: unknown field 'probelm'; valid: incident, problem, change_request, caused_by, requests"),
+        // `tally report --days` refuses these; the job's page must not silently cover 366 days instead.
+        (#"{"name": "j", "report": "r.html", "report_days": 0}"#, "report_days must be from 1 to 366; got 0"),
+        (#"{"name": "j", "report": "r.html", "report_days": 1000}"#, "report_days must be from 1 to 366; got 1000"),
         (#"{"name": "j", "extracts": {"out": "o", "names": ["nope"]}}"#, "extracts: unknown extract 'nope'"),
         (#"{"name": "j", "extracts": {"out": "o", "feeds": [{"name": "f", "entity": "case_links"}]}}"#, "extracts: --feed picks up one entity feed"),
     ])
