@@ -79,14 +79,14 @@ struct CountingEndToEndTests {
     /// not only the last file's; a later import of that source on its own replaces them.
     @Test func identityCollisionsCountEveryFileOfTheNewestJobRun() throws {
         let folder = try Paths.makeTempDirectory()
-        _ = try write("""
+        _ = try Paths.write("""
             Name,Class,Serial number,Updated
             lab-pc-1,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00
             lab-pc-2,cmdb_ci_computer,L3BB911,2026-01-01 00:00:00
 
             """, "a.csv", in: folder)
-        _ = try write("Name,Class,Serial number,Updated\ndb-01,cmdb_ci_server,SN9,2026-01-02 00:00:00\n", "b.csv", in: folder)
-        _ = try write(#"{"name": "cmdb", "store": "tally.db", "inputs": [{"entity": "ci", "glob": "a.csv"}, {"entity": "ci", "glob": "b.csv"}]}"#,
+        _ = try Paths.write("Name,Class,Serial number,Updated\ndb-01,cmdb_ci_server,SN9,2026-01-02 00:00:00\n", "b.csv", in: folder)
+        _ = try Paths.write(#"{"name": "cmdb", "store": "tally.db", "inputs": [{"entity": "ci", "glob": "a.csv"}, {"entity": "ci", "glob": "b.csv"}]}"#,
                       "job.json", in: folder)
         #expect(try TallyProcess.run(["run", "job.json"], in: folder).status == 65)
         let collisions = { () throws -> String? in
