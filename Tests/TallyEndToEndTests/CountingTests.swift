@@ -94,7 +94,7 @@ struct CountingEndToEndTests {
             return csvRecords(health.stdout).first?["identity_collisions"]
         }
         #expect(try collisions() == "2")
-        _ = try write("Name,Class,Serial number,Updated\nweb-09,cmdb_ci_server,SN10,2026-01-03 00:00:00\n", "c.csv", in: folder)
+        _ = try Paths.write("Name,Class,Serial number,Updated\nweb-09,cmdb_ci_server,SN10,2026-01-03 00:00:00\n", "c.csv", in: folder)
         #expect(try TallyProcess.run(["import", "c.csv", "-e", "ci"], in: folder).status == 0)
         #expect(try collisions() == "0")
     }
