@@ -94,6 +94,10 @@ struct StoreAccessTests {
             #expect(result.status == 64, "\(arguments): \(result.status) \(result.stderr)")
             #expect(result.stderr.contains("there is no run 99"), "\(arguments): \(result.stderr)")
         }
+        // A record the store does not hold is named the same way.
+        let history = try TallyProcess.run(["history", "incident", "INC9999999", "--db", "tally.db"], in: folder)
+        #expect(history.status == 64, "\(history.status) \(history.stderr)")
+        #expect(history.stderr.contains("no incident with sys_id, number or key 'INC9999999'"), "\(history.stderr)")
     }
 
     @Test("a store written by a newer Tally is named as such, not 'SQLite error 21'")

@@ -35,10 +35,11 @@ struct HistoryCommand: Command {
         let history = RecordHistory(database)
         let records = try history.find(entity: entity, key: key)
         guard !records.isEmpty else {
-            throw CommandFailure.failed("no \(entity.name) with sys_id, \(entity.displayField ?? "number") or key '\(key)' in \(databasePath)")
+            // Like "no such run": the command names something the store does not hold (64).
+            throw CommandFailure(exitCode: .usage, message: "no \(entity.name) with sys_id, \(entity.displayField ?? "number") or key '\(key)' in \(databasePath); see 'tally extract \(entity.name) --out -'")
         }
         guard records.count == 1 else {
-            throw CommandFailure.failed("'\(key)' names \(records.count) \(entity.name) records; give a sys_id")
+            throw CommandFailure(exitCode: .usage, message: "'\(key)' names \(records.count) \(entity.name) records; give a sys_id")
         }
         let entries = try history.entries(entity: entity, record: records[0])
         if json {
