@@ -113,4 +113,18 @@ struct FileByteSourceDigestTests {
         #expect(digest.digest == SHA256.hash(Array(text.utf8)))
         #expect(try SHA256.hash(fileAt: path) == digest.digest)
     }
+
+    @Test("without hashing (tally parse, the collision pass): the same bytes and change check, no digest")
+    func withoutHashing() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tally-digest-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try String(repeating: "line\n", count: 1_000).write(toFile: path, atomically: false, encoding: .utf8)
+        let source = try FileByteSource(path: path, hashing: false)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 100, alignment: 1)
+        defer { buffer.deallocate() }
+        #expect(try source.read(into: buffer) == 100)
+        let digest = try source.finish()
+        #expect(digest.bytes == 5_000 && !digest.changed)
+        #expect(digest.digest.isEmpty)
+    }
 }

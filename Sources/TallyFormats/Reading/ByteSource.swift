@@ -25,7 +25,8 @@ public final class FileByteSource: ByteSource {
     private let ownsDescriptor: Bool
     /// Bytes read so far (for progress); read it on the reading thread.
     public private(set) var bytesRead: Int64 = 0
-    private var hasher = SHA256()
+    /// Nil for a reading that needs no digest (`tally parse`, a second look at an input).
+    private var hasher: SHA256?
     /// The file as opened (nil for standard input).
     public private(set) var opened: FileStamp?
 
@@ -59,7 +60,7 @@ public final class FileByteSource: ByteSource {
 
     /// The outcome of reading a file to its end.
     public struct Digest: Sendable, Equatable {
-        /// SHA-256 of every byte read.
+        /// SHA-256 of every byte read (empty when opened without hashing).
         public var digest: [UInt8]
         public var bytes: Int64
         /// Set when the file's size or modification time changed between open and end, or fewer
@@ -70,8 +71,10 @@ public final class FileByteSource: ByteSource {
     }
 
     /// Opens `path` (`-` is standard input). Throws `.unreadable` when it cannot be opened.
-    public init(path: String) throws(ReadIssue) {
+    /// `hashing`: whether the bytes read are hashed (an import's digest); off, a read costs no SHA-256.
+    public init(path: String, hashing: Bool = true) throws(ReadIssue) {
         name = path
+        hasher = hashing ? SHA256() : nil
         if path == "-" {
             descriptor = 0
             ownsDescriptor = false
@@ -106,7 +109,7 @@ public final class FileByteSource: ByteSource {
             var status = stat()
             if fstat(descriptor, &status) != 0 || FileStamp(status) != opened || bytesRead != opened.size { changed = true }
         }
-        return Digest(digest: hasher.finalize(), bytes: bytesRead, changed: changed)
+        return Digest(digest: hasher?.finalize() ?? [], bytes: bytesRead, changed: changed)
     }
 
     deinit {
@@ -125,7 +128,7 @@ public final class FileByteSource: ByteSource {
             #endif
             if count >= 0 {
                 bytesRead += Int64(count)
-                hasher.update(UnsafeRawBufferPointer(start: base, count: count))
+                hasher?.update(UnsafeRawBufferPointer(start: base, count: count))
                 return count
             }
             if errno == EINTR { continue }

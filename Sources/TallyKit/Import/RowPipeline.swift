@@ -186,7 +186,7 @@ final class RowPipeline {
         for (id, group) in groups.sorted(by: { $0.key < $1.key }) {
             for identity in group.identities where groupOf[identity] == nil { groupOf[identity] = id }
         }
-        let reader = try InputOpener.open(path: input.path, format: format, encoding: encoding).reader
+        let reader = try InputOpener.open(path: input.path, format: format, encoding: encoding, hashing: false).reader
         var preparer = RowPreparer(entity: entity, map: map, displayPath: input.displayPath)
         preparer.versionFallback = versionFallback
         var members: [Int64: [RawRecord]] = [:]

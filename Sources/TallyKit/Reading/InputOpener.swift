@@ -9,13 +9,14 @@ public struct OpenedInput {
 
 /// Opens an export for reading: picks the encoding (declared, else a UTF-16 byte-order mark,
 /// else UTF-8) and the format (declared, else detected from the content, never the file name).
+/// `hashing` off is for reads that record no digest (`tally parse`, the collision pass).
 public enum InputOpener {
     public static func open(
         path: String, format declaredFormat: InputFormat? = nil,
         encoding declaredEncoding: TranscodingByteSource.Encoding? = nil,
-        delimiter: CSVOptions.Delimiter? = nil
+        delimiter: CSVOptions.Delimiter? = nil, hashing: Bool = true
     ) throws(ReadIssue) -> OpenedInput {
-        let file = try FileByteSource(path: path)
+        let file = try FileByteSource(path: path, hashing: hashing)
         let raw = PeekableByteSource(file)
         var encoding = TranscodingByteSource.Encoding.utf8
         if let declaredEncoding {

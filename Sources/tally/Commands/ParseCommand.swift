@@ -46,7 +46,7 @@ struct ParseCommand: Command {
     func run(_ console: Console) throws -> ExitCode {
         let opened: OpenedInput
         do {
-            opened = try InputOpener.open(path: file, format: format, encoding: encoding, delimiter: delimiter)
+            opened = try InputOpener.open(path: file, format: format, encoding: encoding, delimiter: delimiter, hashing: false)
         } catch {
             throw CommandFailure.noInput("\(file): \(error.message)")
         }
