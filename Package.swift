@@ -13,7 +13,6 @@ let package = Package(
         .executable(name: "tally", targets: ["tally"]),
         .library(name: "TallyFormats", targets: ["TallyFormats"]),
         .library(name: "TallyStore", targets: ["TallyStore"]),
-        .library(name: "TallyKit", targets: ["TallyKit"]),
     ],
     targets: [
         .systemLibrary(

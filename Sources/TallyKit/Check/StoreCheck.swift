@@ -7,24 +7,24 @@ import Foundation
 /// One write only: a run left `running` by a process that no longer exists on this host is
 /// marked `abandoned` (in a transaction of its own), after checking that none of its data was
 /// committed. Everything else is read-only.
-public struct StoreCheck {
+package struct StoreCheck {
     let database: TallyDatabase
     var connection: Connection { database.connection }
     /// Records per entity whose audit trail is replayed and compared.
-    public var sampleSize: Int
+    package var sampleSize: Int
     /// Whether a process id belongs to a live process (replaceable in tests).
     var isAlive: (Int64) -> Bool = StoreCheck.processExists
     /// Whether a writer holds the store's lock now (replaceable in tests): then its running run is
     /// live, whatever `isAlive` says of a process id from another PID namespace.
     var lockIsHeld: (String) -> Bool = StoreLock.isHeld(storePath:)
 
-    public init(database: TallyDatabase, sampleSize: Int = 1_000) {
+    package init(database: TallyDatabase, sampleSize: Int = 1_000) {
         self.database = database
         self.sampleSize = sampleSize
     }
 
     /// Runs every check in order; marks dead runs abandoned unless `repair` is false.
-    public func run(repair: Bool = true) throws -> StoreCheckReport {
+    package func run(repair: Bool = true) throws -> StoreCheckReport {
         var report = StoreCheckReport(store: database.path)
         report.entries.append(Self.attempt("integrity") { try integrity() })
         report.entries.append(Self.attempt("foreign_keys") { try foreignKeys() })

@@ -1,43 +1,43 @@
 /// What ``StoreCheck`` found: one entry per check, with its problems, and the repairs it made.
-public struct StoreCheckReport: Sendable, Equatable {
+package struct StoreCheckReport: Sendable, Equatable {
     /// How bad a finding is: an `error` means the store does not hold; a `warning` is worth a
     /// look but breaks no invariant.
-    public enum Severity: String, Sendable, Codable { case error, warning }
+    package enum Severity: String, Sendable, Codable { case error, warning }
 
     /// One thing found wrong (or worth a look).
-    public struct Problem: Sendable, Equatable {
+    package struct Problem: Sendable, Equatable {
         /// The check that found it (`integrity`, `foreign_keys`, `conservation`, `audit`, `references`, `runs`).
-        public var check: String
-        public var severity: Severity
-        public var message: String
+        package var check: String
+        package var severity: Severity
+        package var message: String
     }
 
     /// One check's outcome, in the order they ran.
-    public struct Entry: Sendable, Equatable {
-        public var check: String
+    package struct Entry: Sendable, Equatable {
+        package var check: String
         /// What was looked at, for the person reading the output (`412 runs, 388 inputs`).
-        public var summary: String
-        public var problems: [Problem]
-        public var passed: Bool { !problems.contains { $0.severity == .error } }
+        package var summary: String
+        package var problems: [Problem]
+        package var passed: Bool { !problems.contains { $0.severity == .error } }
     }
 
-    public var store: String
-    public var entries: [Entry] = []
+    package var store: String
+    package var entries: [Entry] = []
     /// Writes the check made (abandoned runs marked), each as a sentence.
-    public var repairs: [String] = []
+    package var repairs: [String] = []
 
-    public var problems: [Problem] { entries.flatMap(\.problems) }
+    package var problems: [Problem] { entries.flatMap(\.problems) }
 
     /// The report on a store SQLite cannot even open (its schema pages are damaged).
-    public static func unreadable(store: String, reason: String) -> StoreCheckReport {
+    package static func unreadable(store: String, reason: String) -> StoreCheckReport {
         let problem = Problem(check: "integrity", severity: .error, message: "the store cannot be opened: \(reason)")
         return StoreCheckReport(store: store, entries: [Entry(check: "integrity", summary: "the store cannot be opened", problems: [problem])])
     }
     /// Whether the store holds: no check found an error.
-    public var holds: Bool { entries.allSatisfy(\.passed) }
+    package var holds: Bool { entries.allSatisfy(\.passed) }
 
     /// Human-readable lines: one per check, then its problems indented, then the repairs.
-    public var lines: [String] {
+    package var lines: [String] {
         var lines: [String] = []
         for entry in entries {
             let mark = !entry.passed ? "FAIL" : entry.problems.isEmpty ? "ok  " : "warn"
@@ -49,7 +49,7 @@ public struct StoreCheckReport: Sendable, Equatable {
     }
 
     /// The report as one JSON object.
-    public var json: String {
+    package var json: String {
         let checks = entries.map { entry in
             let problems = entry.problems.map { #"{"severity": \#(JSON.quote($0.severity.rawValue)), "message": \#(JSON.quote($0.message))}"# }
             return #"{"check": \#(JSON.quote(entry.check)), "passed": \#(entry.passed), "summary": \#(JSON.quote(entry.summary)), "problems": [\#(problems.joined(separator: ", "))]}"#

@@ -3,14 +3,14 @@ import Foundation
 /// A file written atomically: bytes go to a temp file in the same folder, which is flushed,
 /// synced and renamed over the destination on ``commit()``. A reader sees the old file or the
 /// whole new one, never half of it; an abandoned write leaves no trace.
-public final class AtomicFile {
-    public let path: String
+package final class AtomicFile {
+    package let path: String
     let temporaryPath: String
-    public let sink: FileOutputSink
+    package let sink: FileOutputSink
     private var finished = false
     private var prepared = false
 
-    public init(path: String) throws(OutputError) {
+    package init(path: String) throws(OutputError) {
         self.path = path
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
@@ -21,7 +21,7 @@ public final class AtomicFile {
     }
 
     /// Syncs the bytes and renames the temp file over ``path``.
-    public func commit() throws(OutputError) {
+    package func commit() throws(OutputError) {
         try prepare()
         try publish()
     }
@@ -29,7 +29,7 @@ public final class AtomicFile {
     /// Syncs and closes the temp file, so that ``publish()`` is only a rename. Preparing every
     /// file of a set before publishing any keeps the moment the set is half old, half new as
     /// short as a few renames.
-    public func prepare() throws(OutputError) {
+    package func prepare() throws(OutputError) {
         guard !finished, !prepared else { return }
         do {
             try sink.sync()
@@ -43,7 +43,7 @@ public final class AtomicFile {
     }
 
     /// Renames the prepared temp file over ``path`` (preparing it first if needed).
-    public func publish() throws(OutputError) {
+    package func publish() throws(OutputError) {
         guard !finished else { return }
         try prepare()
         finished = true
@@ -55,7 +55,7 @@ public final class AtomicFile {
     }
 
     /// Drops the temp file; the destination is untouched.
-    public func abandon() {
+    package func abandon() {
         guard !finished else { return }
         finished = true
         if !prepared { try? sink.close() }
@@ -67,7 +67,7 @@ public final class AtomicFile {
     /// Removes temp files of ``path`` left by writers that died (killed before their rename):
     /// `.NAME.tmp-PID-…` whose PID is not a live process. Returns how many were removed.
     @discardableResult
-    public static func removeStaleTemporaries(of path: String) -> Int {
+    package static func removeStaleTemporaries(of path: String) -> Int {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         let prefix = "." + url.lastPathComponent + ".tmp-"

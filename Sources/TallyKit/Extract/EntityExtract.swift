@@ -4,12 +4,12 @@
 /// `--no-formula-guard` for CSV whose text starts with `=`, `+`, `-` or `@`).
 ///
 /// As a delta feed (see ``FeedCursor``) the order is `(sys_updated_on, sys_id, _id)` instead.
-public struct EntityExtract: Sendable {
-    public let entity: EntityDefinition
+package struct EntityExtract: Sendable {
+    package let entity: EntityDefinition
 
-    public init(_ entity: EntityDefinition) { self.entity = entity }
+    package init(_ entity: EntityDefinition) { self.entity = entity }
 
-    public var columns: [String] { entity.fields.map(\.name) }
+    package var columns: [String] { entity.fields.map(\.name) }
 
     private var fieldList: String { entity.fields.map { EntityTable.quoted($0.name) }.joined(separator: ", ") }
 
@@ -36,7 +36,7 @@ public struct EntityExtract: Sendable {
     }
 
     /// Calls `body` with each record's values as canonical text, in extract order.
-    public func forEachRow(in connection: Connection, _ body: ([String?]) throws -> Void) throws {
+    package func forEachRow(in connection: Connection, _ body: ([String?]) throws -> Void) throws {
         let statement = try connection.prepare(selectSQL)
         defer { statement.reset() }
         try statement.bind([])
@@ -50,7 +50,7 @@ public struct EntityExtract: Sendable {
 
     /// Calls `body` with each record a feed pickup delivers after `cursor` (every record when
     /// nil), in feed order; returns the cursor the pickup ends at (not stored).
-    public func forEachDelta(
+    package func forEachDelta(
         in connection: Connection, after cursor: FeedCursor?, feed: String, _ body: ([String?]) throws -> Void
     ) throws -> FeedCursor {
         let statement = try connection.prepare(feedSQL)
@@ -96,7 +96,7 @@ public struct EntityExtract: Sendable {
 
     /// Writes the extract; returns the number of rows.
     @discardableResult
-    public func write(from connection: Connection, format: ExtractFormat, to sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws -> Int {
+    package func write(from connection: Connection, format: ExtractFormat, to sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws -> Int {
         let writer = try TableWriter(columns: columns, format: format, sink: sink, policy: policy)
         try forEachRow(in: connection) { try writer.write($0) }
         try writer.finish()

@@ -1,21 +1,21 @@
 /// The file formats extracts are written in.
-public enum ExtractFormat: String, Sendable, CaseIterable, Codable {
+package enum ExtractFormat: String, Sendable, CaseIterable, Codable {
     case csv
     case ndjson
     /// One JSON array of objects, one object per line.
     case json
 
-    public var fileExtension: String { rawValue }
+    package var fileExtension: String { rawValue }
 }
 
 /// How cells are written, beyond the format.
-public struct CellPolicy: Sendable {
+package struct CellPolicy: Sendable {
     /// Prefix CSV cells that would run as spreadsheet formulas (see ``FormulaGuard``).
-    public var formulaGuard: Bool
+    package var formulaGuard: Bool
     /// Fields replaced by a salted hash, in every format.
-    public var mask: FieldMask?
+    package var mask: FieldMask?
 
-    public init(formulaGuard: Bool = true, mask: FieldMask? = nil) {
+    package init(formulaGuard: Bool = true, mask: FieldMask? = nil) {
         self.formulaGuard = formulaGuard
         self.mask = mask
     }
@@ -26,7 +26,7 @@ public struct CellPolicy: Sendable {
 /// JSON and NDJSON write `integer` and `decimal` columns as JSON numbers and `boolean` columns as
 /// `true`/`false` (any value that is not one is written as a string); everything else is a string,
 /// null is `null`. The formula guard applies to CSV only; masking to every format.
-public final class TableWriter {
+package final class TableWriter {
     private let csv: CSVWriter?
     private let sink: any OutputSink
     private let format: ExtractFormat
@@ -35,9 +35,9 @@ public final class TableWriter {
     private let policy: CellPolicy
     private var line: [UInt8] = []
     private var cells: [String?] = []
-    public private(set) var rows = 0
+    package private(set) var rows = 0
 
-    public init(columns: [ReportColumn], format: ExtractFormat, sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws(OutputError) {
+    package init(columns: [ReportColumn], format: ExtractFormat, sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws(OutputError) {
         self.columns = columns
         self.format = format
         self.sink = sink
@@ -56,12 +56,12 @@ public final class TableWriter {
     }
 
     /// Convenience for untyped columns (entity feeds): every column is text.
-    public convenience init(columns: [String], format: ExtractFormat, sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws(OutputError) {
+    package convenience init(columns: [String], format: ExtractFormat, sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws(OutputError) {
         try self.init(columns: columns.map { ReportColumn($0) }, format: format, sink: sink, policy: policy)
     }
 
     /// Writes one row; `values` align with the columns, nil is null (an empty CSV cell).
-    public func write(_ values: [String?]) throws(OutputError) {
+    package func write(_ values: [String?]) throws(OutputError) {
         precondition(values.count == columns.count, "one value per column")
         cells.removeAll(keepingCapacity: true)
         for (index, value) in values.enumerated() {
@@ -89,13 +89,13 @@ public final class TableWriter {
     }
 
     /// Ends the output (closes a JSON array) and flushes it to the sink's destination.
-    public func finish() throws(OutputError) {
+    package func finish() throws(OutputError) {
         if format == .json { try sink.write(Array((rows == 0 ? "]\n" : "\n]\n").utf8)) }
         try sink.flush()
     }
 
     /// The same as ``finish()``, for callers written before JSON arrays: call it once, at the end.
-    public func flush() throws(OutputError) { try finish() }
+    package func flush() throws(OutputError) { try finish() }
 
     private func appendObject() {
         line.append(0x7B)

@@ -2,36 +2,36 @@
 ///
 /// Keys are written in a fixed order; everything but `generated_at` (and a feed's `picked_up_at`)
 /// follows from the store and the arguments.
-public struct ExtractManifest: Sendable {
-    public struct File: Sendable, Equatable {
-        public var report: String
-        public var file: String
-        public var format: ExtractFormat
-        public var rows: Int
-        public var bytes: Int
-        public var sha256: String
+package struct ExtractManifest: Sendable {
+    package struct File: Sendable, Equatable {
+        package var report: String
+        package var file: String
+        package var format: ExtractFormat
+        package var rows: Int
+        package var bytes: Int
+        package var sha256: String
     }
 
     /// The last committed run when the extract read the store.
-    public struct Watermark: Sendable, Equatable {
-        public var run: Int64?
-        public var finishedAt: String?
+    package struct Watermark: Sendable, Equatable {
+        package var run: Int64?
+        package var finishedAt: String?
     }
 
-    public var generatedAt: String
-    public var tallyVersion: String
-    public var schemaVersion: Int
-    public var watermark: Watermark
-    public var format: ExtractFormat
-    public var formulaGuard: Bool
-    public var maskedFields: [String]
-    public var staleDays: Int
-    public var files: [File]
+    package var generatedAt: String
+    package var tallyVersion: String
+    package var schemaVersion: Int
+    package var watermark: Watermark
+    package var format: ExtractFormat
+    package var formulaGuard: Bool
+    package var maskedFields: [String]
+    package var staleDays: Int
+    package var files: [File]
     /// For a delta feed: the cursor the pickup started after (nil: everything) and the one it ends at.
-    public var feed: (since: FeedCursor?, cursor: FeedCursor, full: Bool)?
+    package var feed: (since: FeedCursor?, cursor: FeedCursor, full: Bool)?
 
     /// The manifest as pretty-printed JSON, keys in a fixed order, ending in a newline.
-    public var json: String {
+    package var json: String {
         func string(_ text: String?) -> String {
             guard let text else { return "null" }
             var bytes: [UInt8] = []

@@ -1,10 +1,10 @@
 /// Something `tally extract` can write: a report from the catalogue or an entity's feed.
-public enum ExtractSource: Sendable {
+package enum ExtractSource: Sendable {
     case report(ReportDefinition)
     case entity(EntityExtract)
 
     /// The name on the command line and of the file (`case_links`, `incident`).
-    public var name: String {
+    package var name: String {
         switch self {
         case .report(let report): report.name
         case .entity(let extract): extract.entity.name
@@ -12,28 +12,28 @@ public enum ExtractSource: Sendable {
     }
 
     /// One line for `tally extract --list`.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .report(let report): report.summary
         case .entity(let extract): "Entity feed: \(extract.entity.doc.isEmpty ? extract.entity.name : extract.entity.doc) Takes --feed for deltas."
         }
     }
 
-    public var columns: [ReportColumn] {
+    package var columns: [ReportColumn] {
         switch self {
         case .report(let report): report.columns
         case .entity(let extract): extract.columns.map { ReportColumn($0) }
         }
     }
 
-    public var isEntityFeed: Bool {
+    package var isEntityFeed: Bool {
         if case .entity = self { true } else { false }
     }
 }
 
 extension ReportDefinition {
     /// Calls `body` with each row's values as text, in the report's order.
-    public func forEachRow(in connection: Connection, parameters: ReportParameters, _ body: ([String?]) throws -> Void) throws {
+    package func forEachRow(in connection: Connection, parameters: ReportParameters, _ body: ([String?]) throws -> Void) throws {
         let statement = try connection.prepare(sql)
         defer { statement.reset() }
         try statement.bind(self.parameters.map(parameters.value(of:)))

@@ -1,18 +1,18 @@
 import Foundation
 
 /// What to extract and how: the arguments of `tally extract`, checked.
-public struct ExtractRequest: Sendable {
-    public var names: [String]
-    public var format: ExtractFormat
-    public var parameters: ReportParameters
-    public var formulaGuard: Bool
-    public var maskFields: [String]
+package struct ExtractRequest: Sendable {
+    package var names: [String]
+    package var format: ExtractFormat
+    package var parameters: ReportParameters
+    package var formulaGuard: Bool
+    package var maskFields: [String]
     /// The delta feed to pick up (one entity extract only).
-    public var feed: String?
+    package var feed: String?
     /// With ``feed``: deliver everything and restart the cursor from there.
-    public var full: Bool
+    package var full: Bool
 
-    public init(names: [String], format: ExtractFormat = .csv, parameters: ReportParameters = ReportParameters(),
+    package init(names: [String], format: ExtractFormat = .csv, parameters: ReportParameters = ReportParameters(),
                 formulaGuard: Bool = true, maskFields: [String] = [], feed: String? = nil, full: Bool = false) {
         self.names = names
         self.format = format
@@ -25,16 +25,16 @@ public struct ExtractRequest: Sendable {
 }
 
 /// A request that cannot be carried out as given (unknown name, a mask on no column, …).
-public struct ExtractRequestError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct ExtractRequestError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 }
 
 /// What an extract wrote.
-public struct ExtractResult: Sendable {
-    public var manifest: ExtractManifest
+package struct ExtractResult: Sendable {
+    package var manifest: ExtractManifest
     /// Paths written, data files first, then `manifest.json` and `SHA256SUMS` (empty for stdout).
-    public var paths: [String]
+    package var paths: [String]
 }
 
 /// Writes extracts from the store: every data file atomically, then `manifest.json` and
@@ -42,15 +42,15 @@ public struct ExtractResult: Sendable {
 ///
 /// All data files are read from one snapshot of the store (one read transaction) and renamed
 /// into place only once every one of them is complete, so a failure leaves the folder as it was.
-public final class Extractor {
-    public static let manifestName = "manifest.json"
-    public static let checksumsName = "SHA256SUMS"
+package final class Extractor {
+    package static let manifestName = "manifest.json"
+    package static let checksumsName = "SHA256SUMS"
 
     let database: TallyDatabase
-    public let catalogue: ReportCatalogue
+    package let catalogue: ReportCatalogue
 
     /// `catalogue` nil: the catalogue of the store's registry, so every entity it holds is a feed.
-    public init(database: TallyDatabase, catalogue: ReportCatalogue? = nil) {
+    package init(database: TallyDatabase, catalogue: ReportCatalogue? = nil) {
         self.database = database
         self.catalogue = catalogue ?? (database.registry == .standard ? .standard : ReportCatalogue(registry: database.registry))
     }
@@ -58,12 +58,12 @@ public final class Extractor {
     var connection: Connection { database.connection }
 
     /// The extracts `request` names, checked: known, each once; masks name a column; a feed is one entity.
-    public func sources(for request: ExtractRequest) throws(ExtractRequestError) -> [ExtractSource] {
+    package func sources(for request: ExtractRequest) throws(ExtractRequestError) -> [ExtractSource] {
         try Self.sources(for: request, in: catalogue)
     }
 
     /// The extracts `request` names in `catalogue`, checked as ``sources(for:)`` does; needs no store.
-    public static func sources(for request: ExtractRequest, in catalogue: ReportCatalogue) throws(ExtractRequestError) -> [ExtractSource] {
+    package static func sources(for request: ExtractRequest, in catalogue: ReportCatalogue) throws(ExtractRequestError) -> [ExtractSource] {
         var sources: [ExtractSource] = []
         for name in request.names {
             guard let source = catalogue.extract(named: name) else {
@@ -91,7 +91,7 @@ public final class Extractor {
     }
 
     /// Writes the extracts into `folder` (created when missing).
-    public func write(_ request: ExtractRequest, toFolder folder: String) throws -> ExtractResult {
+    package func write(_ request: ExtractRequest, toFolder folder: String) throws -> ExtractResult {
         let sources = try sources(for: request)
         let policy = try cellPolicy(request)
         let since = try feedCursor(request)
@@ -140,7 +140,7 @@ public final class Extractor {
     }
 
     /// Writes the one extract `request` names to `sink` (standard output): no manifest.
-    public func write(_ request: ExtractRequest, to sink: any OutputSink) throws -> ExtractResult {
+    package func write(_ request: ExtractRequest, to sink: any OutputSink) throws -> ExtractResult {
         let sources = try sources(for: request)
         guard sources.count == 1 else { throw ExtractRequestError(message: "several extracts need a folder: give --out DIR") }
         let policy = try cellPolicy(request)
@@ -232,9 +232,9 @@ public final class Extractor {
 }
 
 /// A feed's files were delivered but its cursor could not be moved.
-public struct FeedCursorError: Error, Sendable, CustomStringConvertible {
-    public var message: String
+package struct FeedCursorError: Error, Sendable, CustomStringConvertible {
+    package var message: String
     /// The store was busy (another writer): worth retrying.
-    public var isBusy: Bool
-    public var description: String { message }
+    package var isBusy: Bool
+    package var description: String { message }
 }

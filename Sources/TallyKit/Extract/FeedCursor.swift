@@ -19,19 +19,19 @@
 /// Rows are delivered in `(sys_updated_on, sys_id, _id)` order. The cursor moves only after the
 /// files are written (and the manifest with them); a failed pickup leaves it where it was, so the
 /// next one delivers the same rows again.
-public struct FeedCursor: Sendable, Equatable {
-    public var feed: String
-    public var entity: String
-    public var lastUpdated: String?
-    public var lastSysID: String?
-    public var lastKey: Int64?
+package struct FeedCursor: Sendable, Equatable {
+    package var feed: String
+    package var entity: String
+    package var lastUpdated: String?
+    package var lastSysID: String?
+    package var lastKey: Int64?
     /// The newest run whose writes the feed has delivered (0: none).
-    public var lastRun: Int64
-    public var pickedUpAt: String?
+    package var lastRun: Int64
+    package var pickedUpAt: String?
     /// Rows delivered by the pickup that set this cursor.
-    public var rows: Int
+    package var rows: Int
 
-    public init(feed: String, entity: String, lastUpdated: String? = nil, lastSysID: String? = nil, lastKey: Int64? = nil,
+    package init(feed: String, entity: String, lastUpdated: String? = nil, lastSysID: String? = nil, lastKey: Int64? = nil,
                 lastRun: Int64 = 0, pickedUpAt: String? = nil, rows: Int = 0) {
         self.feed = feed
         self.entity = entity
@@ -44,7 +44,7 @@ public struct FeedCursor: Sendable, Equatable {
     }
 
     /// The stored cursor of `feed`, or nil before its first pickup.
-    public static func load(feed: String, from connection: Connection) throws -> FeedCursor? {
+    package static func load(feed: String, from connection: Connection) throws -> FeedCursor? {
         let rows = try connection.rows(
             "SELECT entity, last_updated, last_sys_id, last_key, picked_up_at, rows, last_run FROM feed_cursors WHERE feed = ?", [.text(feed)])
         guard let row = rows.first else { return nil }
@@ -54,7 +54,7 @@ public struct FeedCursor: Sendable, Equatable {
     }
 
     /// Stores this cursor.
-    public func save(to connection: Connection) throws {
+    package func save(to connection: Connection) throws {
         try connection.transaction(.immediate) {
             try connection.run("""
                 INSERT INTO feed_cursors (feed, entity, last_updated, last_sys_id, last_key, picked_up_at, rows, last_run)

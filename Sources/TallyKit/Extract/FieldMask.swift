@@ -3,18 +3,18 @@
 /// The salt is the store setting `mask_salt`, created (random, 32 bytes) on first use, so every
 /// later extract from the same store masks a value the same way and masked feeds still join.
 /// A masked value is the first 16 hex digits of SHA-256(salt, 0x00, value); null stays null.
-public struct FieldMask: Sendable {
-    public static let saltSetting = "mask_salt"
-    public let fields: Set<String>
+package struct FieldMask: Sendable {
+    package static let saltSetting = "mask_salt"
+    package let fields: Set<String>
     let salt: String
 
-    public init(fields: Set<String>, salt: String) {
+    package init(fields: Set<String>, salt: String) {
         self.fields = fields
         self.salt = salt
     }
 
     /// The mask for `fields`, with the store's salt (created and stored when missing).
-    public static func load(fields: Set<String>, from connection: Connection) throws -> FieldMask {
+    package static func load(fields: Set<String>, from connection: Connection) throws -> FieldMask {
         let salt: String = try connection.transaction(.immediate) {
             if let existing = try connection.scalar("SELECT value FROM settings WHERE key = ?", [.text(saltSetting)]).text {
                 return existing
@@ -30,11 +30,11 @@ public struct FieldMask: Sendable {
 
     /// Whether `column` is masked: a masked field, or the display value of one (masking
     /// `caller_id` masks the name in `caller_id_display` too).
-    public func covers(_ column: String) -> Bool {
+    package func covers(_ column: String) -> Bool {
         fields.contains(column) || (column.hasSuffix("_display") && fields.contains(String(column.dropLast("_display".count))))
     }
 
-    public func masked(_ value: String) -> String {
+    package func masked(_ value: String) -> String {
         var hasher = SHA256()
         hasher.update(salt)
         hasher.update([0])

@@ -1,8 +1,8 @@
 /// Neutralises CSV cells a spreadsheet would run as formulas (OWASP's CSV-injection advice): a
 /// cell starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`. A plain
 /// number such as `-5`, `+3.5` or `-1e3` is data, not a formula, and is left alone.
-public enum FormulaGuard {
-    public static func neutralised(_ cell: String) -> String {
+package enum FormulaGuard {
+    package static func neutralised(_ cell: String) -> String {
         guard let first = cell.utf8.first else { return cell }
         switch first {
         case UInt8(ascii: "="), UInt8(ascii: "@"), 0x09, 0x0D:
@@ -17,12 +17,12 @@ public enum FormulaGuard {
     /// For a file that comes back (`tally rejects --format csv`, fed to `tally import`): guarded
     /// like ``neutralised(_:)``, and so is a cell whose leading `'`s hide a guarded start
     /// (`'=x` becomes `''=x`), so that ``unguarded(_:)`` gives every cell back exactly.
-    public static func reversiblyNeutralised(_ cell: String) -> String {
+    package static func reversiblyNeutralised(_ cell: String) -> String {
         needsReversibleGuard(Substring(cell)) ? "'" + cell : cell
     }
 
     /// The cell ``reversiblyNeutralised(_:)`` was given.
-    public static func unguarded(_ cell: String) -> String {
+    package static func unguarded(_ cell: String) -> String {
         cell.hasPrefix("'") && needsReversibleGuard(cell.dropFirst()) ? String(cell.dropFirst()) : cell
     }
 

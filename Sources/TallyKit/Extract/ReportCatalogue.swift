@@ -1,11 +1,11 @@
 /// Every report `tally extract` knows, as data. To add one, write a ``ReportDefinition`` (a
 /// query plus its column metadata) in one of the `ReportCatalogue+…` files, append it to
 /// ``init(registry:)``'s list, and add a golden file for it.
-public struct ReportCatalogue: Sendable {
-    public let reports: [ReportDefinition]
-    public let registry: EntityRegistry
+package struct ReportCatalogue: Sendable {
+    package let reports: [ReportDefinition]
+    package let registry: EntityRegistry
 
-    public init(registry: EntityRegistry = .standard) {
+    package init(registry: EntityRegistry = .standard) {
         let sql = ReportSQL(registry: registry)
         self.registry = registry
         reports = [
@@ -27,21 +27,21 @@ public struct ReportCatalogue: Sendable {
         }
     }
 
-    public static let standard = ReportCatalogue()
+    package static let standard = ReportCatalogue()
 
-    public func report(named name: String) -> ReportDefinition? {
+    package func report(named name: String) -> ReportDefinition? {
         reports.first { $0.name == name }
     }
 
     /// The report or entity feed called `name` (an entity answers to its name, table or alias).
-    public func extract(named name: String) -> ExtractSource? {
+    package func extract(named name: String) -> ExtractSource? {
         if let report = report(named: name) { return .report(report) }
         if let entity = registry.entity(named: name) { return .entity(EntityExtract(entity)) }
         return nil
     }
 
     /// Every extract: the reports, then one feed per entity.
-    public var allExtracts: [ExtractSource] {
+    package var allExtracts: [ExtractSource] {
         reports.map(ExtractSource.report) + registry.entities.map { .entity(EntityExtract($0)) }
     }
 }

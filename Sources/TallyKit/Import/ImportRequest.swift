@@ -1,32 +1,32 @@
 /// What `tally import` (or a rerun) was asked to do.
-public struct ImportRequest: Sendable {
+package struct ImportRequest: Sendable {
     /// Input paths; `-` is standard input.
-    public var paths: [String]
+    package var paths: [String]
     /// Inputs kept by an earlier run, read instead of `paths` (reruns).
-    public var storedInputs: [StoredInput] = []
+    package var storedInputs: [StoredInput] = []
     /// What the run does with its inputs (kept with the run, so a rerun can repeat it).
-    public var settings: RunSettings
+    package var settings: RunSettings
     /// Do everything but commit, and report the changes record by record.
-    public var dryRun = false
+    package var dryRun = false
     /// Import even files whose SHA-256 was already committed for this entity and source, and
     /// override the snapshot guards.
-    public var force = false
+    package var force = false
     /// Import files whose SHA-256 was already committed (a rerun), keeping the snapshot guards.
-    public var reimport = false
+    package var reimport = false
     /// `import` or `rerun`.
-    public var kind = "import"
+    package var kind = "import"
     /// The run this one re-does, for reruns.
-    public var parentRun: Int64?
+    package var parentRun: Int64?
     /// The command line, for the run ledger.
-    public var command: String
+    package var command: String
     /// `--follow-symlinks`: an input path that is a symbolic link is read through it (else refused).
-    public var followSymlinks = false
+    package var followSymlinks = false
     /// Told how an input is going, every few hundred rows (called on the importing thread).
-    public var progress: (@Sendable (ImportProgress) -> Void)?
+    package var progress: (@Sendable (ImportProgress) -> Void)?
 
-    public var entity: String { settings.entity }
+    package var entity: String { settings.entity }
 
-    public init(paths: [String], entity: String, source: String? = nil, mapPath: String? = nil,
+    package init(paths: [String], entity: String, source: String? = nil, mapPath: String? = nil,
                 format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil,
                 dryRun: Bool = false, force: Bool = false, precedencePath: String? = nil,
                 snapshot: SnapshotOptions? = nil, command: String) {
@@ -41,26 +41,26 @@ public struct ImportRequest: Sendable {
 
 /// How a run reads, maps and reconciles its inputs: kept with the run as JSON so that
 /// `tally rerun` can repeat it with today's maps and rules.
-public struct RunSettings: Sendable, Codable, Equatable {
+package struct RunSettings: Sendable, Codable, Equatable {
     /// The entity's registry name, table or alias.
-    public var entity: String
+    package var entity: String
     /// Overrides the map's source name.
-    public var source: String?
+    package var source: String?
     /// A transform map file; the built-in default map when nil.
-    public var mapPath: String?
+    package var mapPath: String?
     /// A precedence file (JSON); none means every source may change everything.
-    public var precedencePath: String?
+    package var precedencePath: String?
     /// Forces a format instead of detecting it.
-    public var format: InputFormat?
+    package var format: InputFormat?
     /// Forces an encoding instead of the map's.
-    public var encoding: TransformMap.Encoding?
+    package var encoding: TransformMap.Encoding?
     /// Set when the inputs are a full snapshot of the entity from the source.
-    public var snapshot: SnapshotOptions?
+    package var snapshot: SnapshotOptions?
     /// When the exports were taken (canonical UTC `YYYY-MM-DD HH:MM:SS`): the version of rows
     /// that carry none (a list view has no `sys_updated_on`). Default: each file's modification time.
-    public var asOf: String?
+    package var asOf: String?
 
-    public init(entity: String, source: String? = nil, mapPath: String? = nil, precedencePath: String? = nil,
+    package init(entity: String, source: String? = nil, mapPath: String? = nil, precedencePath: String? = nil,
                 format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil, snapshot: SnapshotOptions? = nil) {
         self.entity = entity
         self.source = source
@@ -73,25 +73,25 @@ public struct RunSettings: Sendable, Codable, Equatable {
 }
 
 /// How far an import has got with one input.
-public struct ImportProgress: Sendable {
+package struct ImportProgress: Sendable {
     /// The input as given (`-` for standard input).
-    public var path: String
+    package var path: String
     /// Rows reconciled so far.
-    public var rows: Int
+    package var rows: Int
     /// Bytes of the input read so far, and its size.
-    public var bytesRead: Int64
-    public var totalBytes: Int64
+    package var bytesRead: Int64
+    package var totalBytes: Int64
     /// Set on the last call for the input.
-    public var finished: Bool
+    package var finished: Bool
 }
 
 /// An input an earlier run kept: where it was read from, where the copy is, and its SHA-256.
-public struct StoredInput: Sendable, Equatable {
-    public var displayPath: String
-    public var storedPath: String
-    public var sha256: String
+package struct StoredInput: Sendable, Equatable {
+    package var displayPath: String
+    package var storedPath: String
+    package var sha256: String
 
-    public init(displayPath: String, storedPath: String, sha256: String) {
+    package init(displayPath: String, storedPath: String, sha256: String) {
         self.displayPath = displayPath
         self.storedPath = storedPath
         self.sha256 = sha256
@@ -99,28 +99,28 @@ public struct StoredInput: Sendable, Equatable {
 }
 
 /// What an import did: the run, its status, inputs and counts.
-public struct ImportResult: Sendable {
+package struct ImportResult: Sendable {
     /// The run id; nil for a dry run, which leaves no trace.
-    public var run: Int64?
-    public var status: RunStatus
-    public var entity: String
-    public var source: String
-    public var inputs: [RunInput]
-    public var counts: RunCounts
+    package var run: Int64?
+    package var status: RunStatus
+    package var entity: String
+    package var source: String
+    package var inputs: [RunInput]
+    package var counts: RunCounts
     /// Why a run failed or was skipped, and other notes for people.
-    public var message: String?
+    package var message: String?
     /// For dry runs: what would change, record by record.
-    public var changes: [RecordChange] = []
+    package var changes: [RecordChange] = []
     /// Warnings about the run as a whole, one line each (an input versioned by the export's time).
-    public var warnings: [String] = []
+    package var warnings: [String] = []
     /// For dry runs: the rows that would be rejected, each with its reasons.
-    public var rejects: [RejectedRecord] = []
-    public var parentRun: Int64?
+    package var rejects: [RejectedRecord] = []
+    package var parentRun: Int64?
     /// Whether the run wrote straight into the store file (``FirstLoadJournal``): a first import
     /// into a store that held no records.
-    public var firstLoad = false
+    package var firstLoad = false
 
-    public init(run: Int64?, status: RunStatus, entity: String, source: String, inputs: [RunInput], counts: RunCounts, message: String? = nil) {
+    package init(run: Int64?, status: RunStatus, entity: String, source: String, inputs: [RunInput], counts: RunCounts, message: String? = nil) {
         self.run = run
         self.status = status
         self.entity = entity
@@ -131,7 +131,7 @@ public struct ImportResult: Sendable {
     }
 
     /// `{"run": …, "status": …, …}`: the one JSON object `--json` prints.
-    public var json: String {
+    package var json: String {
         let inputsJSON = inputs.map { input in
             "{\"path\": \(JSON.quote(input.path)), \"sha256\": \(input.sha256.map(JSON.quote) ?? "null"), \"rows\": \(input.counts.read)"
                 + ", \"format\": \(input.format.map(JSON.quote) ?? "null"), \"unknown_columns\": [\(input.unknownColumns.map(JSON.quote).joined(separator: ", "))]"
@@ -148,20 +148,20 @@ public struct ImportResult: Sendable {
 }
 
 /// Why an import stopped before or during its run. The run (if any) is recorded as failed.
-public struct ImportFailure: Error, CustomStringConvertible {
-    public enum Kind: Sendable {
+package struct ImportFailure: Error, CustomStringConvertible {
+    package enum Kind: Sendable {
         case inputMissing, invalidRequest, failed
         /// An input changed while it was read (exit 65): nothing was committed.
         case inputChanged
         /// Another process held the store's write lock past the busy timeout; nothing was written.
         case locked
     }
-    public var kind: Kind
-    public var message: String
-    public var run: Int64?
-    public var description: String { message }
+    package var kind: Kind
+    package var message: String
+    package var run: Int64?
+    package var description: String { message }
 
-    public init(_ kind: Kind, _ message: String, run: Int64? = nil) {
+    package init(_ kind: Kind, _ message: String, run: Int64? = nil) {
         self.kind = kind
         self.message = message
         self.run = run

@@ -2,11 +2,11 @@ import Foundation
 
 /// Runs `tally import` and `tally rerun`: reads, maps, validates and reconciles inputs into the
 /// store as one run, committed whole or not at all, with every row accounted for.
-public final class Importer {
-    public let database: TallyDatabase
+package final class Importer {
+    package let database: TallyDatabase
     var connection: Connection { database.connection }
 
-    public init(database: TallyDatabase) { self.database = database }
+    package init(database: TallyDatabase) { self.database = database }
 
     /// Everything a run needs, resolved before it starts.
     struct Plan {
@@ -19,7 +19,7 @@ public final class Importer {
 
     /// Imports the request's inputs as one run. Throws ``ImportFailure`` when the run cannot start
     /// (missing input, bad map) or fails (nothing is committed then, and the run is recorded failed).
-    public func run(_ request: ImportRequest) throws(ImportFailure) -> ImportResult {
+    package func run(_ request: ImportRequest) throws(ImportFailure) -> ImportResult {
         let plan = try prepare(request)
         defer { plan.inputs.forEach { $0.cleanUp() } }
         let ledger = RunLedger(database)

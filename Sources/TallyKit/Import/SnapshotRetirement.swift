@@ -59,13 +59,13 @@ struct SnapshotRetirement {
 }
 
 /// How a snapshot import guards against truncated exports.
-public struct SnapshotOptions: Sendable, Equatable, Codable {
+package struct SnapshotOptions: Sendable, Equatable, Codable {
     /// The largest share of the source's records a snapshot may retire (default 0.10).
-    public var maxRetire: Double
+    package var maxRetire: Double
     /// Fewer rows than this abort the run.
-    public var expectRows: Int?
+    package var expectRows: Int?
 
-    public init(maxRetire: Double = 0.10, expectRows: Int? = nil) {
+    package init(maxRetire: Double = 0.10, expectRows: Int? = nil) {
         self.maxRetire = maxRetire
         self.expectRows = expectRows
     }

@@ -5,29 +5,29 @@ import Foundation
 ///
 /// Paths in a job file are relative to the job file's folder (absolute paths are kept). Unknown
 /// keys are errors, so a misspelt option never silently does nothing. See `docs/jobs.md`.
-public struct JobDefinition: Sendable, Equatable, Decodable {
+package struct JobDefinition: Sendable, Equatable, Decodable {
     /// The job's name, in logs, lock files and the `job_runs` ledger.
-    public var name: String
+    package var name: String
     /// The store, relative to the job file (nil: `--db`, else `$TALLY_DB`, else `./tally.db`).
-    public var store: String?
+    package var store: String?
     /// The inputs, imported one run per file (a snapshot input: one run for all its files).
-    public var inputs: [JobInput]
+    package var inputs: [JobInput]
     /// How inputs are ordered (default: by entity, so references resolve in one night).
-    public var order: InputOrder
+    package var order: InputOrder
     /// Where each processed file is moved after its run commits (renamed `<run>-<name>`); nil keeps files in place.
-    public var archive: String?
+    package var archive: String?
     /// Store settings applied before the imports.
-    public var settings: [String: SettingValue]
+    package var settings: [String: SettingValue]
     /// The extracts to write once every import has committed.
-    public var extracts: JobExtracts?
+    package var extracts: JobExtracts?
     /// An HTML report to write after the extracts.
-    public var report: String?
+    package var report: String?
     /// The days of the job's runs the report covers, back from its newest run (default 30).
-    public var reportDays: Int?
+    package var reportDays: Int?
     /// Stop at the first input that fails or is missing: nothing after it runs.
-    public var stopOnError: Bool
+    package var stopOnError: Bool
 
-    public init(name: String, store: String? = nil, inputs: [JobInput], order: InputOrder = .references,
+    package init(name: String, store: String? = nil, inputs: [JobInput], order: InputOrder = .references,
                 archive: String? = nil, settings: [String: SettingValue] = [:], extracts: JobExtracts? = nil,
                 report: String? = nil, stopOnError: Bool = false) {
         self.name = name
@@ -47,7 +47,7 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
         case reportDays = "report_days"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try JobKeys.rejectUnknown(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "job")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
@@ -65,7 +65,7 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
     /// The inputs in the order the job runs them: a stable sort by the order's entity list
     /// (entities it does not name go last; by default the registry's ``EntityRegistry/loadOrder``),
     /// or as listed.
-    public func orderedInputs(registry: EntityRegistry = .standard) -> [JobInput] {
+    package func orderedInputs(registry: EntityRegistry = .standard) -> [JobInput] {
         let names: [String]
         switch order {
         case .listed: return inputs
@@ -84,23 +84,23 @@ public struct JobDefinition: Sendable, Equatable, Decodable {
 }
 
 /// One input of a job: which files, as which entity, from which source, and how.
-public struct JobInput: Sendable, Equatable, Decodable {
-    public enum Mode: String, Sendable, Equatable, Decodable { case delta, snapshot }
+package struct JobInput: Sendable, Equatable, Decodable {
+    package enum Mode: String, Sendable, Equatable, Decodable { case delta, snapshot }
 
-    public var entity: String
+    package var entity: String
     /// A file or a pattern (`drop/incident-*.csv`); matches are imported in name order.
-    public var glob: String
-    public var source: String?
-    public var map: String?
-    public var precedence: String?
-    public var format: InputFormat?
-    public var mode: Mode
+    package var glob: String
+    package var source: String?
+    package var map: String?
+    package var precedence: String?
+    package var format: InputFormat?
+    package var mode: Mode
     /// Snapshot guard: abort if the files hold fewer rows than this.
-    public var expectRows: Int?
+    package var expectRows: Int?
     /// Snapshot guard: abort if more than this share of the source's records would be retired.
-    public var maxRetire: Double?
+    package var maxRetire: Double?
 
-    public init(entity: String, glob: String, source: String? = nil, map: String? = nil, precedence: String? = nil,
+    package init(entity: String, glob: String, source: String? = nil, map: String? = nil, precedence: String? = nil,
                 format: InputFormat? = nil, mode: Mode = .delta, expectRows: Int? = nil, maxRetire: Double? = nil) {
         self.entity = entity
         self.glob = glob
@@ -119,7 +119,7 @@ public struct JobInput: Sendable, Equatable, Decodable {
         case maxRetire = "max_retire"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try JobKeys.rejectUnknown(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "input")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         entity = try container.decode(String.self, forKey: .entity)
@@ -146,14 +146,14 @@ public struct JobInput: Sendable, Equatable, Decodable {
 }
 
 /// How a job orders its inputs: by an entity list (the registry's reference order unless given) or as listed.
-public enum InputOrder: Sendable, Equatable, Decodable {
+package enum InputOrder: Sendable, Equatable, Decodable {
     case entities([String])
     case listed
     /// The default: by entity, in the registry's reference order (CIs, their relationships,
     /// problems, changes, incidents, requests, then cases for the standard registry).
     case references
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
             guard text == "listed" else {
@@ -168,21 +168,21 @@ public enum InputOrder: Sendable, Equatable, Decodable {
 }
 
 /// The extracts a job writes: reports and entity extracts into one folder, plus delta feeds.
-public struct JobExtracts: Sendable, Equatable, Decodable {
+package struct JobExtracts: Sendable, Equatable, Decodable {
     /// Reports and entity extracts; nil: every report of the catalogue.
-    public var names: [String]?
+    package var names: [String]?
     /// The folder (relative to the job file).
-    public var out: String
-    public var format: ExtractFormat
-    public var feeds: [JobFeed]
-    public var staleDays: Int?
-    public var mask: [String]
+    package var out: String
+    package var format: ExtractFormat
+    package var feeds: [JobFeed]
+    package var staleDays: Int?
+    package var mask: [String]
     /// `committed` (default): only when every import of the job committed; `always`: even after failures.
-    public var when: When
+    package var when: When
 
-    public enum When: String, Sendable, Equatable, Decodable { case committed, always }
+    package enum When: String, Sendable, Equatable, Decodable { case committed, always }
 
-    public init(names: [String]? = nil, out: String, format: ExtractFormat = .csv, feeds: [JobFeed] = [],
+    package init(names: [String]? = nil, out: String, format: ExtractFormat = .csv, feeds: [JobFeed] = [],
                 staleDays: Int? = nil, mask: [String] = [], when: When = .committed) {
         self.names = names
         self.out = out
@@ -198,7 +198,7 @@ public struct JobExtracts: Sendable, Equatable, Decodable {
         case staleDays = "stale_days"
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try JobKeys.rejectUnknown(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "extracts")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         names = try container.decodeIfPresent([String].self, forKey: .names)
@@ -212,14 +212,14 @@ public struct JobExtracts: Sendable, Equatable, Decodable {
 }
 
 /// A delta feed a job picks up: one entity, its own folder and cursor.
-public struct JobFeed: Sendable, Equatable, Decodable {
+package struct JobFeed: Sendable, Equatable, Decodable {
     /// The feed's name (its cursor in the store).
-    public var name: String
-    public var entity: String
+    package var name: String
+    package var entity: String
     /// The folder (relative to the job file); default: `<extracts.out>/feeds/<name>`.
-    public var out: String?
+    package var out: String?
 
-    public init(name: String, entity: String, out: String? = nil) {
+    package init(name: String, entity: String, out: String? = nil) {
         self.name = name
         self.entity = entity
         self.out = out
@@ -227,7 +227,7 @@ public struct JobFeed: Sendable, Equatable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable { case name, entity, out, comment }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try JobKeys.rejectUnknown(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "feed")
         let container = try decoder.container(keyedBy: CodingKeys.self)
         name = try container.decode(String.self, forKey: .name)
@@ -242,12 +242,12 @@ public struct JobFeed: Sendable, Equatable, Decodable {
 }
 
 /// A store setting's value in a job file: `true`, `"text"` or `["a", "b"]` (stored comma-separated).
-public enum SettingValue: Sendable, Equatable, Decodable {
+package enum SettingValue: Sendable, Equatable, Decodable {
     case text(String)
     case flag(Bool)
     case list([String])
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let flag = try? container.decode(Bool.self) { self = .flag(flag) }
         else if let text = try? container.decode(String.self) { self = .text(text) }
@@ -258,7 +258,7 @@ public enum SettingValue: Sendable, Equatable, Decodable {
     }
 
     /// The value as the `settings` table stores it.
-    public var stored: String {
+    package var stored: String {
         switch self {
         case .text(let text): text
         case .flag(let flag): flag ? "true" : "false"

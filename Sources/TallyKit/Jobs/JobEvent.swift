@@ -1,25 +1,25 @@
 /// One thing a job did, for people (a line on stderr) and for machines (an NDJSON line in `--log`).
-public struct JobEvent: Sendable, Equatable {
-    public enum Level: String, Sendable { case info, warning, error }
+package struct JobEvent: Sendable, Equatable {
+    package enum Level: String, Sendable { case info, warning, error }
 
     /// RFC 3339 UTC.
-    public var time: String
-    public var level: Level
-    public var job: String
+    package var time: String
+    package var level: Level
+    package var job: String
     /// The `job_runs` row (nil for dry runs and before it exists).
-    public var jobRun: Int64?
+    package var jobRun: Int64?
     /// The import run the event is about.
-    public var run: Int64?
+    package var run: Int64?
     /// `job`, `lock`, `settings`, `import`, `archive`, `extract`, `report`.
-    public var stage: String
-    public var message: String
+    package var stage: String
+    package var message: String
     /// The input file the event is about.
-    public var input: String?
-    public var counts: RunCounts?
+    package var input: String?
+    package var counts: RunCounts?
     /// Set on the last event only: the job's exit code and status.
-    public var outcome: (exitCode: Int32, status: String)?
+    package var outcome: (exitCode: Int32, status: String)?
 
-    public init(level: Level, job: String, jobRun: Int64? = nil, run: Int64? = nil, stage: String, message: String,
+    package init(level: Level, job: String, jobRun: Int64? = nil, run: Int64? = nil, stage: String, message: String,
                 input: String? = nil, counts: RunCounts? = nil, time: String = Timestamp.now()) {
         self.time = time
         self.level = level
@@ -32,12 +32,12 @@ public struct JobEvent: Sendable, Equatable {
         self.counts = counts
     }
 
-    public static func == (lhs: JobEvent, rhs: JobEvent) -> Bool {
+    package static func == (lhs: JobEvent, rhs: JobEvent) -> Bool {
         lhs.json == rhs.json
     }
 
     /// One NDJSON line (no newline), keys in a fixed order.
-    public var json: String {
+    package var json: String {
         var text = "{\"time\": \(JSON.quote(time)), \"level\": \(JSON.quote(level.rawValue)), \"job\": \(JSON.quote(job)), "
         text += "\"job_run\": \(jobRun.map(String.init) ?? "null"), \"run\": \(run.map(String.init) ?? "null"), "
         text += "\"stage\": \(JSON.quote(stage)), \"message\": \(JSON.quote(message))"
@@ -54,7 +54,7 @@ public struct JobEvent: Sendable, Equatable {
     }
 
     /// The human line: `2026-11-23T01:00:04Z  info  nightly import: run 12 committed …`.
-    public func line(color: Bool = false) -> String {
+    package func line(color: Bool = false) -> String {
         let label = level.rawValue + String(repeating: " ", count: max(1, 8 - level.rawValue.count))
         var tag = label
         if color {

@@ -1,17 +1,17 @@
 import Foundation
 
 /// Why a job file cannot be used: missing (exit 66) or invalid (exit 64).
-public struct JobFileError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case missing, invalid }
-    public var kind: Kind
-    public var message: String
-    public var description: String { message }
+package struct JobFileError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable { case missing, invalid }
+    package var kind: Kind
+    package var message: String
+    package var description: String { message }
 }
 
 extension JobDefinition {
     /// Reads and checks the job file at `path`: JSON with known keys only, known entities,
     /// settings and extracts (so a job that would fail half-way fails before it starts).
-    public static func load(path: String, registry: EntityRegistry = .standard,
+    package static func load(path: String, registry: EntityRegistry = .standard,
                             catalogue: ReportCatalogue = .standard) throws(JobFileError) -> JobDefinition {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw JobFileError(kind: .missing, message: "the job file \(path) does not exist or cannot be read")

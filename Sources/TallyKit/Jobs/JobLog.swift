@@ -12,16 +12,16 @@ import Darwin
 /// With `quiet`, stderr gets only warnings, errors and the outcome; the log file gets everything.
 /// Each NDJSON event is one `write` on a file opened with `O_APPEND`, so lines from several
 /// processes never interleave mid-line.
-public final class JobLog {
+package final class JobLog {
     private let quiet: Bool
     private let color: Bool
     private var logDescriptor: Int32 = -1
-    public let logPath: String?
+    package let logPath: String?
     /// Called before a line is written to stderr (to clear a progress line).
-    public var beforeLine: () -> Void = {}
+    package var beforeLine: () -> Void = {}
 
     /// Opens (appending, creating) `logPath` when given. Throws when it cannot be opened.
-    public init(logPath: String?, quiet: Bool, color: Bool) throws(JobLogError) {
+    package init(logPath: String?, quiet: Bool, color: Bool) throws(JobLogError) {
         self.quiet = quiet
         self.color = color
         self.logPath = logPath
@@ -37,14 +37,14 @@ public final class JobLog {
     deinit { if logDescriptor >= 0 { close(logDescriptor) } }
 
     /// Whether stderr should be coloured: a terminal, `NO_COLOR` unset, and not a dumb terminal.
-    public static var stderrWantsColor: Bool {
+    package static var stderrWantsColor: Bool {
         guard isatty(2) == 1 else { return false }
         if let value = getenv("NO_COLOR"), value.pointee != 0 { return false }
         if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
         return true
     }
 
-    public func emit(_ event: JobEvent) {
+    package func emit(_ event: JobEvent) {
         if !quiet || event.level != .info || event.outcome != nil {
             beforeLine()
             Self.write(Array((event.line(color: color) + "\n").utf8), to: 2)
@@ -67,7 +67,7 @@ public final class JobLog {
     }
 }
 
-public struct JobLogError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct JobLogError: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 }

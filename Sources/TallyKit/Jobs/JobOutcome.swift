@@ -1,7 +1,7 @@
 /// How a job (or one of its inputs) ended, as an exit code. Ordered by severity: when several
 /// inputs end differently, the worst wins — failed (1) over input missing (66) over committed with
 /// rejects or conflicts (65) over clean (0).
-public enum JobExit: Int32, Sendable, Comparable {
+package enum JobExit: Int32, Sendable, Comparable {
     case clean = 0
     case dataIssues = 65
     case inputMissing = 66
@@ -22,10 +22,10 @@ public enum JobExit: Int32, Sendable, Comparable {
         }
     }
 
-    public static func < (lhs: JobExit, rhs: JobExit) -> Bool { lhs.severity < rhs.severity }
+    package static func < (lhs: JobExit, rhs: JobExit) -> Bool { lhs.severity < rhs.severity }
 
     /// The job run's status for this exit: `ok`, `issues`, `failed`, `locked`, `invalid`.
-    public var status: String {
+    package var status: String {
         switch self {
         case .clean: "ok"
         case .dataIssues: "issues"
@@ -37,18 +37,18 @@ public enum JobExit: Int32, Sendable, Comparable {
 }
 
 /// What happened to one run of a job input (one file, or every file of a snapshot input).
-public struct JobInputOutcome: Sendable {
-    public var entity: String
-    public var source: String?
-    public var files: [String]
-    public var run: Int64?
+package struct JobInputOutcome: Sendable {
+    package var entity: String
+    package var source: String?
+    package var files: [String]
+    package var run: Int64?
     /// `committed`, `skipped`, `dry_run`, `failed`, `missing`, or `not_run` (after a stop_on_error).
-    public var status: String
-    public var exit: JobExit
-    public var counts: RunCounts
-    public var message: String?
+    package var status: String
+    package var exit: JobExit
+    package var counts: RunCounts
+    package var message: String?
     /// Where the files were moved.
-    public var archived: [String] = []
+    package var archived: [String] = []
 
     var json: String {
         var text = "{\"entity\": \(JSON.quote(entity)), \"source\": \(source.map(JSON.quote) ?? "null"), "
@@ -61,20 +61,20 @@ public struct JobInputOutcome: Sendable {
 }
 
 /// What `tally run` did: the job run, every input's run, the extracts, the exit code.
-public struct JobOutcome: Sendable {
-    public var job: String
-    public var jobRun: Int64?
-    public var store: String?
-    public var dryRun: Bool
-    public var exit: JobExit
-    public var message: String
-    public var inputs: [JobInputOutcome] = []
+package struct JobOutcome: Sendable {
+    package var job: String
+    package var jobRun: Int64?
+    package var store: String?
+    package var dryRun: Bool
+    package var exit: JobExit
+    package var message: String
+    package var inputs: [JobInputOutcome] = []
     /// Files the extract stage wrote (data files, manifests, checksums).
-    public var extracts: [String] = []
-    public var counts: RunCounts { inputs.reduce(RunCounts()) { $0 + $1.counts } }
+    package var extracts: [String] = []
+    package var counts: RunCounts { inputs.reduce(RunCounts()) { $0 + $1.counts } }
 
     /// The one JSON object `tally run --json` prints.
-    public var json: String {
+    package var json: String {
         var text = "{\"job\": \(JSON.quote(job)), \"job_run\": \(jobRun.map(String.init) ?? "null"), "
         text += "\"store\": \(store.map(JSON.quote) ?? "null"), \"dry_run\": \(dryRun), "
         text += "\"status\": \(JSON.quote(exit.status)), \"exit_code\": \(exit.rawValue), \"message\": \(JSON.quote(message)), "

@@ -9,13 +9,13 @@ import Darwin
 
 /// Resolves a job file's paths: relative ones against the job file's folder, shown relative to
 /// the current folder when they lie under it (so logs read `fixtures/itsm/incident.csv`).
-public struct JobPaths: Sendable {
+package struct JobPaths: Sendable {
     /// The job file's folder, absolute, symlinks resolved.
-    public let folder: String
+    package let folder: String
     /// The current folder, absolute, symlinks resolved.
-    public let current: String
+    package let current: String
 
-    public init(jobFile: String) {
+    package init(jobFile: String) {
         current = Self.realPath(FileManager.default.currentDirectoryPath)
         let jobFolder = (jobFile as NSString).deletingLastPathComponent
         let absolute = jobFolder.isEmpty ? current : (jobFolder.hasPrefix("/") ? jobFolder : current + "/" + jobFolder)
@@ -23,13 +23,13 @@ public struct JobPaths: Sendable {
     }
 
     /// `path` from the job file, as a path to open (relative to the current folder when under it).
-    public func resolve(_ path: String) -> String {
+    package func resolve(_ path: String) -> String {
         let absolute = Self.normalize(path.hasPrefix("/") ? path : folder + "/" + path)
         return display(absolute)
     }
 
     /// An absolute path, relative to the current folder when under it.
-    public func display(_ absolute: String) -> String {
+    package func display(_ absolute: String) -> String {
         if absolute == current { return "." }
         if current == "/" { return String(absolute.dropFirst()) }
         return absolute.hasPrefix(current + "/") ? String(absolute.dropFirst(current.count + 1)) : absolute
@@ -37,10 +37,10 @@ public struct JobPaths: Sendable {
 
     /// What a job input names: the files to import, and what a pattern matched but must not be
     /// read, with why.
-    public struct Expansion: Sendable {
-        public var files: [String]
-        public var isPattern: Bool
-        public var skipped: [(path: String, reason: String)] = []
+    package struct Expansion: Sendable {
+        package var files: [String]
+        package var isPattern: Bool
+        package var skipped: [(path: String, reason: String)] = []
     }
 
     /// The files a job input names: the path itself when it has no glob characters (which may
@@ -48,7 +48,7 @@ public struct JobPaths: Sendable {
     /// name order. A pattern never takes a symbolic link, FIFO, device, socket or folder (a link
     /// could point anywhere, a FIFO would hang the job); no input, named or matched, is ever the
     /// store at `store`, its `-wal`, `-shm`, `-journal`, its lock or a kept input under `STORE.inputs/`.
-    public func expand(_ pattern: String, store: String? = nil) -> Expansion {
+    package func expand(_ pattern: String, store: String? = nil) -> Expansion {
         let resolved = resolve(pattern)
         let own = store.map(StoreFiles.init)
         guard Self.isPattern(pattern) else {

@@ -3,14 +3,14 @@
 ///
 /// Status: `running`, then `ok` (exit 0), `issues` (65: committed with rejects or conflicts),
 /// `failed` (1 or 66), or `abandoned` (its process died; set by the next job that takes the lock).
-public struct JobRunLedger {
+package struct JobRunLedger {
     let connection: Connection
 
-    public init(_ database: TallyDatabase) { connection = database.connection }
+    package init(_ database: TallyDatabase) { connection = database.connection }
 
     /// Marks job runs left `running` by a dead process as `abandoned` (call while holding the
     /// store's lock: no other writer can be running then), and starts a new one.
-    public func begin(job: String, pid: Int32) throws -> Int64 {
+    package func begin(job: String, pid: Int32) throws -> Int64 {
         try connection.transaction {
             try connection.run("""
                 UPDATE job_runs SET status = 'abandoned', finished_at = ?,
@@ -24,11 +24,11 @@ public struct JobRunLedger {
     }
 
     /// Links an import run to its job run.
-    public func attach(run: Int64, to jobRun: Int64) throws {
+    package func attach(run: Int64, to jobRun: Int64) throws {
         try connection.run("UPDATE runs SET job_run = ? WHERE id = ?", [.integer(jobRun), .integer(run)])
     }
 
-    public func finish(jobRun: Int64, status: String, message: String) throws {
+    package func finish(jobRun: Int64, status: String, message: String) throws {
         try connection.run("UPDATE job_runs SET status = ?, finished_at = ?, message = ? WHERE id = ?",
                            [.text(status), .text(Timestamp.now()), .text(message), .integer(jobRun)])
     }

@@ -1,29 +1,29 @@
 import Foundation
 
 /// The stages of a job, in the order they run.
-public enum JobStage: String, Sendable, CaseIterable {
+package enum JobStage: String, Sendable, CaseIterable {
     case `import`, extract, report
 }
 
 /// How `tally run` was asked to run a job.
-public struct JobRunOptions: Sendable {
+package struct JobRunOptions: Sendable {
     /// The job file's path (its folder anchors the job's relative paths).
-    public var jobPath: String
+    package var jobPath: String
     /// `--db`: overrides the job's store.
-    public var databasePath: String?
-    public var dryRun = false
+    package var databasePath: String?
+    package var dryRun = false
     /// Run this stage alone (nil: every stage).
-    public var stage: JobStage?
+    package var stage: JobStage?
     /// `--wait SECONDS`: wait for the store's lock instead of exiting 75 at once.
-    public var wait: Double?
+    package var wait: Double?
     /// The command line, for the lock file and the run ledger.
-    public var command: String
+    package var command: String
     /// Draw per-input progress on stderr (a terminal, not `--quiet`).
-    public var progress = false
+    package var progress = false
     /// `--follow-symlinks`: an input named by path may be a symbolic link (pattern matches never are).
-    public var followSymlinks = false
+    package var followSymlinks = false
 
-    public init(jobPath: String, databasePath: String? = nil, dryRun: Bool = false, stage: JobStage? = nil,
+    package init(jobPath: String, databasePath: String? = nil, dryRun: Bool = false, stage: JobStage? = nil,
                 wait: Double? = nil, command: String, progress: Bool = false) {
         self.jobPath = jobPath
         self.databasePath = databasePath
@@ -39,15 +39,15 @@ public struct JobRunOptions: Sendable {
 /// each input as its own atomic run (archiving its files once it commits), writes the extracts
 /// once every import has committed, then the report; logs every step through `emit`, the
 /// outcome last.
-public final class JobRunner {
-    public let job: JobDefinition
-    public let options: JobRunOptions
+package final class JobRunner {
+    package let job: JobDefinition
+    package let options: JobRunOptions
     let paths: JobPaths
     let catalogue: ReportCatalogue
     private let emitEvent: (JobEvent) -> Void
     private var jobRun: Int64?
 
-    public init(job: JobDefinition, options: JobRunOptions, catalogue: ReportCatalogue = .standard,
+    package init(job: JobDefinition, options: JobRunOptions, catalogue: ReportCatalogue = .standard,
                 emit: @escaping (JobEvent) -> Void) {
         self.job = job
         self.options = options
@@ -58,7 +58,7 @@ public final class JobRunner {
 
     /// The store: `--db`, else the job's `store` (relative to the job file), else `$TALLY_DB`,
     /// else `./tally.db`.
-    public var storePath: String {
+    package var storePath: String {
         if let path = options.databasePath { return path }
         if let store = job.store { return paths.resolve(store) }
         if let path = ProcessInfo.processInfo.environment["TALLY_DB"], !path.isEmpty { return path }
@@ -72,7 +72,7 @@ public final class JobRunner {
     }
 
     /// Runs the job and returns its outcome, after emitting it as the last event.
-    public func run() -> JobOutcome {
+    package func run() -> JobOutcome {
         var outcome = JobOutcome(job: job.name, jobRun: nil, store: storePath, dryRun: options.dryRun, exit: .clean, message: "")
         let store = storePath
         let stages = options.stage.map { [$0] } ?? JobStage.allCases

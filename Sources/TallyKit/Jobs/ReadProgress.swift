@@ -3,20 +3,20 @@ import Foundation
 /// Draws an import's progress on a terminal's stderr — rows done, bytes read, rate, ETA per
 /// input — from the importer's progress calls. Nothing is drawn for inputs that finish within
 /// half a second; the line is cleared when the input is done.
-public final class ReadProgress: @unchecked Sendable {
+package final class ReadProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var started: [String: Date] = [:]
     private var lastDraw = Date.distantPast
     private var drawn = false
 
-    public init() {}
+    package init() {}
 
     /// The callback to hand to `ImportRequest.progress`.
-    public var callback: @Sendable (ImportProgress) -> Void {
+    package var callback: @Sendable (ImportProgress) -> Void {
         { [self] progress in self.update(progress) }
     }
 
-    public func update(_ progress: ImportProgress) {
+    package func update(_ progress: ImportProgress) {
         lock.lock()
         defer { lock.unlock() }
         let now = Date()

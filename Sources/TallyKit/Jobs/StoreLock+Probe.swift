@@ -11,7 +11,7 @@ extension StoreLock {
     /// kernel's `flock` rather than a process id: it holds across PID namespaces and hosts that
     /// share the file system's locks. Never creates the lock file; a FIFO or other planted
     /// non-file there is no lock (O_NONBLOCK: opening a FIFO would wait for a writer).
-    public static func isHeld(storePath: String) -> Bool {
+    package static func isHeld(storePath: String) -> Bool {
         let descriptor = open(path(forStore: storePath), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

@@ -8,17 +8,17 @@ import Darwin
 #endif
 
 /// Who holds a store's lock: written as one JSON line into `STORE.lock`.
-public struct LockHolder: Sendable, Equatable, Codable {
-    public var pid: Int32
-    public var host: String
+package struct LockHolder: Sendable, Equatable, Codable {
+    package var pid: Int32
+    package var host: String
     /// The job's name, for `tally run`.
-    public var job: String?
+    package var job: String?
     /// The command line (`tally import …`, `tally run jobs/nightly.json`).
-    public var command: String
+    package var command: String
     /// When the lock was taken (RFC 3339 UTC).
-    public var since: String
+    package var since: String
 
-    public init(pid: Int32, host: String, job: String?, command: String, since: String) {
+    package init(pid: Int32, host: String, job: String?, command: String, since: String) {
         self.pid = pid
         self.host = host
         self.job = job
@@ -27,12 +27,12 @@ public struct LockHolder: Sendable, Equatable, Codable {
     }
 
     /// The holder of this process, now.
-    public static func current(job: String?, command: String) -> LockHolder {
+    package static func current(job: String?, command: String) -> LockHolder {
         LockHolder(pid: getpid(), host: StoreLock.hostName, job: job, command: command, since: Timestamp.now())
     }
 
     /// `pid 4242 on host db1 (job nightly: tally run jobs/nightly.json), since 2026-11-23T01:00:00Z`.
-    public var description: String {
+    package var description: String {
         let what = job.map { "job \($0): \(command)" } ?? command
         return "pid \(pid) on \(host) (\(what)), since \(since)"
     }
@@ -43,20 +43,20 @@ public struct LockHolder: Sendable, Equatable, Codable {
     }
 
     /// Whether the holder's process is still alive (only knowable on this host).
-    public var isAlive: Bool? {
+    package var isAlive: Bool? {
         guard host == StoreLock.hostName else { return nil }
         return kill(pid, 0) == 0 || errno == EPERM
     }
 }
 
 /// Why the lock could not be taken.
-public enum StoreLockError: Error, Sendable, CustomStringConvertible {
+package enum StoreLockError: Error, Sendable, CustomStringConvertible {
     /// Another process holds it (the holder is nil when its lock file could not be read).
     case held(path: String, holder: LockHolder?, waited: Double?)
     /// The lock file cannot be created or locked (permissions, no such folder).
     case unavailable(path: String, reason: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .held(let path, let holder, let waited):
             let who = holder?.description ?? "another process (its lock file \(path) does not say who)"
@@ -68,7 +68,7 @@ public enum StoreLockError: Error, Sendable, CustomStringConvertible {
     }
 
     /// `30 s`, `0.5 s`.
-    public static func seconds(_ value: Double) -> String {
+    package static func seconds(_ value: Double) -> String {
         value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
     }
 }
@@ -81,18 +81,18 @@ public enum StoreLockError: Error, Sendable, CustomStringConvertible {
 /// found with no lock on it was left by a process that died, and is taken over (``takenOver``
 /// says from whom, so the caller can log it). Locks are for local file systems: `flock` over NFS
 /// is not to be trusted.
-public final class StoreLock {
+package final class StoreLock {
     /// The lock file's path.
-    public let path: String
-    public let holder: LockHolder
+    package let path: String
+    package let holder: LockHolder
     /// The holder named in a lock file left by a process that died without releasing it.
-    public let takenOver: LockHolder?
+    package let takenOver: LockHolder?
     /// Set when a lock file was found with content that could not be read (taken over too).
-    public let tookOverUnreadable: Bool
+    package let tookOverUnreadable: Bool
     private var descriptor: Int32
 
     /// `STORE.lock`.
-    public static func path(forStore store: String) -> String { store + ".lock" }
+    package static func path(forStore store: String) -> String { store + ".lock" }
 
     static let hostName: String = {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -114,7 +114,7 @@ public final class StoreLock {
     /// Takes the lock of the store at `storePath`, at once or, with `wait`, polling until it is
     /// free or `wait` seconds have passed. `onWait` is called once, with the holder, when the
     /// lock is busy and the caller chose to wait.
-    public static func acquire(storePath: String, job: String?, command: String, wait: Double? = nil,
+    package static func acquire(storePath: String, job: String?, command: String, wait: Double? = nil,
                                onWait: (LockHolder?) -> Void = { _ in }) throws(StoreLockError) -> StoreLock {
         let path = Self.path(forStore: storePath)
         let start = Date()
@@ -189,7 +189,7 @@ public final class StoreLock {
 
     /// Who holds the lock at `path`, as its file says (retrying briefly: a new holder writes
     /// the file just after locking it).
-    public static func readHolder(path: String, retries: Int = 0) -> LockHolder? {
+    package static func readHolder(path: String, retries: Int = 0) -> LockHolder? {
         for attempt in 0...retries {
             if let data = FileManager.default.contents(atPath: path), !data.isEmpty,
                let holder = try? JSONDecoder().decode(LockHolder.self, from: data) {
@@ -202,7 +202,7 @@ public final class StoreLock {
 
     /// Releases the lock: deletes the lock file (while still holding it, and only when the path
     /// is still the file locked: never a file put there since), then unlocks.
-    public func release() {
+    package func release() {
         guard descriptor >= 0 else { return }
         var opened = stat(), current = stat()
         if fstat(descriptor, &opened) == 0, lstat(path, &current) == 0,

@@ -11,20 +11,20 @@ import Synchronization
 /// second 0–59). A local time that does not exist (the gap when clocks go forward) or happens
 /// twice (the overlap when they go back) is a failure, never a guess. Zone offsets are computed
 /// with Foundation's `TimeZone` once per local day and cached per zone, shared by all parsers.
-public struct DateTimeParser: Sendable {
+package struct DateTimeParser: Sendable {
     /// Why a text is not a usable date-time: the rule (`type.datetime`, `dst_gap`,
     /// `dst_ambiguous`) and a reason that reads after the value (`'30/2/2026' has day 30, …`).
-    public struct Failure: Error, Sendable, Hashable {
-        public var rule: RuleID
-        public var reason: String
+    package struct Failure: Error, Sendable, Hashable {
+        package var rule: RuleID
+        package var reason: String
     }
 
     /// The built-in formats, used when a map names none.
-    public static let defaultFormats = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd"]
+    package static let defaultFormats = ["yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss'Z'", "yyyy-MM-dd"]
 
-    public let patterns: [DateTimePattern]
+    package let patterns: [DateTimePattern]
     /// The IANA name of the zone local times are in.
-    public let timeZoneIdentifier: String
+    package let timeZoneIdentifier: String
     private let zone: ZoneOffsets?  // nil for UTC: no conversion
     /// The position in ``patterns`` of the canonical format: text it matches (fixed-width fields)
     /// is its own canonical text when no zone converts it, and is handed back as it is.
@@ -33,7 +33,7 @@ public struct DateTimeParser: Sendable {
     /// A parser for `formats` in the zone called `timeZone` (an IANA name such as `Europe/London`).
     ///
     /// Throws ``Configuration`` for a malformed format or an unknown zone.
-    public init(formats: [String] = DateTimeParser.defaultFormats, timeZone: String = "UTC") throws(Configuration) {
+    package init(formats: [String] = DateTimeParser.defaultFormats, timeZone: String = "UTC") throws(Configuration) {
         guard !formats.isEmpty else { throw Configuration(reason: "a date field needs at least one format") }
         var patterns: [DateTimePattern] = []
         for format in formats {
@@ -58,13 +58,13 @@ public struct DateTimeParser: Sendable {
     }
 
     /// A map or format mistake found before any row is read.
-    public struct Configuration: Error, Sendable, Hashable, CustomStringConvertible {
-        public var reason: String
-        public var description: String { reason }
+    package struct Configuration: Error, Sendable, Hashable, CustomStringConvertible {
+        package var reason: String
+        package var description: String { reason }
     }
 
     /// The canonical UTC text for `text`, or why it cannot be one. Surrounding spaces are ignored.
-    public func parse(_ text: String) -> Result<String, Failure> {
+    package func parse(_ text: String) -> Result<String, Failure> {
         if let result = text.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0, text: text) }) {
             return result
         }

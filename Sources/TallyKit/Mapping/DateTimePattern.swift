@@ -5,7 +5,7 @@
 /// truncated), `a` (AM/PM, any case, needs `h`/`hh`). Text in single quotes is literal (`''` is a
 /// quote); any other non-letter character is literal. A pattern ending in a literal `Z` is read
 /// as UTC whatever the map's time zone says.
-public struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
+package struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
     enum Component: Sendable, Hashable {
         case year, year2, month, day, hour24, hour12, minute, second, fraction
     }
@@ -17,21 +17,21 @@ public struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The pattern as written.
-    public let text: String
+    package let text: String
     let tokens: [Token]
     /// Whether the pattern's text says the time is UTC (a trailing literal `Z`).
-    public let isUTC: Bool
+    package let isUTC: Bool
     /// Whether the pattern has a time of day (a date-only pattern means midnight local time).
-    public let hasTime: Bool
+    package let hasTime: Bool
 
     /// The error a malformed pattern throws, with a sentence naming the problem.
-    public struct Invalid: Error, Sendable, Hashable, CustomStringConvertible {
-        public var pattern: String
-        public var reason: String
-        public var description: String { "date format '\(pattern)' is not valid: \(reason)" }
+    package struct Invalid: Error, Sendable, Hashable, CustomStringConvertible {
+        package var pattern: String
+        package var reason: String
+        package var description: String { "date format '\(pattern)' is not valid: \(reason)" }
     }
 
-    public init(_ text: String) throws(Invalid) {
+    package init(_ text: String) throws(Invalid) {
         var tokens: [Token] = []
         var literal: [UInt8] = []
         let bytes = Array(text.utf8)
@@ -115,5 +115,5 @@ public struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
         hasTime = has(.hour24) || has(.hour12)
     }
 
-    public var description: String { text }
+    package var description: String { text }
 }

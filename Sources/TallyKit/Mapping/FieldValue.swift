@@ -1,5 +1,5 @@
 /// A typed field value, ready for the store.
-public enum FieldValue: Sendable, Hashable {
+package enum FieldValue: Sendable, Hashable {
     case null
     case text(String)
     case integer(Int64)
@@ -8,7 +8,7 @@ public enum FieldValue: Sendable, Hashable {
     case datetime(String)
 
     /// The value as the store and extracts write it: `nil` for null, `true`/`false` for booleans.
-    public var canonicalText: String? {
+    package var canonicalText: String? {
         switch self {
         case .null: nil
         case .text(let text), .datetime(let text): text
@@ -17,15 +17,15 @@ public enum FieldValue: Sendable, Hashable {
         }
     }
 
-    public var isNull: Bool { self == .null }
+    package var isNull: Bool { self == .null }
 }
 
 /// A column the map does not know, kept with its record in source order.
-public struct ExtraField: Sendable, Hashable {
-    public var name: String
-    public var value: String?
+package struct ExtraField: Sendable, Hashable {
+    package var name: String
+    package var value: String?
 
-    public init(name: String, value: String?) {
+    package init(name: String, value: String?) {
         self.name = name
         self.value = value
     }
@@ -33,11 +33,11 @@ public struct ExtraField: Sendable, Hashable {
 
 /// The display text of a reference field (a `FIELD.display_value` column), kept aside so
 /// reconciliation can resolve a reference by name when its value is not a sys_id.
-public struct DisplayValue: Sendable, Hashable {
-    public var field: String
-    public var value: String?
+package struct DisplayValue: Sendable, Hashable {
+    package var field: String
+    package var value: String?
 
-    public init(field: String, value: String?) {
+    package init(field: String, value: String?) {
         self.field = field
         self.value = value
     }

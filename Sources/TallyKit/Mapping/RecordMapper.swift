@@ -4,12 +4,12 @@
 /// a display value, kept as extra, ignored), so mapping a row is a walk over the values with no
 /// dictionary lookups. Typing problems become ``Finding``s on the ``MappedRecord``; nothing throws
 /// per row. Records whose names differ from the header (some JSON inputs) get a plan of their own.
-public final class RecordMapper: Sendable {
+package final class RecordMapper: Sendable {
     /// A mistake in the map itself, found before any row is mapped: the run must stop.
-    public struct Invalid: Error, Sendable, Hashable, CustomStringConvertible {
-        public var message: String
-        public init(_ message: String) { self.message = message }
-        public var description: String { message }
+    package struct Invalid: Error, Sendable, Hashable, CustomStringConvertible {
+        package var message: String
+        package init(_ message: String) { self.message = message }
+        package var description: String { message }
     }
 
     enum Action: Sendable {
@@ -26,18 +26,18 @@ public final class RecordMapper: Sendable {
         var ignored: [String] = []
     }
 
-    public let entity: EntityDefinition
-    public let map: TransformMap
+    package let entity: EntityDefinition
+    package let map: TransformMap
     /// The header the mapper was compiled for.
-    public let header: [String]
+    package let header: [String]
     /// Columns the map does not know, kept on each record as extra: report them once per file.
-    public let unknownColumns: [String]
+    package let unknownColumns: [String]
     /// Columns naming a field an earlier column (or a constant) already fills; kept as extra.
-    public let duplicateColumns: [String]
+    package let duplicateColumns: [String]
     /// Columns dropped because the map lists them under `ignore` (or `FIELD.link`).
-    public let ignoredColumns: [String]
+    package let ignoredColumns: [String]
     /// The identification rules in force: the map's `keys`, else the entity's.
-    public var identifierRules: [[String]] { map.keys ?? entity.identifierRules }
+    package var identifierRules: [[String]] { map.keys ?? entity.identifierRules }
 
     private let converters: [FieldConverter]
     private let exact: [String: Int]
@@ -58,7 +58,7 @@ public final class RecordMapper: Sendable {
     }
 
     /// A mapper for `map`'s entity, looked up in `registry`.
-    public convenience init(map: TransformMap, registry: EntityRegistry = .standard, header: [String]) throws(Invalid) {
+    package convenience init(map: TransformMap, registry: EntityRegistry = .standard, header: [String]) throws(Invalid) {
         guard let entity = registry.entity(named: map.entity) else {
             throw Invalid("the map's entity '\(map.entity)' is not known (known: \(registry.names.joined(separator: ", ")))")
         }
@@ -66,7 +66,7 @@ public final class RecordMapper: Sendable {
     }
 
     /// A mapper for `entity` (the map's `entity` is not consulted).
-    public init(map: TransformMap, entity: EntityDefinition, header: [String]) throws(Invalid) {
+    package init(map: TransformMap, entity: EntityDefinition, header: [String]) throws(Invalid) {
         func fieldIndex(_ name: String, _ context: String) throws(Invalid) -> Int {
             guard let index = entity.index(ofField: name) else {
                 throw Invalid("\(context) names '\(name)', which is not a field of \(entity.name)")
@@ -225,7 +225,7 @@ public final class RecordMapper: Sendable {
     }
 
     /// Types `record` against the entity. Never throws: problems are the result's findings.
-    public func map(_ record: RawRecord) -> MappedRecord {
+    package func map(_ record: RawRecord) -> MappedRecord {
         if record.names == header {
             return map(record, with: plan)
         }
@@ -237,7 +237,7 @@ public final class RecordMapper: Sendable {
 
     /// The first identifier rule's values for `record`, typed as ``map(_:)`` would type them; nil
     /// unless the record has the compiled header and each value converts cleanly and is not empty.
-    public func firstKey(of record: RawRecord) -> [FieldValue]? {
+    package func firstKey(of record: RawRecord) -> [FieldValue]? {
         guard let sources = firstKeySources, record.names == header else { return nil }
         var keys: [FieldValue] = []
         keys.reserveCapacity(sources.count)

@@ -6,9 +6,9 @@ import Foundation
 ///
 /// A map says only what differs from the defaults: unless `"defaults": false`, every column
 /// named like a field or one of its display labels (case-insensitively) maps to that field.
-public struct TransformMap: Sendable, Equatable, Codable {
+package struct TransformMap: Sendable, Equatable, Codable {
     /// The text encoding the source's files are in (the reader transcodes while streaming).
-    public enum Encoding: String, Sendable, Equatable, Codable {
+    package enum Encoding: String, Sendable, Equatable, Codable {
         case utf8 = "utf-8"
         case windows1252 = "windows-1252"
         case latin1 = "latin-1"
@@ -16,7 +16,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
     }
 
     /// What a present but empty value means.
-    public enum EmptyPolicy: String, Sendable, Equatable, Codable {
+    package enum EmptyPolicy: String, Sendable, Equatable, Codable {
         /// The field is set to null (the default).
         case null
         /// The field is treated as absent: the stored value is left as it is.
@@ -24,7 +24,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
     }
 
     /// What to do with a value that is not one of a choice field's codes or labels.
-    public enum UnknownChoice: String, Sendable, Equatable, Codable {
+    package enum UnknownChoice: String, Sendable, Equatable, Codable {
         /// An error: the row is rejected (the default).
         case reject
         /// A warning; the text is stored as it came.
@@ -34,13 +34,13 @@ public struct TransformMap: Sendable, Equatable, Codable {
     }
 
     /// A JSON scalar: a constant's value or a choice code.
-    public enum Scalar: Sendable, Hashable, Codable, CustomStringConvertible {
+    package enum Scalar: Sendable, Hashable, Codable, CustomStringConvertible {
         case string(String)
         case integer(Int64)
         case boolean(Bool)
         case null
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if container.decodeNil() {
                 self = .null
@@ -56,7 +56,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
             }
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             switch self {
             case .string(let text): try container.encode(text)
@@ -67,7 +67,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
         }
 
         /// The value as input text (`nil` for null).
-        public var text: String? {
+        package var text: String? {
             switch self {
             case .string(let text): text
             case .integer(let number): String(number)
@@ -76,27 +76,27 @@ public struct TransformMap: Sendable, Equatable, Codable {
             }
         }
 
-        public var description: String { text ?? "null" }
+        package var description: String { text ?? "null" }
     }
 
     /// How one column maps: a field name, or an object with per-column options.
-    public struct Column: Sendable, Equatable, Codable {
-        public var field: String
+    package struct Column: Sendable, Equatable, Codable {
+        package var field: String
         /// Date formats for this column (default: the map's `date_formats`).
-        public var formats: [String]?
+        package var formats: [String]?
         /// IANA zone of this column's local times (default: the map's `timezone`).
-        public var timezone: String?
+        package var timezone: String?
         /// Source text → choice code (or null), matched case-insensitively before the field's
         /// own codes and labels.
-        public var choices: [String: Scalar]?
+        package var choices: [String: Scalar]?
         /// What an unknown choice value does (default: the map's `unknown`).
-        public var unknown: UnknownChoice?
+        package var unknown: UnknownChoice?
         /// Null tokens for this column, replacing the map's.
-        public var nullTokens: [String]?
+        package var nullTokens: [String]?
         /// Empty-value policy for this column (default: the map's `empty`).
-        public var empty: EmptyPolicy?
+        package var empty: EmptyPolicy?
 
-        public init(
+        package init(
             field: String, formats: [String]? = nil, timezone: String? = nil, choices: [String: Scalar]? = nil,
             unknown: UnknownChoice? = nil, nullTokens: [String]? = nil, empty: EmptyPolicy? = nil
         ) {
@@ -115,7 +115,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
             case empty
         }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             if let single = try? decoder.singleValueContainer(), let field = try? single.decode(String.self) {
                 self.init(field: field)
                 return
@@ -132,7 +132,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
                 empty: try container.decodeIfPresent(EmptyPolicy.self, forKey: .empty))
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             if formats == nil, timezone == nil, choices == nil, unknown == nil, nullTokens == nil, empty == nil {
                 var single = encoder.singleValueContainer()
                 try single.encode(field)
@@ -150,36 +150,36 @@ public struct TransformMap: Sendable, Equatable, Codable {
     }
 
     /// The entity's registry name, table or alias.
-    public var entity: String
+    package var entity: String
     /// The source's name, used for precedence and to tell runs apart.
-    public var source: String
-    public var encoding: Encoding
+    package var source: String
+    package var encoding: Encoding
     /// Values that mean null (`?`, `NULL`), compared after trimming spaces.
-    public var nullTokens: [String]
-    public var empty: EmptyPolicy
+    package var nullTokens: [String]
+    package var empty: EmptyPolicy
     /// Default for choice columns that say nothing.
-    public var unknown: UnknownChoice
+    package var unknown: UnknownChoice
     /// IANA zone of local times (default `UTC`).
-    public var timezone: String
+    package var timezone: String
     /// Date formats tried in order (default ``DateTimeParser/defaultFormats``).
-    public var dateFormats: [String]
+    package var dateFormats: [String]
     /// Column header → how it maps. Headers match exactly first, then case-insensitively.
-    public var columns: [String: Column]
+    package var columns: [String: Column]
     /// Columns to drop silently (neither mapped nor kept as extra).
-    public var ignore: [String]
+    package var ignore: [String]
     /// Field → value set on every record (typed like input text).
-    public var constants: [String: Scalar]
+    package var constants: [String: Scalar]
     /// Coalesce keys: ordered identification rules replacing the entity's (`[["number"]]`).
-    public var keys: [[String]]?
+    package var keys: [[String]]?
     /// Fields this source must carry, on top of the registry's required fields.
-    public var required: [String]
+    package var required: [String]
     /// Whether columns named like a field or its labels map without being listed (default true).
-    public var defaults: Bool
+    package var defaults: Bool
     /// Rule (`temporal_order`) or rule family (`resolution`) → severity, replacing the default
     /// (``SeverityPolicy``): `error` rejects the row, `warning` lets it land with the finding.
-    public var severity: [String: Finding.Severity]
+    package var severity: [String: Finding.Severity]
 
-    public init(
+    package init(
         entity: String, source: String = "default", encoding: Encoding = .utf8, nullTokens: [String] = [],
         empty: EmptyPolicy = .null, unknown: UnknownChoice = .reject, timezone: String = "UTC",
         dateFormats: [String] = DateTimeParser.defaultFormats, columns: [String: Column] = [:],
@@ -204,14 +204,14 @@ public struct TransformMap: Sendable, Equatable, Codable {
     }
 
     /// The severities this map's rules have; throws when the map asks for one that cannot be honoured.
-    public func severityPolicy() throws(SeverityPolicy.Invalid) -> SeverityPolicy {
+    package func severityPolicy() throws(SeverityPolicy.Invalid) -> SeverityPolicy {
         if severity.isEmpty { return .standard }
         return try SeverityPolicy(overrides: Dictionary(uniqueKeysWithValues: severity.map { (RuleID($0.key), $0.value) }))
     }
 
     /// The built-in map for a plain export of `entity`: every field by its name and its
     /// display labels, UTC, the default date formats, no null tokens.
-    public static func `default`(for entity: EntityDefinition) -> TransformMap {
+    package static func `default`(for entity: EntityDefinition) -> TransformMap {
         TransformMap(entity: entity.name, columns: defaultColumns(for: entity))
     }
 
@@ -228,12 +228,12 @@ public struct TransformMap: Sendable, Equatable, Codable {
     }
 
     /// Reads a map from JSON. Unknown keys are errors, so a typo cannot be silently ignored.
-    public static func decode(from data: Data) throws -> TransformMap {
+    package static func decode(from data: Data) throws -> TransformMap {
         try JSONDecoder().decode(TransformMap.self, from: data)
     }
 
     /// Reads a map from a JSON file.
-    public static func load(path: String) throws -> TransformMap {
+    package static func load(path: String) throws -> TransformMap {
         try decode(from: try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
@@ -245,7 +245,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
         case columns, ignore, constants, keys, required, defaults, severity
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         try TransformMap.rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue) + ["comment"])
         let container = try decoder.container(keyedBy: CodingKeys.self)
         var keys: [[String]]?
@@ -276,7 +276,7 @@ public struct TransformMap: Sendable, Equatable, Codable {
             severity: try container.decodeIfPresent([String: Finding.Severity].self, forKey: .severity) ?? [:])
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(entity, forKey: .entity)
         try container.encode(source, forKey: .source)

@@ -1,17 +1,17 @@
 /// An input opened for reading: its reader and the format it was read as.
-public struct OpenedInput {
-    public var reader: any RecordReader
+package struct OpenedInput {
+    package var reader: any RecordReader
     /// The file underneath, whose `bytesRead` tells how far the reader has got.
-    public var file: FileByteSource
-    public var format: InputFormat
-    public var encoding: TranscodingByteSource.Encoding
+    package var file: FileByteSource
+    package var format: InputFormat
+    package var encoding: TranscodingByteSource.Encoding
 }
 
 /// Opens an export for reading: picks the encoding (declared, else a UTF-16 byte-order mark,
 /// else UTF-8) and the format (declared, else detected from the content, never the file name).
 /// `hashing` off is for reads that record no digest (`tally parse`, the collision pass).
-public enum InputOpener {
-    public static func open(
+package enum InputOpener {
+    package static func open(
         path: String, format declaredFormat: InputFormat? = nil,
         encoding declaredEncoding: TranscodingByteSource.Encoding? = nil,
         delimiter: CSVOptions.Delimiter? = nil, hashing: Bool = true
@@ -45,7 +45,7 @@ public enum InputOpener {
 
 extension TransformMap.Encoding {
     /// The reader's encoding for a map's declared one.
-    public var transcoding: TranscodingByteSource.Encoding {
+    package var transcoding: TranscodingByteSource.Encoding {
         switch self {
         case .utf8: .utf8
         case .windows1252: .windows1252

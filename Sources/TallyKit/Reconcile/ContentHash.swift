@@ -4,15 +4,15 @@
 ///
 /// Stable across processes and machines (unlike `Hasher`), so it can be stored. Each value is
 /// tagged with its kind and length, so `("ab", "c")` and `("a", "bc")` hash differently.
-public struct ContentHash {
+package struct ContentHash {
     private var state: UInt64 = 0xcbf2_9ce4_8422_2325
     private static let prime: UInt64 = 0x0000_0100_0000_01b3
 
-    public init() {}
+    package init() {}
 
     /// A hash that starts from `seed` (another hash), so that equal text under different seeds
     /// hashes differently.
-    public init(seed: Int64) { mixWord(UInt64(bitPattern: seed)) }
+    package init(seed: Int64) { mixWord(UInt64(bitPattern: seed)) }
 
     private mutating func mix(_ byte: UInt8) {
         state = (state ^ UInt64(byte)) &* Self.prime
@@ -31,7 +31,7 @@ public struct ContentHash {
         state = (state ^ word) &* Self.prime
     }
 
-    public mutating func combine(_ text: String?) {
+    package mutating func combine(_ text: String?) {
         guard let text else { mix(UInt8(0)); return }
         if text.utf8.withContiguousStorageIfAvailable({ combine(utf8: $0) }) != nil { return }
         var native = text  // a bridged string: withUTF8 makes it native first
@@ -39,7 +39,7 @@ public struct ContentHash {
     }
 
     /// Mixes text given as its UTF-8 bytes (nil for null): the same as ``combine(_:)-(String?)`` of that text.
-    public mutating func combine(utf8 bytes: UnsafeBufferPointer<UInt8>?) {
+    package mutating func combine(utf8 bytes: UnsafeBufferPointer<UInt8>?) {
         guard let bytes else { mix(UInt8(0)); return }
         mix(UInt8(1))
         var index = 0
@@ -57,7 +57,7 @@ public struct ContentHash {
         mixWord(UInt64(count))
     }
 
-    public mutating func combine(_ value: FieldValue?) {
+    package mutating func combine(_ value: FieldValue?) {
         switch value {
         case nil, .null?: mix(UInt8(0))
         case .text(let text)?: mix(UInt8(2)); combine(text)
@@ -68,10 +68,10 @@ public struct ContentHash {
     }
 
     /// The hash as SQLite stores it (a signed 64-bit integer).
-    public var value: Int64 { Int64(bitPattern: state) }
+    package var value: Int64 { Int64(bitPattern: state) }
 
     /// The hash of a full row: every field value, then the extra columns' JSON.
-    public static func of(_ values: [FieldValue], extra: String?) -> Int64 {
+    package static func of(_ values: [FieldValue], extra: String?) -> Int64 {
         var hash = ContentHash()
         for value in values { hash.combine(value) }
         hash.combine(extra)
@@ -83,7 +83,7 @@ public struct ContentHash {
     /// ``ofInput(_:header:)`` of its values — so the same row of the same export shape under the
     /// same map hashes the same, and any other row differently. Stored as a record's `_input_hash`
     /// by the write it caused, it lets a later import recognise that row unchanged before mapping it.
-    public static func ofHeader(_ names: [String], seed: Int64) -> Int64 {
+    package static func ofHeader(_ names: [String], seed: Int64) -> Int64 {
         var hash = ContentHash()
         hash.mixWord(UInt64(bitPattern: seed))
         hash.mixWord(UInt64(names.count))
@@ -92,7 +92,7 @@ public struct ContentHash {
     }
 
     /// The values' part, mixed into the header's ``ofHeader(_:seed:)``.
-    public static func ofInput(_ values: [String?], header: Int64) -> Int64 {
+    package static func ofInput(_ values: [String?], header: Int64) -> Int64 {
         var hash = ContentHash()
         hash.mixWord(UInt64(bitPattern: header))
         for value in values { hash.combine(value) }
@@ -100,14 +100,14 @@ public struct ContentHash {
     }
 
     /// ``ofInput(_:header:)-([String?],_)`` of the record's values, read as bytes (no strings made).
-    public static func ofInput(_ record: RawRecord, header: Int64) -> Int64 {
+    package static func ofInput(_ record: RawRecord, header: Int64) -> Int64 {
         var hash = ContentHash()
         hash.mixWord(UInt64(bitPattern: header))
         record.forEachUTF8 { hash.combine(utf8: $0) }
         return hash.value
     }
 
-    public static func of(_ values: [FieldValue?], extra: String?) -> Int64 {
+    package static func of(_ values: [FieldValue?], extra: String?) -> Int64 {
         var hash = ContentHash()
         for value in values { hash.combine(value) }
         hash.combine(extra)

@@ -4,8 +4,8 @@
 /// empty value never matches; several matches reject it as ambiguous), protect against stale
 /// data by comparing versions, apply the attribute precedence and the case rules, write only
 /// what changed, and audit every change. Never commits: the caller owns the transaction.
-public final class EntityWriter {
-    public let entity: EntityDefinition
+package final class EntityWriter {
+    package let entity: EntityDefinition
     let table: EntityTable
     let connection: Connection
     let run: Int64
@@ -32,8 +32,8 @@ public final class EntityWriter {
     private let externalIndexes: [Int]
     /// Records this run has seen (matched or inserted), for snapshot retirement (kept only when
     /// ``trackSeen`` is set, so a delta import of a million rows keeps no such set).
-    public private(set) var seen = Set<Int64>()
-    public var trackSeen = false
+    package private(set) var seen = Set<Int64>()
+    package var trackSeen = false
     /// The sys_id identifier rule as field indexes (empty when the entity has none).
     private let sysIDRule: [Int]
     /// How many stored records of the entity have no sys_id (they can be found by later rules only).
@@ -49,7 +49,7 @@ public final class EntityWriter {
     /// identifier rule they identify within (`mac_address + sys_class_name`).
     private let collisionSQL: [(fields: [Int], sql: String, within: String)]
 
-    public init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, run: Int64, source: String,
+    package init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, run: Int64, source: String,
                 identifierRules: [[String]]? = nil, precedence: PrecedenceRules = .none) {
         self.connection = connection
         self.entity = entity
@@ -101,13 +101,13 @@ public final class EntityWriter {
     private let holdsRows: Bool
 
     /// Writes the audit and pending rows held: due before the run reads them or ends.
-    public func flush() throws {
+    package func flush() throws {
         try audit.flush()
         try references.flush()
     }
 
     /// Starts the rows of input `position` of the run: identity collisions are looked for within one input.
-    public func beginInput(position: Int) {
+    package func beginInput(position: Int) {
         inputPosition = position
         collisions.reset()
     }
@@ -119,7 +119,7 @@ public final class EntityWriter {
     func identity(of values: [FieldValue?]) -> [String?] { collisions.identity(of: values) }
 
     /// Applies one valid record and says what happened.
-    public func apply(_ record: MappedRecord) throws -> WriteResult {
+    package func apply(_ record: MappedRecord) throws -> WriteResult {
         try apply(record, storedAtStart: nil)
     }
 
@@ -188,7 +188,7 @@ public final class EntityWriter {
     /// Whether stored record `id` is still exactly as input row `inputHash` left it: nothing,
     /// this run included, has written it since, and no snapshot retired it. Such a row is
     /// unchanged, with no need to map, load or compare it.
-    public func confirmUnchanged(id: Int64, inputHash: Int64) throws -> Bool {
+    package func confirmUnchanged(id: Int64, inputHash: Int64) throws -> Bool {
         // Only this writer, and its case links, write the table during the rows of a run; without
         // case links its own record of what it wrote answers (the candidate matched at run start).
         let confirmed: Bool

@@ -1,6 +1,6 @@
 extension FieldValue {
     /// The value as bound into its column: booleans as 0/1, datetimes as canonical text.
-    public var sqlValue: SQLValue {
+    package var sqlValue: SQLValue {
         switch self {
         case .null: .null
         case .text(let text), .datetime(let text): .text(text)
@@ -13,7 +13,7 @@ extension FieldValue {
     ///
     /// A text value in an integer column (a choice kept as-is by its map) stays text, so it
     /// compares equal to what the mapper produces for the same input.
-    public init(stored: SQLValue, type: FieldType) {
+    package init(stored: SQLValue, type: FieldType) {
         switch (stored, type) {
         case (.null, _): self = .null
         case (.integer(let number), .boolean): self = .boolean(number != 0)
@@ -29,7 +29,7 @@ extension FieldValue {
 extension FieldValue {
     /// The value a field of `type` holds when its canonical text (as audits and extracts write
     /// it) is `text`: the inverse of ``canonicalText``.
-    public init(canonical text: String?, type: FieldType) {
+    package init(canonical text: String?, type: FieldType) {
         guard let text else { self = .null; return }
         switch type {
         case .boolean: self = .boolean(text == "true")

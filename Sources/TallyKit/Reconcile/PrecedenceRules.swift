@@ -10,8 +10,8 @@ import Foundation
 /// ```
 /// A field without a rule follows the entity's `"*"` rule, else `any`. A source missing from a
 /// rule's list ranks below every listed source.
-public struct PrecedenceRules: Sendable, Equatable {
-    public enum Policy: String, Sendable, Codable, Equatable {
+package struct PrecedenceRules: Sendable, Equatable {
+    package enum Policy: String, Sendable, Codable, Equatable {
         /// Only the highest-priority source that has supplied the attribute may change it.
         case owner
         /// Any source may set the attribute while it is empty; nobody may change it after.
@@ -20,41 +20,41 @@ public struct PrecedenceRules: Sendable, Equatable {
         case any
     }
 
-    public struct Rule: Sendable, Codable, Equatable {
-        public var policy: Policy
-        public var sources: [String]
+    package struct Rule: Sendable, Codable, Equatable {
+        package var policy: Policy
+        package var sources: [String]
 
-        public init(policy: Policy, sources: [String] = []) {
+        package init(policy: Policy, sources: [String] = []) {
             self.policy = policy
             self.sources = sources
         }
 
         enum CodingKeys: String, CodingKey { case policy, sources }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             policy = try container.decode(Policy.self, forKey: .policy)
             sources = try container.decodeIfPresent([String].self, forKey: .sources) ?? []
         }
 
         /// The rank of `source`: 0 is the highest; unlisted sources rank last.
-        public func rank(of source: String) -> Int {
+        package func rank(of source: String) -> Int {
             sources.firstIndex(of: source) ?? sources.count
         }
 
-        public static let any = Rule(policy: .any)
+        package static let any = Rule(policy: .any)
     }
 
     /// Entity registry name → field (or `*`) → rule.
-    public private(set) var rules: [String: [String: Rule]]
+    package private(set) var rules: [String: [String: Rule]]
 
-    public init(rules: [String: [String: Rule]] = [:]) { self.rules = rules }
+    package init(rules: [String: [String: Rule]] = [:]) { self.rules = rules }
 
     /// No rules: every source may change everything.
-    public static let none = PrecedenceRules()
+    package static let none = PrecedenceRules()
 
     /// Reads a precedence file, checking entity and field names against `registry`.
-    public static func load(path: String, registry: EntityRegistry) throws -> PrecedenceRules {
+    package static func load(path: String, registry: EntityRegistry) throws -> PrecedenceRules {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let raw = try JSONDecoder().decode([String: [String: Rule]].self, from: data)
         var rules: [String: [String: Rule]] = [:]
@@ -77,20 +77,20 @@ public struct PrecedenceRules: Sendable, Equatable {
 
     /// The rule for one attribute. A reference's display field (`owned_by_display`) follows its
     /// reference's rule unless it has one of its own: one source owns both halves.
-    public func rule(entity: String, field: String) -> Rule {
+    package func rule(entity: String, field: String) -> Rule {
         if let own = rules[entity]?[field] { return own }
         if field.hasSuffix("_display"), let reference = rules[entity]?[String(field.dropLast("_display".count))] { return reference }
         return rules[entity]?["*"] ?? .any
     }
 
     /// Whether any attribute of `entity` is governed by something other than `any`.
-    public func governs(entity: String) -> Bool {
+    package func governs(entity: String) -> Bool {
         rules[entity]?.values.contains { $0.policy != .any } ?? false
     }
 }
 
 /// A precedence file that cannot be used.
-public struct PrecedenceError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct PrecedenceError: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 }

@@ -1,5 +1,5 @@
 /// What reconciliation did with one record. Exactly one per row read, so the counts conserve.
-public enum RecordOutcome: Sendable, Equatable {
+package enum RecordOutcome: Sendable, Equatable {
     case inserted
     case updated(fields: [String])
     /// Nothing to write: the stored record already says this (or won a same-version tie).
@@ -12,7 +12,7 @@ public enum RecordOutcome: Sendable, Equatable {
 
 extension RunCounts {
     /// Counts one record's outcome.
-    public mutating func count(_ outcome: RecordOutcome) {
+    package mutating func count(_ outcome: RecordOutcome) {
         read += 1
         switch outcome {
         case .inserted: inserted += 1

@@ -37,10 +37,10 @@ struct ConflictNote {
 }
 
 /// What applying one record did: its outcome, warnings found while writing, conflicts recorded.
-public struct WriteResult: Sendable {
-    public var outcome: RecordOutcome
-    public var warnings: [Finding] = []
-    public var conflicts = 0
+package struct WriteResult: Sendable {
+    package var outcome: RecordOutcome
+    package var warnings: [Finding] = []
+    package var conflicts = 0
 }
 
 extension StoredRecord {

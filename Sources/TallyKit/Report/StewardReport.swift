@@ -1,11 +1,11 @@
 import Foundation
 
 /// What the steward report covers and how it judges what it shows.
-public struct StewardReportOptions: Sendable, Equatable {
+package struct StewardReportOptions: Sendable, Equatable {
     /// Which runs the run-based sections (runs over time, rejects, conflicts, what to do next)
     /// cover. The store's state — CMDB health, the service picture, dangling references and
     /// resolution-code violations — is always the whole store's.
-    public enum Scope: Sendable, Equatable {
+    package enum Scope: Sendable, Equatable {
         /// Every run.
         case all
         /// One run.
@@ -17,15 +17,15 @@ public struct StewardReportOptions: Sendable, Equatable {
     }
 
     /// Targets for the CMDB health bars, in percent of live CIs.
-    public struct CMDBTargets: Sendable, Equatable {
+    package struct CMDBTargets: Sendable, Equatable {
         /// At least this share complete.
-        public var completeAtLeast: Double
+        package var completeAtLeast: Double
         /// At most this share duplicate, orphan, stale.
-        public var duplicateAtMost: Double
-        public var orphanAtMost: Double
-        public var staleAtMost: Double
+        package var duplicateAtMost: Double
+        package var orphanAtMost: Double
+        package var staleAtMost: Double
 
-        public init(completeAtLeast: Double = 95, duplicateAtMost: Double = 1, orphanAtMost: Double = 5, staleAtMost: Double = 10) {
+        package init(completeAtLeast: Double = 95, duplicateAtMost: Double = 1, orphanAtMost: Double = 5, staleAtMost: Double = 10) {
             self.completeAtLeast = completeAtLeast
             self.duplicateAtMost = duplicateAtMost
             self.orphanAtMost = orphanAtMost
@@ -35,17 +35,17 @@ public struct StewardReportOptions: Sendable, Equatable {
 
     /// Runs over time shows the runs that started within this many days before the newest run in
     /// scope (the store's own time, not the wall clock, so the same store gives the same page).
-    public var days: Int
-    public var scope: Scope
+    package var days: Int
+    package var scope: Scope
     /// As `tally extract --stale-days`: days without an update or discovery that make a CI stale.
-    public var staleDays: Int
-    public var targets: CMDBTargets
+    package var staleDays: Int
+    package var targets: CMDBTargets
     /// Examples shown per reject rule, conflict field and dangling reference field.
-    public var examples: Int
+    package var examples: Int
     /// The generated-at stamp; nil means now (tests fix it to compare pages byte for byte).
-    public var generatedAt: String?
+    package var generatedAt: String?
 
-    public init(days: Int = 30, scope: Scope = .all, staleDays: Int = 60, targets: CMDBTargets = CMDBTargets(),
+    package init(days: Int = 30, scope: Scope = .all, staleDays: Int = 60, targets: CMDBTargets = CMDBTargets(),
                 examples: Int = 3, generatedAt: String? = nil) {
         self.days = min(max(days, 1), 366)
         self.scope = scope
@@ -57,22 +57,22 @@ public struct StewardReportOptions: Sendable, Equatable {
 }
 
 /// A report that cannot be made as asked (no such run or job).
-public struct StewardReportError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct StewardReportError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 }
 
 /// What a written report said, for a log line or a job's summary.
-public struct StewardReportSummary: Sendable, Equatable {
-    public var path: String
-    public var bytes: Int
+package struct StewardReportSummary: Sendable, Equatable {
+    package var path: String
+    package var bytes: Int
     /// `clean`, `attention` or `failed` (see ``StewardReport``).
-    public var status: String
+    package var status: String
     /// Outstanding rejected rows in scope (see ``RejectStatus``).
-    public var rejects: Int
-    public var conflicts: Int
-    public var danglingReferences: Int
-    public var resolutionViolations: Int
+    package var rejects: Int
+    package var conflicts: Int
+    package var danglingReferences: Int
+    package var resolutionViolations: Int
 }
 
 /// The steward report: one self-contained HTML page (inline CSS and SVG, a few lines of inline
@@ -89,12 +89,12 @@ public struct StewardReportSummary: Sendable, Equatable {
 /// Overall status: `failed` when the newest run in scope failed or was abandoned; `attention`
 /// when there are outstanding rejects or conflicts in scope, dangling references or
 /// resolution-code violations; else `clean`.
-public final class StewardReport {
+package final class StewardReport {
     let database: TallyDatabase
-    public let options: StewardReportOptions
+    package let options: StewardReportOptions
     let catalogue: ReportCatalogue
 
-    public init(database: TallyDatabase, options: StewardReportOptions = StewardReportOptions(),
+    package init(database: TallyDatabase, options: StewardReportOptions = StewardReportOptions(),
                 catalogue: ReportCatalogue = .standard) {
         self.database = database
         self.options = options
@@ -102,13 +102,13 @@ public final class StewardReport {
     }
 
     /// The page, as HTML text.
-    public func render() throws -> String {
+    package func render() throws -> String {
         try renderWithSummary().html
     }
 
     /// Writes the page to `path` atomically (a reader sees the old file or the whole new one).
     @discardableResult
-    public func write(to path: String) throws -> StewardReportSummary {
+    package func write(to path: String) throws -> StewardReportSummary {
         let (html, data) = try renderWithSummary()
         let bytes = Array(html.utf8)
         let file = try AtomicFile(path: path)

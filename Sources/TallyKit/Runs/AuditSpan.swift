@@ -5,7 +5,7 @@
 /// run's rows lie in one range of ids. Finding them by that range (a seek on the table's own key)
 /// replaces an index on `audit.run`, which every audit row of every run had to update. Queries
 /// test `run` as well, so a range can never pull in another run's rows.
-public struct AuditSpan: Sendable {
+package struct AuditSpan: Sendable {
     /// The largest audit id when the run's write transaction began: the run's rows are above it.
     let floor: Int64
 

@@ -3,24 +3,24 @@ import Foundation
 /// Drops what is no longer wanted: the kept inputs (rerun material) of runs outside the
 /// retention, and input copies no run refers to. Audit rows, which a rollback needs, are kept
 /// unless `force` is given — then the pruned runs can no longer be rolled back.
-public struct Pruning {
+package struct Pruning {
     let database: TallyDatabase
 
-    public init(database: TallyDatabase) { self.database = database }
+    package init(database: TallyDatabase) { self.database = database }
 
-    public enum Retention: Sendable, Equatable {
+    package enum Retention: Sendable, Equatable {
         case days(Int)
         case runs(Int)
     }
 
-    public struct Result: Sendable, Equatable {
-        public var runs: [Int64]
-        public var filesRemoved: Int
-        public var bytesFreed: Int64
-        public var auditRowsRemoved: Int
+    package struct Result: Sendable, Equatable {
+        package var runs: [Int64]
+        package var filesRemoved: Int
+        package var bytesFreed: Int64
+        package var auditRowsRemoved: Int
     }
 
-    public func prune(keeping retention: Retention, force: Bool, dryRun: Bool, now: Date = Date()) throws -> Result {
+    package func prune(keeping retention: Retention, force: Bool, dryRun: Bool, now: Date = Date()) throws -> Result {
         let connection = database.connection
         let pruned: [Int64]
         switch retention {

@@ -1,16 +1,16 @@
 /// One change a run made (or, in a dry run, would make), read from its audit rows.
-public struct RecordChange: Sendable, Equatable {
-    public enum Kind: String, Sendable { case inserted, updated, removed }
+package struct RecordChange: Sendable, Equatable {
+    package enum Kind: String, Sendable { case inserted, updated, removed }
 
-    public var kind: Kind
-    public var entity: String
-    public var key: String?
-    public var field: String?
-    public var old: String?
-    public var new: String?
+    package var kind: Kind
+    package var entity: String
+    package var key: String?
+    package var field: String?
+    package var old: String?
+    package var new: String?
 
     /// `inserted incident INC0010001`, `incident INC0010001 state: 1 → 2`, `retired ci lnx-01`.
-    public var line: String {
+    package var line: String {
         let name = "\(entity) \(key ?? "?")"
         switch kind {
         case .inserted: return "inserted \(name)"
@@ -21,7 +21,7 @@ public struct RecordChange: Sendable, Equatable {
         }
     }
 
-    public var json: String {
+    package var json: String {
         "{\"change\": \(JSON.quote(kind.rawValue)), \"entity\": \(JSON.quote(entity)), \"key\": \(key.map(JSON.quote) ?? "null"), "
             + "\"field\": \(field.map(JSON.quote) ?? "null"), \"old\": \(old.map(JSON.quote) ?? "null"), \"new\": \(new.map(JSON.quote) ?? "null")}"
     }

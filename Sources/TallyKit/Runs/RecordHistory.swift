@@ -1,53 +1,53 @@
 /// A record's audit trail, for `tally history`.
-public struct RecordHistory {
+package struct RecordHistory {
     let connection: Connection
 
-    public struct Change: Sendable, Equatable {
-        public var run: Int64
-        public var source: String?
-        public var field: String
-        public var old: String?
-        public var new: String?
+    package struct Change: Sendable, Equatable {
+        package var run: Int64
+        package var source: String?
+        package var field: String
+        package var old: String?
+        package var new: String?
 
-        public var json: String {
+        package var json: String {
             "{\"run\": \(run), \"source\": \(source.map(JSON.quote) ?? "null"), \"field\": \(JSON.quote(field)), \"old\": \(old.map(JSON.quote) ?? "null"), \"new\": \(new.map(JSON.quote) ?? "null")}"
         }
     }
 
-    public struct Setter: Sendable, Equatable {
-        public var field: String
-        public var source: String?
-        public var run: Int64
+    package struct Setter: Sendable, Equatable {
+        package var field: String
+        package var source: String?
+        package var run: Int64
     }
 
     /// An audit row as a person reads it: an insert and a removal carry the record's values (an
     /// insert row stores a digest only: the values are worked back from the record as it is now,
     /// undoing its later changes, as ``AuditRewind`` does), and a change whose run a rollback undid
     /// says which run undid it.
-    public struct Entry: Sendable, Equatable {
-        public var change: Change
+    package struct Entry: Sendable, Equatable {
+        package var change: Change
         /// An insert's or removal's non-null values, in the registry's field order; nil for a field
         /// change, or when they cannot be worked back (pruned audit, or a value changed behind its back).
-        public var values: [FieldText]?
+        package var values: [FieldText]?
         /// The rollback run that undid this row's run, if one stands.
-        public var undoneBy: Int64?
+        package var undoneBy: Int64?
     }
 
     /// A field's name and canonical text.
-    public struct FieldText: Sendable, Equatable {
-        public var field: String
-        public var value: String
+    package struct FieldText: Sendable, Equatable {
+        package var field: String
+        package var value: String
     }
 
     /// Who set what the record holds now.
-    public struct Standing: Sendable, Equatable {
+    package struct Standing: Sendable, Equatable {
         /// For each field, the source and run whose value the record holds (empty when it no longer exists).
-        public var setters: [Setter]
+        package var setters: [Setter]
         /// The removal that ended the record, when it no longer exists.
-        public var removal: Change?
+        package var removal: Change?
     }
 
-    public init(_ database: TallyDatabase) { connection = database.connection }
+    package init(_ database: TallyDatabase) { connection = database.connection }
 
     /// A run as history needs it.
     private struct RunState {
@@ -98,7 +98,7 @@ public struct RecordHistory {
     }
 
     /// Every audited change of the record, newest first, inserts and removals with their values.
-    public func entries(entity: EntityDefinition, record: Int64) throws -> [Entry] {
+    package func entries(entity: EntityDefinition, record: Int64) throws -> [Entry] {
         let rows = try self.rows(entity: entity, record: record)
         let (_, undoneBy) = try runStates(Set(rows.map(\.change.run)))
         return rows.reversed().map { row in
@@ -112,7 +112,7 @@ public struct RecordHistory {
     /// For each field, the source and run whose value the record holds now. Rows of a rolled-back
     /// run no longer stand; a rollback's own rows put an earlier value back, so the field's setter
     /// is the one that set that value (a rollback names itself only where no earlier setter is known).
-    public func standing(entity: EntityDefinition, record: Int64) throws -> Standing {
+    package func standing(entity: EntityDefinition, record: Int64) throws -> Standing {
         let rows = try self.rows(entity: entity, record: record)
         let (states, _) = try runStates(Set(rows.map(\.change.run)))
         var setters: [[(run: Int64, source: String?, value: String?)]] = Array(repeating: [], count: entity.fields.count)
@@ -145,7 +145,7 @@ public struct RecordHistory {
     }
 
     /// The store keys (`_id`) of records whose sys_id, display field or audit key is `key`.
-    public func find(entity: EntityDefinition, key: String) throws -> [Int64] {
+    package func find(entity: EntityDefinition, key: String) throws -> [Int64] {
         var conditions = ["\"sys_id\" = ?1"]
         if let display = entity.displayField { conditions.append("\(EntityTable.quoted(display)) = ?1") }
         let table = EntityTable(entity).name
@@ -159,7 +159,7 @@ public struct RecordHistory {
     }
 
     /// For each field, the source and run whose value the record holds now (see ``standing(entity:record:)``).
-    public func lastSetters(entity: EntityDefinition, record: Int64) throws -> [Setter] {
+    package func lastSetters(entity: EntityDefinition, record: Int64) throws -> [Setter] {
         try standing(entity: entity, record: record).setters
     }
 }

@@ -1,26 +1,26 @@
 /// A rejected record as stewards see it: where it came from, every reason, and the row as read.
-public struct RejectedRecord: Sendable, Equatable {
-    public struct Reason: Sendable, Equatable {
-        public var field: String?
-        public var rule: String
-        public var message: String
+package struct RejectedRecord: Sendable, Equatable {
+    package struct Reason: Sendable, Equatable {
+        package var field: String?
+        package var rule: String
+        package var message: String
     }
 
-    public var run: Int64
-    public var entity: String?
-    public var file: String
-    public var line: Int?
-    public var record: Int?
+    package var run: Int64
+    package var entity: String?
+    package var file: String
+    package var line: Int?
+    package var record: Int?
     /// Whether the row still waits for a person, and the later run that took it up, if any.
-    public var status: RejectStatus = .outstanding
-    public var followedUpIn: Int64?
-    public var reasons: [Reason]
+    package var status: RejectStatus = .outstanding
+    package var followedUpIn: Int64?
+    package var reasons: [Reason]
     /// The raw record's columns in source order; empty when the row could not be read at all.
-    public var columns: [(String, String?)]
+    package var columns: [(String, String?)]
     /// The row's text as read, for rows the reader could not split into columns.
-    public var rawText: String?
+    package var rawText: String?
 
-    public static func == (lhs: RejectedRecord, rhs: RejectedRecord) -> Bool {
+    package static func == (lhs: RejectedRecord, rhs: RejectedRecord) -> Bool {
         lhs.run == rhs.run && lhs.file == rhs.file && lhs.record == rhs.record && lhs.reasons == rhs.reasons
             && lhs.columns.map(\.0) == rhs.columns.map(\.0) && lhs.columns.map(\.1) == rhs.columns.map(\.1)
     }
@@ -29,7 +29,7 @@ public struct RejectedRecord: Sendable, Equatable {
 /// Where a rejected row stands. A row is counted once, whatever number of reasons it has; a
 /// later run that takes it up again (a rerun of its run, or its fixed reject export fed back)
 /// settles it, unless that run is rolled back.
-public enum RejectStatus: String, Sendable, CaseIterable {
+package enum RejectStatus: String, Sendable, CaseIterable {
     /// Nothing has taken it up yet: a person's to fix.
     case outstanding
     /// A later committed run accepted the row.
@@ -40,10 +40,10 @@ public enum RejectStatus: String, Sendable, CaseIterable {
     case rolledBack = "rolled_back"
 
     /// The statuses a later run (or a rollback) settled: no longer a person's to fix.
-    public static let settled: [RejectStatus] = [.recovered, .rejectedAgain, .rolledBack]
+    package static let settled: [RejectStatus] = [.recovered, .rejectedAgain, .rolledBack]
 
     /// For people: `rejected again`.
-    public var label: String {
+    package var label: String {
         switch self {
         case .outstanding: "outstanding"
         case .recovered: "recovered"
@@ -130,14 +130,14 @@ struct RejectFollowUp {
 }
 
 /// Reads rejected records back from the store, one per rejected row (its findings grouped).
-public struct RejectStore {
+package struct RejectStore {
     let connection: Connection
 
-    public init(_ database: TallyDatabase) { connection = database.connection }
+    package init(_ database: TallyDatabase) { connection = database.connection }
 
     /// Rejected records of `run` (or of every run), in run, input and record order: the
     /// outstanding ones, or with `all` every one, whatever its status.
-    public func rejects(run: Int64? = nil, all: Bool = true) throws -> [RejectedRecord] {
+    package func rejects(run: Int64? = nil, all: Bool = true) throws -> [RejectedRecord] {
         var result: [RejectedRecord] = []
         var condition = "rejected = 1"
         var values: [SQLValue] = []
@@ -178,7 +178,7 @@ public struct RejectStore {
     }
 
     /// Rejected rows of `run` (or of every run) per status, each row once.
-    public func counts(run: Int64? = nil) throws -> [RejectStatus: Int] {
+    package func counts(run: Int64? = nil) throws -> [RejectStatus: Int] {
         var counts: [RejectStatus: Int] = [:]
         for row in try connection.rows("""
             SELECT status, count(DISTINCT key) FROM (

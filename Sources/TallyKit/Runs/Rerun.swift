@@ -1,12 +1,12 @@
 /// Builds the import that re-does a run: the same inputs (the copies it kept, checked by
 /// SHA-256), re-mapped, re-validated and re-reconciled with today's maps, rules and precedence.
-public struct Rerun {
+package struct Rerun {
     let database: TallyDatabase
 
-    public init(database: TallyDatabase) { self.database = database }
+    package init(database: TallyDatabase) { self.database = database }
 
     /// The request that reruns `run`; `mapPath` and `precedencePath` replace the run's own.
-    public func request(for run: Int64, mapPath: String? = nil, precedencePath: String? = nil,
+    package func request(for run: Int64, mapPath: String? = nil, precedencePath: String? = nil,
                         dryRun: Bool = false, command: String) throws(ImportFailure) -> ImportRequest {
         let ledger = RunLedger(database)
         let record: RunRecord?

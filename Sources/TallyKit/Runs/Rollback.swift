@@ -7,32 +7,32 @@ import Foundation
 /// A field a later run changed again, or a record it inserted that was changed since, blocks the
 /// rollback: without `force` nothing is written and the blockers are listed; with `force` the
 /// run's own changes are restored anyway and the blockers say what was overridden.
-public final class Rollback {
+package final class Rollback {
     let database: TallyDatabase
     var connection: Connection { database.connection }
 
-    public init(database: TallyDatabase) { self.database = database }
+    package init(database: TallyDatabase) { self.database = database }
 
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// The rollback's own run id; nil for a dry run.
-        public var run: Int64?
-        public var target: Int64
-        public var status: RunStatus
-        public var counts: RunCounts
-        public var changes: [RecordChange]
+        package var run: Int64?
+        package var target: Int64
+        package var status: RunStatus
+        package var counts: RunCounts
+        package var changes: [RecordChange]
         /// The first ``RollbackPlan/listLimit`` of the later changes a forced rollback overrode.
-        public var overridden: [RollbackPlan.Blocker]
-        public var message: String
+        package var overridden: [RollbackPlan.Blocker]
+        package var message: String
         /// Every later change a forced rollback overrode: its conflicts.
-        public var overriddenCount: Int { counts.conflicts }
+        package var overriddenCount: Int { counts.conflicts }
     }
 
-    public struct Refusal: Error, CustomStringConvertible {
-        public var message: String
+    package struct Refusal: Error, CustomStringConvertible {
+        package var message: String
         /// The first ``RollbackPlan/listLimit`` blockers, of `blockerCount`.
-        public var blockers: [RollbackPlan.Blocker]
-        public var blockerCount: Int
-        public var description: String { message }
+        package var blockers: [RollbackPlan.Blocker]
+        package var blockerCount: Int
+        package var description: String { message }
 
         init(message: String, blockers: [RollbackPlan.Blocker] = [], blockerCount: Int = 0) {
             self.message = message
@@ -48,7 +48,7 @@ public final class Rollback {
 
     /// Works out the undo of `run` without writing anything: how many steps, and what stands in
     /// their way.
-    public func plan(_ run: Int64) throws -> RollbackPlan {
+    package func plan(_ run: Int64) throws -> RollbackPlan {
         try walk(run, checking: true) { _ in }
     }
 
@@ -120,7 +120,7 @@ public final class Rollback {
     /// The changes it made go to `onChange` one at a time as they are read back from its audit
     /// (after it commits; a dry run's before its transaction is dropped); without `onChange` they are
     /// collected in the result.
-    public func run(_ target: Int64, force: Bool = false, dryRun: Bool = false, command: String,
+    package func run(_ target: Int64, force: Bool = false, dryRun: Bool = false, command: String,
                     onChange: ((RecordChange) -> Void)? = nil) throws -> Result {
         try refuse(try plan(target), unlessForced: force)
         let ledger = RunLedger(database)

@@ -1,26 +1,26 @@
 import Foundation
 
 /// Everything `tally show` says about a run.
-public struct RunDetails: Sendable {
+package struct RunDetails: Sendable {
     /// Findings or conflicts grouped by rule or field, with a count and the first few rows.
-    public struct Group: Sendable, Equatable {
-        public var name: String
-        public var count: Int
-        public var examples: [String]
+    package struct Group: Sendable, Equatable {
+        package var name: String
+        package var count: Int
+        package var examples: [String]
     }
 
-    public var run: RunRecord
-    public var inputs: [RunInput]
-    public var rejectsByRule: [Group]
-    public var warningsByRule: [Group]
-    public var conflictsByField: [Group]
-    public var timings: [(String, String)]
-    public var derived: [RunRecord]
+    package var run: RunRecord
+    package var inputs: [RunInput]
+    package var rejectsByRule: [Group]
+    package var warningsByRule: [Group]
+    package var conflictsByField: [Group]
+    package var timings: [(String, String)]
+    package var derived: [RunRecord]
 
     /// How many example rows each group shows.
-    public static let exampleCount = 3
+    package static let exampleCount = 3
 
-    public static func load(run id: Int64, database: TallyDatabase) throws -> RunDetails? {
+    package static func load(run id: Int64, database: TallyDatabase) throws -> RunDetails? {
         let ledger = RunLedger(database)
         guard let run = try ledger.run(id) else { return nil }
         let connection = database.connection
@@ -53,7 +53,7 @@ public struct RunDetails: Sendable {
                           derived: try ledger.runs(where: "parent_run = ?", [.integer(id)]).reversed())
     }
 
-    public var json: String {
+    package var json: String {
         func groups(_ list: [Group]) -> String {
             "[" + list.map { "{\"name\": \(JSON.quote($0.name)), \"count\": \($0.count), \"examples\": [\($0.examples.map(JSON.quote).joined(separator: ", "))]}" }.joined(separator: ", ") + "]"
         }
@@ -69,7 +69,7 @@ public struct RunDetails: Sendable {
 
 extension RunRecord {
     /// The run as one JSON object.
-    public var json: String {
+    package var json: String {
         let countsJSON = counts.named.map { "\(JSON.quote($0.0)): \($0.1)" }.joined(separator: ", ")
         return "{\"id\": \(id), \"kind\": \(JSON.quote(kind)), \"entity\": \(entity.map(JSON.quote) ?? "null"), \"source\": \(source.map(JSON.quote) ?? "null"), "
             + "\"status\": \(JSON.quote(status.rawValue)), \"started_at\": \(JSON.quote(startedAt)), \"finished_at\": \(finishedAt.map(JSON.quote) ?? "null"), "

@@ -1,26 +1,26 @@
 import Foundation
 
 /// One input of a run, as the ledger keeps it.
-public struct RunInput: Sendable, Equatable, Codable {
-    public var position: Int
-    public var path: String
-    public var size: Int64?
-    public var sha256: String?
-    public var format: String?
-    public var counts: RunCounts
+package struct RunInput: Sendable, Equatable, Codable {
+    package var position: Int
+    package var path: String
+    package var size: Int64?
+    package var sha256: String?
+    package var format: String?
+    package var counts: RunCounts
     /// Source columns the map did not know (kept on the records as extra), reported once.
-    public var unknownColumns: [String] = []
+    package var unknownColumns: [String] = []
     /// Where the run kept a copy of the input, for reruns (nil once pruned).
-    public var storedPath: String?
+    package var storedPath: String?
     /// Rows recognised as unchanged by their input hash before mapping (part of
     /// `counts.unchanged`; not stored: it says how the run went, not what it did).
-    public var unchangedBeforeMapping = 0
+    package var unchangedBeforeMapping = 0
 
     enum CodingKeys: String, CodingKey {
         case position, path, size, sha256, format, counts, unknownColumns, storedPath
     }
 
-    public init(position: Int, path: String, size: Int64?, sha256: String?, format: String?, counts: RunCounts = RunCounts()) {
+    package init(position: Int, path: String, size: Int64?, sha256: String?, format: String?, counts: RunCounts = RunCounts()) {
         self.position = position
         self.path = path
         self.size = size
@@ -31,18 +31,18 @@ public struct RunInput: Sendable, Equatable, Codable {
 }
 
 /// A run as the ledger keeps it.
-public struct RunRecord: Sendable, Equatable {
-    public var id: Int64
-    public var kind: String
-    public var entity: String?
-    public var source: String?
-    public var status: RunStatus
-    public var command: String
-    public var startedAt: String
-    public var finishedAt: String?
-    public var parentRun: Int64?
-    public var counts: RunCounts
-    public var message: String?
+package struct RunRecord: Sendable, Equatable {
+    package var id: Int64
+    package var kind: String
+    package var entity: String?
+    package var source: String?
+    package var status: RunStatus
+    package var command: String
+    package var startedAt: String
+    package var finishedAt: String?
+    package var parentRun: Int64?
+    package var counts: RunCounts
+    package var message: String?
 }
 
 /// The run ledger: every run's id, command, status, times and counts, and its inputs.
@@ -50,14 +50,14 @@ public struct RunRecord: Sendable, Equatable {
 /// A run row is written in its own small transaction before the run's data, so a run that dies
 /// leaves a `running` row behind (later marked `abandoned`), and a failed run is recorded even
 /// though its data was rolled back.
-public struct RunLedger {
+package struct RunLedger {
     let connection: Connection
 
-    public init(_ database: TallyDatabase) { connection = database.connection }
+    package init(_ database: TallyDatabase) { connection = database.connection }
 
     /// Records the start of a run and returns its id. The row commits at once in a transaction
     /// of its own, unless `inTransaction` says the caller's transaction holds it (dry runs).
-    public func begin(kind: String, entity: String?, source: String?, command: String, parentRun: Int64? = nil,
+    package func begin(kind: String, entity: String?, source: String?, command: String, parentRun: Int64? = nil,
                       settings: RunSettings? = nil, inTransaction: Bool = false) throws -> Int64 {
         let request = try settings.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let insert = { [connection] () throws -> Int64 in
@@ -71,7 +71,7 @@ public struct RunLedger {
     }
 
     /// Writes an input's row (call inside the run's transaction, so it commits with the data).
-    public func record(_ input: RunInput, run: Int64) throws {
+    package func record(_ input: RunInput, run: Int64) throws {
         var values: [SQLValue] = [.integer(run), .integer(Int64(input.position)), .text(input.path),
                                   input.size.map(SQLValue.integer) ?? .null, input.sha256.sqlValue, input.format.sqlValue]
         let c = input.counts
@@ -86,7 +86,7 @@ public struct RunLedger {
 
     /// Sets a run's final status, counts and message, and the range of the audit rows it wrote
     /// (`audit`, taken when its write transaction began; nil for a run that wrote nothing).
-    public func finish(run: Int64, status: RunStatus, counts: RunCounts, message: String? = nil, timings: String? = nil,
+    package func finish(run: Int64, status: RunStatus, counts: RunCounts, message: String? = nil, timings: String? = nil,
                        audit: AuditSpan?) throws {
         try audit?.record(run: run, connection: connection)
         var values: [SQLValue] = [.text(status.rawValue), .text(Timestamp.now()), message.sqlValue, timings.sqlValue]
@@ -100,28 +100,28 @@ public struct RunLedger {
     }
 
     /// Links a run to the run it follows up (a fed-back reject export's run).
-    public func setParent(run: Int64, parent: Int64) throws {
+    package func setParent(run: Int64, parent: Int64) throws {
         try connection.run("UPDATE runs SET parent_run = ? WHERE id = ?", [.integer(parent), .integer(run)])
     }
 
     /// Sets a run's status alone (a rolled-back run).
-    public func setStatus(run: Int64, _ status: RunStatus) throws {
+    package func setStatus(run: Int64, _ status: RunStatus) throws {
         try connection.run("UPDATE runs SET status = ? WHERE id = ?", [.text(status.rawValue), .integer(run)])
     }
 
     /// The settings a run was started with, for reruns.
-    public func settings(run: Int64) throws -> RunSettings? {
+    package func settings(run: Int64) throws -> RunSettings? {
         guard let text = try connection.scalar("SELECT request FROM runs WHERE id = ?", [.integer(run)]).text else { return nil }
         return try JSONDecoder().decode(RunSettings.self, from: Data(text.utf8))
     }
 
     /// Finishes a run in a transaction of its own (for failures after the data was rolled back).
-    public func finishSeparately(run: Int64, status: RunStatus, counts: RunCounts, message: String?) throws {
+    package func finishSeparately(run: Int64, status: RunStatus, counts: RunCounts, message: String?) throws {
         try connection.transaction { try finish(run: run, status: status, counts: counts, message: message, audit: nil) }
     }
 
     /// Whether a committed run of the entity and source imported an input of exactly this size.
-    public func hasCommittedInput(size: Int64, entity: String, source: String) throws -> Bool {
+    package func hasCommittedInput(size: Int64, entity: String, source: String) throws -> Bool {
         try !connection.scalar("""
             SELECT 1 FROM run_inputs i JOIN runs r ON r.id = i.run
             WHERE i.size = ? AND r.entity = ? AND r.source = ? AND r.status = 'committed' LIMIT 1
@@ -131,7 +131,7 @@ public struct RunLedger {
     /// The committed run (if any) that already imported a file with this SHA-256 for the entity
     /// and source, in the same mode: a snapshot is only the same as an earlier snapshot (an
     /// earlier delta import of the same file retired nothing).
-    public func committedRun(sha256: String, entity: String, source: String, snapshot: Bool = false) throws -> Int64? {
+    package func committedRun(sha256: String, entity: String, source: String, snapshot: Bool = false) throws -> Int64? {
         try connection.scalar("""
             SELECT r.id FROM run_inputs i JOIN runs r ON r.id = i.run
             WHERE i.sha256 = ? AND r.entity = ? AND r.source = ? AND r.status = 'committed'
@@ -146,12 +146,12 @@ public struct RunLedger {
     static let inputCountColumns = RunCounts.Field.rows.map(\.name).joined(separator: ", ")
 
     /// One run, or nil.
-    public func run(_ id: Int64) throws -> RunRecord? {
+    package func run(_ id: Int64) throws -> RunRecord? {
         try runs(where: "id = ?", [.integer(id)]).first
     }
 
     /// Runs matching a condition, newest first.
-    public func runs(where condition: String = "1", _ values: [SQLValue] = [], limit: Int = 1_000_000) throws -> [RunRecord] {
+    package func runs(where condition: String = "1", _ values: [SQLValue] = [], limit: Int = 1_000_000) throws -> [RunRecord] {
         var result: [RunRecord] = []
         try connection.forEachRow("SELECT \(Self.runColumns) FROM runs WHERE \(condition) ORDER BY id DESC LIMIT \(limit)", values) { row in
             var counts = RunCounts()
@@ -166,7 +166,7 @@ public struct RunLedger {
     }
 
     /// A run's inputs in order.
-    public func inputs(run: Int64) throws -> [RunInput] {
+    package func inputs(run: Int64) throws -> [RunInput] {
         var result: [RunInput] = []
         try connection.forEachRow("""
             SELECT position, path, size, sha256, format, \(Self.inputCountColumns), stored_path, unknown_columns

@@ -1,5 +1,5 @@
 /// Where a run stands. Stored as its raw value.
-public enum RunStatus: String, Sendable, Codable, CaseIterable {
+package enum RunStatus: String, Sendable, Codable, CaseIterable {
     /// Started and not finished; a `running` run whose process is gone is `abandoned`.
     case running
     case committed

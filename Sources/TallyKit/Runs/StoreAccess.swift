@@ -2,7 +2,7 @@ import Foundation
 
 /// How a command opens the store: only the commands that load data create one, and only the
 /// commands that change it open it for writing.
-public enum StoreAccess: Sendable {
+package enum StoreAccess: Sendable {
     /// Create the store when it is missing, migrate it when it is older (`init`, `import`, `run`).
     case create
     /// Read and write a store that exists (`rollback`, `rerun`, `prune`, `settings set`).
@@ -12,8 +12,8 @@ public enum StoreAccess: Sendable {
 }
 
 /// Why a store cannot be opened, before anything in it was touched.
-public struct StoreOpenError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable {
+package struct StoreOpenError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable {
         /// No store at the path (exit 66): a read never creates one.
         case missing
         /// The file is not a Tally store (exit 64); it was left as it was.
@@ -21,9 +21,9 @@ public struct StoreOpenError: Error, Sendable, CustomStringConvertible {
         /// A newer Tally wrote the store (exit 64).
         case newerSchema
     }
-    public var kind: Kind
-    public var message: String
-    public var description: String { message }
+    package var kind: Kind
+    package var message: String
+    package var description: String { message }
 }
 
 extension TallyDatabase {

@@ -2,8 +2,8 @@
 ///
 /// Entity tables are not here: they follow the entity registry (see ``EntityTables``), so adding
 /// an entity or a field is a registry change, applied when a store is opened.
-public enum StoreSchema {
-    public static let migrator = Migrator([
+package enum StoreSchema {
+    package static let migrator = Migrator([
         Migration(version: 1, summary: "runs, inputs, findings, audit, conflicts, settings", sql: """
             CREATE TABLE settings (
                 key   TEXT PRIMARY KEY,

@@ -1,23 +1,23 @@
 /// The Tally store: a SQLite file holding entities, runs, findings and audit, at the schema
 /// version this Tally writes.
-public final class TallyDatabase {
-    public let connection: Connection
-    public let path: String
+package final class TallyDatabase {
+    package let connection: Connection
+    package let path: String
     /// The entities this store holds.
-    public let registry: EntityRegistry
+    package let registry: EntityRegistry
     /// Migrations applied when this store was opened (empty when it was already current).
-    public let appliedMigrations: [Int]
+    package let appliedMigrations: [Int]
 
     /// Opens (creating if needed) the store at `path` and migrates it to the current schema.
     /// Refuses a store written by a newer Tally.
-    public static func open(path: String, readOnly: Bool = false, registry: EntityRegistry = .standard) throws -> TallyDatabase {
+    package static func open(path: String, readOnly: Bool = false, registry: EntityRegistry = .standard) throws -> TallyDatabase {
         try open(path: path, access: readOnly ? .read : .create, registry: registry)
     }
 
     /// Opens the store at `path` as `access` says. Throws ``StoreOpenError`` (leaving the file
     /// untouched) when a read or write finds no store, the file is not a Tally store, or a newer
     /// Tally wrote it.
-    public static func open(path: String, access: StoreAccess, registry: EntityRegistry = .standard) throws -> TallyDatabase {
+    package static func open(path: String, access: StoreAccess, registry: EntityRegistry = .standard) throws -> TallyDatabase {
         try checkIdentity(of: path, access: access, latestVersion: StoreSchema.migrator.latestVersion)
         let readOnly = access == .read
         // A small page cache by default: SQLite gives every sorter of a report query as much
@@ -40,14 +40,14 @@ public final class TallyDatabase {
     }
 
     /// The page cache of a store connection, in KiB.
-    public static let defaultCacheKiB = 4 * 1024
+    package static let defaultCacheKiB = 4 * 1024
     /// The page cache while an import runs: it keeps the key indexes of a large import hot.
-    public static let importCacheKiB = 32 * 1024
+    package static let importCacheKiB = 32 * 1024
 
     /// Sets the page cache, in KiB (``importCacheKiB`` while importing, then back to the default).
-    public func setCache(kiB: Int) {
+    package func setCache(kiB: Int) {
         try? connection.setPragma(.cacheSize, to: .kibibytes(kiB))
     }
 
-    public var schemaVersion: Int { (try? StoreSchema.migrator.currentVersion(of: connection)) ?? 0 }
+    package var schemaVersion: Int { (try? StoreSchema.migrator.currentVersion(of: connection)) ?? 0 }
 }

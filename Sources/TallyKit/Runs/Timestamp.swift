@@ -1,10 +1,10 @@
 import Foundation
 
 /// RFC 3339 UTC timestamps (`2026-11-23T18:32:26Z`), for run ledgers, logs and manifests.
-public enum Timestamp {
-    public static func now() -> String { format(Date()) }
+package enum Timestamp {
+    package static func now() -> String { format(Date()) }
 
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)

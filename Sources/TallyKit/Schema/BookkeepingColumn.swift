@@ -1,6 +1,6 @@
 /// A column Tally keeps in an entity's table beside the record's fields, declared once: the
 /// table, the writer's statements and the reads back name these, never a position of their own.
-public enum BookkeepingColumn: String, CaseIterable, Sendable {
+package enum BookkeepingColumn: String, CaseIterable, Sendable {
     /// Source columns the map does not know: a JSON object.
     case extra = "_extra"
     /// The hash of the field values, for change detection.
@@ -14,10 +14,10 @@ public enum BookkeepingColumn: String, CaseIterable, Sendable {
     /// Set when a snapshot retired the record.
     case retiredInRun = "retired_in_run"
 
-    public var name: String { rawValue }
+    package var name: String { rawValue }
 
     /// The SQL declaration.
-    public var declaration: String {
+    package var declaration: String {
         switch self {
         case .extra, .source: "TEXT"
         case .hash, .inputHash, .createdRun, .updatedRun, .retiredInRun: "INTEGER"

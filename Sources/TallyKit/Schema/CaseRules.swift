@@ -5,33 +5,33 @@
 /// ``parentField`` names a case whose ``majorStateField`` is ``acceptedMajorState``; the child
 /// with a major-case state of its own is the major case's candidate, whose related records the
 /// major case shows where its own are empty (see `CaseLinks`).
-public struct CaseRules: Sendable, Hashable {
+package struct CaseRules: Sendable, Hashable {
     /// Each requirement a resolution code places on the case's related records.
-    public struct Requirement: Sendable, Hashable {
+    package struct Requirement: Sendable, Hashable {
         /// The resolution code (`fixed_by_closing_prb`).
-        public var code: String
+        package var code: String
         /// The related entity that must satisfy it.
-        public var entity: String
+        package var entity: String
         /// The case field naming the related record; nil when the records point at the case (requests).
-        public var caseField: String?
+        package var caseField: String?
         /// The field of the related record that is checked (`state`, `request_state`).
-        public var stateField: String
+        package var stateField: String
         /// The states that satisfy the requirement (codes as canonical text).
-        public var states: States
+        package var states: States
         /// What the requirement says, for messages (`a closed problem`).
-        public var summary: String
+        package var summary: String
     }
 
     /// The states a requirement accepts: the reconciler's check and the consistency report's
     /// SQL both follow it.
-    public enum States: Sendable, Hashable {
+    package enum States: Sendable, Hashable {
         /// One of these codes.
         case anyOf([String])
         /// Any code but these (a code a map adds counts as accepted); `called` names such a state in reports (`open`).
         case noneOf([String], called: String)
 
         /// Whether `code` satisfies it; no state never does.
-        public func accepts(_ code: String?) -> Bool {
+        package func accepts(_ code: String?) -> Bool {
             guard let code else { return false }
             switch self {
             case .anyOf(let codes): return codes.contains(code)
@@ -41,29 +41,29 @@ public struct CaseRules: Sendable, Hashable {
     }
 
     /// A link from records of another entity to their case (`request.parent`).
-    public struct BackLink: Sendable, Hashable {
-        public var entity: String
-        public var field: String
+    package struct BackLink: Sendable, Hashable {
+        package var entity: String
+        package var field: String
         /// The name used for it in `case_fields_to_sync` and journal entries.
-        public var syncName: String
+        package var syncName: String
     }
 
     /// Case fields holding one related record each: `incident`, `problem`, `change_request`, `caused_by`.
-    public var relatedFields: [String]
-    public var parentField: String
-    public var majorStateField: String
+    package var relatedFields: [String]
+    package var parentField: String
+    package var majorStateField: String
     /// The value of ``majorStateField`` that makes a case a major case.
-    public var acceptedMajorState: String
+    package var acceptedMajorState: String
     /// Orders a major case's candidates: the earliest created is the candidate (then the lowest number).
-    public var createdField: String
-    public var resolutionField: String
-    public var requirements: [Requirement]
-    public var requestLink: BackLink
+    package var createdField: String
+    package var resolutionField: String
+    package var requirements: [Requirement]
+    package var requestLink: BackLink
 
     /// The names `case_fields_to_sync` accepts: the related fields and the request link's.
-    public var syncableFields: [String] { relatedFields + [requestLink.syncName] }
+    package var syncableFields: [String] { relatedFields + [requestLink.syncName] }
 
-    public static let standard = CaseRules(
+    package static let standard = CaseRules(
         relatedFields: ["incident", "problem", "change_request", "caused_by"],
         parentField: "parent",
         majorStateField: "major_case_state",

@@ -3,46 +3,46 @@
 /// Lookups accept a code (`"2"`), a label (`"High"`, case-insensitive, trimmed) or the
 /// `"N - Label"` form exports use (`"2 - High"` → `2`, when `N` is one of the codes). Any dash
 /// (`-`, `–`, `—`) matches any other, as spreadsheets and list views swap them.
-public struct ChoiceList: Sendable, Hashable {
+package struct ChoiceList: Sendable, Hashable {
     /// Whether the stored codes are integers (`state = 2`) or text (`type = normal`).
-    public enum CodeKind: String, Sendable, Hashable, Codable {
+    package enum CodeKind: String, Sendable, Hashable, Codable {
         case integer
         case text
     }
 
     /// One accepted value. `code` is the stored value's canonical text (`"-5"`, `"normal"`).
-    public struct Choice: Sendable, Hashable {
-        public var code: String
-        public var label: String
+    package struct Choice: Sendable, Hashable {
+        package var code: String
+        package var label: String
         /// Other labels exports use for it (a list view's `Pending Approval` for `requested`).
-        public var aliases: [String]
+        package var aliases: [String]
 
-        public init(code: String, label: String, aliases: [String] = []) {
+        package init(code: String, label: String, aliases: [String] = []) {
             self.code = code
             self.label = label
             self.aliases = aliases
         }
     }
 
-    public let kind: CodeKind
-    public let choices: [Choice]
+    package let kind: CodeKind
+    package let choices: [Choice]
     /// A list each instance extends (the CMDB's classes): a value that is none of its codes or
     /// labels is kept as it came, with no finding, so the store holds what the platform holds.
-    public let isOpen: Bool
+    package let isOpen: Bool
     private let byCode: [String: Int]
     private let byFoldedText: [String: Int]
 
     /// Integer-coded choices, e.g. `[(1, "New"), (2, "In Progress")]`.
-    public init(_ pairs: [(Int, String)], aliases: [Int: [String]] = [:]) {
+    package init(_ pairs: [(Int, String)], aliases: [Int: [String]] = [:]) {
         self.init(kind: .integer, choices: pairs.map { Choice(code: String($0.0), label: $0.1, aliases: aliases[$0.0] ?? []) })
     }
 
     /// Text-coded choices, e.g. `[("normal", "Normal")]`.
-    public init(text pairs: [(String, String)], aliases: [String: [String]] = [:], open: Bool = false) {
+    package init(text pairs: [(String, String)], aliases: [String: [String]] = [:], open: Bool = false) {
         self.init(kind: .text, choices: pairs.map { Choice(code: $0.0, label: $0.1, aliases: aliases[$0.0] ?? []) }, open: open)
     }
 
-    public init(kind: CodeKind, choices: [Choice], open: Bool = false) {
+    package init(kind: CodeKind, choices: [Choice], open: Bool = false) {
         self.kind = kind
         self.choices = choices
         self.isOpen = open
@@ -67,7 +67,7 @@ public struct ChoiceList: Sendable, Hashable {
     /// The choice whose code or label is `text`, or whose code is `N` in `"N - Label"`; `nil` if none.
     ///
     /// Codes win over labels, so a label that spells another choice's code cannot shadow it.
-    public func choice(matching text: String) -> Choice? {
+    package func choice(matching text: String) -> Choice? {
         if let index = byCode[text] { return choices[index] }
         let folded = ChoiceList.fold(text)
         if let index = byFoldedText[folded] { return choices[index] }
@@ -80,12 +80,12 @@ public struct ChoiceList: Sendable, Hashable {
     }
 
     /// The choice with exactly this code.
-    public func choice(code: String) -> Choice? {
+    package func choice(code: String) -> Choice? {
         byCode[code].map { choices[$0] }
     }
 
     /// The labels in display order, for messages: `New, In Progress, On Hold, …`.
-    public var labelSummary: String {
+    package var labelSummary: String {
         choices.map(\.label).joined(separator: ", ")
     }
 
@@ -109,11 +109,11 @@ public struct ChoiceList: Sendable, Hashable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    public static func == (lhs: ChoiceList, rhs: ChoiceList) -> Bool {
+    package static func == (lhs: ChoiceList, rhs: ChoiceList) -> Bool {
         lhs.kind == rhs.kind && lhs.choices == rhs.choices && lhs.isOpen == rhs.isOpen
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(kind)
         hasher.combine(choices)
     }

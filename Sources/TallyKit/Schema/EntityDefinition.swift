@@ -1,55 +1,55 @@
 /// Everything Tally knows about one entity, as data: its fields in order, how records are
 /// identified, ordered and retired. The pipeline reads this; it never switches on an entity.
-public struct EntityDefinition: Sendable, Hashable {
+package struct EntityDefinition: Sendable, Hashable {
     /// How a record is marked retired when a full snapshot no longer contains it.
-    public struct RetireRule: Sendable, Hashable {
+    package struct RetireRule: Sendable, Hashable {
         /// The field set on retirement (`install_status`, `active`).
-        public var field: String
+        package var field: String
         /// Its value's canonical text once retired (`"7"`, `"false"`).
-        public var value: String
+        package var value: String
 
-        public init(field: String, value: String) {
+        package init(field: String, value: String) {
             self.field = field
             self.value = value
         }
     }
 
     /// The registry name (`incident`, `ci`).
-    public let name: String
+    package let name: String
     /// The platform table (`incident`, `cmdb_ci`).
-    public let table: String
+    package let table: String
     /// Other names accepted for the entity (the table name is always accepted).
-    public let aliases: [String]
+    package let aliases: [String]
     /// The fields in canonical order; ``MappedRecord/values`` is aligned with it.
-    public let fields: [FieldDefinition]
+    package let fields: [FieldDefinition]
     /// Ordered identification rules: the first group whose fields are all present wins.
-    public let identifierRules: [[String]]
+    package let identifierRules: [[String]]
     /// Identifier groups on which a disagreement means another record: a candidate found by a
     /// later rule is not a match when both it and the incoming record carry one of these groups
     /// with different values (so 173 CIs sharing a name but not a serial stay 173 CIs).
-    public let distinguishingRules: [[String]]
+    package let distinguishingRules: [[String]]
     /// Field groups that identify a record only within the rest of an identifier rule (a MAC
     /// address, within a CI's class): a row inserted while a stored record shares one is said as
     /// an `identity.collision` warning.
-    public let collisionRules: [[String]]
+    package let collisionRules: [[String]]
     /// The business number's prefix (`INC`), for task entities.
-    public let numberPrefix: String?
+    package let numberPrefix: String?
     /// Datetime fields that must not decrease along the chain (`opened_at ≤ resolved_at ≤ closed_at`).
-    public let temporalOrder: [String]
-    public let retireRule: RetireRule?
+    package let temporalOrder: [String]
+    package let retireRule: RetireRule?
     /// The field that orders versions of a record (newest wins).
-    public let updatedField: String
+    package let updatedField: String
     /// The tie-breaker after ``updatedField``.
-    public let modCountField: String
-    public let doc: String
+    package let modCountField: String
+    package let doc: String
     /// The field that names a record for people and references by name (`number`, `name`):
     /// a reference holding this value instead of a sys_id is resolved through it.
-    public let displayField: String?
+    package let displayField: String?
     /// The case ↔ ITSM rules, for the entity that holds cases.
-    public let caseRules: CaseRules?
+    package let caseRules: CaseRules?
     private let indexByName: [String: Int]
 
-    public init(
+    package init(
         name: String, table: String, aliases: [String] = [], fields: [FieldDefinition],
         identifierRules: [[String]], numberPrefix: String? = nil, temporalOrder: [String] = [],
         retireRule: RetireRule? = nil, updatedField: String = "sys_updated_on",
@@ -88,24 +88,24 @@ public struct EntityDefinition: Sendable, Hashable {
     }
 
     /// The position of the field called `name` in ``fields``.
-    public func index(ofField name: String) -> Int? {
+    package func index(ofField name: String) -> Int? {
         indexByName[name]
     }
 
     /// The field called `name`.
-    public func field(named name: String) -> FieldDefinition? {
+    package func field(named name: String) -> FieldDefinition? {
         indexByName[name].map { fields[$0] }
     }
 
     /// Every name the entity answers to: its name, its table and its aliases.
-    public var allNames: [String] {
+    package var allNames: [String] {
         var names = [name]
         if table != name { names.append(table) }
         for alias in aliases where !names.contains(alias) { names.append(alias) }
         return names
     }
 
-    public static func == (lhs: EntityDefinition, rhs: EntityDefinition) -> Bool {
+    package static func == (lhs: EntityDefinition, rhs: EntityDefinition) -> Bool {
         lhs.name == rhs.name && lhs.table == rhs.table && lhs.aliases == rhs.aliases
             && lhs.fields == rhs.fields && lhs.identifierRules == rhs.identifierRules
             && lhs.numberPrefix == rhs.numberPrefix && lhs.temporalOrder == rhs.temporalOrder
@@ -113,7 +113,7 @@ public struct EntityDefinition: Sendable, Hashable {
             && lhs.modCountField == rhs.modCountField && lhs.doc == rhs.doc
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(name)
         hasher.combine(table)
         hasher.combine(fields)

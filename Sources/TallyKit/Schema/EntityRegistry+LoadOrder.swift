@@ -6,7 +6,7 @@ extension EntityRegistry {
     /// as pending when the case arrives, while the rules would find no request). Among entities
     /// whose targets are all in, the one with more references goes first (the CMDB's
     /// relationships right after the CIs), then registry order. A cycle is broken in registry order.
-    public var loadOrder: [String] {
+    package var loadOrder: [String] {
         let needs = entities.map { prerequisites(of: $0) }
         let rank = { (index: Int) in (-references(of: entities[index]).count, index) }
         var placed: [String] = []

@@ -8,7 +8,7 @@
 /// must extend for a customised instance is extended with the map's `choices`. References to
 /// tables Tally does not load (`external:`) keep the sys_id, with the display value beside it.
 extension EntityRegistry {
-    public static let standard = EntityRegistry(entities: [
+    package static let standard = EntityRegistry(entities: [
         StandardEntities.task(
             name: "case", table: "sn_customerservice_case", prefix: "CS",
             // source: sn_customerservice_case.state (Customer Service Management).

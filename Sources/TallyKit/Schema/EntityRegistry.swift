@@ -4,12 +4,12 @@
 /// ``standard``'s list in `EntityRegistry+Standard.swift` (or build a registry with
 /// `EntityRegistry(entities: EntityRegistry.standard.entities + [workOrder])`); mapping,
 /// validation and reconciliation need no new code.
-public struct EntityRegistry: Sendable, Hashable {
-    public let entities: [EntityDefinition]
+package struct EntityRegistry: Sendable, Hashable {
+    package let entities: [EntityDefinition]
     private let byName: [String: Int]
 
     /// A registry of `entities`. Names, tables and aliases must be unique across all of them.
-    public init(entities: [EntityDefinition]) {
+    package init(entities: [EntityDefinition]) {
         var byName: [String: Int] = [:]
         for (index, entity) in entities.enumerated() {
             for name in entity.allNames {
@@ -23,18 +23,18 @@ public struct EntityRegistry: Sendable, Hashable {
     }
 
     /// The entity called `name` — its registry name, its table or an alias, case-insensitively.
-    public func entity(named name: String) -> EntityDefinition? {
+    package func entity(named name: String) -> EntityDefinition? {
         byName[name.trimmingSpaces().lowercased()].map { entities[$0] }
     }
 
     /// The registry names, in registry order.
-    public var names: [String] { entities.map(\.name) }
+    package var names: [String] { entities.map(\.name) }
 
-    public static func == (lhs: EntityRegistry, rhs: EntityRegistry) -> Bool {
+    package static func == (lhs: EntityRegistry, rhs: EntityRegistry) -> Bool {
         lhs.entities == rhs.entities
     }
 
-    public func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(entities)
     }
 }

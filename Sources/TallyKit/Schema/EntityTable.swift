@@ -4,25 +4,25 @@ import Foundation
 ///
 /// The table is `entity_<name>`: `_id` (the store's own key), one column per field in registry
 /// order, then bookkeeping columns. Identifiers in SQL come only from here, never from input.
-public struct EntityTable: Sendable {
-    public let entity: EntityDefinition
+package struct EntityTable: Sendable {
+    package let entity: EntityDefinition
 
     /// Bookkeeping columns after the fields.
-    public static let bookkeeping = BookkeepingColumn.allCases
+    package static let bookkeeping = BookkeepingColumn.allCases
 
     /// Fields indexed on their own because rules look records up by them (a case's related
     /// records, a request's case).
-    public let indexedFields: [String]
+    package let indexedFields: [String]
 
-    public init(_ entity: EntityDefinition, indexedFields: [String] = []) {
+    package init(_ entity: EntityDefinition, indexedFields: [String] = []) {
         self.entity = entity
         self.indexedFields = indexedFields
     }
 
-    public var name: String { "entity_\(entity.name)" }
+    package var name: String { "entity_\(entity.name)" }
 
     /// The SQL column type of a field: integers, booleans and integer choices are INTEGER.
-    public static func columnType(of type: FieldType) -> String {
+    package static func columnType(of type: FieldType) -> String {
         switch type {
         case .integer, .boolean: "INTEGER"
         case .decimal: "REAL"
@@ -32,7 +32,7 @@ public struct EntityTable: Sendable {
     }
 
     /// `"name"`, quoted for SQL. Field names come from the registry, never from input.
-    public static func quoted(_ identifier: String) -> String {
+    package static func quoted(_ identifier: String) -> String {
         guard identifier.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + identifier + "\"" }
         return "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
@@ -62,7 +62,7 @@ public struct EntityTable: Sendable {
 
     /// Whether the table, every column and every index already exist (checked read-only, so
     /// opening a current store never waits for another process's write lock).
-    public func isCurrent(in connection: Connection) throws -> Bool {
+    package func isCurrent(in connection: Connection) throws -> Bool {
         var existing = Set<String>()
         try connection.forEachRow("SELECT name FROM pragma_table_info(?)", [.text(name)]) { existing.insert($0.text(0) ?? "") }
         let wanted = entity.fields.map(\.name) + Self.bookkeeping.map(\.name)
@@ -78,7 +78,7 @@ public struct EntityTable: Sendable {
     }
 
     /// Creates the table if missing and adds columns for fields the registry gained since.
-    public func ensure(in connection: Connection) throws {
+    package func ensure(in connection: Connection) throws {
         try connection.execute(createSQL)
         var existing = Set<String>()
         try connection.forEachRow("SELECT name FROM pragma_table_info(?)", [.text(name)]) { existing.insert($0.text(0) ?? "") }
@@ -92,17 +92,17 @@ public struct EntityTable: Sendable {
 
 extension EntityRegistry {
     /// Whether every entity's table is complete (no write needed to open the store).
-    public func tablesAreCurrent(in connection: Connection) throws -> Bool {
+    package func tablesAreCurrent(in connection: Connection) throws -> Bool {
         try entities.allSatisfy { try table(for: $0).isCurrent(in: connection) }
     }
 
     /// Creates or extends every entity's table.
-    public func ensureTables(in connection: Connection) throws {
+    package func ensureTables(in connection: Connection) throws {
         for entity in entities { try table(for: entity).ensure(in: connection) }
     }
 
     /// The entity's table, with the extra indexes the case rules look records up by.
-    public func table(for entity: EntityDefinition) -> EntityTable {
+    package func table(for entity: EntityDefinition) -> EntityTable {
         var indexed: [String] = []
         if let rules = entity.caseRules { indexed += rules.relatedFields + [rules.parentField] }
         for rules in entities.compactMap(\.caseRules) where rules.requestLink.entity == entity.name {

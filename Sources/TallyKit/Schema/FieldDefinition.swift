@@ -1,15 +1,15 @@
 /// One field of an entity: its canonical name, type, whether it is required, and the display
 /// labels exports use as column headers.
-public struct FieldDefinition: Sendable, Hashable {
+package struct FieldDefinition: Sendable, Hashable {
     /// A textual shape a value must have.
-    public enum Pattern: Sendable, Hashable {
+    package enum Pattern: Sendable, Hashable {
         /// 32 lowercase hexadecimal digits.
         case sysID
         /// The entity's number prefix followed by at least 7 digits (`INC0010001`).
         case number(prefix: String)
 
         /// The finding rule id this pattern reports under.
-        public var rule: RuleID {
+        package var rule: RuleID {
             switch self {
             case .sysID: .patternSysID
             case .number: .patternNumber
@@ -17,20 +17,20 @@ public struct FieldDefinition: Sendable, Hashable {
         }
     }
 
-    public var name: String
-    public var type: FieldType
+    package var name: String
+    package var type: FieldType
     /// A required field must not be null (see ``Validator`` for absent columns).
-    public var required: Bool
+    package var required: Bool
     /// Display labels accepted as column headers (`Number`, `Updated`), matched case-insensitively.
-    public var labels: [String]
-    public var pattern: Pattern?
-    public var doc: String
+    package var labels: [String]
+    package var pattern: Pattern?
+    package var doc: String
     /// For a reference to a platform table Tally does not load (`sys_user`, `sys_user_group`,
     /// `cmn_location`, …): that table. The field holds the sys_id; its display value lives beside
     /// it in ``displayField``, which the entity adds after it.
-    public var externalTable: String?
+    package var externalTable: String?
 
-    public init(
+    package init(
         _ name: String, _ type: FieldType, required: Bool = false, labels: [String] = [],
         pattern: Pattern? = nil, external externalTable: String? = nil, doc: String = ""
     ) {
@@ -44,7 +44,7 @@ public struct FieldDefinition: Sendable, Hashable {
     }
 
     /// The field holding this reference's display value (`caller_id_display`), for an external reference.
-    public var displayField: String? { externalTable == nil ? nil : name + "_display" }
+    package var displayField: String? { externalTable == nil ? nil : name + "_display" }
 
     /// The display-value field that follows an external reference: text, no labels, so no column
     /// but its own name (or the reference's display value) fills it.

@@ -1,5 +1,5 @@
 /// How a field's text is typed when it is mapped, and how it is stored.
-public enum FieldType: Sendable, Hashable {
+package enum FieldType: Sendable, Hashable {
     /// Kept verbatim.
     case text
     /// A signed 64-bit integer.
@@ -18,7 +18,7 @@ public enum FieldType: Sendable, Hashable {
     case reference(String)
 
     /// A short name for messages and docs: `text`, `integer`, `choice`, `reference to ci`.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .text: "text"
         case .integer: "integer"

@@ -9,8 +9,8 @@ import Darwin
 
 /// An error as a sentence a person can act on: Foundation's file errors by path and cause (never
 /// `Error Domain=NSCocoaErrorDomain Code=640 …`), everything else as it describes itself.
-public enum ErrorText {
-    public static func describe(_ error: any Error) -> String {
+package enum ErrorText {
+    package static func describe(_ error: any Error) -> String {
         if let cocoa = error as? CocoaError { return describe(cocoa) }
         if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
         return "\(error)"

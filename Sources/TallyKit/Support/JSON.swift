@@ -1,8 +1,8 @@
 /// Helpers for writing JSON text by hand on paths where Foundation's encoder is too slow or
 /// would reorder keys. Escaping works on UTF-8 bytes (see `appendJSONString`).
-public enum JSON {
+package enum JSON {
     /// `text` as a JSON string literal, quotes included.
-    public static func quote(_ text: String) -> String {
+    package static func quote(_ text: String) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count + 2)
         appendJSONString(text, to: &bytes)

@@ -1,16 +1,16 @@
 /// Finds where JSON text stops being valid, by line and column: Foundation's decoder says only
 /// "The given data was not valid JSON", and a person editing a map or job file needs the place.
-public enum JSONSyntax {
+package enum JSONSyntax {
     /// The first syntax error: 1-based line and column (in characters), and what was wrong.
-    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
-        public var line: Int
-        public var column: Int
-        public var message: String
-        public var description: String { "line \(line), column \(column): \(message)" }
+    package struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        package var line: Int
+        package var column: Int
+        package var message: String
+        package var description: String { "line \(line), column \(column): \(message)" }
     }
 
     /// The first syntax error in `bytes`, or nil when they are one valid JSON value.
-    public static func firstProblem(in bytes: [UInt8]) -> Problem? {
+    package static func firstProblem(in bytes: [UInt8]) -> Problem? {
         var scanner = Scanner(bytes: bytes)
         do throws(Problem) {
             scanner.skipSpace()

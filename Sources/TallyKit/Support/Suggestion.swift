@@ -1,7 +1,7 @@
 /// "Did you mean" hints for names a person mistyped (commands, options, job-file keys).
-public enum Suggestion {
+package enum Suggestion {
     /// The candidate within edit distance 2 of `word`, if any (the nearest; the first on a tie).
-    public static func closest(to word: String, in candidates: [String]) -> String? {
+    package static func closest(to word: String, in candidates: [String]) -> String? {
         candidates
             .map { ($0, editDistance(word, $0)) }
             .filter { $0.1 <= 2 }

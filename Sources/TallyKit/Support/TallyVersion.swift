@@ -1,4 +1,4 @@
 /// The version of Tally, written into manifests and `tally --version`.
-public enum TallyVersion {
-    public static let current = "0.1.0"
+package enum TallyVersion {
+    package static let current = "0.1.0"
 }

@@ -3,11 +3,11 @@
 /// By default what cannot be stored faithfully (a value not of its type, a missing or malformed
 /// key, an ambiguous identity) is an error and rejects the row, and what the platform itself does
 /// not enforce (temporal order, the case resolution-code requirements) is a warning: the row lands.
-public struct SeverityPolicy: Sendable, Equatable {
+package struct SeverityPolicy: Sendable, Equatable {
     /// Rules that are warnings unless a map says otherwise (a key also covers `key.*`).
-    public static let defaultWarnings: [RuleID] = [.temporalOrder, "resolution"]
+    package static let defaultWarnings: [RuleID] = [.temporalOrder, "resolution"]
     /// Rules a map cannot make warnings: without them a row cannot be identified or written.
-    public static let alwaysErrors: [RuleID] = [.missingKey, .patternSysID, "ambiguous_match", "sys_id_conflict", "wrong_table"]
+    package static let alwaysErrors: [RuleID] = [.missingKey, .patternSysID, "ambiguous_match", "sys_id_conflict", "wrong_table"]
     /// Rules decided before a row is written; any other rule a map makes an error needs the row's
     /// write undone when it fires (``escalatesWriteRules``).
     static let decidedBeforeWriting: [RuleID] = [
@@ -15,20 +15,20 @@ public struct SeverityPolicy: Sendable, Equatable {
     ]
 
     /// Rule (or rule family, `resolution`) → severity, from the map.
-    public let overrides: [RuleID: Finding.Severity]
+    package let overrides: [RuleID: Finding.Severity]
 
     /// A map's overrides that cannot be honoured.
-    public struct Invalid: Error, Sendable, CustomStringConvertible {
-        public var description: String
+    package struct Invalid: Error, Sendable, CustomStringConvertible {
+        package var description: String
     }
 
     /// The rules and families a map may name (a family covers its `family.*` rules).
-    public static let knownRules: [RuleID] = [
+    package static let knownRules: [RuleID] = [
         .required, "type", .typeInteger, .typeBoolean, .typeDatetime, .typeDecimal, .choice, "pattern", .patternNumber,
         .temporalOrder, .dstGap, .dstAmbiguous, "resolution", "identity", "identity.collision",
     ] + alwaysErrors
 
-    public init(overrides: [RuleID: Finding.Severity] = [:]) throws(Invalid) {
+    package init(overrides: [RuleID: Finding.Severity] = [:]) throws(Invalid) {
         for rule in overrides.keys.sorted() where !Self.knownRules.contains(rule) && !rule.rawValue.hasPrefix("resolution.") {
             throw Invalid(description: "severity: '\(rule)' is not a rule (rules: \(Self.knownRules.map(\.rawValue).joined(separator: ", ")), resolution.<code>)")
         }
@@ -46,7 +46,7 @@ public struct SeverityPolicy: Sendable, Equatable {
     }
 
     /// The defaults alone.
-    public static let standard = SeverityPolicy(checked: [:])
+    package static let standard = SeverityPolicy(checked: [:])
 
     private init(checked: [RuleID: Finding.Severity]) {
         overrides = checked
@@ -58,7 +58,7 @@ public struct SeverityPolicy: Sendable, Equatable {
     /// The severity `rule`'s findings have, given what its check said (`found`): the map's
     /// override for the rule or its family, else the default. A rule that must stay an error
     /// (``alwaysErrors``) stays one whatever its family's override (`pattern` and `pattern.sys_id`).
-    public func severity(of rule: RuleID, found: Finding.Severity) -> Finding.Severity {
+    package func severity(of rule: RuleID, found: Finding.Severity) -> Finding.Severity {
         if Self.covers(Self.alwaysErrors, rule) { return found }
         if !overrides.isEmpty {
             var key = rule.rawValue
@@ -72,7 +72,7 @@ public struct SeverityPolicy: Sendable, Equatable {
     }
 
     /// `findings` with each one's severity as this policy says.
-    public func apply(_ findings: [Finding]) -> [Finding] {
+    package func apply(_ findings: [Finding]) -> [Finding] {
         guard !findings.isEmpty else { return findings }
         var result = findings
         for index in result.indices {
@@ -83,7 +83,7 @@ public struct SeverityPolicy: Sendable, Equatable {
 
     /// Whether the map makes an error of a rule found while writing (a case's resolution code):
     /// each row's write must then be undoable. Worked out once: it is asked for every row.
-    public let escalatesWriteRules: Bool
+    package let escalatesWriteRules: Bool
 
     /// Whether `rule` is one of `rules` or in the family of one (`resolution` covers `resolution.x`).
     /// Compares bytes, allocating nothing: it runs for every finding.

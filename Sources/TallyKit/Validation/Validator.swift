@@ -4,9 +4,9 @@
 ///
 /// Typing rules (`type.*`, `choice`, `dst_*`) run while mapping; ``validate(_:)`` returns those
 /// findings first, then its own, and does not judge a field whose typing already failed.
-public struct Validator: Sendable {
+package struct Validator: Sendable {
     /// One declared rule.
-    public enum Rule: Sendable, Hashable, CustomStringConvertible {
+    package enum Rule: Sendable, Hashable, CustomStringConvertible {
         /// dbt `not_null`: the field must not be null; see ``validate(_:)`` for absent columns.
         case required(String)
         /// dbt `accepted_values`: the value must be one of the field's choice codes.
@@ -18,7 +18,7 @@ public struct Validator: Sendable {
         /// Some identification rule's fields must all be present and not null.
         case identifiable([[String]])
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .required(let field): "not_null(\(field))"
             case .acceptedValues(let field, _): "accepted_values(\(field))"
@@ -30,10 +30,10 @@ public struct Validator: Sendable {
         }
     }
 
-    public let entity: EntityDefinition
-    public let rules: [Rule]
+    package let entity: EntityDefinition
+    package let rules: [Rule]
     /// The severity of each rule's findings (the defaults, or the map's `severity`).
-    public var severities = SeverityPolicy.standard
+    package var severities = SeverityPolicy.standard
     /// Each rule's fields as indexes into the entity's fields (nil for a name it lacks), in groups:
     /// one group of one field for a field rule, the chain for a temporal order, the identification
     /// rules for `identifiable`. Looked up once, not by name for every row.
@@ -44,7 +44,7 @@ public struct Validator: Sendable {
     /// The rules for `entity`: its required fields, choices, patterns, temporal order and
     /// identification rules, plus the map's `required` fields; the map's `keys` replace the
     /// entity's identification rules.
-    public init(entity: EntityDefinition, map: TransformMap? = nil) {
+    package init(entity: EntityDefinition, map: TransformMap? = nil) {
         var rules: [Rule] = []
         var required = Set<String>()
         for field in entity.fields {
@@ -65,7 +65,7 @@ public struct Validator: Sendable {
     }
 
     /// A validator with exactly `rules` (their fields must be the entity's).
-    public init(entity: EntityDefinition, rules: [Rule]) {
+    package init(entity: EntityDefinition, rules: [Rule]) {
         self.entity = entity
         self.rules = rules
         let index = entity.index(ofField:)
@@ -85,7 +85,7 @@ public struct Validator: Sendable {
     /// A required field that is null is an error. One whose column is absent is an error too,
     /// unless the record carries its entity's first identification rule (its sys_id): then it may
     /// be a partial update of a stored record, which keeps its value.
-    public func validate(_ record: MappedRecord) -> [Finding] {
+    package func validate(_ record: MappedRecord) -> [Finding] {
         var findings = record.findings
         let typed: Set<String> = record.findings.isEmpty ? [] : Set(record.findings.compactMap(\.field))
         let provenance = record.provenance
@@ -160,13 +160,13 @@ public struct Validator: Sendable {
     }
 
     /// 32 lowercase hexadecimal characters.
-    public static func isSysID(_ text: String) -> Bool {
+    package static func isSysID(_ text: String) -> Bool {
         guard text.utf8.count == 32 else { return false }
         return text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
     /// `prefix` followed by at least 7 ASCII digits.
-    public static func isNumber(_ text: String, prefix: String) -> Bool {
+    package static func isNumber(_ text: String, prefix: String) -> Bool {
         guard text.hasPrefix(prefix) else { return false }
         let digits = text.utf8.dropFirst(prefix.utf8.count)
         return digits.count >= 7 && digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
