@@ -47,15 +47,36 @@ package struct StoreCheckReport: Sendable, Equatable {
         for repair in repairs { lines.append("repaired: \(repair)") }
         return lines
     }
+}
 
-    /// The report as one JSON object.
-    package var json: String {
-        let checks = entries.map { entry in
-            let problems = entry.problems.map { #"{"severity": \#(JSON.quote($0.severity.rawValue)), "message": \#(JSON.quote($0.message))}"# }
-            return #"{"check": \#(JSON.quote(entry.check)), "passed": \#(entry.passed), "summary": \#(JSON.quote(entry.summary)), "problems": [\#(problems.joined(separator: ", "))]}"#
-        }
+extension StoreCheckReport: JSONOutput {
+    private enum CodingKeys: String, CodingKey { case store, holds, errors, warnings, checks, repairs }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
         let errors = problems.filter { $0.severity == .error }.count
-        let warnings = problems.count - errors
-        return #"{"store": \#(JSON.quote(store)), "holds": \#(holds), "errors": \#(errors), "warnings": \#(warnings), "checks": [\#(checks.joined(separator: ", "))], "repairs": [\#(repairs.map(JSON.quote).joined(separator: ", "))]}"#
+        try container.encode(store, forKey: .store)
+        try container.encode(holds, forKey: .holds)
+        try container.encode(errors, forKey: .errors)
+        try container.encode(problems.count - errors, forKey: .warnings)
+        try container.encode(entries, forKey: .checks)
+        try container.encode(repairs, forKey: .repairs)
     }
+}
+
+extension StoreCheckReport.Entry: Encodable {
+    private enum CodingKeys: String, CodingKey { case check, passed, summary, problems }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(check, forKey: .check)
+        try container.encode(passed, forKey: .passed)
+        try container.encode(summary, forKey: .summary)
+        try container.encode(problems, forKey: .problems)
+    }
+}
+
+/// A problem is listed under its check, so the check is not repeated.
+extension StoreCheckReport.Problem: Encodable {
+    private enum CodingKeys: String, CodingKey { case severity, message }
 }

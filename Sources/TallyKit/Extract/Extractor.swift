@@ -126,7 +126,7 @@ package final class Extractor {
         // microseconds the renames take.
         for (file, _) in pending { try file.prepare() }
         let manifest = makeManifest(request, watermark: watermark, files: pending.map(\.entry), since: since, cursor: cursor)
-        let manifestBytes = Array(manifest.json.utf8)
+        let manifestBytes = Array((manifest.json + "\n").utf8)
         let manifestFile = try prepared(manifestBytes, at: folder + "/" + Self.manifestName)
         var sums = ""
         for entry in manifest.files { sums += "\(entry.sha256)  \(entry.file)\n" }

@@ -1,6 +1,6 @@
 /// One change a run made (or, in a dry run, would make), read from its audit rows.
-package struct RecordChange: Sendable, Equatable {
-    package enum Kind: String, Sendable { case inserted, updated, removed }
+package struct RecordChange: Sendable, Equatable, JSONOutput {
+    package enum Kind: String, Sendable, Encodable { case inserted, updated, removed }
 
     package var kind: Kind
     package var entity: String
@@ -21,10 +21,7 @@ package struct RecordChange: Sendable, Equatable {
         }
     }
 
-    package var json: String {
-        "{\"change\": \(JSON.quote(kind.rawValue)), \"entity\": \(JSON.quote(entity)), \"key\": \(key.map(JSON.quote) ?? "null"), "
-            + "\"field\": \(field.map(JSON.quote) ?? "null"), \"old\": \(old.map(JSON.quote) ?? "null"), \"new\": \(new.map(JSON.quote) ?? "null")}"
-    }
+    private enum CodingKeys: String, CodingKey { case kind = "change", entity, key, field, old, new }
 
     /// The changes of `run`, in the order they were made.
     static func of(run: Int64, connection: Connection) throws -> [RecordChange] {

@@ -1,17 +1,15 @@
+import TallyFormats
+
 /// A record's audit trail, for `tally history`.
 package struct RecordHistory {
     let connection: Connection
 
-    package struct Change: Sendable, Equatable {
+    package struct Change: Sendable, Equatable, Encodable {
         package var run: Int64
         package var source: String?
         package var field: String
         package var old: String?
         package var new: String?
-
-        package var json: String {
-            "{\"run\": \(run), \"source\": \(source.map(JSON.quote) ?? "null"), \"field\": \(JSON.quote(field)), \"old\": \(old.map(JSON.quote) ?? "null"), \"new\": \(new.map(JSON.quote) ?? "null")}"
-        }
     }
 
     package struct Setter: Sendable, Equatable {
@@ -161,5 +159,18 @@ package struct RecordHistory {
     /// For each field, the source and run whose value the record holds now (see ``standing(entity:record:)``).
     package func lastSetters(entity: EntityDefinition, record: Int64) throws -> [Setter] {
         try standing(entity: entity, record: record).setters
+    }
+}
+
+extension RecordHistory.Entry: JSONOutput {
+    private enum CodingKeys: String, CodingKey { case values }
+
+    /// The change's keys, then (for an insert or removal) `"values"`: its digest or JSON copy
+    /// alone says little.
+    package func encode(to encoder: any Encoder) throws {
+        try change.encode(to: encoder)
+        guard let values else { return }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(OrderedJSONObject(values.map { (key: $0.field, value: $0.value) }), forKey: .values)
     }
 }

@@ -43,12 +43,7 @@ struct HistoryCommand: Command {
         }
         let entries = try history.entries(entity: entity, record: records[0])
         if json {
-            for entry in entries {
-                guard let values = entry.values else { console.line(entry.change.json); continue }
-                // An insert's `new` is a digest, a removal's `old` a JSON copy: the values are given beside them.
-                let object = values.map { "\(JSON.quote($0.field)): \(JSON.quote($0.value))" }.joined(separator: ", ")
-                console.line(String(entry.change.json.dropLast()) + ", \"values\": {\(object)}}")
-            }
+            for entry in entries { console.line(entry.json) }
             return .success
         }
         console.line("\(entity.name) \(key): \(entries.count) change(s), newest first")
