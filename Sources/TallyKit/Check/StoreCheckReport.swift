@@ -4,17 +4,27 @@ package struct StoreCheckReport: Sendable, Equatable {
     /// look but breaks no invariant.
     package enum Severity: String, Sendable, Codable { case error, warning }
 
+    /// A check, in the order they run; its raw value is the name the output shows.
+    package enum Check: String, Sendable, Encodable, CaseIterable, CustomStringConvertible {
+        case integrity
+        case foreignKeys = "foreign_keys"
+        case runs, conservation, audit, references
+        case keptInputs = "kept_inputs"
+
+        package var description: String { rawValue }
+    }
+
     /// One thing found wrong (or worth a look).
     package struct Problem: Sendable, Equatable {
-        /// The check that found it (`integrity`, `foreign_keys`, `conservation`, `audit`, `references`, `runs`).
-        package var check: String
+        /// The check that found it.
+        package var check: Check
         package var severity: Severity
         package var message: String
     }
 
     /// One check's outcome, in the order they ran.
     package struct Entry: Sendable, Equatable {
-        package var check: String
+        package var check: Check
         /// What was looked at, for the person reading the output (`412 runs, 388 inputs`).
         package var summary: String
         package var problems: [Problem]
@@ -30,8 +40,8 @@ package struct StoreCheckReport: Sendable, Equatable {
 
     /// The report on a store SQLite cannot even open (its schema pages are damaged).
     package static func unreadable(store: String, reason: String) -> StoreCheckReport {
-        let problem = Problem(check: "integrity", severity: .error, message: "the store cannot be opened: \(reason)")
-        return StoreCheckReport(store: store, entries: [Entry(check: "integrity", summary: "the store cannot be opened", problems: [problem])])
+        let problem = Problem(check: .integrity, severity: .error, message: "the store cannot be opened: \(reason)")
+        return StoreCheckReport(store: store, entries: [Entry(check: .integrity, summary: "the store cannot be opened", problems: [problem])])
     }
     /// Whether the store holds: no check found an error.
     package var holds: Bool { entries.allSatisfy(\.passed) }

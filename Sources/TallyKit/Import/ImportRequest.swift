@@ -15,8 +15,7 @@ package struct ImportRequest: Sendable {
     package var force = false
     /// Import files whose SHA-256 was already committed (a rerun), keeping the snapshot guards.
     package var reimport = false
-    /// `import` or `rerun`.
-    package var kind = "import"
+    package var kind = RunKind.import
     /// The run this one re-does, for reruns.
     package var parentRun: Int64?
     /// The command line, for the run ledger.

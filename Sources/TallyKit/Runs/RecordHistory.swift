@@ -49,7 +49,7 @@ package struct RecordHistory {
 
     /// A run as history needs it.
     private struct RunState {
-        var kind: String
+        var kind: RunKind?
         var rolledBack: Bool
     }
 
@@ -83,7 +83,7 @@ package struct RecordHistory {
         let list: SQLValue = .text("[" + runs.sorted().map(String.init).joined(separator: ",") + "]")
         var states: [Int64: RunState] = [:]
         for row in try connection.rows("SELECT id, kind, status FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", [list]) {
-            states[row[0].integer ?? 0] = RunState(kind: row[1].text ?? "", rolledBack: row[2].text == RunStatus.rolledBack.rawValue)
+            states[row[0].integer ?? 0] = RunState(kind: RunKind(rawValue: row[1].text ?? ""), rolledBack: row[2].text == RunStatus.rolledBack.rawValue)
         }
         var undoneBy: [Int64: Int64] = [:]
         for row in try connection.rows("""
@@ -122,14 +122,14 @@ package struct RecordHistory {
             case AuditTrail.insertField:
                 removal = nil
                 // A rollback putting back a record whose removal it undid keeps the setters from before.
-                if state.kind == "rollback" && setters.contains(where: { !$0.isEmpty }) { continue }
+                if state.kind == .rollback && setters.contains(where: { !$0.isEmpty }) { continue }
                 setters = entity.fields.indices.map { [(change.run, change.source, row.values?[$0] ?? nil)] }
             case AuditTrail.removeField:
                 removal = change
                 setters = Array(repeating: [], count: entity.fields.count)
             default:
                 guard let index = entity.index(ofField: change.field) else { continue }
-                if state.kind == "rollback", let earlier = setters[index].lastIndex(where: { $0.value == change.new }) {
+                if state.kind == .rollback, let earlier = setters[index].lastIndex(where: { $0.value == change.new }) {
                     setters[index].removeSubrange((earlier + 1)...)
                 } else {
                     setters[index].append((change.run, change.source, change.new))

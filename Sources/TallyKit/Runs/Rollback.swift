@@ -128,7 +128,7 @@ package final class Rollback {
         var rollbackRun: Int64 = 0
         var result: Result?
         if !dryRun {
-            rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source, command: command, parentRun: target)
+            rollbackRun = try ledger.begin(kind: .rollback, entity: targetRun?.entity, source: targetRun?.source, command: command, parentRun: target)
         }
         do {
             // A dry run ends in a rollback: what it did is read back before the transaction is dropped.
@@ -139,7 +139,7 @@ package final class Rollback {
                 let plan = try self.plan(target)
                 try refuse(plan, unlessForced: force)
                 if dryRun {
-                    rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source,
+                    rollbackRun = try ledger.begin(kind: .rollback, entity: targetRun?.entity, source: targetRun?.source,
                                                    command: command, parentRun: target, inTransaction: true)
                 }
                 var counts = RunCounts()
@@ -184,7 +184,7 @@ package final class Rollback {
                 try connection.run("DELETE FROM case_derived WHERE run = ?", [.integer(target)])
                 try connection.run("UPDATE case_derived SET ended_in_run = NULL WHERE ended_in_run = ?", [.integer(target)])
                 try ledger.setStatus(run: target, .rolledBack)
-                if targetRun?.kind == "rollback", let original = targetRun?.parentRun {
+                if targetRun?.kind == .rollback, let original = targetRun?.parentRun {
                     try ledger.setStatus(run: original, .committed)  // undoing a rollback re-applies its run
                 }
                 // Every record touched counts once, as read and updated, so the run conserves its counts.

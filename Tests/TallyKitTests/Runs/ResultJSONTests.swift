@@ -23,7 +23,7 @@ struct ResultJSONTests {
     }
 
     var run: RunRecord {
-        RunRecord(id: 7, kind: "rerun", entity: "incident", source: nil, status: .rolledBack, command: "tally rerun 2",
+        RunRecord(id: 7, kind: .rerun, entity: "incident", source: nil, status: .rolledBack, command: "tally rerun 2",
                   startedAt: "2026-12-01T10:00:00Z", finishedAt: nil, parentRun: 2, counts: counts, message: "line\nbreak")
     }
     var runText: String {
@@ -82,8 +82,8 @@ struct ResultJSONTests {
     func storeCheck() {
         var report = StoreCheckReport(store: "t.db")
         report.entries = [
-            .init(check: "runs", summary: "2 run(s)", problems: [.init(check: "runs", severity: .warning, message: "run 2 \"odd\"")]),
-            .init(check: "audit", summary: "0 record(s)", problems: [.init(check: "audit", severity: .error, message: "bad")]),
+            .init(check: .runs, summary: "2 run(s)", problems: [.init(check: .runs, severity: .warning, message: "run 2 \"odd\"")]),
+            .init(check: .audit, summary: "0 record(s)", problems: [.init(check: .audit, severity: .error, message: "bad")]),
         ]
         report.repairs = ["marked run 3 abandoned"]
         #expect(report.json == #"{"store": "t.db", "holds": false, "errors": 1, "warnings": 1, "checks": [{"check": "runs", "passed": true, "summary": "2 run(s)", "problems": [{"severity": "warning", "message": "run 2 \"odd\""}]}, {"check": "audit", "passed": false, "summary": "0 record(s)", "problems": [{"severity": "error", "message": "bad"}]}], "repairs": ["marked run 3 abandoned"]}"#)
