@@ -144,7 +144,7 @@ extension ImportResult: JSONOutput {
         try container.encode(entity, forKey: .entity)
         try container.encode(source, forKey: .source)
         try container.encode(inputs.map(Input.init), forKey: .inputs)
-        try container.encode(counts.jsonObject, forKey: .counts)
+        try container.encode(counts, forKey: .counts)
         if let parentRun { try container.encode(parentRun, forKey: .parentRun) }
         if let message { try container.encode(message, forKey: .message) }
     }

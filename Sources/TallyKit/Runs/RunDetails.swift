@@ -88,25 +88,3 @@ extension RunDetails: JSONOutput {
 }
 
 extension RunDetails.Group: Encodable {}
-
-extension RunRecord: JSONOutput {
-    private enum CodingKeys: String, CodingKey {
-        case id, kind, entity, source, status, startedAt = "started_at", finishedAt = "finished_at"
-        case parentRun = "parent_run", command, message, counts
-    }
-
-    package func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(kind, forKey: .kind)
-        try container.encode(entity, forKey: .entity)
-        try container.encode(source, forKey: .source)
-        try container.encode(status, forKey: .status)
-        try container.encode(startedAt, forKey: .startedAt)
-        try container.encode(finishedAt, forKey: .finishedAt)
-        try container.encode(parentRun, forKey: .parentRun)
-        try container.encode(command, forKey: .command)
-        try container.encode(message, forKey: .message)
-        try container.encode(counts.jsonObject, forKey: .counts)
-    }
-}

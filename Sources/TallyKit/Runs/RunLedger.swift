@@ -45,6 +45,14 @@ package struct RunRecord: Sendable, Equatable {
     package var message: String?
 }
 
+/// `runs --json` prints one a line; `show --json` nests it.
+extension RunRecord: JSONOutput {
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, entity, source, status, startedAt = "started_at", finishedAt = "finished_at"
+        case parentRun = "parent_run", command, message, counts
+    }
+}
+
 /// The run ledger: every run's id, command, status, times and counts, and its inputs.
 ///
 /// A run row is written in its own small transaction before the run's data, so a run that dies
