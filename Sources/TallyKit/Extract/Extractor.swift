@@ -24,11 +24,8 @@ package struct ExtractRequest: Sendable {
     }
 }
 
-/// A request that cannot be carried out as given (unknown name, a mask on no column, …).
-package struct ExtractRequestError: Error, Sendable, CustomStringConvertible {
-    package var message: String
-    package var description: String { message }
-}
+/// An extract that cannot be made as asked (unknown name, a mask on no column, …).
+package typealias ExtractRequestError = RequestError
 
 /// What an extract wrote.
 package struct ExtractResult: Sendable {

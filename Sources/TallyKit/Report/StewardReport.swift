@@ -57,10 +57,7 @@ package struct StewardReportOptions: Sendable, Equatable {
 }
 
 /// A report that cannot be made as asked (no such run or job).
-package struct StewardReportError: Error, Sendable, CustomStringConvertible {
-    package var message: String
-    package var description: String { message }
-}
+package typealias StewardReportError = RequestError
 
 /// What a written report said, for a log line or a job's summary.
 package struct StewardReportSummary: Sendable, Equatable {
