@@ -1,12 +1,10 @@
 import Foundation
 
-/// Checks that a store holds: SQLite's own integrity and foreign keys, conservation of every
-/// run's and every input's counts, the audit trail against current values (a deterministic
-/// sample), pending references, and the run ledger.
+/// Checks that a store holds: SQLite's integrity and foreign keys, the run ledger, conservation of
+/// the counts, the audit against current values, pending references, kept inputs.
 ///
-/// One write only: a run left `running` by a process that no longer exists on this host is
-/// marked `abandoned` (in a transaction of its own), after checking that none of its data was
-/// committed. Everything else is read-only.
+/// Its one write marks a run left `running` by a dead process `abandoned`, once none of its
+/// data is found committed.
 package struct StoreCheck {
     let database: TallyDatabase
     var connection: Connection { database.connection }

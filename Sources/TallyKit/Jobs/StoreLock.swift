@@ -69,13 +69,11 @@ package enum StoreLockError: Error, Sendable, CustomStringConvertible {
 }
 
 /// One writer per store: an exclusive `flock` on `STORE.lock`, a file beside the store that says
-/// who holds it (pid, host, job, command, since).
+/// who holds it.
 ///
-/// The kernel drops a `flock` when its process dies, however it dies, so a crashed writer never
-/// blocks the next one. The holder deletes the lock file when it releases the lock; a lock file
-/// found with no lock on it was left by a process that died, and is taken over (``takenOver``
-/// says from whom, so the caller can log it). Locks are for local file systems: `flock` over NFS
-/// is not to be trusted.
+/// The kernel drops a `flock` when its process dies, so a crashed writer never blocks the next;
+/// a lock file found unlocked is taken over (``takenOver`` says from whom). Local file systems
+/// only: `flock` over NFS is not to be trusted.
 package final class StoreLock {
     /// The lock file's path.
     package let path: String
