@@ -281,3 +281,34 @@ package final class Rollback {
                             createdRun: integer("_created_run"), updatedRun: integer("_updated_run"), retiredInRun: integer("retired_in_run"))
     }
 }
+
+/// `rollback --json`'s last line: what the rollback did (`run` is null for a dry run), or, with
+/// `status` `refused` and the count of `blocked` changes, why it wrote nothing.
+package struct RollbackOutcome: JSONOutput {
+    var run: Int64?
+    var status: String
+    var rolledBack: Int64
+    var overridden: Int
+    var blocked: Int?
+    var message: String
+
+    package init(_ result: Rollback.Result) {
+        (run, status, rolledBack, overridden, message) = (result.run, result.status.rawValue, result.target, result.overriddenCount, result.message)
+    }
+
+    package init(refused refusal: Rollback.Refusal, target: Int64) {
+        (run, status, rolledBack, overridden, blocked, message) = (nil, "refused", target, 0, refusal.blockerCount, refusal.message)
+    }
+
+    private enum CodingKeys: String, CodingKey { case run, status, rolledBack = "rolled_back", overridden, blocked, message }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(run, forKey: .run)
+        try container.encode(status, forKey: .status)
+        try container.encode(rolledBack, forKey: .rolledBack)
+        try container.encode(overridden, forKey: .overridden)
+        if let blocked { try container.encode(blocked, forKey: .blocked) }
+        try container.encode(message, forKey: .message)
+    }
+}

@@ -78,6 +78,31 @@ struct ResultJSONTests {
             == ##"{"run": 1, "source": null, "field": "*", "old": null, "new": "#d081", "values": {"sys_id": "7b", "number": "INC1"}}"##)
     }
 
+    @Test("a stored reject: the raw row as an object of its columns, else its text, else null; and as a dry run lists it")
+    func rejectedRecord() {
+        let reason = RejectedRecord.Reason(field: nil, rule: "missing_key", message: "no \"key\"")
+        var reject = RejectedRecord(run: 5, entity: "incident", file: "a.csv", line: 3, record: 2, followedUpIn: 7, reasons: [reason],
+                                    columns: [("number", "INC1"), ("state", nil)], rawText: nil)
+        reject.status = .recovered
+        let head = #"{"run": 5, "entity": "incident", "file": "a.csv", "line": 3, "record": 2, "reasons": [{"field": null, "rule": "missing_key", "message": "no \"key\""}], "raw": "#
+        #expect(reject.json == head + #"{"number": "INC1", "state": null}, "status": "recovered", "followed_up_in": 7}"#)
+        reject.columns = []
+        reject.rawText = "a,\"b"
+        #expect(reject.json.contains(#""raw": "a,\"b", "status""#))
+        reject.rawText = nil
+        #expect(reject.json.contains(#""raw": null, "status""#))
+        #expect(reject.asChange.json == #"{"change": "rejected", "file": "a.csv", "line": 3, "record": 2, "place": "a.csv:3", "reasons": [{"field": null, "rule": "missing_key", "message": "no \"key\""}]}"#)
+    }
+
+    @Test("a rollback's outcome, done or refused")
+    func rollbackOutcome() {
+        let result = Rollback.Result(run: nil, target: 2, status: .dryRun, counts: counts, changes: [], overridden: [], message: "would undo")
+        #expect(RollbackOutcome(result).json == #"{"run": null, "status": "dry_run", "rolled_back": 2, "overridden": 0, "message": "would undo"}"#)
+        let refusal = Rollback.Refusal(message: "changed since", blockerCount: 19)
+        #expect(RollbackOutcome(refused: refusal, target: 2).json
+            == #"{"run": null, "status": "refused", "rolled_back": 2, "overridden": 0, "blocked": 19, "message": "changed since"}"#)
+    }
+
     @Test("a store check's report")
     func storeCheck() {
         var report = StoreCheckReport(store: "t.db")
