@@ -17,9 +17,17 @@ extension JSONOutput {
     }
 }
 
+/// An object whose keys are data (counts by name, `{"blocked": …}`) is printed like any result.
+extension OrderedJSONObject: JSONOutput {}
+
 /// Helpers for writing JSON text by hand on the data path, where an encoder is too slow (an
 /// audit row per record). Escaping works on UTF-8 bytes (see `appendJSONString`).
 package enum JSON {
+    /// `{"key": value}`: a one-member object whose key is data.
+    package static func object(_ key: String, _ value: some Encodable) -> String {
+        OrderedJSONObject([(key: key, value: value)]).json
+    }
+
     /// `text` as a JSON string literal, quotes included.
     package static func quote(_ text: String) -> String {
         var bytes: [UInt8] = []

@@ -58,8 +58,8 @@ struct RollbackCommand: Command {
     private func list(_ blockers: [RollbackPlan.Blocker], of count: Int, as label: String, hint: String = "", _ console: Console) {
         let more = count - blockers.count
         if json {
-            for blocker in blockers { console.line(#"{"\#(label)": \#(JSON.quote(blocker.line))}"#) }
-            if more > 0 { console.line(#"{"\#(label)_not_listed": \#(more)}"#) }
+            for blocker in blockers { console.line(JSON.object(label, blocker.line)) }
+            if more > 0 { console.line(JSON.object(label + "_not_listed", more)) }
         } else {
             for blocker in blockers { console.line("  \(label): " + blocker.line) }
             if more > 0 { console.line("  … and \(more) more \(label) (the first \(blockers.count) are listed\(hint))") }

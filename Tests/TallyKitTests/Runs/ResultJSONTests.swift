@@ -103,6 +103,12 @@ struct ResultJSONTests {
             == #"{"run": null, "status": "refused", "rolled_back": 2, "overridden": 0, "blocked": 19, "message": "changed since"}"#)
     }
 
+    @Test("a one-member object whose key is data")
+    func oneMember() {
+        #expect(JSON.object("blocked", "incident INC1 \"x\"") == #"{"blocked": "incident INC1 \"x\""}"#)
+        #expect(JSON.object("blocked_not_listed", 20) == #"{"blocked_not_listed": 20}"#)
+    }
+
     @Test("a store check's report")
     func storeCheck() {
         var report = StoreCheckReport(store: "t.db")
