@@ -10,6 +10,9 @@ package struct RecordHistory {
         package var field: String
         package var old: String?
         package var new: String?
+
+        /// An insert, a removal, or a field's change.
+        package var kind: RecordChange.Kind { RecordChange.Kind(auditField: field) }
     }
 
     package struct Setter: Sendable, Equatable {

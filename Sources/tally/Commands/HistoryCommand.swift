@@ -51,16 +51,16 @@ struct HistoryCommand: Command {
             let change = entry.change
             let undone = entry.undoneBy.map { "   (undone by run \($0))" } ?? ""
             let head = "  run \(change.run) [\(change.source ?? "?")]"
-            switch change.field {
-            case "*", "-":
-                let what = change.field == "*" ? "inserted" : "removed"
+            switch change.kind {
+            case .inserted, .removed:
+                let what = change.kind.rawValue
                 guard let values = entry.values else {
                     console.line("\(head) \(what) (its values cannot be worked back from the record and its audit; 'tally check' says why)\(undone)")
                     continue
                 }
                 console.line("\(head) \(what):\(undone)")
                 for value in values { console.line("      \(value.field): \(Self.shown(value.value))") }
-            default:
+            case .updated:
                 console.line("\(head) \(change.field): \(change.old.map(Self.shown) ?? "∅") → \(change.new.map(Self.shown) ?? "∅")\(undone)")
             }
         }

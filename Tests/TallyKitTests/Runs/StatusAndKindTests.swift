@@ -29,6 +29,14 @@ struct StatusAndKindTests {
         #expect(error?.message == "run \(run) is a rollback run; only imports and reruns can be rerun")
     }
 
+    @Test("an audit row's kind comes from its field's markers, in one place")
+    func auditRowKind() {
+        #expect(RecordChange.Kind(auditField: "*") == .inserted)
+        #expect(RecordChange.Kind(auditField: "-") == .removed)
+        #expect(RecordChange.Kind(auditField: "state") == .updated)
+        #expect(RecordHistory.Change(run: 1, source: nil, field: "-", old: "{}", new: nil).kind == .removed)
+    }
+
     @Test("a job input's status is its run's status, or why it has none", arguments: [
         (RunStatus.committed, "committed"), (.skipped, "skipped"), (.dryRun, "dry_run"), (.failed, "failed"),
     ])
