@@ -27,8 +27,8 @@ final class JSONNode {
         if kind != .array { kind = .array; keys = []; children = [] }
     }
 
-    /// The member for `key`: the one already there (a key encoded twice keeps its first place,
-    /// as in `JSONEncoder`) or a new, empty one at the end.
+    /// The member for `key`: the one already there, emptied (a key encoded twice keeps its first
+    /// place and its last value), or a new, empty one at the end.
     func member(_ key: String) -> JSONNode {
         if let index = keys.firstIndex(of: key) {
             children[index] = JSONNode()
