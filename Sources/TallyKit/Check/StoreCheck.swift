@@ -135,16 +135,16 @@ package struct StoreCheck {
         }
         // Audit rows: one scan finds those of runs that did not commit, and those outside the id
         // range their run row records (AuditSpan), where rollback and change reports cannot see them.
-        let uncommittedStatuses = ["failed", "abandoned", "skipped", "running"]
+        let uncommittedStatuses: [RunStatus] = [.failed, .abandoned, .skipped, .running]
         let misplaced = try connection.rows("""
             SELECT a.run, r.status, count(*), r.audit_first, r.audit_last FROM audit a JOIN runs r ON r.id = a.run
-            WHERE r.status IN (\(uncommittedStatuses.map { "'\($0)'" }.joined(separator: ", ")))
+            WHERE r.status IN (\(uncommittedStatuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
                OR r.audit_first IS NULL OR a.id < r.audit_first OR a.id > r.audit_last
             GROUP BY a.run ORDER BY a.run
             """)
         for row in misplaced {
             let run = row[0].integer ?? 0, status = row[1].text ?? "?", count = row[2].integer ?? 0
-            if uncommittedStatuses.contains(status) {
+            if let known = RunStatus(rawValue: status), uncommittedStatuses.contains(known) {
                 problems.append(.init(check: .runs, severity: .error, message: "run \(run) is \(status) but \(count) audit row(s) of it were committed"))
             } else {
                 let range = row[3].integer.map { "\($0)…\(row[4].integer ?? 0)" } ?? "none"
