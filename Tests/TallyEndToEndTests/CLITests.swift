@@ -74,6 +74,18 @@ struct CLITests {
         #expect(result.stderr.contains("'--format' must be one of auto, csv, tsv, json, ndjson, xml; got 'xlsx'"))
     }
 
+    /// One `--stale-days` for the two commands that judge CIs: same help, same check, before any work.
+    @Test(arguments: [["extract", "cmdb_health", "--out", "-"], ["report", "--html", "r.html"]])
+    func staleDaysIsOneOptionChecked(_ arguments: [String]) throws {
+        let folder = try Paths.makeTempDirectory()
+        let result = try TallyProcess.run(arguments + ["--stale-days", "-1", "--db", "none.db"], in: folder)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("'--stale-days' must be 0 or more; got -1"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("none.db").path))
+        let help = try TallyProcess.run([arguments[0], "--help"])
+        #expect(help.stdout.contains("--stale-days <N>") && help.stdout.contains("make a CI stale (default: 60)."))
+    }
+
     @Test func initIsHarmlessToRepeat() throws {
         let folder = try Paths.makeTempDirectory()
         let first = try TallyProcess.run(["init"], in: folder)

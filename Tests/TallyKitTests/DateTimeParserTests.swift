@@ -44,6 +44,21 @@ struct DateTimeParserTests {
         #expect(value(parser, "10/12/2016 23:00") == "2016-12-10 23:00:00")
     }
 
+    @Test("each token reads its digits: one letter takes 1 or 2, doubled exactly 2")
+    func tokenWidths() throws {
+        let loose = try DateTimeParser(formats: ["d/M/yyyy H:mm"]), strict = try DateTimeParser(formats: ["dd/MM/yyyy HH:mm"])
+        #expect(value(loose, "5/3/2026 7:05") == "2026-03-05 07:05:00")
+        #expect(value(loose, "05/03/2026 17:05") == "2026-03-05 17:05:00")
+        #expect(value(strict, "5/3/2026 7:05") == nil)
+        #expect(value(strict, "05/03/2026 07:05") == "2026-03-05 07:05:00")
+    }
+
+    @Test("an unknown token is refused with the list of tokens")
+    func unknownToken() {
+        let error = #expect(throws: DateTimePattern.Invalid.self) { try DateTimePattern("yyyy-QQ") }
+        #expect(error?.reason == "'QQ' is not a token (use yyyy, yy, M, MM, d, dd, H, HH, h, hh, mm, ss, SSS, a; put literal letters in single quotes)")
+    }
+
     @Test("12-hour clock, two-digit years and fractions")
     func otherTokens() throws {
         let parser = try DateTimeParser(formats: ["MM/dd/yy hh:mm a", "yyyy-MM-dd HH:mm:ss.SSS"])

@@ -33,7 +33,7 @@ extension StoreCheck {
                 case .verified: verified += 1
                 case .unverifiable: skipped += 1
                 case .mismatch(let message):
-                    problems.append(.init(check: "audit", severity: .error, message: message))
+                    problems.append(.init(check: .audit, severity: .error, message: message))
                 }
             }
         }
@@ -41,9 +41,9 @@ extension StoreCheck {
         if skipped > 0 { summary += ", \(skipped) skipped (history pruned)" }
         if problems.count > 20 {
             let more = problems.count - 20
-            problems = Array(problems.prefix(20)) + [.init(check: "audit", severity: .error, message: "… and \(more) more")]
+            problems = Array(problems.prefix(20)) + [.init(check: .audit, severity: .error, message: "… and \(more) more")]
         }
-        return .init(check: "audit", summary: summary, problems: problems)
+        return .init(check: .audit, summary: summary, problems: problems)
     }
 
     /// `size` ids spread evenly over `ids` (all of them when there are few enough).

@@ -16,27 +16,27 @@ extension StoreCheck {
             let which = "run\(runs.count == 1 ? "" : "s") \(runs.map(String.init).joined(separator: ", "))"
             var status = stat()
             guard lstat(path, &status) == 0 else {
-                problems.append(.init(check: "kept_inputs", severity: .warning,
+                problems.append(.init(check: .keptInputs, severity: .warning,
                                       message: "the input kept for \(which) is missing (\(path)): \(runs.count == 1 ? "that run" : "those runs") cannot be rerun"))
                 continue
             }
             guard (status.st_mode & S_IFMT) == S_IFREG else {
                 // Never opened: a FIFO would keep the check waiting for a writer.
-                problems.append(.init(check: "kept_inputs", severity: .error, message: "the input kept for \(which) is not a regular file (\(path)): remove it; \(runs.count == 1 ? "that run" : "those runs") cannot be rerun"))
+                problems.append(.init(check: .keptInputs, severity: .error, message: "the input kept for \(which) is not a regular file (\(path)): remove it; \(runs.count == 1 ? "that run" : "those runs") cannot be rerun"))
                 continue
             }
             let actual: String
             do { actual = SHA256.hex(try SHA256.hash(fileAt: path)) }
             catch {
-                problems.append(.init(check: "kept_inputs", severity: .error, message: "the input kept for \(which) cannot be read: \(path): \(error.message)"))
+                problems.append(.init(check: .keptInputs, severity: .error, message: "the input kept for \(which) cannot be read: \(path): \(error.message)"))
                 continue
             }
             if actual != sha {
-                problems.append(.init(check: "kept_inputs", severity: .error,
+                problems.append(.init(check: .keptInputs, severity: .error,
                                       message: "the input kept for \(which) no longer matches its SHA-256 (\(path) hashes to \(actual)): it was changed after the run, so a rerun would read other bytes"))
             }
         }
-        return .init(check: "kept_inputs", summary: "\(runsBySHA.count) kept input(s) hashed" + (problems.isEmpty ? ": ok" : ": \(problems.count) problem(s)"),
+        return .init(check: .keptInputs, summary: "\(runsBySHA.count) kept input(s) hashed" + (problems.isEmpty ? ": ok" : ": \(problems.count) problem(s)"),
                      problems: problems)
     }
 }

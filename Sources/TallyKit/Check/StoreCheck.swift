@@ -1,12 +1,10 @@
 import Foundation
 
-/// Checks that a store holds: SQLite's own integrity and foreign keys, conservation of every
-/// run's and every input's counts, the audit trail against current values (a deterministic
-/// sample), pending references, and the run ledger.
+/// Checks that a store holds: SQLite's integrity and foreign keys, the run ledger, conservation of
+/// the counts, the audit against current values, pending references, kept inputs.
 ///
-/// One write only: a run left `running` by a process that no longer exists on this host is
-/// marked `abandoned` (in a transaction of its own), after checking that none of its data was
-/// committed. Everything else is read-only.
+/// Its one write marks a run left `running` by a dead process `abandoned`, once none of its
+/// data is found committed.
 package struct StoreCheck {
     let database: TallyDatabase
     var connection: Connection { database.connection }
@@ -26,19 +24,19 @@ package struct StoreCheck {
     /// Runs every check in order; marks dead runs abandoned unless `repair` is false.
     package func run(repair: Bool = true) throws -> StoreCheckReport {
         var report = StoreCheckReport(store: database.path)
-        report.entries.append(Self.attempt("integrity") { try integrity() })
-        report.entries.append(Self.attempt("foreign_keys") { try foreignKeys() })
-        report.entries.append(Self.attempt("runs") { try runs(repair: repair, repairs: &report.repairs) })
-        report.entries.append(Self.attempt("conservation") { try conservation() })
-        report.entries.append(Self.attempt("audit") { try audit() })
-        report.entries.append(Self.attempt("references") { try references() })
-        report.entries.append(Self.attempt("kept_inputs") { try keptInputs() })
+        report.entries.append(Self.attempt(.integrity) { try integrity() })
+        report.entries.append(Self.attempt(.foreignKeys) { try foreignKeys() })
+        report.entries.append(Self.attempt(.runs) { try runs(repair: repair, repairs: &report.repairs) })
+        report.entries.append(Self.attempt(.conservation) { try conservation() })
+        report.entries.append(Self.attempt(.audit) { try audit() })
+        report.entries.append(Self.attempt(.references) { try references() })
+        report.entries.append(Self.attempt(.keptInputs) { try keptInputs() })
         return report
     }
 
     /// A check's entry, or, when the check cannot be run (a corrupt page, an I/O error), an entry
     /// that says so: a damaged store gets a report, not a stop at the first unreadable page.
-    static func attempt(_ check: String, _ body: () throws -> StoreCheckReport.Entry) -> StoreCheckReport.Entry {
+    static func attempt(_ check: StoreCheckReport.Check, _ body: () throws -> StoreCheckReport.Entry) -> StoreCheckReport.Entry {
         do {
             return try body()
         } catch {
@@ -57,31 +55,31 @@ package struct StoreCheck {
             guard error.isCorrupt else { throw error }
             return try unreadableTables(integrityError: error)
         }
-        let problems = found.map { StoreCheckReport.Problem(check: "integrity", severity: .error, message: $0) }
-        return .init(check: "integrity", summary: "PRAGMA integrity_check" + (problems.isEmpty ? ": ok" : ": \(problems.count) problem(s)"), problems: problems)
+        let problems = found.map { StoreCheckReport.Problem(check: .integrity, severity: .error, message: $0) }
+        return .init(check: .integrity, summary: "PRAGMA integrity_check" + (problems.isEmpty ? ": ok" : ": \(problems.count) problem(s)"), problems: problems)
     }
 
     /// When `integrity_check` stops at a page it cannot walk: which tables can no longer be read whole.
     func unreadableTables(integrityError: StoreError) throws -> StoreCheckReport.Entry {
-        var problems = [StoreCheckReport.Problem(check: "integrity", severity: .error,
+        var problems = [StoreCheckReport.Problem(check: .integrity, severity: .error,
                                                  message: "PRAGMA integrity_check stopped: \(integrityError.message)")]
         for name in try connection.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").compactMap({ $0.first?.text }) {
             do throws(StoreError) {
                 _ = try connection.scalar("SELECT count(*) FROM (SELECT * FROM \"\(name)\" NOT INDEXED)")
             } catch {
-                problems.append(.init(check: "integrity", severity: .error, message: "table \(name) cannot be read whole: \(error.message)"))
+                problems.append(.init(check: .integrity, severity: .error, message: "table \(name) cannot be read whole: \(error.message)"))
             }
         }
-        return .init(check: "integrity", summary: "PRAGMA integrity_check: the store is damaged; \(problems.count - 1) table(s) cannot be read", problems: problems)
+        return .init(check: .integrity, summary: "PRAGMA integrity_check: the store is damaged; \(problems.count - 1) table(s) cannot be read", problems: problems)
     }
 
     func foreignKeys() throws -> StoreCheckReport.Entry {
         let violations = try connection.foreignKeyCheck()
         let problems = violations.map { violation in
-            StoreCheckReport.Problem(check: "foreign_keys", severity: .error,
+            StoreCheckReport.Problem(check: .foreignKeys, severity: .error,
                                      message: "\(violation.table) row \(violation.rowID.map(String.init) ?? "?") refers to a missing \(violation.parent) row")
         }
-        return .init(check: "foreign_keys", summary: "PRAGMA foreign_key_check: \(violations.count) violation(s)", problems: problems)
+        return .init(check: .foreignKeys, summary: "PRAGMA foreign_key_check: \(violations.count) violation(s)", problems: problems)
     }
 
     // MARK: - Runs
@@ -118,10 +116,10 @@ package struct StoreCheck {
                     if !dead.isEmpty { repairs.append("marked run(s) \(dead.map(String.init).joined(separator: ", ")) abandoned: left running by a process that no longer exists") }
                     if !deadJobs.isEmpty { repairs.append("marked job run(s) \(deadJobs.map(String.init).joined(separator: ", ")) abandoned") }
                 } catch {
-                    problems.append(.init(check: "runs", severity: .error, message: "run(s) \(dead.map(String.init).joined(separator: ", ")) were left running by a dead process, and could not be marked abandoned: \(error)"))
+                    problems.append(.init(check: .runs, severity: .error, message: "run(s) \(dead.map(String.init).joined(separator: ", ")) were left running by a dead process, and could not be marked abandoned: \(error)"))
                 }
             } else {
-                problems.append(.init(check: "runs", severity: .warning, message: "run(s) \(dead.map(String.init).joined(separator: ", ")) were left running by a dead process (not marked: read-only check)"))
+                problems.append(.init(check: .runs, severity: .warning, message: "run(s) \(dead.map(String.init).joined(separator: ", ")) were left running by a dead process (not marked: read-only check)"))
             }
         }
         // A run that did not commit owns no data: its transaction was rolled back, or never committed.
@@ -131,40 +129,40 @@ package struct StoreCheck {
             for table in Self.runDataTables {
                 let count = try connection.scalar("SELECT count(*) FROM \(table) WHERE run = ?", [.integer(id)]).integer ?? 0
                 if count > 0 {
-                    problems.append(.init(check: "runs", severity: .error, message: "run \(id) is \(row[1].text ?? "?") but \(count) \(table) row(s) of it were committed"))
+                    problems.append(.init(check: .runs, severity: .error, message: "run \(id) is \(row[1].text ?? "?") but \(count) \(table) row(s) of it were committed"))
                 }
             }
         }
         // Audit rows: one scan finds those of runs that did not commit, and those outside the id
         // range their run row records (AuditSpan), where rollback and change reports cannot see them.
-        let uncommittedStatuses = ["failed", "abandoned", "skipped", "running"]
+        let uncommittedStatuses: [RunStatus] = [.failed, .abandoned, .skipped, .running]
         let misplaced = try connection.rows("""
             SELECT a.run, r.status, count(*), r.audit_first, r.audit_last FROM audit a JOIN runs r ON r.id = a.run
-            WHERE r.status IN (\(uncommittedStatuses.map { "'\($0)'" }.joined(separator: ", ")))
+            WHERE r.status IN (\(uncommittedStatuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))
                OR r.audit_first IS NULL OR a.id < r.audit_first OR a.id > r.audit_last
             GROUP BY a.run ORDER BY a.run
             """)
         for row in misplaced {
             let run = row[0].integer ?? 0, status = row[1].text ?? "?", count = row[2].integer ?? 0
-            if uncommittedStatuses.contains(status) {
-                problems.append(.init(check: "runs", severity: .error, message: "run \(run) is \(status) but \(count) audit row(s) of it were committed"))
+            if let known = RunStatus(rawValue: status), uncommittedStatuses.contains(known) {
+                problems.append(.init(check: .runs, severity: .error, message: "run \(run) is \(status) but \(count) audit row(s) of it were committed"))
             } else {
                 let range = row[3].integer.map { "\($0)…\(row[4].integer ?? 0)" } ?? "none"
-                problems.append(.init(check: "runs", severity: .error, message: "\(count) audit row(s) of run \(run) lie outside the audit ids its run row records (\(range)), so rollback and the run's change reports cannot see them"))
+                problems.append(.init(check: .runs, severity: .error, message: "\(count) audit row(s) of run \(run) lie outside the audit ids its run row records (\(range)), so rollback and the run's change reports cannot see them"))
             }
         }
         let known = RunStatus.allCases.filter { $0 != .dryRun }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
         for row in try connection.rows("SELECT id, status FROM runs WHERE status NOT IN (\(known)) ORDER BY id") {
-            problems.append(.init(check: "runs", severity: .error, message: "run \(row[0].integer ?? 0) has an unknown status '\(row[1].text ?? "")'"))
+            problems.append(.init(check: .runs, severity: .error, message: "run \(row[0].integer ?? 0) has an unknown status '\(row[1].text ?? "")'"))
         }
         for row in try connection.rows("SELECT id FROM runs WHERE status IN ('committed', 'rolled_back') AND finished_at IS NULL ORDER BY id") {
-            problems.append(.init(check: "runs", severity: .error, message: "run \(row[0].integer ?? 0) is committed but has no finish time"))
+            problems.append(.init(check: .runs, severity: .error, message: "run \(row[0].integer ?? 0) is committed but has no finish time"))
         }
         let total = try connection.scalar("SELECT count(*) FROM runs").integer ?? 0
         var summary = "\(total) run(s)"
         if !live.isEmpty { summary += "; run(s) \(live.map(String.init).joined(separator: ", ")) in progress" + (locked ? " (the store's lock is held)" : "") }
         if !dead.isEmpty { summary += "; \(dead.count) abandoned by a dead process" }
-        return .init(check: "runs", summary: summary, problems: problems)
+        return .init(check: .runs, summary: summary, problems: problems)
     }
 
     // MARK: - Conservation
@@ -177,11 +175,11 @@ package struct StoreCheck {
         var problems: [StoreCheckReport.Problem] = []
         let sum = Self.countColumns.dropFirst().joined(separator: " + ")
         for row in try connection.rows("SELECT id, read, \(sum) FROM runs WHERE read <> \(sum) ORDER BY id") {
-            problems.append(.init(check: "conservation", severity: .error,
+            problems.append(.init(check: .conservation, severity: .error,
                                   message: "run \(row[0].integer ?? 0) read \(row[1].integer ?? 0) rows but accounts for \(row[2].integer ?? 0) (\(sum))"))
         }
         for row in try connection.rows("SELECT run, position, path, read, \(sum) FROM run_inputs WHERE read <> \(sum) ORDER BY run, position") {
-            problems.append(.init(check: "conservation", severity: .error,
+            problems.append(.init(check: .conservation, severity: .error,
                                   message: "run \(row[0].integer ?? 0) input \(row[1].integer ?? 0) (\(row[2].text ?? "")) read \(row[3].integer ?? 0) rows but accounts for \(row[4].integer ?? 0)"))
         }
         let sums = Self.countColumns.map { "sum(i.\($0)) AS \($0)" }.joined(separator: ", ")
@@ -190,14 +188,14 @@ package struct StoreCheck {
             SELECT r.id FROM runs r JOIN (SELECT run, \(sums.replacingOccurrences(of: "i.", with: "")) FROM run_inputs GROUP BY run) s ON s.run = r.id
             WHERE \(differs) ORDER BY r.id
             """) {
-            problems.append(.init(check: "conservation", severity: .error,
+            problems.append(.init(check: .conservation, severity: .error,
                                   message: "run \(row[0].integer ?? 0)'s counts are not the sum of its inputs' counts"))
         }
         let (mismatches, checked) = try countsAgainstAudit()
         problems += mismatches
         let runs = try connection.scalar("SELECT count(*) FROM runs").integer ?? 0
         let inputs = try connection.scalar("SELECT count(*) FROM run_inputs").integer ?? 0
-        return .init(check: "conservation", summary: "\(runs) run(s), \(inputs) input(s); \(checked) import(s) held to their audit", problems: problems)
+        return .init(check: .conservation, summary: "\(runs) run(s), \(inputs) input(s); \(checked) import(s) held to their audit", problems: problems)
     }
 
     /// Each committed import's counts against its audit: `inserted` = its insert rows, `updated` =
@@ -227,11 +225,11 @@ package struct StoreCheck {
             guard marked || noAudit else { continue }  // written before audit rows named their input row
             checked += 1
             if inserted != auditInserted {
-                problems.append(.init(check: "conservation", severity: .error,
+                problems.append(.init(check: .conservation, severity: .error,
                                       message: "run \(run) counts \(inserted) inserted, but its audit records \(auditInserted) insert(s)"))
             }
             if updated != auditUpdated {
-                problems.append(.init(check: "conservation", severity: .error,
+                problems.append(.init(check: .conservation, severity: .error,
                                       message: "run \(run) counts \(updated) updated, but its audit records field changes by \(auditUpdated) row(s)"))
             }
         }
@@ -253,7 +251,7 @@ package struct StoreCheck {
                 SELECT count(*) FROM pending_references p WHERE p.entity = ? AND NOT EXISTS (SELECT 1 FROM \(table) t WHERE t._id = p.record)
                 """, [.text(entity.name)]).integer ?? 0
             if orphans > 0 {
-                problems.append(.init(check: "references", severity: .error, message: "\(orphans) pending reference(s) of \(entity.name) belong to records that do not exist"))
+                problems.append(.init(check: .references, severity: .error, message: "\(orphans) pending reference(s) of \(entity.name) belong to records that do not exist"))
             }
             let resolver = ReferenceResolver(connection: connection, entity: entity, registry: database.registry)
             for slot in resolver.slots {
@@ -270,12 +268,12 @@ package struct StoreCheck {
                 }
                 if count > 0 {
                     resolvable += count
-                    problems.append(.init(check: "references", severity: .warning,
+                    problems.append(.init(check: .references, severity: .warning,
                                           message: "\(count) pending \(entity.name).\(slot.field) reference(s) to \(slot.target) now have a target (e.g. \(examples.joined(separator: ", "))); the next import of \(slot.target) resolves them"))
                 }
             }
         }
-        return .init(check: "references", summary: "\(open) pending, \(resolved) resolved" + (resolvable > 0 ? ", \(resolvable) resolvable now" : ""), problems: problems)
+        return .init(check: .references, summary: "\(open) pending, \(resolved) resolved" + (resolvable > 0 ? ", \(resolvable) resolvable now" : ""), problems: problems)
     }
 
     // MARK: - Processes

@@ -1,7 +1,8 @@
+import TallyFormats
+
 /// `manifest.json`: what an extract wrote and from which state of the store.
 ///
-/// Keys are written in a fixed order; everything but `generated_at` (and a feed's `picked_up_at`)
-/// follows from the store and the arguments.
+/// Everything but `generated_at` follows from the store and the arguments.
 package struct ExtractManifest: Sendable {
     package struct File: Sendable, Equatable {
         package var report: String
@@ -29,43 +30,69 @@ package struct ExtractManifest: Sendable {
     package var files: [File]
     /// For a delta feed: the cursor the pickup started after (nil: everything) and the one it ends at.
     package var feed: (since: FeedCursor?, cursor: FeedCursor, full: Bool)?
+}
 
-    /// The manifest as pretty-printed JSON, keys in a fixed order, ending in a newline.
-    package var json: String {
-        func string(_ text: String?) -> String {
-            guard let text else { return "null" }
-            var bytes: [UInt8] = []
-            appendJSONString(text, to: &bytes)
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        func number(_ value: Int64?) -> String { value.map(String.init) ?? "null" }
-        func cursor(_ cursor: FeedCursor?) -> String {
-            guard let cursor else { return "null" }
-            return "{\"run\": \(cursor.lastRun), \"sys_updated_on\": \(string(cursor.lastUpdated)), "
-                + "\"sys_id\": \(string(cursor.lastSysID)), \"key\": \(number(cursor.lastKey))}"
-        }
-        var lines = [
-            "{",
-            "  \"generated_at\": \(string(generatedAt)),",
-            "  \"tally_version\": \(string(tallyVersion)),",
-            "  \"schema_version\": \(schemaVersion),",
-            "  \"store_watermark\": {\"run\": \(number(watermark.run)), \"finished_at\": \(string(watermark.finishedAt))},",
-            "  \"format\": \(string(format.rawValue)),",
-            "  \"formula_guard\": \(format == .csv ? String(formulaGuard) : "null"),",
-            "  \"masked_fields\": [\(maskedFields.map(string).joined(separator: ", "))],",
-            "  \"stale_days\": \(staleDays),",
-        ]
-        if let feed {
-            lines.append("  \"feed\": {\"name\": \(string(feed.cursor.feed)), \"entity\": \(string(feed.cursor.entity)), "
-                + "\"full\": \(feed.full), \"since\": \(cursor(feed.since)), \"cursor\": \(cursor(feed.cursor)), \"rows\": \(feed.cursor.rows)},")
-        }
-        lines.append("  \"files\": [")
-        for (index, file) in files.enumerated() {
-            let comma = index == files.count - 1 ? "" : ","
-            lines.append("    {\"report\": \(string(file.report)), \"file\": \(string(file.file)), \"format\": \(string(file.format.rawValue)), "
-                + "\"rows\": \(file.rows), \"bytes\": \(file.bytes), \"sha256\": \(string(file.sha256))}\(comma)")
-        }
-        lines += ["  ]", "}"]
-        return lines.joined(separator: "\n") + "\n"
+extension ExtractManifest: JSONOutput {
+    /// Each top-level key on its own line, and each file; the rest inline.
+    package static var jsonLayout: OrderedJSONEncoder.Layout { .lines(at: ["", "files"]) }
+
+    private enum CodingKeys: String, CodingKey {
+        case generatedAt = "generated_at", tallyVersion = "tally_version", schemaVersion = "schema_version"
+        case watermark = "store_watermark", format, formulaGuard = "formula_guard", maskedFields = "masked_fields"
+        case staleDays = "stale_days", feed, files
     }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(tallyVersion, forKey: .tallyVersion)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(watermark, forKey: .watermark)
+        try container.encode(format, forKey: .format)
+        // The guard is a CSV matter: null for the other formats.
+        try container.encode(format == .csv ? formulaGuard : nil, forKey: .formulaGuard)
+        try container.encode(maskedFields, forKey: .maskedFields)
+        try container.encode(staleDays, forKey: .staleDays)
+        if let feed { try container.encode(Feed(since: feed.since, cursor: feed.cursor, full: feed.full), forKey: .feed) }
+        try container.encode(files, forKey: .files)
+    }
+
+    /// A delta feed's pickup as the manifest shows it.
+    private struct Feed: Encodable {
+        var since: FeedCursor?
+        var cursor: FeedCursor
+        var full: Bool
+
+        enum CodingKeys: String, CodingKey { case name, entity, full, since, cursor, rows }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(cursor.feed, forKey: .name)
+            try container.encode(cursor.entity, forKey: .entity)
+            try container.encode(full, forKey: .full)
+            try container.encode(since.map(Position.init), forKey: .since)
+            try container.encode(Position(cursor), forKey: .cursor)
+            try container.encode(cursor.rows, forKey: .rows)
+        }
+    }
+
+    /// Where a feed's cursor stands.
+    private struct Position: Encodable {
+        var run: Int64
+        var sysUpdatedOn: String?
+        var sysID: String?
+        var key: Int64?
+
+        init(_ cursor: FeedCursor) {
+            (run, sysUpdatedOn, sysID, key) = (cursor.lastRun, cursor.lastUpdated, cursor.lastSysID, cursor.lastKey)
+        }
+
+        enum CodingKeys: String, CodingKey { case run, sysUpdatedOn = "sys_updated_on", sysID = "sys_id", key }
+    }
+}
+
+extension ExtractManifest.File: Encodable {}
+
+extension ExtractManifest.Watermark: Encodable {
+    private enum CodingKeys: String, CodingKey { case run, finishedAt = "finished_at" }
 }

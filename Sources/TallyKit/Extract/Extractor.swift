@@ -24,11 +24,8 @@ package struct ExtractRequest: Sendable {
     }
 }
 
-/// A request that cannot be carried out as given (unknown name, a mask on no column, …).
-package struct ExtractRequestError: Error, Sendable, CustomStringConvertible {
-    package var message: String
-    package var description: String { message }
-}
+/// An extract that cannot be made as asked (unknown name, a mask on no column, …).
+package typealias ExtractRequestError = RequestError
 
 /// What an extract wrote.
 package struct ExtractResult: Sendable {
@@ -126,7 +123,7 @@ package final class Extractor {
         // microseconds the renames take.
         for (file, _) in pending { try file.prepare() }
         let manifest = makeManifest(request, watermark: watermark, files: pending.map(\.entry), since: since, cursor: cursor)
-        let manifestBytes = Array(manifest.json.utf8)
+        let manifestBytes = Array((manifest.json + "\n").utf8)
         let manifestFile = try prepared(manifestBytes, at: folder + "/" + Self.manifestName)
         var sums = ""
         for entry in manifest.files { sums += "\(entry.sha256)  \(entry.file)\n" }

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// What `tally import` (or a rerun) was asked to do.
 package struct ImportRequest: Sendable {
     /// Input paths; `-` is standard input.
@@ -13,8 +15,7 @@ package struct ImportRequest: Sendable {
     package var force = false
     /// Import files whose SHA-256 was already committed (a rerun), keeping the snapshot guards.
     package var reimport = false
-    /// `import` or `rerun`.
-    package var kind = "import"
+    package var kind = RunKind.import
     /// The run this one re-does, for reruns.
     package var parentRun: Int64?
     /// The command line, for the run ledger.
@@ -129,21 +130,42 @@ package struct ImportResult: Sendable {
         self.counts = counts
         self.message = message
     }
+}
 
-    /// `{"run": …, "status": …, …}`: the one JSON object `--json` prints.
-    package var json: String {
-        let inputsJSON = inputs.map { input in
-            "{\"path\": \(JSON.quote(input.path)), \"sha256\": \(input.sha256.map(JSON.quote) ?? "null"), \"rows\": \(input.counts.read)"
-                + ", \"format\": \(input.format.map(JSON.quote) ?? "null"), \"unknown_columns\": [\(input.unknownColumns.map(JSON.quote).joined(separator: ", "))]"
-                + ", \"unchanged_before_mapping\": \(input.unchangedBeforeMapping)}"
-        }.joined(separator: ", ")
-        let countsJSON = counts.named.map { "\(JSON.quote($0.0)): \($0.1)" }.joined(separator: ", ")
-        var text = "{\"run\": \(run.map(String.init) ?? "null"), \"status\": \(JSON.quote(status.rawValue)), "
-        text += "\"entity\": \(JSON.quote(entity)), \"source\": \(JSON.quote(source)), \"inputs\": [\(inputsJSON)], "
-        text += "\"counts\": {\(countsJSON)}"
-        if let parentRun { text += ", \"parent_run\": \(parentRun)" }
-        if let message { text += ", \"message\": \(JSON.quote(message))" }
-        return text + "}"
+/// `{"run": …, "status": …, …}`: the one JSON object `tally import --json` prints; `parent_run`
+/// and `message` only when there is one.
+extension ImportResult: JSONOutput {
+    private enum CodingKeys: String, CodingKey { case run, status, entity, source, inputs, counts, parentRun = "parent_run", message }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(run, forKey: .run)
+        try container.encode(status, forKey: .status)
+        try container.encode(entity, forKey: .entity)
+        try container.encode(source, forKey: .source)
+        try container.encode(inputs.map(Input.init), forKey: .inputs)
+        try container.encode(counts, forKey: .counts)
+        if let parentRun { try container.encode(parentRun, forKey: .parentRun) }
+        if let message { try container.encode(message, forKey: .message) }
+    }
+
+    /// An input as the import reports it.
+    private struct Input: Encodable {
+        var path: String
+        var sha256: String?
+        var rows: Int
+        var format: String?
+        var unknownColumns: [String]
+        var unchangedBeforeMapping: Int
+
+        init(_ input: RunInput) {
+            (path, sha256, rows, format) = (input.path, input.sha256, input.counts.read, input.format)
+            (unknownColumns, unchangedBeforeMapping) = (input.unknownColumns, input.unchangedBeforeMapping)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case path, sha256, rows, format, unknownColumns = "unknown_columns", unchangedBeforeMapping = "unchanged_before_mapping"
+        }
     }
 }
 

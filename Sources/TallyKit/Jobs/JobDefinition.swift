@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// A job file (`jobs/*.json`): what `tally run JOB` does end to end — its store, inputs in
 /// order, archive folder, store settings, extracts and report.
@@ -269,15 +270,8 @@ package enum SettingValue: Sendable, Equatable, Decodable {
 
 /// Checks a job file object's keys against the ones its type knows.
 enum JobKeys {
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     static func rejectUnknown(in decoder: any Decoder, known: [String], what: String) throws {
-        let container = try decoder.container(keyedBy: AnyKey.self)
+        let container = try decoder.container(keyedBy: JSONKey.self)
         for key in container.allKeys where !known.contains(key.stringValue) {
             let suggestion = Suggestion.closest(to: key.stringValue.lowercased().replacingOccurrences(of: "-", with: "_"), in: known)
             throw DecodingError.dataCorruptedError(

@@ -42,8 +42,7 @@ package struct JobInputOutcome: Sendable {
     package var source: String?
     package var files: [String]
     package var run: Int64?
-    /// `committed`, `skipped`, `dry_run`, `failed`, `missing`, or `not_run` (after a stop_on_error).
-    package var status: String
+    package var status: JobInputStatus
     package var exit: JobExit
     package var counts: RunCounts
     package var message: String?
@@ -53,7 +52,7 @@ package struct JobInputOutcome: Sendable {
     var json: String {
         var text = "{\"entity\": \(JSON.quote(entity)), \"source\": \(source.map(JSON.quote) ?? "null"), "
         text += "\"files\": [\(files.map(JSON.quote).joined(separator: ", "))], \"run\": \(run.map(String.init) ?? "null"), "
-        text += "\"status\": \(JSON.quote(status)), \"exit_code\": \(exit.rawValue), \"counts\": \(JobEvent.countsJSON(counts))"
+        text += "\"status\": \(JSON.quote(status.rawValue)), \"exit_code\": \(exit.rawValue), \"counts\": \(JobEvent.countsJSON(counts))"
         text += ", \"archived\": [\(archived.map(JSON.quote).joined(separator: ", "))]"
         if let message { text += ", \"message\": \(JSON.quote(message))" }
         return text + "}"

@@ -157,22 +157,22 @@ package final class JobRunner {
     }
 
     private func summary(_ outcome: JobOutcome, extractExit: JobExit) -> String {
-        func count(_ status: String) -> Int { outcome.inputs.filter { $0.status == status }.count }
-        let committed = count("committed"), issues = outcome.inputs.filter { $0.exit == .dataIssues }.count
+        func count(_ status: JobInputStatus) -> Int { outcome.inputs.filter { $0.status == status }.count }
+        let committed = count(.committed), issues = outcome.inputs.filter { $0.exit == .dataIssues }.count
         var parts: [String] = []
         if options.dryRun {
-            parts.append("dry run finished: \(count("dry_run")) run(s) checked, nothing written")
+            parts.append("dry run finished: \(count(.dryRun)) run(s) checked, nothing written")
         } else {
             parts.append("finished: \(committed) run(s) committed" + (issues > 0 ? " (\(issues) with rejects or conflicts)" : ""))
-            parts.append("\(count("skipped")) skipped (already imported)")
+            parts.append("\(count(.skipped)) skipped (already imported)")
         }
-        if count("failed") > 0 { parts.append("\(count("failed")) failed") }
-        if count("missing") > 0 {
+        if count(.failed) > 0 { parts.append("\(count(.failed)) failed") }
+        if count(.missing) > 0 {
             // The last line a person (or cron's mail) reads names the files to look for.
-            let missing = outcome.inputs.filter { $0.status == "missing" }.flatMap(\.files)
-            parts.append("\(count("missing")) input(s) missing (\(missing.joined(separator: ", ")))")
+            let missing = outcome.inputs.filter { $0.status == .missing }.flatMap(\.files)
+            parts.append("\(count(.missing)) input(s) missing (\(missing.joined(separator: ", ")))")
         }
-        if count("not_run") > 0 { parts.append("\(count("not_run")) not run (stop_on_error)") }
+        if count(.notRun) > 0 { parts.append("\(count(.notRun)) not run (stop_on_error)") }
         if !outcome.extracts.isEmpty { parts.append("\(outcome.extracts.count) extract file(s) written") }
         if extractExit == .failed { parts.append("extracts failed") }
         return parts.joined(separator: ", ")
@@ -214,13 +214,13 @@ package final class JobRunner {
             }
             if !isPattern, let (path, reason) = expansion.skipped.first {
                 let message = "\(entity): the input \(path) is refused: \(reason)"
-                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: [path], run: nil, status: "failed",
+                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: [path], run: nil, status: .failed,
                                                 exit: .failed, counts: RunCounts(), message: message))
                 if job.stopOnError { stopped = true; emit(.error, "import", "stop_on_error: the job stops here; the inputs before stay committed") }
                 continue
             }
             if stopped {
-                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: files, run: nil, status: "not_run",
+                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: files, run: nil, status: .notRun,
                                                 exit: .clean, counts: RunCounts(), message: "not run: an earlier input failed (stop_on_error)"))
                 continue
             }
@@ -231,7 +231,7 @@ package final class JobRunner {
             if !isPattern, FileByteSource.FileStamp.of(path: files[0]) == nil {
                 let message = "\(entity): the input \(files[0]) is missing"
                 emit(.error, "import", message, input: files[0])
-                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: files, run: nil, status: "missing",
+                outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: files, run: nil, status: .missing,
                                                 exit: .inputMissing, counts: RunCounts(), message: message))
                 if job.stopOnError { stopped = true; emit(.error, "import", "stop_on_error: the job stops here; the inputs before stay committed") }
                 continue
@@ -240,7 +240,7 @@ package final class JobRunner {
             let groups = input.mode == .snapshot ? [files] : files.map { [$0] }
             for group in groups {
                 if stopped {
-                    outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: group, run: nil, status: "not_run",
+                    outcomes.append(JobInputOutcome(entity: entity, source: input.source, files: group, run: nil, status: .notRun,
                                                     exit: .clean, counts: RunCounts(), message: "not run: an earlier input failed (stop_on_error)"))
                     continue
                 }
@@ -287,7 +287,7 @@ package final class JobRunner {
             let prefix = failure.run.map { "run \($0) failed" } ?? (exit == .inputMissing ? "input missing" : "failed")
             emit(.error, "import", "\(prefix): \(entity) from \(label): \(failure.message)", run: failure.run, input: label)
             return JobInputOutcome(entity: entity, source: input.source, files: files, run: failure.run,
-                                   status: exit == .inputMissing ? "missing" : "failed", exit: exit, counts: RunCounts(), message: failure.message)
+                                   status: exit == .inputMissing ? .missing : .failed, exit: exit, counts: RunCounts(), message: failure.message)
         case .success(let result):
             if let run = result.run { attach(run, database) }
             for warning in result.warnings { emit(.warning, "import", warning, run: result.run, input: label) }
@@ -295,7 +295,7 @@ package final class JobRunner {
             let countsText = c.text(RunCounts.Field.summary + (c.retired > 0 ? [.retired] : []))
             let issues = c.rejected > 0 || c.conflicts > 0
             var outcome = JobInputOutcome(entity: entity, source: result.source, files: files, run: result.run,
-                                          status: result.status.rawValue, exit: issues ? .dataIssues : .clean,
+                                          status: JobInputStatus(result.status), exit: issues ? .dataIssues : .clean,
                                           counts: c, message: result.message)
             switch result.status {
             case .skipped:

@@ -8,7 +8,7 @@ import Darwin
 #endif
 
 /// Who holds a store's lock: written as one JSON line into `STORE.lock`.
-package struct LockHolder: Sendable, Equatable, Codable {
+package struct LockHolder: Sendable, Equatable, Codable, JSONOutput {
     package var pid: Int32
     package var host: String
     /// The job's name, for `tally run`.
@@ -35,11 +35,6 @@ package struct LockHolder: Sendable, Equatable, Codable {
     package var description: String {
         let what = job.map { "job \($0): \(command)" } ?? command
         return "pid \(pid) on \(host) (\(what)), since \(since)"
-    }
-
-    var json: String {
-        "{\"pid\": \(pid), \"host\": \(JSON.quote(host)), \"job\": \(job.map(JSON.quote) ?? "null"), "
-            + "\"command\": \(JSON.quote(command)), \"since\": \(JSON.quote(since))}\n"
     }
 
     /// Whether the holder's process is still alive (only knowable on this host).
@@ -74,13 +69,11 @@ package enum StoreLockError: Error, Sendable, CustomStringConvertible {
 }
 
 /// One writer per store: an exclusive `flock` on `STORE.lock`, a file beside the store that says
-/// who holds it (pid, host, job, command, since).
+/// who holds it.
 ///
-/// The kernel drops a `flock` when its process dies, however it dies, so a crashed writer never
-/// blocks the next one. The holder deletes the lock file when it releases the lock; a lock file
-/// found with no lock on it was left by a process that died, and is taken over (``takenOver``
-/// says from whom, so the caller can log it). Locks are for local file systems: `flock` over NFS
-/// is not to be trusted.
+/// The kernel drops a `flock` when its process dies, so a crashed writer never blocks the next;
+/// a lock file found unlocked is taken over (``takenOver`` says from whom). Local file systems
+/// only: `flock` over NFS is not to be trusted.
 package final class StoreLock {
     /// The lock file's path.
     package let path: String
@@ -176,7 +169,7 @@ package final class StoreLock {
                 unreadable = takenOver == nil
             }
             let holder = LockHolder.current(job: job, command: command)
-            let bytes = Array(holder.json.utf8)
+            let bytes = Array((holder.json + "\n").utf8)
             guard ftruncate(descriptor, 0) == 0, pwrite(descriptor, bytes, bytes.count, 0) == bytes.count else {
                 let reason = String(cString: strerror(errno))
                 close(descriptor)

@@ -16,6 +16,17 @@ package struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
         case literal([UInt8])
     }
 
+    /// Each token's letters and what they read, in the order an error lists them: `M`/`d`/`H`/`h`
+    /// take 1 or 2 digits, doubled exactly 2.
+    private static let tokenTable: [(letters: String, token: Token)] = {
+        var table: [(letters: String, token: Token)] = [("yyyy", .number(.year, minDigits: 4, maxDigits: 4)), ("yy", .number(.year2, minDigits: 2, maxDigits: 2))]
+        for (letter, component) in [("M", Component.month), ("d", .day), ("H", .hour24), ("h", .hour12)] {
+            table += [(letter, .number(component, minDigits: 1, maxDigits: 2)), (letter + letter, .number(component, minDigits: 2, maxDigits: 2))]
+        }
+        return table + [("mm", .number(.minute, minDigits: 2, maxDigits: 2)), ("ss", .number(.second, minDigits: 2, maxDigits: 2)),
+                        ("SSS", .number(.fraction, minDigits: 1, maxDigits: 9)), ("a", .ampm)]
+    }()
+
     /// The pattern as written.
     package let text: String
     let tokens: [Token]
@@ -63,25 +74,9 @@ package struct DateTimePattern: Sendable, Hashable, CustomStringConvertible {
             var run = 1
             while index + run < bytes.count, bytes[index + run] == byte { run += 1 }
             let letters = String(decoding: bytes[index..<(index + run)], as: UTF8.self)
-            let token: Token
-            switch letters {
-            case "yyyy": token = .number(.year, minDigits: 4, maxDigits: 4)
-            case "yy": token = .number(.year2, minDigits: 2, maxDigits: 2)
-            case "M": token = .number(.month, minDigits: 1, maxDigits: 2)
-            case "MM": token = .number(.month, minDigits: 2, maxDigits: 2)
-            case "d": token = .number(.day, minDigits: 1, maxDigits: 2)
-            case "dd": token = .number(.day, minDigits: 2, maxDigits: 2)
-            case "H": token = .number(.hour24, minDigits: 1, maxDigits: 2)
-            case "HH": token = .number(.hour24, minDigits: 2, maxDigits: 2)
-            case "h": token = .number(.hour12, minDigits: 1, maxDigits: 2)
-            case "hh": token = .number(.hour12, minDigits: 2, maxDigits: 2)
-            case "mm": token = .number(.minute, minDigits: 2, maxDigits: 2)
-            case "ss": token = .number(.second, minDigits: 2, maxDigits: 2)
-            case "SSS": token = .number(.fraction, minDigits: 1, maxDigits: 9)
-            case "a": token = .ampm
-            default:
-                throw Invalid(pattern: text, reason: "'\(letters)' is not a token (use yyyy, yy, M, MM, d, dd, H, HH, "
-                    + "h, hh, mm, ss, SSS, a; put literal letters in single quotes)")
+            guard let token = Self.tokenTable.first(where: { $0.letters == letters })?.token else {
+                throw Invalid(pattern: text, reason: "'\(letters)' is not a token (use \(Self.tokenTable.map(\.letters).joined(separator: ", ")); "
+                    + "put literal letters in single quotes)")
             }
             flushLiteral()
             tokens.append(token)

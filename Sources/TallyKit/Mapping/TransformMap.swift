@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// How one source's export maps onto an entity: columns to fields, date formats and zone, null
 /// tokens, choice translations, constants and coalesce keys. Read from JSON; the format is
@@ -295,15 +296,8 @@ package struct TransformMap: Sendable, Equatable, Codable {
         if !severity.isEmpty { try container.encode(severity, forKey: .severity) }
     }
 
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     fileprivate static func rejectUnknownKeys(in decoder: any Decoder, known: [String]) throws {
-        let container = try decoder.container(keyedBy: AnyKey.self)
+        let container = try decoder.container(keyedBy: JSONKey.self)
         for key in container.allKeys where !known.contains(key.stringValue) {
             throw DecodingError.dataCorruptedError(
                 forKey: key, in: container,

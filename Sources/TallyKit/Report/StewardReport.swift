@@ -57,10 +57,7 @@ package struct StewardReportOptions: Sendable, Equatable {
 }
 
 /// A report that cannot be made as asked (no such run or job).
-package struct StewardReportError: Error, Sendable, CustomStringConvertible {
-    package var message: String
-    package var description: String { message }
-}
+package typealias StewardReportError = RequestError
 
 /// What a written report said, for a log line or a job's summary.
 package struct StewardReportSummary: Sendable, Equatable {
@@ -75,20 +72,12 @@ package struct StewardReportSummary: Sendable, Equatable {
     package var resolutionViolations: Int
 }
 
-/// The steward report: one self-contained HTML page (inline CSS and SVG, a few lines of inline
-/// JavaScript to sort tables, nothing fetched) that shows what the runs did and what needs a
-/// person.
+/// The steward report: one self-contained HTML page of what the runs did and what needs a person.
 ///
-/// Its numbers come from the report catalogue's own queries (`run_summary`, `rejects_by_rule`,
-/// `cmdb_health`, `cmdb_exceptions`, `incident_metrics`, `resolution_consistency`, `change_impact`,
-/// `dangling_references`), read in one snapshot of the store, so they equal the extracts'. The
-/// page holds aggregates and capped example lists only, so its size does not grow with the
-/// store. Every value from the data is HTML-escaped. Apart from the generated-at stamp, the same
-/// store and options give the same bytes.
-///
-/// Overall status: `failed` when the newest run in scope failed or was abandoned; `attention`
-/// when there are outstanding rejects or conflicts in scope, dangling references or
-/// resolution-code violations; else `clean`.
+/// Its numbers come from the report catalogue's queries in one snapshot, so they equal the
+/// extracts'; it holds aggregates and capped examples only, so its size does not grow with the
+/// store. Status: `failed` (newest run in scope failed or was abandoned), `attention` (outstanding
+/// rejects, conflicts, dangling references or resolution violations), else `clean`.
 package final class StewardReport {
     let database: TallyDatabase
     package let options: StewardReportOptions

@@ -1,6 +1,17 @@
 /// One change a run made (or, in a dry run, would make), read from its audit rows.
-package struct RecordChange: Sendable, Equatable {
-    package enum Kind: String, Sendable { case inserted, updated, removed }
+package struct RecordChange: Sendable, Equatable, JSONOutput {
+    package enum Kind: String, Sendable, Encodable {
+        case inserted, updated, removed
+
+        /// What an audit row records, from its `field`: the `*` and `-` markers, else a field's change.
+        package init(auditField field: String) {
+            switch field {
+            case AuditTrail.insertField: self = .inserted
+            case AuditTrail.removeField: self = .removed
+            default: self = .updated
+            }
+        }
+    }
 
     package var kind: Kind
     package var entity: String
@@ -21,10 +32,7 @@ package struct RecordChange: Sendable, Equatable {
         }
     }
 
-    package var json: String {
-        "{\"change\": \(JSON.quote(kind.rawValue)), \"entity\": \(JSON.quote(entity)), \"key\": \(key.map(JSON.quote) ?? "null"), "
-            + "\"field\": \(field.map(JSON.quote) ?? "null"), \"old\": \(old.map(JSON.quote) ?? "null"), \"new\": \(new.map(JSON.quote) ?? "null")}"
-    }
+    private enum CodingKeys: String, CodingKey { case kind = "change", entity, key, field, old, new }
 
     /// The changes of `run`, in the order they were made.
     static func of(run: Int64, connection: Connection) throws -> [RecordChange] {
@@ -37,10 +45,9 @@ package struct RecordChange: Sendable, Equatable {
     static func forEach(run: Int64, connection: Connection, _ body: (RecordChange) -> Void) throws {
         try connection.forEachRow("SELECT entity, key, field, old, new FROM audit WHERE \(AuditSpan.rows(ofRunBoundTo: 1)) ORDER BY id", [.integer(run)]) { row in
             let entity = row.text(0) ?? "", key = row.text(1), field = row.text(2) ?? ""
-            switch field {
-            case AuditTrail.insertField: body(RecordChange(kind: .inserted, entity: entity, key: key))
-            case AuditTrail.removeField: body(RecordChange(kind: .removed, entity: entity, key: key))
-            default: body(RecordChange(kind: .updated, entity: entity, key: key, field: field, old: row.text(3), new: row.text(4)))
+            switch RecordChange.Kind(auditField: field) {
+            case .updated: body(RecordChange(kind: .updated, entity: entity, key: key, field: field, old: row.text(3), new: row.text(4)))
+            case let kind: body(RecordChange(kind: kind, entity: entity, key: key))
             }
         }
     }

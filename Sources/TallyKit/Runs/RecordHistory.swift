@@ -1,17 +1,18 @@
+import TallyFormats
+
 /// A record's audit trail, for `tally history`.
 package struct RecordHistory {
     let connection: Connection
 
-    package struct Change: Sendable, Equatable {
+    package struct Change: Sendable, Equatable, Encodable {
         package var run: Int64
         package var source: String?
         package var field: String
         package var old: String?
         package var new: String?
 
-        package var json: String {
-            "{\"run\": \(run), \"source\": \(source.map(JSON.quote) ?? "null"), \"field\": \(JSON.quote(field)), \"old\": \(old.map(JSON.quote) ?? "null"), \"new\": \(new.map(JSON.quote) ?? "null")}"
-        }
+        /// An insert, a removal, or a field's change.
+        package var kind: RecordChange.Kind { RecordChange.Kind(auditField: field) }
     }
 
     package struct Setter: Sendable, Equatable {
@@ -51,7 +52,7 @@ package struct RecordHistory {
 
     /// A run as history needs it.
     private struct RunState {
-        var kind: String
+        var kind: RunKind?
         var rolledBack: Bool
     }
 
@@ -85,7 +86,7 @@ package struct RecordHistory {
         let list: SQLValue = .text("[" + runs.sorted().map(String.init).joined(separator: ",") + "]")
         var states: [Int64: RunState] = [:]
         for row in try connection.rows("SELECT id, kind, status FROM runs WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id", [list]) {
-            states[row[0].integer ?? 0] = RunState(kind: row[1].text ?? "", rolledBack: row[2].text == RunStatus.rolledBack.rawValue)
+            states[row[0].integer ?? 0] = RunState(kind: RunKind(rawValue: row[1].text ?? ""), rolledBack: row[2].text == RunStatus.rolledBack.rawValue)
         }
         var undoneBy: [Int64: Int64] = [:]
         for row in try connection.rows("""
@@ -124,14 +125,14 @@ package struct RecordHistory {
             case AuditTrail.insertField:
                 removal = nil
                 // A rollback putting back a record whose removal it undid keeps the setters from before.
-                if state.kind == "rollback" && setters.contains(where: { !$0.isEmpty }) { continue }
+                if state.kind == .rollback && setters.contains(where: { !$0.isEmpty }) { continue }
                 setters = entity.fields.indices.map { [(change.run, change.source, row.values?[$0] ?? nil)] }
             case AuditTrail.removeField:
                 removal = change
                 setters = Array(repeating: [], count: entity.fields.count)
             default:
                 guard let index = entity.index(ofField: change.field) else { continue }
-                if state.kind == "rollback", let earlier = setters[index].lastIndex(where: { $0.value == change.new }) {
+                if state.kind == .rollback, let earlier = setters[index].lastIndex(where: { $0.value == change.new }) {
                     setters[index].removeSubrange((earlier + 1)...)
                 } else {
                     setters[index].append((change.run, change.source, change.new))
@@ -161,5 +162,18 @@ package struct RecordHistory {
     /// For each field, the source and run whose value the record holds now (see ``standing(entity:record:)``).
     package func lastSetters(entity: EntityDefinition, record: Int64) throws -> [Setter] {
         try standing(entity: entity, record: record).setters
+    }
+}
+
+extension RecordHistory.Entry: JSONOutput {
+    private enum CodingKeys: String, CodingKey { case values }
+
+    /// The change's keys, then (for an insert or removal) `"values"`: its digest or JSON copy
+    /// alone says little.
+    package func encode(to encoder: any Encoder) throws {
+        try change.encode(to: encoder)
+        guard let values else { return }
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(OrderedJSONObject(values.map { (key: $0.field, value: $0.value) }), forKey: .values)
     }
 }

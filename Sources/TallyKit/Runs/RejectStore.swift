@@ -1,6 +1,6 @@
 /// A rejected record as stewards see it: where it came from, every reason, and the row as read.
 package struct RejectedRecord: Sendable, Equatable {
-    package struct Reason: Sendable, Equatable {
+    package struct Reason: Sendable, Equatable, Encodable {
         package var field: String?
         package var rule: String
         package var message: String

@@ -20,7 +20,7 @@ package struct Rerun {
             throw ImportFailure(.failed, "cannot read run \(run): \(error)")
         }
         guard let record else { throw ImportFailure(.invalidRequest, "there is no run \(run); see 'tally runs'") }
-        guard record.kind == "import" || record.kind == "rerun", var settings else {
+        guard RunKind.reading.contains(record.kind), var settings else {
             throw ImportFailure(.invalidRequest, "run \(run) is a \(record.kind) run; only imports and reruns can be rerun")
         }
         guard !inputs.isEmpty else { throw ImportFailure(.invalidRequest, "run \(run) read no input, so there is nothing to rerun") }
@@ -36,7 +36,7 @@ package struct Rerun {
         var request = ImportRequest(paths: [], entity: settings.entity, dryRun: dryRun, command: command)
         request.settings = settings
         request.storedInputs = stored
-        request.kind = "rerun"
+        request.kind = .rerun
         request.parentRun = run
         request.reimport = true
         return request

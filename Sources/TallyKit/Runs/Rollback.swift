@@ -128,7 +128,7 @@ package final class Rollback {
         var rollbackRun: Int64 = 0
         var result: Result?
         if !dryRun {
-            rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source, command: command, parentRun: target)
+            rollbackRun = try ledger.begin(kind: .rollback, entity: targetRun?.entity, source: targetRun?.source, command: command, parentRun: target)
         }
         do {
             // A dry run ends in a rollback: what it did is read back before the transaction is dropped.
@@ -139,7 +139,7 @@ package final class Rollback {
                 let plan = try self.plan(target)
                 try refuse(plan, unlessForced: force)
                 if dryRun {
-                    rollbackRun = try ledger.begin(kind: "rollback", entity: targetRun?.entity, source: targetRun?.source,
+                    rollbackRun = try ledger.begin(kind: .rollback, entity: targetRun?.entity, source: targetRun?.source,
                                                    command: command, parentRun: target, inTransaction: true)
                 }
                 var counts = RunCounts()
@@ -184,7 +184,7 @@ package final class Rollback {
                 try connection.run("DELETE FROM case_derived WHERE run = ?", [.integer(target)])
                 try connection.run("UPDATE case_derived SET ended_in_run = NULL WHERE ended_in_run = ?", [.integer(target)])
                 try ledger.setStatus(run: target, .rolledBack)
-                if targetRun?.kind == "rollback", let original = targetRun?.parentRun {
+                if targetRun?.kind == .rollback, let original = targetRun?.parentRun {
                     try ledger.setStatus(run: original, .committed)  // undoing a rollback re-applies its run
                 }
                 // Every record touched counts once, as read and updated, so the run conserves its counts.
@@ -279,5 +279,36 @@ package final class Rollback {
         func integer(_ key: String) -> Int64? { (object[key] as? NSNumber)?.int64Value }
         return StoredRecord(id: id, values: values, extra: object["_extra"] as? String, hash: nil, source: object["_source"] as? String,
                             createdRun: integer("_created_run"), updatedRun: integer("_updated_run"), retiredInRun: integer("retired_in_run"))
+    }
+}
+
+/// `rollback --json`'s last line: what the rollback did (`run` is null for a dry run), or, with
+/// `status` `refused` and the count of `blocked` changes, why it wrote nothing.
+package struct RollbackOutcome: JSONOutput {
+    var run: Int64?
+    var status: String
+    var rolledBack: Int64
+    var overridden: Int
+    var blocked: Int?
+    var message: String
+
+    package init(_ result: Rollback.Result) {
+        (run, status, rolledBack, overridden, message) = (result.run, result.status.rawValue, result.target, result.overriddenCount, result.message)
+    }
+
+    package init(refused refusal: Rollback.Refusal, target: Int64) {
+        (run, status, rolledBack, overridden, blocked, message) = (nil, "refused", target, 0, refusal.blockerCount, refusal.message)
+    }
+
+    private enum CodingKeys: String, CodingKey { case run, status, rolledBack = "rolled_back", overridden, blocked, message }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(run, forKey: .run)
+        try container.encode(status, forKey: .status)
+        try container.encode(rolledBack, forKey: .rolledBack)
+        try container.encode(overridden, forKey: .overridden)
+        if let blocked { try container.encode(blocked, forKey: .blocked) }
+        try container.encode(message, forKey: .message)
     }
 }

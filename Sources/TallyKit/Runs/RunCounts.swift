@@ -22,7 +22,7 @@ package struct RunCounts: Sendable, Equatable, Codable {
 
     /// One count, under the name the CLI, the store's columns and the reports use; `allCases`
     /// is their order everywhere.
-    package enum Field: String, CaseIterable, Sendable {
+    package enum Field: String, CaseIterable, Sendable, CodingKey {
         case read, inserted, updated, unchanged
         case skippedStale = "skipped_stale"
         case rejected, warnings, conflicts, retired, recovered

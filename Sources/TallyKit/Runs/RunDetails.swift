@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// Everything `tally show` says about a run.
 package struct RunDetails: Sendable {
@@ -14,7 +15,8 @@ package struct RunDetails: Sendable {
     package var rejectsByRule: [Group]
     package var warningsByRule: [Group]
     package var conflictsByField: [Group]
-    package var timings: [(String, String)]
+    /// Seconds per stage, in the order the stages ran.
+    package var timings: [(String, FixedDecimal)]
     package var derived: [RunRecord]
 
     /// How many example rows each group shows.
@@ -43,36 +45,46 @@ package struct RunDetails: Sendable {
                                                [.integer(id), .text(field)]).map { "\($0[0].text ?? "") [\($0[1].text ?? "")]: \($0[2].text ?? "")" }
             return Group(name: field, count: Int(row[1].integer ?? 0), examples: examples)
         }
-        var timings: [(String, String)] = []
+        var timings: [(String, FixedDecimal)] = []
         if let text = try connection.scalar("SELECT timings FROM runs WHERE id = ?", [.integer(id)]).text,
            let entries = try? JSONDecoder().decode([StageClock.Entry].self, from: Data(text.utf8)) {
-            timings = entries.map { ($0.stage, String(format: "%.3f", $0.seconds)) }
+            timings = entries.map { ($0.stage, FixedDecimal($0.seconds, decimals: 3)) }
         }
         return RunDetails(run: run, inputs: try ledger.inputs(run: id), rejectsByRule: try findings(rejected: 1),
                           warningsByRule: try findings(rejected: 0), conflictsByField: conflicts, timings: timings,
                           derived: try ledger.runs(where: "parent_run = ?", [.integer(id)]).reversed())
     }
+}
 
-    package var json: String {
-        func groups(_ list: [Group]) -> String {
-            "[" + list.map { "{\"name\": \(JSON.quote($0.name)), \"count\": \($0.count), \"examples\": [\($0.examples.map(JSON.quote).joined(separator: ", "))]}" }.joined(separator: ", ") + "]"
+extension RunDetails: JSONOutput {
+    private enum CodingKeys: String, CodingKey {
+        case run, inputs, rejectsByRule = "rejects_by_rule", warningsByRule = "warnings_by_rule"
+        case conflictsByField = "conflicts_by_field", timings, derived = "derived_runs"
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(run, forKey: .run)
+        try container.encode(inputs.map(Input.init), forKey: .inputs)
+        try container.encode(rejectsByRule, forKey: .rejectsByRule)
+        try container.encode(warningsByRule, forKey: .warningsByRule)
+        try container.encode(conflictsByField, forKey: .conflictsByField)
+        try container.encode(OrderedJSONObject(timings.map { (key: $0.0, value: $0.1) }), forKey: .timings)
+        try container.encode(derived.map(\.id), forKey: .derived)
+    }
+
+    /// An input as `show` reports it: `kept` says whether a rerun can still read it.
+    private struct Input: Encodable {
+        var position: Int
+        var path: String
+        var sha256: String?
+        var rows: Int
+        var kept: Bool
+
+        init(_ input: RunInput) {
+            (position, path, sha256, rows, kept) = (input.position, input.path, input.sha256, input.counts.read, input.storedPath != nil)
         }
-        let inputsJSON = inputs.map { input in
-            "{\"position\": \(input.position), \"path\": \(JSON.quote(input.path)), \"sha256\": \(input.sha256.map(JSON.quote) ?? "null"), \"rows\": \(input.counts.read), \"kept\": \(input.storedPath != nil)}"
-        }.joined(separator: ", ")
-        let timingsJSON = timings.map { "\(JSON.quote($0.0)): \($0.1)" }.joined(separator: ", ")
-        return "{\"run\": \(run.json), \"inputs\": [\(inputsJSON)], \"rejects_by_rule\": \(groups(rejectsByRule)), "
-            + "\"warnings_by_rule\": \(groups(warningsByRule)), \"conflicts_by_field\": \(groups(conflictsByField)), "
-            + "\"timings\": {\(timingsJSON)}, \"derived_runs\": [\(derived.map { String($0.id) }.joined(separator: ", "))]}"
     }
 }
 
-extension RunRecord {
-    /// The run as one JSON object.
-    package var json: String {
-        let countsJSON = counts.named.map { "\(JSON.quote($0.0)): \($0.1)" }.joined(separator: ", ")
-        return "{\"id\": \(id), \"kind\": \(JSON.quote(kind)), \"entity\": \(entity.map(JSON.quote) ?? "null"), \"source\": \(source.map(JSON.quote) ?? "null"), "
-            + "\"status\": \(JSON.quote(status.rawValue)), \"started_at\": \(JSON.quote(startedAt)), \"finished_at\": \(finishedAt.map(JSON.quote) ?? "null"), "
-            + "\"parent_run\": \(parentRun.map(String.init) ?? "null"), \"command\": \(JSON.quote(command)), \"message\": \(message.map(JSON.quote) ?? "null"), \"counts\": {\(countsJSON)}}"
-    }
-}
+extension RunDetails.Group: Encodable {}

@@ -33,7 +33,7 @@ package struct RunInput: Sendable, Equatable, Codable {
 /// A run as the ledger keeps it.
 package struct RunRecord: Sendable, Equatable {
     package var id: Int64
-    package var kind: String
+    package var kind: RunKind
     package var entity: String?
     package var source: String?
     package var status: RunStatus
@@ -43,6 +43,14 @@ package struct RunRecord: Sendable, Equatable {
     package var parentRun: Int64?
     package var counts: RunCounts
     package var message: String?
+}
+
+/// `runs --json` prints one a line; `show --json` nests it.
+extension RunRecord: JSONOutput {
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, entity, source, status, startedAt = "started_at", finishedAt = "finished_at"
+        case parentRun = "parent_run", command, message, counts
+    }
 }
 
 /// The run ledger: every run's id, command, status, times and counts, and its inputs.
@@ -57,13 +65,13 @@ package struct RunLedger {
 
     /// Records the start of a run and returns its id. The row commits at once in a transaction
     /// of its own, unless `inTransaction` says the caller's transaction holds it (dry runs).
-    package func begin(kind: String, entity: String?, source: String?, command: String, parentRun: Int64? = nil,
+    package func begin(kind: RunKind, entity: String?, source: String?, command: String, parentRun: Int64? = nil,
                       settings: RunSettings? = nil, inTransaction: Bool = false) throws -> Int64 {
         let request = try settings.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let insert = { [connection] () throws -> Int64 in
             try connection.run(
                 "INSERT INTO runs (kind, entity, source, status, command, started_at, parent_run, pid, request) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)",
-                [.text(kind), entity.sqlValue, source.sqlValue, .text(command), .text(Timestamp.now()),
+                [.text(kind.rawValue), entity.sqlValue, source.sqlValue, .text(command), .text(Timestamp.now()),
                  parentRun.map(SQLValue.integer) ?? .null, .integer(Int64(getpid())), request.sqlValue])
             return connection.lastInsertRowID
         }
@@ -157,7 +165,7 @@ package struct RunLedger {
             var counts = RunCounts()
             for (offset, field) in RunCounts.Field.allCases.enumerated() { counts[field] = Int(row.int64(Int32(10 + offset))) }
             result.append(RunRecord(
-                id: row.int64(0), kind: row.text(1) ?? "", entity: row.text(2), source: row.text(3),
+                id: row.int64(0), kind: RunKind(rawValue: row.text(1) ?? "") ?? .import, entity: row.text(2), source: row.text(3),
                 status: RunStatus(rawValue: row.text(4) ?? "") ?? .failed, command: row.text(5) ?? "",
                 startedAt: row.text(6) ?? "", finishedAt: row.text(7),
                 parentRun: row.isNull(8) ? nil : row.int64(8), counts: counts, message: row.text(9)))

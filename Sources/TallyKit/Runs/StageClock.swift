@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// Adds up the wall time a run spends in each stage, for `tally show`.
 struct StageClock {
@@ -18,11 +19,25 @@ struct StageClock {
         return try body()
     }
 
-    /// `[{"stage": …, "seconds": …}, …]` in the order stages first ran, to the millisecond.
-    var json: String {
-        "[" + seconds.map { "{\"stage\": \(JSON.quote($0.stage)), \"seconds\": \(String(format: "%.3f", $0.seconds))}" }.joined(separator: ", ") + "]"
-    }
+    /// One stage's time, as stored: to the millisecond.
+    struct Entry: Codable, Sendable {
+        var stage: String
+        var seconds: Double
 
-    /// One stage's time, as stored.
-    struct Entry: Codable, Sendable { var stage: String; var seconds: Double }
+        private enum CodingKeys: String, CodingKey { case stage, seconds }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(stage, forKey: .stage)
+            try container.encode(FixedDecimal(seconds, decimals: 3), forKey: .seconds)
+        }
+    }
+}
+
+/// Stored as `[{"stage": …, "seconds": …}, …]` in the order stages first ran.
+extension StageClock: JSONOutput {
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        for entry in seconds { try container.encode(Entry(stage: entry.stage, seconds: entry.seconds)) }
+    }
 }

@@ -1,6 +1,33 @@
-/// Helpers for writing JSON text by hand on paths where Foundation's encoder is too slow or
-/// would reorder keys. Escaping works on UTF-8 bytes (see `appendJSONString`).
+import TallyFormats
+
+/// A result Tally prints or stores as JSON, written by ``OrderedJSONEncoder``: keys in the type's
+/// `CodingKeys` order, `nil` as `null`, one line unless the type chooses another layout.
+package protocol JSONOutput: Encodable {
+    static var jsonLayout: OrderedJSONEncoder.Layout { get }
+}
+
+extension JSONOutput {
+    package static var jsonLayout: OrderedJSONEncoder.Layout { .singleLine }
+
+    /// The value as JSON text, with no newline at the end.
+    package var json: String {
+        // The encoder refuses only non-finite numbers, which no result holds: a failure is a bug.
+        do { return try OrderedJSONEncoder(layout: Self.jsonLayout).encode(self) }
+        catch { preconditionFailure("\(Self.self) cannot be written as JSON: \(error)") }
+    }
+}
+
+/// An object whose keys are data (counts by name, `{"blocked": …}`) is printed like any result.
+extension OrderedJSONObject: JSONOutput {}
+
+/// Helpers for writing JSON text by hand on the data path, where an encoder is too slow (an
+/// audit row per record). Escaping works on UTF-8 bytes (see `appendJSONString`).
 package enum JSON {
+    /// `{"key": value}`: a one-member object whose key is data.
+    package static func object(_ key: String, _ value: some Encodable) -> String {
+        OrderedJSONObject([(key: key, value: value)]).json
+    }
+
     /// `text` as a JSON string literal, quotes included.
     package static func quote(_ text: String) -> String {
         var bytes: [UInt8] = []

@@ -102,19 +102,7 @@ package enum JSONSyntax {
                 index += 1
                 skipSpace()
                 try value(depth: depth + 1)
-                skipSpace()
-                switch current {
-                case UInt8(ascii: ","):
-                    index += 1
-                    skipSpace()
-                    // A trailing comma: Foundation's decoder takes it, so it is not the problem.
-                    if current == UInt8(ascii: "}") { index += 1; return }
-                case UInt8(ascii: "}"):
-                    index += 1
-                    return
-                case nil: throw problem("the file ends inside an object (a '}' is missing)")
-                default: throw problem("expected ',' or '}' after a value, found \(shown)")
-                }
+                if try endOfItem(closedBy: "}", inside: "an object") { return }
             }
         }
 
@@ -124,18 +112,26 @@ package enum JSONSyntax {
             if current == UInt8(ascii: "]") { index += 1; return }
             while true {
                 try value(depth: depth + 1)
+                if try endOfItem(closedBy: "]", inside: "a list") { return }
+            }
+        }
+
+        /// After an object's member or a list's element: true when `close` ended the container
+        /// (right away or after a trailing comma, which Foundation's decoder takes), false after a comma.
+        mutating func endOfItem(closedBy close: Unicode.Scalar, inside container: String) throws(Problem) -> Bool {
+            skipSpace()
+            switch current {
+            case UInt8(ascii: ","):
+                index += 1
                 skipSpace()
-                switch current {
-                case UInt8(ascii: ","):
-                    index += 1
-                    skipSpace()
-                    if current == UInt8(ascii: "]") { index += 1; return }
-                case UInt8(ascii: "]"):
-                    index += 1
-                    return
-                case nil: throw problem("the file ends inside a list (a ']' is missing)")
-                default: throw problem("expected ',' or ']' after a value, found \(shown)")
-                }
+                guard current == UInt8(ascii: close) else { return false }
+                index += 1
+                return true
+            case UInt8(ascii: close):
+                index += 1
+                return true
+            case nil: throw problem("the file ends inside \(container) (a '\(close)' is missing)")
+            default: throw problem("expected ',' or '\(close)' after a value, found \(shown)")
             }
         }
 

@@ -73,6 +73,13 @@ extension ParsedArguments {
         return run
     }
 
+    /// `--stale-days N`: 0 or more, 60 when not given.
+    func staleDays(command: String) throws(UsageError) -> Int {
+        let days = try integer("stale-days", command: command) ?? 60
+        guard days >= 0 else { throw UsageError(message: "'--stale-days' must be 0 or more; got \(days)", command: command) }
+        return days
+    }
+
     /// The format of a command that lists rows (`rejects`, `conflicts`): `--format`, where `--json`
     /// means NDJSON and refuses `--format csv`.
     func listFormat(command: String) throws(UsageError) -> ExtractFormat {

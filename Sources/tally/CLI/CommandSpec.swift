@@ -66,4 +66,8 @@ struct OptionSpec: Sendable {
         help: "If another process holds the store's lock, wait up to SECONDS for it (default: exit 75 at once).")
     /// The shared `--dry-run` flag.
     static let dryRun = flag("dry-run", help: "Do everything except commit; show what would change.")
+    /// The `--stale-days N` option of the commands that judge CIs (`extract`, `report`); see ``ParsedArguments/staleDays(command:)``.
+    static let staleDays = OptionSpec(
+        name: "stale-days", valueName: "N",
+        help: "Days without an update or discovery that make a CI stale (default: 60).")
 }

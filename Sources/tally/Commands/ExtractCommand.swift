@@ -25,7 +25,7 @@ struct ExtractCommand: Command {
             .flag("full", help: "With --feed: deliver every record and restart the feed's cursor from there."),
             OptionSpec(name: "mask", valueName: "FIELDS", help: "Replace these columns (comma-separated, e.g. caller_id,contact) with a stable salted hash.", isRepeatable: true),
             .flag("no-formula-guard", help: "Write CSV cells exactly, even those a spreadsheet would run as formulas."),
-            OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
+            .staleDays,
             .database,
             .flag("json", help: "With --out DIR or --list: NDJSON on stdout, one object per file written (or extract listed), the summary last. With --out -: the extract itself as NDJSON."),
         ]
@@ -43,8 +43,7 @@ struct ExtractCommand: Command {
         let names = arguments.positionalList("name")
         if list && !names.isEmpty { throw fail("--list takes no names") }
         if !list && names.isEmpty { throw fail("missing name (see 'tally extract --list')") }
-        let staleDays = try arguments.integer("stale-days", command: Self.spec.name) ?? 60
-        guard staleDays >= 0 else { throw fail("'--stale-days' must be 0 or more; got \(staleDays)") }
+        let staleDays = try arguments.staleDays(command: Self.spec.name)
         let masks = arguments.allValues("mask").flatMap { $0.split(separator: ",") }.map { String($0).trimmingCharacters(in: .whitespaces) }
         if masks.contains(where: \.isEmpty) { throw fail("'--mask' needs field names separated by commas") }
         if let feed = arguments.value("feed"), feed.isEmpty { throw fail("'--feed' needs a name") }
@@ -80,8 +79,7 @@ struct ExtractCommand: Command {
     func run(_ console: Console) throws -> ExitCode {
         if list {
             for source in ReportCatalogue.standard.allExtracts {
-                console.line(json ? #"{"name": \#(JSON.quote(source.name)), "summary": \#(JSON.quote(source.summary))}"#
-                                  : HelpFormatter.row(source.name, source.summary))
+                console.line(json ? Listed(name: source.name, summary: source.summary).json : HelpFormatter.row(source.name, source.summary))
             }
             return .success
         }
@@ -105,12 +103,13 @@ struct ExtractCommand: Command {
             for file in result.manifest.files {
                 console.error("wrote \(out)/\(file.file): \(file.rows) rows")
                 if json {
-                    console.line(#"{"file": \#(JSON.quote(out + "/" + file.file)), "extract": \#(JSON.quote(file.report)), "format": \#(JSON.quote(file.format.rawValue)), "rows": \#(file.rows), "bytes": \#(file.bytes), "sha256": \#(JSON.quote(file.sha256))}"#)
+                    console.line(Written(file: out + "/" + file.file, extract: file.report, format: file.format, rows: file.rows, bytes: file.bytes, sha256: file.sha256).json)
                 }
             }
             if json {
-                let feed = result.manifest.feed.map { #"{"name": \#(JSON.quote($0.cursor.feed)), "rows": \#($0.cursor.rows)}"# } ?? "null"
-                console.line(#"{"out": \#(JSON.quote(out)), "files": \#(result.manifest.files.count), "manifest": \#(JSON.quote(out + "/" + Extractor.manifestName)), "checksums": \#(JSON.quote(out + "/" + Extractor.checksumsName)), "feed": \#(feed)}"#)
+                console.line(Summary(out: out, files: result.manifest.files.count, manifest: out + "/" + Extractor.manifestName,
+                                     checksums: out + "/" + Extractor.checksumsName,
+                                     feed: result.manifest.feed.map { Summary.Feed(name: $0.cursor.feed, rows: $0.cursor.rows) }).json)
             }
             if let feed = result.manifest.feed {
                 console.error("feed \(feed.cursor.feed): \(feed.cursor.rows) rows; cursor moved")
@@ -123,4 +122,32 @@ struct ExtractCommand: Command {
             throw CommandFailure(exitCode: error.isBusy ? .locked : .failure, message: error.message)
         }
     }
+}
+
+// The lines of `extract --json`: an extract listed, a file written, and the summary last.
+private struct Listed: JSONOutput {
+    var name: String
+    var summary: String
+}
+
+private struct Written: JSONOutput {
+    var file: String
+    var extract: String
+    var format: ExtractFormat
+    var rows: Int
+    var bytes: Int
+    var sha256: String
+}
+
+private struct Summary: JSONOutput {
+    struct Feed: Encodable {
+        var name: String
+        var rows: Int
+    }
+
+    var out: String
+    var files: Int
+    var manifest: String
+    var checksums: String
+    var feed: Feed?
 }

@@ -43,12 +43,7 @@ struct HistoryCommand: Command {
         }
         let entries = try history.entries(entity: entity, record: records[0])
         if json {
-            for entry in entries {
-                guard let values = entry.values else { console.line(entry.change.json); continue }
-                // An insert's `new` is a digest, a removal's `old` a JSON copy: the values are given beside them.
-                let object = values.map { "\(JSON.quote($0.field)): \(JSON.quote($0.value))" }.joined(separator: ", ")
-                console.line(String(entry.change.json.dropLast()) + ", \"values\": {\(object)}}")
-            }
+            for entry in entries { console.line(entry.json) }
             return .success
         }
         console.line("\(entity.name) \(key): \(entries.count) change(s), newest first")
@@ -56,16 +51,16 @@ struct HistoryCommand: Command {
             let change = entry.change
             let undone = entry.undoneBy.map { "   (undone by run \($0))" } ?? ""
             let head = "  run \(change.run) [\(change.source ?? "?")]"
-            switch change.field {
-            case "*", "-":
-                let what = change.field == "*" ? "inserted" : "removed"
+            switch change.kind {
+            case .inserted, .removed:
+                let what = change.kind.rawValue
                 guard let values = entry.values else {
                     console.line("\(head) \(what) (its values cannot be worked back from the record and its audit; 'tally check' says why)\(undone)")
                     continue
                 }
                 console.line("\(head) \(what):\(undone)")
                 for value in values { console.line("      \(value.field): \(Self.shown(value.value))") }
-            default:
+            case .updated:
                 console.line("\(head) \(change.field): \(change.old.map(Self.shown) ?? "∅") → \(change.new.map(Self.shown) ?? "∅")\(undone)")
             }
         }

@@ -49,7 +49,7 @@ final class ImportOutput {
         for warning in result.warnings { console.error("warning: " + warning) }
         if json {
             for change in result.changes { console.line(change.json) }
-            for reject in result.rejects { console.line(Self.json(reject)) }
+            for reject in result.rejects { console.line(reject.asChange.json) }
             console.line(result.json)
         } else {
             for change in result.changes { console.line("  " + change.line) }
@@ -62,16 +62,6 @@ final class ImportOutput {
 
     /// How many examples of each rule a dry run's text shows.
     static let examplesPerRule = 3
-
-    /// A dry run's rejected row as one NDJSON line, beside the changes: `{"change": "rejected", …}`.
-    static func json(_ reject: RejectedRecord) -> String {
-        let reasons = reject.reasons.map {
-            #"{"field": \#($0.field.map(JSON.quote) ?? "null"), "rule": \#(JSON.quote($0.rule)), "message": \#(JSON.quote($0.message))}"#
-        }.joined(separator: ", ")
-        let place = Provenance.place(file: reject.file, line: reject.line, record: reject.record)
-        return #"{"change": "rejected", "file": \#(JSON.quote(reject.file)), "line": \#(reject.line.map(String.init) ?? "null"), "#
-            + #""record": \#(reject.record.map(String.init) ?? "null"), "place": \#(JSON.quote(place)), "reasons": [\#(reasons)]}"#
-    }
 
     /// Why rows would be rejected: the count per rule, most first, and the first rows of each with
     /// their place and message. Empty when nothing would be rejected.

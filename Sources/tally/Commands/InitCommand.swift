@@ -19,7 +19,7 @@ struct InitCommand: Command {
     func run(_ console: Console) throws -> ExitCode {
         let store = try TallyDatabase.open(path: databasePath, access: .create)
         if json {
-            console.line(#"{"store": \#(JSON.quote(databasePath)), "schema_version": \#(store.schemaVersion), "migrated": \#(store.appliedMigrations)}"#)
+            console.line(Initialized(store: databasePath, schemaVersion: store.schemaVersion, migrated: store.appliedMigrations).json)
         } else if store.appliedMigrations.isEmpty {
             console.line("Store \(databasePath) is ready (schema version \(store.schemaVersion)); nothing to do.")
         } else {
@@ -27,4 +27,13 @@ struct InitCommand: Command {
         }
         return .success
     }
+}
+
+/// `init --json`: the store, its schema version and the migrations this call applied.
+private struct Initialized: JSONOutput {
+    var store: String
+    var schemaVersion: Int
+    var migrated: [Int]
+
+    enum CodingKeys: String, CodingKey { case store, schemaVersion = "schema_version", migrated }
 }

@@ -39,12 +39,29 @@ struct PruneCommand: Command {
             try Pruning(database: database).prune(keeping: retention, force: force, dryRun: dryRun)
         }
         if json {
-            console.line(#"{"dry_run": \#(dryRun), "runs": [\#(result.runs.map(String.init).joined(separator: ", "))], "inputs_removed": \#(result.filesRemoved), "bytes_freed": \#(result.bytesFreed), "audit_rows_removed": \#(result.auditRowsRemoved)}"#)
+            console.line(Pruned(dryRun: dryRun, result).json)
             return .success
         }
         let verb = dryRun ? "Would prune" : "Pruned"
         console.line("\(verb) \(result.runs.count) run(s): \(result.filesRemoved) kept input(s) removed (\(result.bytesFreed) bytes)"
             + (force ? ", \(result.auditRowsRemoved) audit row(s) dropped" : "; audit kept, so they can still be rolled back"))
         return .success
+    }
+}
+
+/// `prune --json`: which runs lost their kept inputs, and what that freed.
+private struct Pruned: JSONOutput {
+    var dryRun: Bool
+    var runs: [Int64]
+    var inputsRemoved: Int
+    var bytesFreed: Int64
+    var auditRowsRemoved: Int
+
+    init(dryRun: Bool, _ result: Pruning.Result) {
+        (self.dryRun, runs, inputsRemoved, bytesFreed, auditRowsRemoved) = (dryRun, result.runs, result.filesRemoved, result.bytesFreed, result.auditRowsRemoved)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dryRun = "dry_run", runs, inputsRemoved = "inputs_removed", bytesFreed = "bytes_freed", auditRowsRemoved = "audit_rows_removed"
     }
 }

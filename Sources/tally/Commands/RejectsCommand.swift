@@ -88,18 +88,6 @@ struct RejectsCommand: Command {
     }
 
     private func writeNDJSON(_ rejects: [RejectedRecord], to sink: any OutputSink) throws {
-        for reject in rejects {
-            var text = "{\"run\": \(reject.run), \"entity\": \(reject.entity.map(JSON.quote) ?? "null"), \"file\": \(JSON.quote(reject.file)), "
-            text += "\"line\": \(reject.line.map(String.init) ?? "null"), \"record\": \(reject.record.map(String.init) ?? "null"), \"reasons\": ["
-            text += reject.reasons.map { "{\"field\": \($0.field.map(JSON.quote) ?? "null"), \"rule\": \(JSON.quote($0.rule)), \"message\": \(JSON.quote($0.message))}" }.joined(separator: ", ")
-            text += "], \"raw\": "
-            if reject.columns.isEmpty {
-                text += reject.rawText.map(JSON.quote) ?? "null"
-            } else {
-                text += "{" + reject.columns.map { "\(JSON.quote($0.0)): \($0.1.map(JSON.quote) ?? "null")" }.joined(separator: ", ") + "}"
-            }
-            text += ", \"status\": \(JSON.quote(reject.status.rawValue)), \"followed_up_in\": \(reject.followedUpIn.map(String.init) ?? "null")"
-            try sink.write(Array((text + "}\n").utf8))
-        }
+        for reject in rejects { try sink.write(Array((reject.json + "\n").utf8)) }
     }
 }

@@ -40,12 +40,12 @@ struct RollbackCommand: Command {
             list(refusal.blockers, of: refusal.blockerCount, as: "blocked",
                  hint: "; 'tally rollback \(run) --dry-run --force' prints every change, record by record", console)
             if json {
-                console.line(#"{"run": null, "status": "refused", "rolled_back": \#(run), "overridden": 0, "blocked": \#(refusal.blockerCount), "message": \#(JSON.quote(refusal.message))}"#)
+                console.line(RollbackOutcome(refused: refusal, target: run).json)
             }
             throw CommandFailure.failed(refusal.message)
         }
         if json {
-            console.line(#"{"run": \#(result.run.map(String.init) ?? "null"), "status": \#(JSON.quote(result.status.rawValue)), "rolled_back": \#(result.target), "overridden": \#(result.overriddenCount), "message": \#(JSON.quote(result.message))}"#)
+            console.line(RollbackOutcome(result).json)
         } else {
             list(result.overridden, of: result.overriddenCount, as: "overridden", console)
             let head = result.run.map { "Run \($0) committed" } ?? "Dry run (nothing written)"
@@ -58,8 +58,8 @@ struct RollbackCommand: Command {
     private func list(_ blockers: [RollbackPlan.Blocker], of count: Int, as label: String, hint: String = "", _ console: Console) {
         let more = count - blockers.count
         if json {
-            for blocker in blockers { console.line(#"{"\#(label)": \#(JSON.quote(blocker.line))}"#) }
-            if more > 0 { console.line(#"{"\#(label)_not_listed": \#(more)}"#) }
+            for blocker in blockers { console.line(JSON.object(label, blocker.line)) }
+            if more > 0 { console.line(JSON.object(label + "_not_listed", more)) }
         } else {
             for blocker in blockers { console.line("  \(label): " + blocker.line) }
             if more > 0 { console.line("  … and \(more) more \(label) (the first \(blockers.count) are listed\(hint))") }

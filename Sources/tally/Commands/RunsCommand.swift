@@ -59,7 +59,7 @@ enum RunTable {
 
     static func row(_ run: RunRecord) -> String {
         let c = run.counts
-        return pad([String(run.id), run.startedAt, run.kind, run.entity ?? "-", run.source ?? "-", run.status.rawValue,
+        return pad([String(run.id), run.startedAt, run.kind.rawValue, run.entity ?? "-", run.source ?? "-", run.status.rawValue,
                     String(c.read), String(c.inserted), String(c.updated), String(c.unchanged), String(c.skippedStale),
                     String(c.rejected), String(c.conflicts), run.parentRun.map(String.init) ?? "-"])
     }

@@ -54,7 +54,7 @@ struct SettingsCommand: Command {
 
     /// `key=value`, or with --json `{"key": …, "value": …}` (value null once unset).
     private func line(_ key: String, _ value: String?) -> String {
-        json ? #"{"key": \#(JSON.quote(key)), "value": \#(value.map(JSON.quote) ?? "null")}"# : "\(key)=\(value ?? "")"
+        json ? Setting(key: key, value: value).json : "\(key)=\(value ?? "")"
     }
 
     func run(_ console: Console) throws -> ExitCode {
@@ -87,4 +87,9 @@ struct SettingsCommand: Command {
         }
         return .success
     }
+}
+
+private struct Setting: JSONOutput {
+    var key: String
+    var value: String?
 }

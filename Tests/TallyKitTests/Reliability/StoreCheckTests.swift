@@ -27,7 +27,7 @@ struct StoreCheckTests {
         _ = try rollback.run(try #require(first.run), command: "test")
         let report = try check(harness)
         #expect(report.holds, "\(report.lines.joined(separator: "\n"))")
-        let audit = try #require(report.entries.first { $0.check == "audit" })
+        let audit = try #require(report.entries.first { $0.check == .audit })
         #expect(audit.summary.hasPrefix("3 record(s) replayed"), "\(audit.summary)")
     }
 
@@ -76,9 +76,9 @@ struct StoreCheckTests {
         let harness = try StoreHarness()
         try harness.importText(Self.header + Self.row(1, "one"), entity: "incident")
         let ledger = RunLedger(harness.database)
-        let dead = try ledger.begin(kind: "import", entity: "incident", source: "default", command: "killed")
+        let dead = try ledger.begin(kind: .import, entity: "incident", source: "default", command: "killed")
         try harness.connection.run("UPDATE runs SET pid = 424242 WHERE id = ?", [.integer(dead)])
-        let live = try ledger.begin(kind: "import", entity: "incident", source: "default", command: "running")
+        let live = try ledger.begin(kind: .import, entity: "incident", source: "default", command: "running")
         let report = try check(harness) { $0 != 424242 }
         #expect(report.holds)
         #expect(report.repairs == ["marked run(s) \(dead) abandoned: left running by a process that no longer exists"])
@@ -117,7 +117,7 @@ struct StoreCheckTests {
         _ = try Pruning(database: harness.database).prune(keeping: .runs(1), force: true, dryRun: false)
         let report = try check(harness)
         #expect(report.holds, "\(report.lines.joined(separator: "\n"))")
-        let audit = try #require(report.entries.first { $0.check == "audit" })
+        let audit = try #require(report.entries.first { $0.check == .audit })
         #expect(audit.summary == "1 record(s) replayed from the audit and matched, 1 skipped (history pruned)", "\(audit.summary)")
     }
 

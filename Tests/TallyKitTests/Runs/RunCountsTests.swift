@@ -49,7 +49,7 @@ struct RunCountsTests {
     @Test func theLedgerKeepsEveryCountInItsColumn() throws {
         let store = try StoreHarness()
         let ledger = RunLedger(store.database)
-        let run = try ledger.begin(kind: "import", entity: "incident", source: "test", command: "test")
+        let run = try ledger.begin(kind: .import, entity: "incident", source: "test", command: "test")
         var input = RunInput(position: 0, path: "x.csv", size: 1, sha256: nil, format: "csv", counts: Self.distinct)
         input.storedPath = "kept"
         try store.connection.transaction {
