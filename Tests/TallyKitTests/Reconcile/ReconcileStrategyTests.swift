@@ -56,6 +56,20 @@ struct ReconcileStrategyTests {
         #expect(try twins.fast.count("SELECT count(*) FROM pending_references WHERE resolved_in_run IS NOT NULL") > 0)
     }
 
+    /// A list view (no version column) imported again as an older export (`--as-of` earlier than
+    /// the first import's): its rows are the rows that wrote the records, so the fast path counts
+    /// them unchanged before mapping, while the plain path versions them by the older time and
+    /// counts them stale. Nothing is written either way, but the runs' counts differ.
+    @Test func aListViewImportedAgainAsAnOlderExport() throws {
+        let twins = try TwinStores()
+        let listView = Paths.fixture("real-shapes/incident-list-view.csv")
+        try twins.importBoth([listView], entity: "incident", asOf: "2026-05-01 00:00:00")
+        withKnownIssue("the fast path counts unchanged what the plain path counts skipped_stale") {
+            try twins.importBoth([listView], entity: "incident", force: true, asOf: "2026-04-01 00:00:00")
+            try twins.expectSameStores()
+        }
+    }
+
     /// Each record of a Table API export changed: every third newer, every fifth older (stale),
     /// every seventh the same version with another description; plus one new record.
     static func changed(_ path: String, prefix: String) throws -> String {
