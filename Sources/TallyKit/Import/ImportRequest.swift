@@ -22,6 +22,8 @@ package struct ImportRequest: Sendable {
     package var command: String
     /// `--follow-symlinks`: an input path that is a symbolic link is read through it (else refused).
     package var followSymlinks = false
+    /// How Reconcile takes the rows: `.fast` (its shortcuts) unless a test asks for `.plain`.
+    package var strategy: ReconcileStrategy = .fast
     /// Told how an input is going, every few hundred rows (called on the importing thread).
     package var progress: (@Sendable (ImportProgress) -> Void)?
 

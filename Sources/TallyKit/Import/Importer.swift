@@ -116,7 +116,7 @@ package final class Importer {
                                              parentRun: request.parentRun, settings: request.settings, inTransaction: true)
                 }
                 let pipeline = RowPipeline(connection: connection, registry: database.registry, entity: plan.entity, map: plan.map,
-                                           source: plan.source, run: runID, precedence: plan.precedence)
+                                           source: plan.source, run: runID, precedence: plan.precedence, strategy: request.strategy)
                 pipeline.writer.trackSeen = request.settings.snapshot != nil
                 pipeline.probesStore = firstLoad == nil
                 pipeline.asOf = request.settings.asOf

@@ -35,11 +35,12 @@ final class PreparationThread: @unchecked Sendable {
     private var spentBatches: [[PreparedRow]] = []
 
     /// Starts reading `input` and preparing its records with `preparer`; rows `probe` recognises
-    /// as unchanged are handed over unmapped. The threads own `input`, `preparer` and `probe`.
+    /// as unchanged are handed over unmapped, and with `packsInserts` a row likely to be new is
+    /// packed for its insert (``ReconcileStrategy/fast``). The threads own `input`, `preparer` and `probe`.
     /// Throws when a thread cannot start (a stage already started then stops at once).
-    init(input: OpenedInput, preparer: RowPreparer, probe: UnchangedRowProbe? = nil) throws(WorkerThread.StartFailure) {
+    init(input: OpenedInput, preparer: RowPreparer, probe: UnchangedRowProbe? = nil, packsInserts: Bool = true) throws(WorkerThread.StartFailure) {
         let reader = ReaderBox(reader: input.reader, file: input.file)
-        let box = PreparerBox(preparer: preparer, probe: probe)
+        let box = PreparerBox(preparer: preparer, probe: probe, packsInserts: packsInserts)
         do throws(WorkerThread.StartFailure) {
             try WorkerThread.start(name: "tally-read") { [self] in self.readAll(reader) }
             try WorkerThread.start(name: "tally-prepare") { [self] in self.prepareAll(box) }
@@ -138,9 +139,11 @@ final class PreparationThread: @unchecked Sendable {
     private final class PreparerBox: @unchecked Sendable {
         var preparer: RowPreparer
         let probe: UnchangedRowProbe?
-        init(preparer: RowPreparer, probe: UnchangedRowProbe?) {
+        let packsInserts: Bool
+        init(preparer: RowPreparer, probe: UnchangedRowProbe?, packsInserts: Bool) {
             self.preparer = preparer
             self.probe = probe
+            self.packsInserts = packsInserts
         }
 
         /// The last header seen, and whether it is a reject export's (it has `_reject_run`).
@@ -158,7 +161,8 @@ final class PreparationThread: @unchecked Sendable {
         /// An unchanged candidate when the probe recognises the row, else the row prepared.
         func prepare(_ event: ReadEvent) throws(RecordMapper.Invalid) -> PreparedRow {
             let event = unguarded(event)
-            guard let probe else { return try preparer.prepare(event, likelyNew: true) }  // the table was empty as the run began
+            // Without a probe: the plain strategy, or a table empty as the run began (every row likely new).
+            guard let probe else { return try preparer.prepare(event, likelyNew: packsInserts) }
             guard case .record(var raw) = event, let key = try preparer.firstKey(of: raw) else {
                 return try preparer.prepare(event)
             }

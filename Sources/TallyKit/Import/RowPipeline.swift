@@ -27,19 +27,22 @@ final class RowPipeline {
     private(set) var versionedByExportTime: [(path: String, time: String, fromFileTime: Bool)] = []
     /// Rows the probe recognised and the store confirmed unchanged, over every input so far.
     private var unchangedBeforeMapping = 0
-    /// Whether the preparation thread looks rows up in the store as it was when the run began
-    /// (``UnchangedRowProbe``). Off when the store held no records then: there is nothing to find,
-    /// and under the ``FirstLoadJournal`` a second connection would wait for the run's lock.
+    /// How Reconcile takes the rows: the fast strategy's shortcuts start on the preparation thread.
+    let strategy: ReconcileStrategy
+    /// Whether the preparation thread may look rows up in the store as it was when the run began
+    /// (``UnchangedRowProbe``, fast strategy only). Off when the store held no records then: there
+    /// is nothing to find, and under the ``FirstLoadJournal`` a second connection would wait for the run's lock.
     var probesStore = true
 
     init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, map: TransformMap, source: String,
-         run: Int64, precedence: PrecedenceRules) {
+         run: Int64, precedence: PrecedenceRules, strategy: ReconcileStrategy = .fast) {
         self.connection = connection
         self.entity = entity
         self.map = map
         self.run = run
+        self.strategy = strategy
         writer = EntityWriter(connection: connection, registry: registry, entity: entity, run: run, source: source,
-                              identifierRules: map.keys, precedence: precedence)
+                              identifierRules: map.keys, precedence: precedence, strategy: strategy)
         findings = FindingLog(connection: connection, run: run)
         severities = (try? map.severityPolicy()) ?? .standard
     }
@@ -136,8 +139,8 @@ final class RowPipeline {
         preparer.versionFallback = asOf ?? fileTime ?? CivilDate.canonical(secondsSinceEpoch: Int(Date().timeIntervalSince1970))
         // Prepares on this thread the rare candidates the store does not confirm unchanged.
         var fallback = preparer
-        let probe = probesStore ? UnchangedRowProbe(path: connection.path, entity: entity, rules: map.keys ?? entity.identifierRules) : nil
-        let preparation = try PreparationThread(input: opened, preparer: preparer, probe: probe)
+        let probe = probesStore ? strategy.probe(storePath: connection.path, entity: entity, rules: map.keys ?? entity.identifierRules) : nil
+        let preparation = try PreparationThread(input: opened, preparer: preparer, probe: probe, packsInserts: strategy.packsInserts)
         defer { preparation.cancel() }
         writer.beginInput(position: position)
         var counts = RunCounts()
