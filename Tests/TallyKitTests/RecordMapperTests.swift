@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyFormats
 import TallyKit
+import Testing
 
 @Suite("RecordMapper")
 struct RecordMapperTests {

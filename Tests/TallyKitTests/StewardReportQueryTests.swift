@@ -1,5 +1,6 @@
-import Testing
+import TallyStore
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// The steward page's section queries, read directly (the page tests render them).

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
+import TallyFormats
 import TallyKit
 import TestSupport
+import Testing
 
 /// The shipped UCI map against every row of the real event-log sample.
 @Suite("UCI incident map on real data")

@@ -1,5 +1,6 @@
-import Testing
+import TallyFormats
 import TallyKit
+import Testing
 
 @Suite("Validator")
 struct ValidatorTests {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyStore
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// One registry entry is all an entity takes: the test-only ``WorkOrder`` imports, validates,

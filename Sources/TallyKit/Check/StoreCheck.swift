@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// Checks that a store holds: SQLite's own integrity and foreign keys, conservation of every
 /// run's and every input's counts, the audit trail against current values (a deterministic

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// `manifest.json`: what an extract wrote and from which state of the store.
 ///
 /// Keys are written in a fixed order; everything but `generated_at` (and a feed's `picked_up_at`)

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// What `tally import` (or a rerun) was asked to do.
 package struct ImportRequest: Sendable {
     /// Input paths; `-` is standard input.

@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// A job file (`jobs/*.json`): what `tally run JOB` does end to end — its store, inputs in
 /// order, archive folder, store settings, extracts and report.

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// The `job_runs` ledger: one row per `tally run` (not for dry runs), grouping its import runs
 /// through `runs.job_run`.
 ///

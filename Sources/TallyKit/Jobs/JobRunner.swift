@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// The stages of a job, in the order they run.
 package enum JobStage: String, Sendable, CaseIterable {
@@ -108,7 +109,9 @@ package final class JobRunner {
         // Only importing creates the store: extracts or a page of a store that is not there would say nothing true.
         let database: TallyDatabase
         do { database = try TallyDatabase.open(path: databasePath, access: stages.contains(.import) ? .create : .write) }
-        catch let error as StoreOpenError { return finish(&outcome, error.kind == .missing ? .inputMissing : .usage, "not started: \(error.message)") }
+        catch where [.missing, .notATallyStore, .newerSchema].contains(error.code) {
+            return finish(&outcome, error.code == .missing ? .inputMissing : .usage, "not started: \(error.message)")
+        }
         catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(ErrorText.describe(error))") }
         if !options.dryRun {
             do {

@@ -1,3 +1,6 @@
+import TallyFormats
+import TallyStore
+
 /// Reconciles mapped records of one entity into its table, within a run's transaction.
 ///
 /// For each record: resolve its references, identify it by the ordered identifier rules (an

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// A record's audit trail, for `tally history`.
 package struct RecordHistory {
     let connection: Connection

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// Helpers for writing JSON text by hand on paths where Foundation's encoder is too slow or
 /// would reorder keys. Escaping works on UTF-8 bytes (see `appendJSONString`).
 package enum JSON {

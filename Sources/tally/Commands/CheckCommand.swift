@@ -41,12 +41,12 @@ struct CheckCommand: Command {
         do {
             let database = try TallyDatabase.open(path: databasePath, access: repair ? .write : .read)
             report = try StoreCheck(database: database, sampleSize: sample).run(repair: repair)
-        } catch let error as StoreOpenError {
-            throw CommandFailure(error)
-        } catch let error as StoreError where error.isCorrupt {
+        } catch let failure as StoreFailure where [.missing, .notATallyStore, .newerSchema].contains(failure.code) {
+            throw CommandFailure(failure)
+        } catch where StoreFailure.from(error)?.code == .corrupt {
             report = .unreadable(store: databasePath, reason: "\(error)")
-        } catch let error as StoreError where error.isReadOnly && repair {
-            throw CommandFailure.failed("\(error.message); 'tally check --no-repair' checks it without writing")
+        } catch where repair && StoreFailure.from(error)?.code == .readOnly {
+            throw CommandFailure.failed("\(StoreFailure.from(error)!.message); 'tally check --no-repair' checks it without writing")
         } catch {
             throw CommandFailure.failed("cannot open the store at \(databasePath): \(ErrorText.describe(error))")
         }

@@ -20,7 +20,7 @@ final class ImportOutput {
             return try body()
         } catch {
             if json && !reported {
-                let message = (error as? CommandFailure)?.message ?? (error as? StoreOpenError)?.message ?? ErrorText.describe(error)
+                let message = (error as? CommandFailure)?.message ?? ErrorText.describe(error)
                 console.line(Self.failed(run: nil, message))
             }
             throw error
@@ -68,7 +68,7 @@ final class ImportOutput {
         let reasons = reject.reasons.map {
             #"{"field": \#($0.field.map(JSON.quote) ?? "null"), "rule": \#(JSON.quote($0.rule)), "message": \#(JSON.quote($0.message))}"#
         }.joined(separator: ", ")
-        let place = Provenance.place(file: reject.file, line: reject.line, record: reject.record)
+        let place = reject.place
         return #"{"change": "rejected", "file": \#(JSON.quote(reject.file)), "line": \#(reject.line.map(String.init) ?? "null"), "#
             + #""record": \#(reject.record.map(String.init) ?? "null"), "place": \#(JSON.quote(place)), "reasons": [\#(reasons)]}"#
     }
@@ -79,7 +79,7 @@ final class ImportOutput {
         guard !rejects.isEmpty else { return "" }
         var byRule: [String: (count: Int, examples: [String])] = [:]
         for reject in rejects {
-            let place = Provenance.place(file: reject.file, line: reject.line, record: reject.record)
+            let place = reject.place
             for reason in reject.reasons {
                 var entry = byRule[reason.rule] ?? (0, [])
                 entry.count += 1

@@ -65,8 +65,18 @@ struct SettingsCommand: Command {
         case .set: access = .create
         case .unset: access = .write
         }
-        let database = try TallyDatabase.open(path: databasePath, access: access)
-        let settings = StoreSettings(database)
+        switch action {
+        case .set(let key, let value):
+            try StoreWriter(databasePath: databasePath, wait: nil, access: access).write(console) { try StoreSettings($0).update(key, to: value) }
+            console.line(line(key, value))
+            return .success
+        case .unset(let key):
+            try StoreWriter(databasePath: databasePath, wait: nil, access: access).write(console) { try StoreSettings($0).update(key, to: nil) }
+            if json { console.line(line(key, nil)) }
+            return .success
+        case .list, .get: break
+        }
+        let settings = StoreSettings(try TallyDatabase.open(path: databasePath, access: access))
         switch action {
         case .list:
             let all = try settings.all().filter { $0.0 != StoreSettings.maskSalt }
@@ -78,12 +88,7 @@ struct SettingsCommand: Command {
         case .get(let key):
             guard let value = try settings.value(key) else { throw CommandFailure.failed("setting '\(key)' is not set") }
             console.line(json ? line(key, value) : value)
-        case .set(let key, let value):
-            try database.connection.transaction { try settings.set(key, value) }
-            console.line(line(key, value))
-        case .unset(let key):
-            try database.connection.transaction { try settings.remove(key) }
-            if json { console.line(line(key, nil)) }
+        case .set, .unset: break
         }
         return .success
     }

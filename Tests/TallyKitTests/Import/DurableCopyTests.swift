@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyFormats
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// Kept inputs and archive moves copy through a temp file (issue 24, points 2–4).

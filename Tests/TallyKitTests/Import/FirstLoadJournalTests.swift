@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyStore
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// The first import into a store without records writes under the rollback journal

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyStore
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// A list view has no version column: its rows are versioned by the file's modification time,

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyStore
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// Each row is applied in file order and counted for what it did, and the counts agree with the

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyStore
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// Issue 22's rules, one test each, with the sentence of seed `000_7823e654d85c7566.txt` it enforces.

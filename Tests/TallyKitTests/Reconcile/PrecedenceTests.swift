@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 import Testing
 @testable import TallyKit
 

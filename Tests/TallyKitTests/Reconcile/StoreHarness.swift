@@ -1,4 +1,6 @@
 import Foundation
+import TallyFormats
+import TallyStore
 import TestSupport
 @testable import TallyKit
 

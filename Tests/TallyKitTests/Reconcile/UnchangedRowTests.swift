@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
 import TallyFormats
+import TallyStore
+import TestSupport
+import Testing
 @testable import TallyKit
 
 /// Rows recognised unchanged by their input hash before mapping (``UnchangedRowProbe``): the

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyFormats
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// Every input a fuzz target ever crashed on (`fixtures/hostile/fuzz/TARGET-<sha>.<ext>`, kept by

@@ -1,6 +1,8 @@
 import Foundation
-import Testing
+import TallyFormats
+import TallyStore
 import TestSupport
+import Testing
 @testable import TallyKit
 
 /// A small export of each format, cut at every byte position: every prefix is read to its end

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import TallyStore
 import TestSupport
+import Testing
 @testable import TallyKit
 
 extension StoreHarness {
