@@ -12,6 +12,18 @@ package enum StoreAccess: Sendable {
     case read
 }
 
+/// Where the store is, found the same way by every command and job.
+package enum StoreLocation {
+    /// `--db`, else a job's `store` (already resolved against the job file), else `$TALLY_DB`,
+    /// else `./tally.db`.
+    package static func path(option: String?, job: String? = nil) -> String {
+        if let option { return option }
+        if let job { return job }
+        if let path = ProcessInfo.processInfo.environment["TALLY_DB"], !path.isEmpty { return path }
+        return "tally.db"
+    }
+}
+
 /// Why the store cannot be used, in NIOFileSystem's `FileSystemError` shape: a code the CLI turns
 /// into an exit code, a sentence a person can act on, the error that caused it, and where Tally
 /// raised it. The cause is kept whole (SQLite's code and statement), not flattened into a string.

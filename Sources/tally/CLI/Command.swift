@@ -90,5 +90,5 @@ extension ParsedArguments {
     }
 
     /// The store path: `--db`, else `$TALLY_DB`, else `./tally.db`.
-    var databasePath: String { value("db") ?? Environment.value("TALLY_DB") ?? "tally.db" }
+    var databasePath: String { StoreLocation.path(option: value("db")) }
 }

@@ -75,7 +75,7 @@ struct ImportCommand: Command {
 
     func run(_ console: Console) throws -> ExitCode {
         var request = request
-        if console.isErrorTerminal { request.progress = ReadProgress().callback }  // a terminal only, never under cron
+        if console.isErrorTerminal { request.progress = ProgressLine().callback }  // a terminal only, never under cron
         let output = ImportOutput(console: console, json: json)
         return try output.guarding {
             try store.write(console, command: request.command) { database in
