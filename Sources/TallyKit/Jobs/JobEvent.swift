@@ -36,7 +36,7 @@ package struct JobEvent: Sendable, Equatable {
     /// The message as people and logs read it: the outcome's ends with its exit code and status.
     package func text(exitCode: (JobExit) -> Int32) -> String {
         guard let outcome else { return message }
-        return "\(message) — exit \(exitCode(outcome)) (\(outcome.status))"
+        return "\(message) — exit \(exitCode(outcome)) (\(outcome.status.rawValue))"
     }
 
     /// One NDJSON line (no newline), keys in a fixed order; `exitCode` numbers the outcome.
@@ -47,7 +47,7 @@ package struct JobEvent: Sendable, Equatable {
         if let input { text += ", \"input\": \(JSON.quote(input))" }
         text += ", \"counts\": " + (counts.map(Self.countsJSON) ?? "null")
         if let outcome {
-            text += ", \"outcome\": {\"exit_code\": \(exitCode(outcome)), \"status\": \(JSON.quote(outcome.status))}"
+            text += ", \"outcome\": {\"exit_code\": \(exitCode(outcome)), \"status\": \(JSON.quote(outcome.status.rawValue))}"
         }
         return text + "}"
     }

@@ -11,16 +11,21 @@ package enum JobExit: Sendable, Comparable, CaseIterable {
     /// The job file or command line is wrong: nothing was done.
     case usage
 
-    /// The job run's status for this exit: `ok`, `issues`, `failed`, `locked`, `invalid`.
-    package var status: String {
+    /// The job run's status for this exit.
+    package var status: JobRunStatus {
         switch self {
-        case .clean: "ok"
-        case .dataIssues: "issues"
-        case .inputMissing, .failed: "failed"
-        case .locked: "locked"
-        case .usage: "invalid"
+        case .clean: .ok
+        case .dataIssues: .issues
+        case .inputMissing, .failed: .failed
+        case .locked: .locked
+        case .usage: .invalid
         }
     }
+}
+
+/// A job run's status in the `job_runs` ledger, stored as its raw value.
+package enum JobRunStatus: String, Sendable {
+    case ok, issues, failed, locked, invalid
 }
 
 /// What happened to one run of a job input (one file, or every file of a snapshot input).
@@ -64,7 +69,7 @@ package struct JobOutcome: Sendable {
     package func json(exitCode: (JobExit) -> Int32) -> String {
         var text = "{\"job\": \(JSON.quote(job)), \"job_run\": \(jobRun.map(String.init) ?? "null"), "
         text += "\"store\": \(store.map(JSON.quote) ?? "null"), \"dry_run\": \(dryRun), "
-        text += "\"status\": \(JSON.quote(exit.status)), \"exit_code\": \(exitCode(exit)), \"message\": \(JSON.quote(message)), "
+        text += "\"status\": \(JSON.quote(exit.status.rawValue)), \"exit_code\": \(exitCode(exit)), \"message\": \(JSON.quote(message)), "
         text += "\"counts\": \(JobEvent.countsJSON(counts)), "
         text += "\"inputs\": [\(inputs.map { $0.json(exitCode: exitCode) }.joined(separator: ", "))], "
         text += "\"extracts\": [\(extracts.map(JSON.quote).joined(separator: ", "))]}"

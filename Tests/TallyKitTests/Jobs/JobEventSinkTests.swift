@@ -50,6 +50,6 @@ struct JobEventSinkTests {
     @Test func theWorstExitWinsInSeverityOrder() {
         #expect(JobExit.allCases.sorted() == [.clean, .dataIssues, .inputMissing, .failed, .locked, .usage])
         #expect([JobExit.dataIssues, .failed, .inputMissing].max() == .failed)
-        #expect(JobExit.allCases.map(\.status) == ["ok", "issues", "failed", "failed", "locked", "invalid"])
+        #expect(JobExit.allCases.map(\.status.rawValue) == ["ok", "issues", "failed", "failed", "locked", "invalid"])
     }
 }
