@@ -1,6 +1,6 @@
-import TallyFormats
-import TallyKit
 import Testing
+import TallyKit
+import TallyFormats
 
 @Suite("EntityRegistry")
 struct EntityRegistryTests {

@@ -1,7 +1,7 @@
 import Foundation
-import TallyFormats
-import TallyKit
 import Testing
+import TallyKit
+import TallyFormats
 
 @Suite("RecordMapper")
 struct RecordMapperTests {

@@ -1,7 +1,7 @@
-import TallyStore
-import TestSupport
 import Testing
+import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// The steward page's section queries, read directly (the page tests render them).
 @Suite("StewardReport queries")

@@ -1,8 +1,8 @@
 import Foundation
-import TallyStore
-import TestSupport
 import Testing
+import TestSupport
 @testable import TallyKit
+import TallyStore
 
 @Suite("HTML")
 struct HTMLTests {

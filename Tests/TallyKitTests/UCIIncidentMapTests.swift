@@ -1,8 +1,8 @@
 import Foundation
-import TallyFormats
+import Testing
 import TallyKit
 import TestSupport
-import Testing
+import TallyFormats
 
 /// The shipped UCI map against every row of the real event-log sample.
 @Suite("UCI incident map on real data")

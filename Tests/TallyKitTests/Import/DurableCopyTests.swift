@@ -1,8 +1,8 @@
 import Foundation
-import TallyFormats
-import TestSupport
 import Testing
+import TestSupport
 @testable import TallyKit
+import TallyFormats
 
 /// Kept inputs and archive moves copy through a temp file (issue 24, points 2–4).
 @Suite("DurableCopy")

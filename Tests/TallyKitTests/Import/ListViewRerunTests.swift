@@ -1,8 +1,8 @@
 import Foundation
-import TallyStore
-import TestSupport
 import Testing
+import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// A list view has no version column: its rows are versioned by the file's modification time,
 /// so the kept copy a rerun reads must carry that time too.

@@ -1,7 +1,7 @@
 import Foundation
-import TallyStore
 import Testing
 @testable import TallyKit
+import TallyStore
 
 @Suite("Identification")
 struct IdentificationTests {

@@ -1,8 +1,8 @@
 import Foundation
-import TallyStore
-import TestSupport
 import Testing
+import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// Rows of one input that identify one record under different identities are said, not hidden.
 @Suite("Identity collisions")

@@ -1,8 +1,8 @@
 import Foundation
-import TallyStore
-import TestSupport
 import Testing
+import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// `tally check`'s semantics on small stores built by real imports and rollbacks.
 @Suite("Store check")

@@ -1,8 +1,8 @@
 import Foundation
-import TallyStore
-import TestSupport
 import Testing
+import TestSupport
 @testable import TallyKit
+import TallyStore
 
 extension StoreHarness {
     /// Every entity feed, as CSV, keyed by entity: the state reporting feeds see.

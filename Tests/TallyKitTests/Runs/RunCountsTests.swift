@@ -1,8 +1,8 @@
 import Foundation
-import TallyStore
-import TestSupport
 import Testing
+import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// The count names are declared once (``RunCounts/Field``); the store, the reports and the
 /// sentences the CLI prints follow them.
