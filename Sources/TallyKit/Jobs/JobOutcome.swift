@@ -23,9 +23,10 @@ package enum JobExit: Sendable, Comparable, CaseIterable {
     }
 }
 
-/// A job run's status in the `job_runs` ledger, stored as its raw value.
-package enum JobRunStatus: String, Sendable {
-    case ok, issues, failed, locked, invalid
+/// A job run's status in the `job_runs` ledger, stored as its raw value: `running` until it
+/// finishes as one of the others (`abandoned` when its process died before).
+package enum JobRunStatus: String, Sendable, CaseIterable {
+    case running, ok, issues, failed, locked, invalid, abandoned
 }
 
 /// What happened to one run of a job input (one file, or every file of a snapshot input).
