@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(name: "TallyFormatsTests", dependencies: ["TallyFormats", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "TallyStoreTests", dependencies: ["TallyStore", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "TallyKitTests", dependencies: ["TallyKit", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "TallyKitTests", dependencies: ["TallyKit", "TallyFormats", "TallyStore", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "TallyEndToEndTests",
             dependencies: ["tally", "TestSupport", "TallyStore"],

@@ -76,6 +76,21 @@ struct StoreLockTests {
         #expect(!folder.exists("tally.db.lock"))
     }
 
+    @Test func settingsSetAndUnsetTakeTheLockLikeEveryWriter() throws {
+        let folder = try JobFolder()
+        let holder = try LockHolderProcess(in: folder.url)
+        for arguments in [["settings", "set", "sync_enabled", "true"], ["settings", "unset", "sync_enabled"]] {
+            let refused = try TallyProcess.run(arguments, in: folder.url)
+            #expect(refused.status == 75, "\(arguments): \(refused.status) \(refused.stderr)")
+            #expect(refused.stderr.contains("the store is locked by pid \(holder.process.processIdentifier)"), "\(refused.stderr)")
+        }
+        #expect(try holder.finish() == 0)
+        let accepted = try TallyProcess.run(["settings", "set", "sync_enabled", "true"], in: folder.url)
+        #expect(accepted.status == 0, "\(accepted.stderr)")
+        #expect(accepted.stdout == "sync_enabled=true\n")
+        #expect(!folder.exists("tally.db.lock"))
+    }
+
     @Test func waitingGivesUpAfterItsSeconds() throws {
         let folder = try JobFolder()
         try folder.write(Self.job)

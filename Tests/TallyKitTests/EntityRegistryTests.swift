@@ -1,5 +1,6 @@
 import Testing
 import TallyKit
+import TallyFormats
 
 @Suite("EntityRegistry")
 struct EntityRegistryTests {

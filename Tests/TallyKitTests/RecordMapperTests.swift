@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TallyKit
+import TallyFormats
 
 @Suite("RecordMapper")
 struct RecordMapperTests {

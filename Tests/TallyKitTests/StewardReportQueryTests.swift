@@ -1,6 +1,7 @@
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// The steward page's section queries, read directly (the page tests render them).
 @Suite("StewardReport queries")

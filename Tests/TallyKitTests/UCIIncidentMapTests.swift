@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TallyKit
 import TestSupport
+import TallyFormats
 
 /// The shipped UCI map against every row of the real event-log sample.
 @Suite("UCI incident map on real data")

@@ -1,5 +1,6 @@
 import Testing
 import TallyKit
+import TallyFormats
 
 @Suite("Validator")
 struct ValidatorTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// One registry entry is all an entity takes: the test-only ``WorkOrder`` imports, validates,
 /// reconciles (references resolved in a later run, stale rows skipped) and extracts through the

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 extension StoreCheck {
     /// Replays the audit trail of a deterministic sample of records and compares the result with

@@ -1,4 +1,6 @@
 import Foundation
+import TallyFormats
+import TallyStore
 
 extension StoreCheck {
     /// Each kept input (`STORE.inputs/<sha256>`) still has the SHA-256 its runs recorded: a rerun

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// Checks that a store holds: SQLite's integrity and foreign keys, the run ledger, conservation of
 /// the counts, the audit against current values, pending references, kept inputs.

@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// A file written atomically: bytes go to a temp file in the same folder, which is flushed,
 /// synced and renamed over the destination on ``commit()``. A reader sees the old file or the

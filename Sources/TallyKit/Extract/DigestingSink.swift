@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// An output sink that passes bytes on while counting them and computing their SHA-256, so a
 /// manifest can describe a file without reading it back.
 package final class DigestingSink: OutputSink {

@@ -1,3 +1,6 @@
+import TallyFormats
+import TallyStore
+
 /// An entity's current records under canonical field names, in a stable order: by sys_id, then
 /// (records without one) by business key. Datetimes are canonical UTC text, choices their codes,
 /// booleans `true`/`false`, null is null. Importing the extract back changes nothing (with

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// The file formats extracts are written in.
 package enum ExtractFormat: String, Sendable, CaseIterable, Codable {
     case csv

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Something `tally extract` can write: a report from the catalogue or an entity's feed.
 package enum ExtractSource: Sendable {
     case report(ReportDefinition)

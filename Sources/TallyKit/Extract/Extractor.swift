@@ -1,4 +1,6 @@
 import Foundation
+import TallyFormats
+import TallyStore
 
 /// What to extract and how: the arguments of `tally extract`, checked.
 package struct ExtractRequest: Sendable {

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Where a delta feed's last pickup ended, kept in the store (`feed_cursors`, with the run
 /// watermark in its `last_run` column).
 ///

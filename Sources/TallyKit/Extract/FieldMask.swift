@@ -1,3 +1,6 @@
+import TallyFormats
+import TallyStore
+
 /// Replaces personal fields with a stable salted hash, for feeds that must not carry personal data.
 ///
 /// The salt is the store setting `mask_salt`, created (random, 32 bytes) on first use, so every

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// A report as data: a query over the store plus the metadata of the columns it returns.
 ///
 /// The query's identifiers come only from the entity registry (see ``ReportSQL``); values come

@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// A file's SHA-256 before it is imported, computed on first use: only to tell whether a file of
 /// the size of a committed input is that input (then it is skipped). The SHA-256 a run records is

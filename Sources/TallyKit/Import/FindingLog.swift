@@ -1,3 +1,6 @@
+import TallyFormats
+import TallyStore
+
 /// Stores row-level findings (rejects and warnings) with the raw record, so a steward can see
 /// what was wrong, where, and fix and re-import it.
 struct FindingLog {

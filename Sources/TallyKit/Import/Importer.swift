@@ -1,4 +1,6 @@
 import Foundation
+import TallyFormats
+import TallyStore
 
 /// Runs `tally import` and `tally rerun`: reads, maps, validates and reconciles inputs into the
 /// store as one run, committed whole or not at all, with every row accounted for.

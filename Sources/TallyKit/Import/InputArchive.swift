@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// Keeps each imported input beside the store (`STORE.inputs/<sha256>`), so a run can be rerun
 /// with today's maps and rules. Files are content-addressed: the same input is kept once.

@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// Reads, maps and validates an input off the store's thread, in two stages of their own: one
 /// thread reads and parses the file into records, another hashes them, asks the probe, and maps

@@ -1,4 +1,6 @@
 import Foundation
+import TallyFormats
+import TallyStore
 
 /// The per-row flow of an import, for one entity, map and run:
 /// read → map → validate → reconcile, with findings stored and every row counted once.

@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// A row read, mapped and validated, ready to reconcile — or a reader's issue.
 enum PreparedRow: Sendable {

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Retires records a full snapshot no longer contains — never deletes them — after checking the
 /// guards that stop a truncated export from wiping the store.
 struct SnapshotRetirement {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// An input ready to import: a readable regular file with its size. Standard input is first
 /// copied to a temp file (hashing as it goes), so it can be read and rerun. The SHA-256 a run

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// The `job_runs` ledger: one row per `tally run` (not for dry runs), grouping its import runs
 /// through `runs.job_run`.
 ///
@@ -28,8 +30,8 @@ package struct JobRunLedger {
         try connection.run("UPDATE runs SET job_run = ? WHERE id = ?", [.integer(jobRun), .integer(run)])
     }
 
-    package func finish(jobRun: Int64, status: String, message: String) throws {
+    package func finish(jobRun: Int64, status: JobRunStatus, message: String) throws {
         try connection.run("UPDATE job_runs SET status = ?, finished_at = ?, message = ? WHERE id = ?",
-                           [.text(status), .text(Timestamp.now()), .text(message), .integer(jobRun)])
+                           [.text(status.rawValue), .text(Timestamp.now()), .text(message), .integer(jobRun)])
     }
 }

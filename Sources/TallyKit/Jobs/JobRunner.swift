@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// The stages of a job, in the order they run.
 package enum JobStage: String, Sendable, CaseIterable {
@@ -18,52 +19,51 @@ package struct JobRunOptions: Sendable {
     package var wait: Double?
     /// The command line, for the lock file and the run ledger.
     package var command: String
-    /// Draw per-input progress on stderr (a terminal, not `--quiet`).
-    package var progress = false
     /// `--follow-symlinks`: an input named by path may be a symbolic link (pattern matches never are).
     package var followSymlinks = false
 
     package init(jobPath: String, databasePath: String? = nil, dryRun: Bool = false, stage: JobStage? = nil,
-                wait: Double? = nil, command: String, progress: Bool = false) {
+                wait: Double? = nil, command: String) {
         self.jobPath = jobPath
         self.databasePath = databasePath
         self.dryRun = dryRun
         self.stage = stage
         self.wait = wait
         self.command = command
-        self.progress = progress
     }
 }
 
 /// Runs a job end to end: takes the store's lock, records a job run, applies settings, imports
 /// each input as its own atomic run (archiving its files once it commits), writes the extracts
-/// once every import has committed, then the report; logs every step through `emit`, the
+/// once every import has committed, then the report; reports every step to its sink, the
 /// outcome last.
 package final class JobRunner {
     package let job: JobDefinition
     package let options: JobRunOptions
     let paths: JobPaths
     let catalogue: ReportCatalogue
-    private let emitEvent: (JobEvent) -> Void
+    private let sink: any JobEventSink
     private var jobRun: Int64?
 
-    package init(job: JobDefinition, options: JobRunOptions, catalogue: ReportCatalogue = .standard,
-                emit: @escaping (JobEvent) -> Void) {
+    package init(job: JobDefinition, options: JobRunOptions, catalogue: ReportCatalogue = .standard, sink: any JobEventSink) {
         self.job = job
         self.options = options
         self.paths = JobPaths(jobFile: options.jobPath)
         self.catalogue = catalogue
-        self.emitEvent = emit
+        self.sink = sink
     }
 
-    /// The store: `--db`, else the job's `store` (relative to the job file), else `$TALLY_DB`,
-    /// else `./tally.db`.
-    package var storePath: String {
-        if let path = options.databasePath { return path }
-        if let store = job.store { return paths.resolve(store) }
-        if let path = ProcessInfo.processInfo.environment["TALLY_DB"], !path.isEmpty { return path }
-        return "tally.db"
+    package convenience init(job: JobDefinition, options: JobRunOptions, catalogue: ReportCatalogue = .standard,
+                             emit: @escaping (JobEvent) -> Void) {
+        self.init(job: job, options: options, catalogue: catalogue, sink: JobEventHandler(emit))
     }
+
+    /// The store: `--db`, else the job's `store` (relative to the job file), else as every command finds it.
+    package var storePath: String {
+        StoreLocation.path(option: options.databasePath, job: job.store.map(paths.resolve))
+    }
+
+    private func emitEvent(_ event: JobEvent) { sink.record(event) }
 
     private func emit(_ level: JobEvent.Level, _ stage: String, _ message: String, run: Int64? = nil,
                       input: String? = nil, counts: RunCounts? = nil) {
@@ -108,7 +108,9 @@ package final class JobRunner {
         // Only importing creates the store: extracts or a page of a store that is not there would say nothing true.
         let database: TallyDatabase
         do { database = try TallyDatabase.open(path: databasePath, access: stages.contains(.import) ? .create : .write) }
-        catch let error as StoreOpenError { return finish(&outcome, error.kind == .missing ? .inputMissing : .usage, "not started: \(error.message)") }
+        catch where [.missing, .notATallyStore, .newerSchema].contains(error.code) {
+            return finish(&outcome, error.code == .missing ? .inputMissing : .usage, "not started: \(error.message)")
+        }
         catch { return finish(&outcome, .failed, "not started: cannot open the store \(store): \(ErrorText.describe(error))") }
         if !options.dryRun {
             do {
@@ -149,9 +151,8 @@ package final class JobRunner {
         outcome.exit = exit
         outcome.message = message
         let level: JobEvent.Level = switch exit { case .clean: .info; case .dataIssues: .warning; default: .error }
-        var event = JobEvent(level: level, job: job.name, jobRun: jobRun, stage: "job",
-                             message: "\(message) — exit \(exit.rawValue) (\(exit.status))", counts: outcome.counts)
-        event.outcome = (exit.rawValue, exit.status)
+        var event = JobEvent(level: level, job: job.name, jobRun: jobRun, stage: "job", message: message, counts: outcome.counts)
+        event.outcome = exit
         emitEvent(event)
         return outcome
     }
@@ -270,7 +271,7 @@ package final class JobRunner {
             format: input.format, dryRun: options.dryRun, precedencePath: input.precedence.map(paths.resolve),
             snapshot: snapshot, command: options.command + " (job \(job.name))")
         let label = files.count == 1 ? files[0] : "\(files.count) files (\(files.joined(separator: ", ")))"
-        if options.progress { request.progress = ReadProgress().callback }
+        request.progress = sink.progress
         request.followSymlinks = named && options.followSymlinks
         let result: Result<ImportResult, ImportFailure>
         do throws(ImportFailure) { result = .success(try importer.run(request)) }

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// Types one column's text as one field, with the column's null tokens, empty policy, date
 /// formats and choice translations already resolved. Built once per map; used for every cell
 /// (a class, so using one costs a reference, not a copy of everything it holds).

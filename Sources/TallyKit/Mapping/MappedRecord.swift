@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// One input record typed against its entity: what the mapping stage hands to validation.
 package struct MappedRecord: Sendable, Equatable {
     /// The registry name of the entity.

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// Maps raw records of one input onto an entity, under one transform map.
 ///
 /// Compiled once per (map, header): every column gets an action (a field with its converter,

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// An input opened for reading: its reader and the format it was read as.
 package struct OpenedInput {
     package var reader: any RecordReader

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Writes the audit trail: one row per field change, one row per inserted record.
 final class AuditTrail {
     /// The field of an audit row that records an insert. Its `new` is the record's
@@ -177,7 +179,7 @@ final class AuditTrail {
 }
 
 /// Writes conflicts: writes a rule refused, with both sides and the rule.
-struct ConflictLog {
+package struct ConflictLog {
     let connection: Connection
     let run: Int64
     let source: String

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Writes work notes to cases when reconciliation changes a record related to them.
 ///
 /// Where a major case and its children share the related record, the note goes to the major

@@ -1,3 +1,6 @@
+import TallyFormats
+import TallyStore
+
 /// The case-side rules of `CaseRules`, applied while cases are reconciled so that the same rows
 /// give the same store in any order or split:
 /// - a case is a child only while its `parent` is an accepted major case;

@@ -1,3 +1,6 @@
+import TallyStore
+import TallyFormats
+
 /// Case rules, the last stage: what a row means for cases — ``CaseLinks`` when the entity is the
 /// case, ``CaseJournal`` when cases relate to it. Does nothing for an entity neither concerns.
 struct CaseRuleStage {

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// A stable 64-bit FNV-1a-style hash of a record's content, for change detection (text is
 /// mixed eight bytes at a time, little-endian, so the value is the same on every machine Tally
 /// runs on).

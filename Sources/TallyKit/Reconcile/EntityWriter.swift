@@ -1,3 +1,6 @@
+import TallyFormats
+import TallyStore
+
 /// Reconciles mapped records of one entity into its table, within a run's transaction, in the
 /// stages DESIGN.md draws: resolve the row's references, then Identify (``RecordIdentifier``) →
 /// Merge (``RecordMerger``) → Persist (``RecordPersister``) → Case rules (``CaseRuleStage``).

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// The columns a map does not know, kept on the record as one flat JSON object (`_extra`) in
 /// source order. An update merges them like fields: a column the input lacks keeps its stored
 /// value, so a partial export never wipes what a fuller one kept.

@@ -1,3 +1,6 @@
+import TallyStore
+import TallyFormats
+
 /// The store-thread shortcuts of ``ReconcileStrategy/fast``. Each skips work whose answer is
 /// already known and gives what the stages would have given:
 /// - a row the ``UnchangedRowProbe`` recognised is confirmed unchanged, never mapped or compared;

@@ -1,3 +1,5 @@
+import TallyStore
+
 extension FieldValue {
     /// The value as bound into its column: booleans as 0/1, datetimes as canonical text.
     package var sqlValue: SQLValue {

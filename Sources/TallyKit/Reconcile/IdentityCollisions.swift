@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// Rows of one input that identify the same record under different identifying attributes (15
 /// CIs sharing serial `L3BB911` under 15 names). They still merge, applied in file order, as the
 /// platform's identification by serial and class would merge them; but the merge is said: each

@@ -1,3 +1,6 @@
+import TallyStore
+import TallyFormats
+
 /// Identify, the first stage of reconciling a row: the stored record the row names, by sys_id and
 /// then the identifier rules in order (an empty value never matches; a record whose distinguishing
 /// keys disagree is another one; several matches are ambiguous). It also keeps the input's

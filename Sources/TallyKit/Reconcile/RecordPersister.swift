@@ -1,3 +1,6 @@
+import TallyStore
+import TallyFormats
+
 /// Persist, the third stage: writes what Merge decided — an insert, or an update of exactly the
 /// changed columns with the bookkeeping — with an audit row per change, the conflicts noted and
 /// the references still pending. Knows which records it wrote in the run.

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Resolves reference fields to the target record's sys_id: by sys_id, else by the target's
 /// display field (a task's number, a CI's name; an ambiguous name stays unresolved).
 ///

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// A record as the store holds it: its key, field values in registry order, extra columns and
 /// bookkeeping.
 struct StoredRecord: Sendable {

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Recognises, on the preparation thread and before any mapping, an input row that is exactly the
 /// row that last wrote its stored record: the record is found by the first identifier rule, and
 /// its `_input_hash` equals the row's ``ContentHash/ofInput(_:header:)``.

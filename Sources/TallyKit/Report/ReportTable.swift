@@ -1,3 +1,5 @@
+import TallyStore
+
 /// The rows of one catalogue report, read through ``ReportDefinition/forEachRow(in:parameters:_:)``
 /// exactly as `tally extract` reads them, so the page shows the extracts' own values.
 struct ReportTable: Sendable {

@@ -1,4 +1,6 @@
 import Foundation
+import TallyFormats
+import TallyStore
 
 /// What the steward report covers and how it judges what it shows.
 package struct StewardReportOptions: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// "Conflicts by field": conflicts of the runs in scope by entity, field and rule, most first,
 /// with their newest examples.
 struct StewardReportConflictsQuery {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// What every section's query reads from: one connection, the catalogue, the runs in scope.
 ///

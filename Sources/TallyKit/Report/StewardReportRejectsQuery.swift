@@ -1,3 +1,6 @@
+import TallyFormats
+import TallyStore
+
 /// "Rejects by rule": groups with their newest outstanding examples, and rejected rows per
 /// status and per run (each row once, whatever its reasons).
 struct StewardReportRejectsQuery {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// "Runs over time": the runs in scope, the window the chart shows, and the last run that did something.
 struct StewardReportRunsQuery {

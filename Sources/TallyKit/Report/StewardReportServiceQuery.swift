@@ -1,3 +1,5 @@
+import TallyStore
+
 /// "Service picture": incident metrics, cases by resolution code against its rule, and the
 /// changes with the most impact (the whole store).
 struct StewardReportServiceQuery {

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Walks a record's audit rows back from its current values, newest first: each field change is
 /// undone (its `new` must be the value found, its `old` is put back), a removal brings back the
 /// record it kept, and an insert row is checked against the values reached — so what a run

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// Which audit rows a run wrote: a range of audit ids, kept on the run's row (`runs.audit_first`,
 /// `runs.audit_last`; both null when it wrote none).
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// Drops what is no longer wanted: the kept inputs (rerun material) of runs outside the
 /// retention, and input copies no run refers to. Audit rows, which a rollback needs, are kept

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// One change a run made (or, in a dry run, would make), read from its audit rows.
 package struct RecordChange: Sendable, Equatable, JSONOutput {
     package enum Kind: String, Sendable, Encodable {

@@ -1,4 +1,5 @@
 import TallyFormats
+import TallyStore
 
 /// A record's audit trail, for `tally history`.
 package struct RecordHistory {

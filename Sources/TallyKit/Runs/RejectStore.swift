@@ -1,3 +1,6 @@
+import TallyFormats
+import TallyStore
+
 /// A rejected record as stewards see it: where it came from, every reason, and the row as read.
 package struct RejectedRecord: Sendable, Equatable {
     package struct Reason: Sendable, Equatable, Encodable {
@@ -205,4 +208,9 @@ package struct RejectStore {
         guard case .record(let record)? = try? reader.next() else { return text }
         return record.values.first ?? nil
     }
+}
+
+extension RejectedRecord {
+    /// Where the row was in its file: `file:line`, or `file record N` where lines say less.
+    package var place: String { Provenance.place(file: file, line: line, record: record) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// Undoes a committed run from its audit trail: restores every field it changed, removes the
 /// records it inserted, reinstates what it retired, reopens the references it resolved. The

@@ -1,5 +1,6 @@
 import Foundation
 import TallyFormats
+import TallyStore
 
 /// Everything `tally show` says about a run.
 package struct RunDetails: Sendable {
@@ -52,7 +53,7 @@ package struct RunDetails: Sendable {
         }
         return RunDetails(run: run, inputs: try ledger.inputs(run: id), rejectsByRule: try findings(rejected: 1),
                           warningsByRule: try findings(rejected: 0), conflictsByField: conflicts, timings: timings,
-                          derived: try ledger.runs(where: "parent_run = ?", [.integer(id)]).reversed())
+                          derived: try ledger.runs(derivedFrom: id).reversed())
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// One input of a run, as the ledger keeps it.
 package struct RunInput: Sendable, Equatable, Codable {
@@ -158,8 +159,22 @@ package struct RunLedger {
         try runs(where: "id = ?", [.integer(id)]).first
     }
 
-    /// Runs matching a condition, newest first.
-    package func runs(where condition: String = "1", _ values: [SQLValue] = [], limit: Int = 1_000_000) throws -> [RunRecord] {
+    /// The newest `limit` runs, only those with `status` and of `job` when given, newest first.
+    package func runs(status: RunStatus? = nil, job: String? = nil, limit: Int = 1_000_000) throws -> [RunRecord] {
+        var conditions: [String] = []
+        var values: [SQLValue] = []
+        if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
+        if let job { conditions.append("job_run IN (SELECT id FROM job_runs WHERE job = ?)"); values.append(.text(job)) }
+        return try runs(where: conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), values, limit: limit)
+    }
+
+    /// The runs derived from `run` (reruns), newest first.
+    package func runs(derivedFrom run: Int64) throws -> [RunRecord] {
+        try runs(where: "parent_run = ?", [.integer(run)])
+    }
+
+    /// Runs matching a condition built here from Kit's own words, newest first.
+    private func runs(where condition: String, _ values: [SQLValue], limit: Int = 1_000_000) throws -> [RunRecord] {
         var result: [RunRecord] = []
         try connection.forEachRow("SELECT \(Self.runColumns) FROM runs WHERE \(condition) ORDER BY id DESC LIMIT \(limit)", values) { row in
             var counts = RunCounts()

@@ -1,3 +1,5 @@
+import TallyStore
+
 /// The store's schema, as versioned migrations. Add a migration; never edit a released one.
 ///
 /// Entity tables are not here: they follow the entity registry (see ``EntityTables``), so adding

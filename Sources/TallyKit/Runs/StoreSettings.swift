@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// Store-wide settings (`tally settings`), kept in the `settings` table.
 package struct StoreSettings {
@@ -32,6 +33,13 @@ package struct StoreSettings {
 
     package func remove(_ key: String) throws {
         try connection.run("DELETE FROM settings WHERE key = ?", [.text(key)])
+    }
+
+    /// Sets `key` to `value`, or removes it when `value` is nil, in a transaction of its own.
+    package func update(_ key: String, to value: String?) throws {
+        try connection.transaction {
+            if let value { try set(key, value) } else { try remove(key) }
+        }
     }
 
     package func all() throws -> [(String, String)] {

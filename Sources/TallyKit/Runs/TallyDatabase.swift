@@ -1,3 +1,5 @@
+import TallyStore
+
 /// The Tally store: a SQLite file holding entities, runs, findings and audit, at the schema
 /// version this Tally writes.
 package final class TallyDatabase {
@@ -14,22 +16,26 @@ package final class TallyDatabase {
         try open(path: path, access: readOnly ? .read : .create, registry: registry)
     }
 
-    /// Opens the store at `path` as `access` says. Throws ``StoreOpenError`` (leaving the file
-    /// untouched) when a read or write finds no store, the file is not a Tally store, or a newer
-    /// Tally wrote it.
-    package static func open(path: String, access: StoreAccess, registry: EntityRegistry = .standard) throws -> TallyDatabase {
-        try checkIdentity(of: path, access: access, latestVersion: StoreSchema.migrator.latestVersion)
-        let readOnly = access == .read
-        // A small page cache by default: SQLite gives every sorter of a report query as much
-        // memory as the cache, so a big cache multiplies (an import raises it for its run).
-        let connection = try Connection(path: path, options: .init(readOnly: readOnly, create: access == .create, cacheKiB: defaultCacheKiB))
-        let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
-        // Only a store that lacks a table, column or index takes the write lock here: opening a
-        // current store must not wait behind (or fail because of) a long import.
-        if !readOnly, try !registry.tablesAreCurrent(in: connection) {
-            try connection.transaction { try registry.ensureTables(in: connection) }
+    /// Opens the store at `path` as `access` says. Throws ``StoreFailure``: `missing`,
+    /// `notATallyStore` or `newerSchema` (leaving the file untouched) when a read or write finds no
+    /// store, the file is not a Tally store, or a newer Tally wrote it; SQLite's failures as their cause.
+    package static func open(path: String, access: StoreAccess, registry: EntityRegistry = .standard) throws(StoreFailure) -> TallyDatabase {
+        do {
+            try checkIdentity(of: path, access: access, latestVersion: StoreSchema.migrator.latestVersion)
+            let readOnly = access == .read
+            // A small page cache by default: SQLite gives every sorter of a report query as much
+            // memory as the cache, so a big cache multiplies (an import raises it for its run).
+            let connection = try Connection(path: path, options: .init(readOnly: readOnly, create: access == .create, cacheKiB: defaultCacheKiB))
+            let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
+            // Only a store that lacks a table, column or index takes the write lock here: opening a
+            // current store must not wait behind (or fail because of) a long import.
+            if !readOnly, try !registry.tablesAreCurrent(in: connection) {
+                try connection.transaction { try registry.ensureTables(in: connection) }
+            }
+            return TallyDatabase(connection: connection, path: path, registry: registry, appliedMigrations: applied)
+        } catch {
+            throw StoreFailure.from(error) ?? StoreFailure(.failed, ErrorText.describe(error), cause: error)
         }
-        return TallyDatabase(connection: connection, path: path, registry: registry, appliedMigrations: applied)
     }
 
     init(connection: Connection, path: String, registry: EntityRegistry, appliedMigrations: [Int]) {

@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 
 /// An entity's table in the store, derived from its registry definition.
 ///

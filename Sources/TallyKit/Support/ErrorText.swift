@@ -1,4 +1,5 @@
 import Foundation
+import TallyStore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,5 @@
+import TallyFormats
+
 /// One problem found in one record: which rule, which field, how bad, where, and a sentence a
 /// steward can act on. Findings are data (returned and stored), never thrown.
 package struct Finding: Sendable, Hashable, Codable, CustomStringConvertible {

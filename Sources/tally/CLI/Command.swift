@@ -28,9 +28,15 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 extension CommandFailure {
-    /// A store that cannot be opened as asked: missing (66), or not a store this build can use (64).
-    init(_ error: StoreOpenError) {
-        self.init(exitCode: error.kind == .missing ? .noInput : .usage, message: error.message)
+    /// A store that cannot be used: missing (66), not a store this build can use (64), held by
+    /// another writer (75), or failed (1).
+    init(_ failure: StoreFailure) {
+        switch failure.code {
+        case .missing: self.init(exitCode: .noInput, message: failure.message)
+        case .notATallyStore, .newerSchema: self.init(exitCode: .usage, message: failure.message)
+        case .busy: self = .locked(failure.description)
+        case .corrupt, .readOnly, .failed: self.init(exitCode: .failure, message: failure.description)
+        }
     }
 }
 
@@ -91,5 +97,5 @@ extension ParsedArguments {
     }
 
     /// The store path: `--db`, else `$TALLY_DB`, else `./tally.db`.
-    var databasePath: String { value("db") ?? Environment.value("TALLY_DB") ?? "tally.db" }
+    var databasePath: String { StoreLocation.path(option: value("db")) }
 }

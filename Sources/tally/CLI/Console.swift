@@ -44,7 +44,13 @@ final class Console {
     /// Whether standard error is a terminal (progress is drawn only then).
     var isErrorTerminal: Bool { isatty(2) == 1 }
 
-    private static func write(_ bytes: [UInt8], to descriptor: Int32) {
+    /// Whether standard error should be coloured: a terminal, `NO_COLOR` unset, and not a dumb terminal.
+    var errorWantsColor: Bool {
+        isErrorTerminal && Environment.value("NO_COLOR") == nil && Environment.value("TERM") != "dumb"
+    }
+
+    /// Writes all of `bytes` to `descriptor`, retrying after signals; a closed reader ends it quietly.
+    static func write(_ bytes: [UInt8], to descriptor: Int32) {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {

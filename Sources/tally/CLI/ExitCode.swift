@@ -1,3 +1,5 @@
+import TallyKit
+
 /// Tally's exit codes, chosen so cron and scripts can tell outcomes apart (sysexits where they fit).
 enum ExitCode: Int32 {
     /// Committed and clean.
@@ -12,4 +14,16 @@ enum ExitCode: Int32 {
     case noInput = 66
     /// Another run holds the store's lock (EX_TEMPFAIL).
     case locked = 75
+
+    /// How a job ended, as cron sees it.
+    init(_ exit: JobExit) {
+        self = switch exit {
+        case .clean: .success
+        case .dataIssues: .dataIssues
+        case .inputMissing: .noInput
+        case .failed: .failure
+        case .locked: .locked
+        case .usage: .usage
+        }
+    }
 }

@@ -8,6 +8,12 @@ struct StoreWriter {
     /// Whether a missing store is created (an import) or refused with exit 66 (everything else).
     var access: StoreAccess
 
+    init(databasePath: String, wait: Double?, access: StoreAccess) {
+        self.databasePath = databasePath
+        self.wait = wait
+        self.access = access
+    }
+
     init(_ arguments: ParsedArguments, command: String, access: StoreAccess = .write) throws(UsageError) {
         databasePath = arguments.databasePath
         wait = try arguments.seconds("wait", command: command)

@@ -72,17 +72,15 @@ enum Tally {
         } catch let error as UsageError {
             console.error("error: \(error.message)\n\(HelpFormatter.usage(type.spec))\nSee 'tally help \(type.spec.name)'.")
             return .usage
-        } catch let error as StoreError where error.isBusy {
-            let failure = CommandFailure.locked("\(error)")
-            console.error("error: \(failure.message)")
-            return failure.exitCode
-        } catch let error as StoreOpenError {
-            console.error("error: \(error.message)")
-            return CommandFailure(error).exitCode
         } catch let failure as CommandFailure {
             console.error("error: \(failure.message)")
             return failure.exitCode
         } catch {
+            if let store = StoreFailure.from(error) {
+                let failure = CommandFailure(store)
+                console.error("error: \(failure.message)")
+                return failure.exitCode
+            }
             console.error("error: \(ErrorText.describe(error))")
             return .failure
         }

@@ -41,14 +41,17 @@ struct CheckCommand: Command {
         do {
             let database = try TallyDatabase.open(path: databasePath, access: repair ? .write : .read)
             report = try StoreCheck(database: database, sampleSize: sample).run(repair: repair)
-        } catch let error as StoreOpenError {
-            throw CommandFailure(error)
-        } catch let error as StoreError where error.isCorrupt {
-            report = .unreadable(store: databasePath, reason: "\(error)")
-        } catch let error as StoreError where error.isReadOnly && repair {
-            throw CommandFailure.failed("\(error.message); 'tally check --no-repair' checks it without writing")
         } catch {
-            throw CommandFailure.failed("cannot open the store at \(databasePath): \(ErrorText.describe(error))")
+            switch StoreFailure.from(error) {
+            case let failure? where [.missing, .notATallyStore, .newerSchema].contains(failure.code):
+                throw CommandFailure(failure)
+            case let failure? where failure.code == .corrupt:
+                report = .unreadable(store: databasePath, reason: "\(failure)")
+            case let failure? where failure.code == .readOnly && repair:
+                throw CommandFailure.failed("\(failure.message); 'tally check --no-repair' checks it without writing")
+            default:
+                throw CommandFailure.failed("cannot open the store at \(databasePath): \(ErrorText.describe(error))")
+            }
         }
         if json {
             console.line(report.json)

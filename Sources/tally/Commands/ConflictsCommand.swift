@@ -28,15 +28,12 @@ struct ConflictsCommand: Command {
     func run(_ console: Console) throws -> ExitCode {
         let database = try TallyDatabase.open(path: databasePath, access: .read)
         if let run { try database.requireRun(run) }
-        var condition = "1"
-        var values: [SQLValue] = []
-        if let run { condition = "run = ?"; values.append(.integer(run)) }
+        let conflicts = try ConflictLog.list(run: run, in: database)
         console.flush()
-        let sink = FileOutputSink(descriptor: 1, name: "stdout")
-        let writer = try TableWriter(columns: Self.columns, format: format, sink: sink)
-        let rows = try database.connection.rows(
-            "SELECT \(Self.columns.map(\.name).joined(separator: ", ")) FROM conflicts WHERE \(condition) ORDER BY id", values)
-        for row in rows { try writer.write(row.map(\.text)) }
+        let writer = try CommandOutput().table(columns: Self.columns, format: format)
+        for c in conflicts {
+            try writer.write([String(c.run), c.entity, c.key, c.field, c.stored, c.storedSource, c.incoming, c.source, c.rule, c.message])
+        }
         try writer.flush()
         return .success
     }

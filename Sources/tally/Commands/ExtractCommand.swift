@@ -91,9 +91,9 @@ struct ExtractCommand: Command {
         do {
             if out == "-" {
                 console.flush()
-                let sink = FileOutputSink(descriptor: 1, name: "stdout")
-                let result = try extractor.write(request, to: sink)
-                try sink.flush()
+                let output = CommandOutput()
+                let result = try extractor.write(request, to: output.sink)
+                try output.flush()
                 if let feed = result.manifest.feed {
                     console.error("feed \(feed.cursor.feed): \(feed.cursor.rows) rows; cursor moved")
                 }

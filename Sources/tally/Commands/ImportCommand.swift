@@ -41,7 +41,7 @@ struct ImportCommand: Command {
         guard EntityRegistry.standard.entity(named: entity) != nil else {
             throw UsageError(message: "unknown entity '\(entity)'; known entities: \(EntityRegistry.standard.names.joined(separator: ", "))", command: Self.spec.name)
         }
-        let format = arguments.value("format").flatMap { $0 == "auto" ? nil : InputFormat(rawValue: $0) }
+        let format = ReadChoices.format(named: arguments.value("format"))
         let encoding = arguments.value("encoding").flatMap(TransformMap.Encoding.init(rawValue:))
         request = ImportRequest(
             paths: arguments.positionalList("file"), entity: entity, source: arguments.value("source"),
@@ -75,7 +75,7 @@ struct ImportCommand: Command {
 
     func run(_ console: Console) throws -> ExitCode {
         var request = request
-        if console.isErrorTerminal { request.progress = ReadProgress().callback }  // a terminal only, never under cron
+        if console.isErrorTerminal { request.progress = ProgressLine().callback }  // a terminal only, never under cron
         let output = ImportOutput(console: console, json: json)
         return try output.guarding {
             try store.write(console, command: request.command) { database in

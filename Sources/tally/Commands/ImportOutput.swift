@@ -20,7 +20,7 @@ final class ImportOutput {
             return try body()
         } catch {
             if json && !reported {
-                let message = (error as? CommandFailure)?.message ?? (error as? StoreOpenError)?.message ?? ErrorText.describe(error)
+                let message = (error as? CommandFailure)?.message ?? ErrorText.describe(error)
                 console.line(Self.failed(run: nil, message))
             }
             throw error
@@ -69,7 +69,7 @@ final class ImportOutput {
         guard !rejects.isEmpty else { return "" }
         var byRule: [String: (count: Int, examples: [String])] = [:]
         for reject in rejects {
-            let place = Provenance.place(file: reject.file, line: reject.line, record: reject.record)
+            let place = reject.place
             for reason in reject.reasons {
                 var entry = byRule[reason.rule] ?? (0, [])
                 entry.count += 1

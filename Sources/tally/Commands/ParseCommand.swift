@@ -20,71 +20,34 @@ struct ParseCommand: Command {
     )
 
     var file: String
-    var format: InputFormat?
-    var delimiter: CSVOptions.Delimiter?
-    var encoding: TranscodingByteSource.Encoding?
+    var choices: ReadChoices
     var provenance: Bool
     var countOnly: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         file = arguments.positional("file") ?? "-"
-        format = arguments.value("format").flatMap { $0 == "auto" ? nil : InputFormat(rawValue: $0) }
-        if let text = arguments.value("delimiter") {
-            switch text {
-            case ",": delimiter = .comma
-            case ";": delimiter = .semicolon
-            case "|": delimiter = .pipe
-            case "tab", "\t", "\\t": delimiter = .tab
-            default: throw UsageError(message: "'--delimiter' must be one of , ; | tab; got '\(text)'", command: Self.spec.name)
-            }
+        let delimiter = arguments.value("delimiter")
+        guard let choices = ReadChoices(format: arguments.value("format"), delimiter: delimiter, encoding: arguments.value("encoding")) else {
+            throw UsageError(message: "'--delimiter' must be one of , ; | tab; got '\(delimiter ?? "")'", command: Self.spec.name)
         }
-        encoding = arguments.value("encoding").flatMap(TranscodingByteSource.Encoding.init(label:))
+        self.choices = choices
         provenance = arguments.has("provenance")
         countOnly = arguments.has("count")
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        let opened: OpenedInput
+        let output = CommandOutput()
+        var dump = RecordDump()
         do {
-            opened = try InputOpener.open(path: file, format: format, encoding: encoding, delimiter: delimiter, hashing: false)
-        } catch {
+            try dump.run(path: file, choices: choices, provenance: provenance, countOnly: countOnly, to: output) { console.error($0) }
+        } catch let error as InputUnreadable {
             throw CommandFailure.noInput("\(file): \(error.message)")
         }
-        let sink = FileOutputSink(descriptor: 1, name: "stdout")
-        let writer = NDJSONWriter(sink: sink)
-        var records = 0, issues = 0
-        var fields: [(String, String?)] = []
-        do {
-            while let event = try opened.reader.next() {
-                switch event {
-                case .record(let record):
-                    records += 1
-                    if countOnly { continue }
-                    fields.removeAll(keepingCapacity: true)
-                    fields.append(contentsOf: record.fields.map { ($0.0, $0.1) })
-                    if provenance {
-                        fields.append(("_file", record.provenance.file))
-                        fields.append(("_record", String(record.provenance.record)))
-                        fields.append(("_line", String(record.provenance.line)))
-                    }
-                    try writer.write(fields)
-                case .issue(let issue):
-                    issues += 1
-                    try writer.flush()
-                    console.error(issue.description)
-                }
-            }
-        } catch let issue as ReadIssue {
-            issues += 1
-            try? writer.flush()
-            console.error(issue.description)
-        }
-        try writer.flush()
         if countOnly {
-            console.line(#"{"records": \#(records), "issues": \#(issues), "format": "\#(opened.format.rawValue)"}"#)
+            console.line(#"{"records": \#(dump.records), "issues": \#(dump.issues), "format": "\#(dump.format)"}"#)
         }
-        if issues > 0 {
-            console.error("\(file): \(records) records read, \(issues) malformed (see above)")
+        if dump.issues > 0 {
+            console.error("\(file): \(dump.records) records read, \(dump.issues) malformed (see above)")
             return .dataIssues
         }
         return .success

@@ -36,15 +36,13 @@ struct RejectsCommand: Command {
         if let run { try database.requireRun(run) }
         let store = RejectStore(database)
         let rejects = try store.rejects(run: run, all: all)
-        let file = try out.map { path throws(OutputError) in try AtomicFile(path: path) }
-        let sink: any OutputSink = file?.sink ?? FileOutputSink(descriptor: 1, name: "stdout")
+        let output = try out.map(CommandOutput.init(path:)) ?? CommandOutput()
         if csv {
-            try writeCSV(rejects, to: sink)
+            try writeCSV(rejects, to: output)
         } else {
-            try writeNDJSON(rejects, to: sink)
+            try writeNDJSON(rejects, to: output)
         }
-        try sink.flush()
-        try file?.commit()
+        try output.commit()
         let what = all ? "rejected rows" : "outstanding rejected rows"
         if let out { console.error("wrote \(out): \(rejects.count) \(what)") }
         if !all {
@@ -61,7 +59,7 @@ struct RejectsCommand: Command {
         return .success
     }
 
-    private func writeCSV(_ rejects: [RejectedRecord], to sink: any OutputSink) throws {
+    private func writeCSV(_ rejects: [RejectedRecord], to output: CommandOutput) throws {
         var columns: [String] = []
         var seen = Set<String>()
         for reject in rejects {
@@ -69,8 +67,7 @@ struct RejectsCommand: Command {
             for (name, _) in reject.columns where !name.hasPrefix("_reject_") && seen.insert(name).inserted { columns.append(name) }
         }
         let hasRawText = rejects.contains { $0.rawText != nil }
-        let writer = CSVWriter(sink: sink)
-        try writer.writeRow((columns.map(FormulaGuard.reversiblyNeutralised) + Self.metadataColumns + (all ? ["_reject_status"] : []) + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
+        try output.writeCSVRow((columns.map(FormulaGuard.reversiblyNeutralised) + Self.metadataColumns + (all ? ["_reject_status"] : []) + (hasRawText ? ["_reject_raw_text"] : [])).map(Optional.some))
         for reject in rejects {
             var byName: [String: String?] = [:]
             for (name, value) in reject.columns where byName[name] == nil { byName[name] = value }
@@ -82,12 +79,11 @@ struct RejectsCommand: Command {
             if all { row.append(reject.status.rawValue + (reject.followedUpIn.map { " in run \($0)" } ?? "")) }
             if hasRawText { row.append(reject.rawText) }
             // Opened in a spreadsheet: formula-looking cells are guarded; 'tally import' removes the guard.
-            try writer.writeRow(row.map { $0.map(FormulaGuard.reversiblyNeutralised) })
+            try output.writeCSVRow(row.map { $0.map(FormulaGuard.reversiblyNeutralised) })
         }
-        try writer.flush()
     }
 
-    private func writeNDJSON(_ rejects: [RejectedRecord], to sink: any OutputSink) throws {
-        for reject in rejects { try sink.write(Array((reject.json + "\n").utf8)) }
+    private func writeNDJSON(_ rejects: [RejectedRecord], to output: CommandOutput) throws {
+        for reject in rejects { try output.write(reject.json + "\n") }
     }
 }

@@ -56,15 +56,11 @@ struct RunCommand: Command {
         catch {
             throw CommandFailure(exitCode: error.kind == .missing ? .noInput : .usage, message: error.message)
         }
-        let log: JobLog
-        do throws(JobLogError) { log = try JobLog(logPath: logPath, quiet: quiet, color: JobLog.stderrWantsColor) }
-        catch { throw CommandFailure(exitCode: .noInput, message: error.message) }
-        var options = options
-        options.progress = !quiet && console.isErrorTerminal
+        let sink = try JobConsole(logPath: logPath, quiet: quiet, console: console)
         console.flush()
-        let outcome = JobRunner(job: job, options: options, emit: log.emit).run()
-        if json { console.line(outcome.json) }
-        return ExitCode(rawValue: outcome.exit.rawValue) ?? .failure
+        let outcome = JobRunner(job: job, options: options, sink: sink).run()
+        if json { console.line(outcome.json(exitCode: JobConsole.code)) }
+        return ExitCode(outcome.exit)
     }
 }
 

@@ -31,14 +31,7 @@ struct RunsCommand: Command {
 
     func run(_ console: Console) throws -> ExitCode {
         let database = try TallyDatabase.open(path: databasePath, access: .read)
-        var conditions: [String] = []
-        var values: [SQLValue] = []
-        if let status { conditions.append("status = ?"); values.append(.text(status.rawValue)) }
-        if let job {
-            conditions.append("job_run IN (SELECT id FROM job_runs WHERE job = ?)")
-            values.append(.text(job))
-        }
-        let runs = try RunLedger(database).runs(where: conditions.isEmpty ? "1" : conditions.joined(separator: " AND "), values, limit: limit)
+        let runs = try RunLedger(database).runs(status: status, job: job, limit: limit)
         if json {
             for run in runs { console.line(run.json) }
             return .success

@@ -58,31 +58,30 @@ struct SettingsCommand: Command {
     }
 
     func run(_ console: Console) throws -> ExitCode {
-        // Reads never create a store; a setting may be set before the first import.
-        let access: StoreAccess
-        switch action {
-        case .list, .get: access = .read
-        case .set: access = .create
-        case .unset: access = .write
+        // Reads never create a store; a setting may be set before the first import. Writes take
+        // the store's lock like every writer.
+        func read() throws -> StoreSettings { StoreSettings(try TallyDatabase.open(path: databasePath, access: .read)) }
+        func write(_ key: String, _ value: String?, access: StoreAccess) throws {
+            try StoreWriter(databasePath: databasePath, wait: nil, access: access).write(console) {
+                try StoreSettings($0).update(key, to: value)
+            }
         }
-        let database = try TallyDatabase.open(path: databasePath, access: access)
-        let settings = StoreSettings(database)
         switch action {
         case .list:
-            let all = try settings.all().filter { $0.0 != StoreSettings.maskSalt }
+            let all = try read().all().filter { $0.0 != StoreSettings.maskSalt }
             for (key, value) in all { console.line(line(key, value)) }
             if all.isEmpty && !json {
                 console.line("No settings are set in \(databasePath); each has its default. Known: "
                     + StoreSettings.known.map(\.key).joined(separator: ", ") + " (set one with: tally settings set KEY VALUE).")
             }
         case .get(let key):
-            guard let value = try settings.value(key) else { throw CommandFailure.failed("setting '\(key)' is not set") }
+            guard let value = try read().value(key) else { throw CommandFailure.failed("setting '\(key)' is not set") }
             console.line(json ? line(key, value) : value)
         case .set(let key, let value):
-            try database.connection.transaction { try settings.set(key, value) }
+            try write(key, value, access: .create)
             console.line(line(key, value))
         case .unset(let key):
-            try database.connection.transaction { try settings.remove(key) }
+            try write(key, nil, access: .write)
             if json { console.line(line(key, nil)) }
         }
         return .success

@@ -1,4 +1,5 @@
 import Foundation
+import TallyFormats
 
 /// libFuzzer entry: transform-map decoding (JSON → TransformMap, as `--map FILE` reads it), then
 /// building the date parsers and converters the map asks for and mapping one record through it.

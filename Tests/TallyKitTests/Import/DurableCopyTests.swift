@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyFormats
 
 /// Kept inputs and archive moves copy through a temp file (issue 24, points 2–4).
 @Suite("DurableCopy")

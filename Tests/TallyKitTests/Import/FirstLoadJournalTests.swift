@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// The first import into a store without records writes under the rollback journal
 /// (``FirstLoadJournal``); every other import keeps WAL, so readers are never blocked behind it.

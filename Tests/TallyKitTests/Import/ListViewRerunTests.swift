@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// A list view has no version column: its rows are versioned by the file's modification time,
 /// so the kept copy a rerun reads must carry that time too.

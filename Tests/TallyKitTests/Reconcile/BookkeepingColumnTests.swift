@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// The bookkeeping columns are declared once (``BookkeepingColumn``): the table has them, and
 /// every write and read back names them, so a record reads back with each value in its place.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 extension StoreHarness {
     /// Imports every bundled fixture in the order references resolve.

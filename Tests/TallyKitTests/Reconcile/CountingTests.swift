@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// Each row is applied in file order and counted for what it did, and the counts agree with the
 /// audit (`tally check` verifies it).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TallyKit
+import TallyStore
 
 @Suite("Identification")
 struct IdentificationTests {

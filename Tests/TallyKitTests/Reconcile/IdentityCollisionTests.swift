@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// Rows of one input that identify one record under different identities are said, not hidden.
 @Suite("Identity collisions")

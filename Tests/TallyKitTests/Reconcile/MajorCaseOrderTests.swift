@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// Issue 22's property: the same case rows — a major case, its candidates, children added as
 /// existing cases, cases under a parent that is not an accepted major case, later rows of each —

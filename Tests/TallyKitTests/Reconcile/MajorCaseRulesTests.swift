@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// Issue 22's rules, one test each, with the sentence of seed `000_7823e654d85c7566.txt` it enforces.
 @Suite("Major case rules")

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
+import TallyFormats
 
 /// The fast strategy (the unchanged-row probe, packed inserts, the store-thread shortcuts) must
 /// give the store the plain one gives, every row through Identify → Merge → Persist: the same

@@ -1,6 +1,8 @@
 import Foundation
 import TestSupport
 @testable import TallyKit
+import TallyFormats
+import TallyStore
 
 /// A store in a temp folder, and imports of small inline exports into it.
 final class StoreHarness {

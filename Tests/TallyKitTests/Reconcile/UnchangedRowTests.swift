@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import TallyFormats
 @testable import TallyKit
+import TallyStore
 
 /// Rows recognised unchanged by their input hash before mapping (``UnchangedRowProbe``): the
 /// shortcut must give exactly the counts and the state the full reconciliation gives.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyFormats
 
 /// Every input a fuzz target ever crashed on (`fixtures/hostile/fuzz/TARGET-<sha>.<ext>`, kept by
 /// `Tests/Reliability/fuzz.sh`) is fed to the same code again: it must not crash.

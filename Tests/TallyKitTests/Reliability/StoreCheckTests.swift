@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// `tally check`'s semantics on small stores built by real imports and rollbacks.
 @Suite("Store check")

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyFormats
+import TallyStore
 
 /// A small export of each format, cut at every byte position: every prefix is read to its end
 /// (no crash, no hang), every issue names the file and a line, and importing every prefix into

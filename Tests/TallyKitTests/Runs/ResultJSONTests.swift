@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import TallyKit
+import TallyStore
+import TallyFormats
 
 /// The exact text of every result Kit writes as JSON. These strings are what the hand-written
 /// `json` properties produced before the results became `Encodable`: key order, spacing, `null`s,

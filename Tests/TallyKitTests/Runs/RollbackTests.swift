@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 extension StoreHarness {
     /// Every entity feed, as CSV, keyed by entity: the state reporting feeds see.

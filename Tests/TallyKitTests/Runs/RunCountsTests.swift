@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
 
 /// The count names are declared once (``RunCounts/Field``); the store, the reports and the
 /// sentences the CLI prints follow them.

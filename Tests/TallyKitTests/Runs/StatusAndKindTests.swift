@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
+import TallyFormats
 
 /// Kinds and statuses are enums in Kit; the text they are stored and printed as does not change.
 @Suite("Statuses and kinds as enums")

@@ -1,29 +1,30 @@
 import Foundation
+import TallyKit
 
 /// Draws an import's progress on a terminal's stderr — rows done, bytes read, rate, ETA per
 /// input — from the importer's progress calls. Nothing is drawn for inputs that finish within
 /// half a second; the line is cleared when the input is done.
-package final class ReadProgress: @unchecked Sendable {
+final class ProgressLine: @unchecked Sendable {
     private let lock = NSLock()
     private var started: [String: Date] = [:]
     private var lastDraw = Date.distantPast
     private var drawn = false
 
-    package init() {}
+    init() {}
 
     /// The callback to hand to `ImportRequest.progress`.
-    package var callback: @Sendable (ImportProgress) -> Void {
+    var callback: @Sendable (ImportProgress) -> Void {
         { [self] progress in self.update(progress) }
     }
 
-    package func update(_ progress: ImportProgress) {
+    func update(_ progress: ImportProgress) {
         lock.lock()
         defer { lock.unlock() }
         let now = Date()
         let start = started[progress.path] ?? now
         started[progress.path] = start
         if progress.finished {
-            if drawn { JobLog.write(Array("\r\u{1B}[K".utf8), to: 2) }
+            if drawn { Console.write(Array("\r\u{1B}[K".utf8), to: 2) }
             drawn = false
             return
         }
@@ -37,7 +38,7 @@ package final class ReadProgress: @unchecked Sendable {
             let remaining = share > 0 ? elapsed * (1 - share) / share : 0
             text += ", \(Self.bytes(progress.bytesRead)) of \(Self.bytes(progress.totalBytes)) (\(Int(share * 100))%), ETA \(Self.duration(remaining))"
         }
-        JobLog.write(Array(text.utf8), to: 2)
+        Console.write(Array(text.utf8), to: 2)
         drawn = true
     }
 

@@ -1,2 +1,0 @@
-@_exported import TallyFormats
-@_exported import TallyStore
