@@ -64,8 +64,13 @@ package final class EntityWriter {
     /// the probe read it (fast path only).
     func apply(_ record: MappedRecord, storedAtStart: StoredRecord?) throws -> WriteResult {
         var values = record.values
-        let (unresolved, replacements) = try references.resolve(values, displayValues: record.displayValues)
+        let (unresolved, replacements, provisional) = try references.resolve(values, displayValues: record.displayValues)
         if !replacements.isEmpty { ReferenceResolver.apply(replacements, to: &values) }
+        // The row's input hash marks a record as this row's to skip next time (`_input_hash`):
+        // not when what the row writes depends on more than the row and the record — a version
+        // that is the export's time (another `--as-of` makes the same row stale), or a reference
+        // to a record without sys_id (the same row resolves it once the target gains one).
+        let inputHash = record.versionIsExportTime || provisional ? nil : record.inputHash
         let extra = ExtraColumns.json(record.extra)
         let inputRow = AuditTrail.inputRow(position: inputPosition, record: record.provenance.record)
         let hint = fast?.hint(for: record, values: values, storedAtStart: storedAtStart)
@@ -78,7 +83,7 @@ package final class EntityWriter {
             if let refusal = persister.insertRefusal(values, provenance: record.provenance) { return .rejected(refusal) }
             // Packed for these values only: a reference resolved to a sys_id changed them.
             let prepared = fast != nil && replacements.isEmpty ? record.preparedInsert : nil
-            let id = try persister.insert(values, extra: extra, inputHash: record.inputHash, prepared: prepared,
+            let id = try persister.insert(values, extra: extra, inputHash: inputHash, prepared: prepared,
                                           unresolved: unresolved, inputRow: inputRow)
             if let hint { fast?.stored(hint) }
             _ = identifier.meet(id)
@@ -92,19 +97,20 @@ package final class EntityWriter {
             if trackSeen { seen.insert(match.id) }
             if let hint { fast?.stored(hint) }
             let metBefore = identifier.meet(match.id)
-            if let fast, fast.isLeftAsWritten(match, by: record.inputHash) {
+            if let fast, fast.isLeftAsWritten(match, by: inputHash) {
                 cases.unchanged(match.id)
                 return WriteResult(outcome: .unchanged)
             }
             let stored = try fast?.copy(storedAtStart, of: match.id) ?? persister.load(match.id)
             if metBefore && !match.bySysID { identifier.compare(stored, values: values, mapped: record.values) }
-            return try update(stored, with: record, values: values, extra: extra, unresolved: unresolved, inputRow: inputRow)
+            return try update(stored, with: record, values: values, inputHash: inputHash, extra: extra, unresolved: unresolved,
+                              inputRow: inputRow)
         }
     }
 
     /// Merges the row (`values`: its values with references resolved) into `stored` and persists
-    /// what changed.
-    private func update(_ stored: StoredRecord, with record: MappedRecord, values: [FieldValue?], extra: String?,
+    /// what changed (`inputHash`: the row's, if the record may keep it).
+    private func update(_ stored: StoredRecord, with record: MappedRecord, values: [FieldValue?], inputHash: Int64?, extra: String?,
                         unresolved: [ReferenceResolver.Unresolved], inputRow: Int64) throws -> WriteResult {
         let merged: RecordMerger.Merged
         switch try merger.merge(values, extra: extra, into: stored, versionIsExportTime: record.versionIsExportTime) {
@@ -121,7 +127,7 @@ package final class EntityWriter {
         }
         try persister.record(merged.notes, for: stored)
         if merged.changesNothing(in: stored) { return WriteResult(outcome: .unchanged, conflicts: merged.notes.count) }
-        let changes = try persister.update(stored, to: merged, values: values, inputHash: record.inputHash,
+        let changes = try persister.update(stored, to: merged, values: values, inputHash: inputHash,
                                            unresolved: unresolved, inputRow: inputRow)
         let warnings = try cases.updated(stored.id, values: merged.values, previous: stored.values, changes: changes,
                                          provenance: record.provenance)

@@ -67,23 +67,28 @@ struct ReferenceResolver {
     }
 
     /// Looks up the references among `values`: the ones that resolve to a sys_id other than their
-    /// raw value (to put in their place, ``apply(_:to:)``), and the ones that did not resolve.
-    func resolve(_ values: [FieldValue?], displayValues: [DisplayValue]) throws -> (unresolved: [Unresolved], replacements: [Replacement]) {
+    /// raw value (to put in their place, ``apply(_:to:)``), the ones that did not resolve, and
+    /// whether one found a target without a sys_id (`provisional`: it stays the raw value, and
+    /// the same row resolves it to the sys_id once the target gains one).
+    func resolve(_ values: [FieldValue?], displayValues: [DisplayValue]) throws
+        -> (unresolved: [Unresolved], replacements: [Replacement], provisional: Bool) {
         var unresolved: [Unresolved] = []
         var replacements: [Replacement] = []
+        var provisional = false
         for position in slots.indices {  // slots[position] read in place: a slot copied a row retains its strings
             let index = slots[position].index
             guard case .text(let raw)? = values[index], !raw.isEmpty else { continue }
             switch slots[position].targetWasEmpty ? .missing : try lookUp(raw, in: slots[position]) {
             case .found(let sysID):
                 if let sysID, sysID != raw { replacements.append(Replacement(index: index, sysID: sysID)) }
+                if sysID == nil { provisional = true }
             case .missing:
                 let field = slots[position].field
                 let display = displayValues.isEmpty ? nil : displayValues.first { $0.field == field }?.value
                 unresolved.append(Unresolved(field: field, target: slots[position].target, raw: raw, display: display))
             }
         }
-        return (unresolved, replacements)
+        return (unresolved, replacements, provisional)
     }
 
     /// Puts resolved sys_ids in place of their references (`values` is copied only when there are any).
@@ -172,6 +177,10 @@ extension ReferenceResolver {
                 let values = try EntityWriter.rehash(entity, id: pending.record, connection: connection)
                 try audit.recordChange(entity: entity, id: pending.record, values: values, field: pending.field,
                                        old: pending.raw, new: sysID)
+            } else if current == pending.raw, sysID == nil {
+                // A target without sys_id: the reference stays its raw value, provisional as in
+                // ``resolve(_:displayValues:)``, so the record keeps no input hash.
+                try connection.run("UPDATE \(table) SET \(BookkeepingColumn.inputHash.name) = NULL WHERE _id = ?", [.integer(pending.record)])
             }
             try connection.run("UPDATE pending_references SET resolved_in_run = ? WHERE id = ?", [.integer(run), .integer(pending.id)])
             resolved += 1

@@ -64,11 +64,19 @@ package struct RunLedger {
 
     package init(_ database: TallyDatabase) { connection = database.connection }
 
+    /// Writes `runs.request` with its keys sorted: a plain `JSONEncoder`'s order varies from
+    /// process to process, and the same request must be stored as the same text.
+    static var requestEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+
     /// Records the start of a run and returns its id. The row commits at once in a transaction
     /// of its own, unless `inTransaction` says the caller's transaction holds it (dry runs).
     package func begin(kind: RunKind, entity: String?, source: String?, command: String, parentRun: Int64? = nil,
                       settings: RunSettings? = nil, inTransaction: Bool = false) throws -> Int64 {
-        let request = try settings.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let request = try settings.map { String(decoding: try Self.requestEncoder.encode($0), as: UTF8.self) }
         let insert = { [connection] () throws -> Int64 in
             try connection.run(
                 "INSERT INTO runs (kind, entity, source, status, command, started_at, parent_run, pid, request) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)",
