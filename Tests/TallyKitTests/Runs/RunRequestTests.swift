@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 @testable import TallyKit
+import TallyStore
+import TallyFormats
 
 /// `runs.request` is what `tally rerun` reads back; the same request is stored as the same text.
 @Suite("The run's request as stored")
