@@ -192,5 +192,9 @@ package enum StoreSchema {
         Migration(version: 5, summary: "the input row that made each audit row, so tally check can match a run's counts to its audit", sql: """
             ALTER TABLE audit ADD COLUMN input_row INTEGER;  -- input position × 2^32 + record number; null when no row made it
             """),
+        Migration(version: 6, summary: "findings found by rule and rejected rows by run, for the reports and the steward page", sql: """
+            CREATE INDEX findings_rule ON findings (rule, run);                     -- cmdb_health's identity collisions
+            CREATE INDEX findings_rejected ON findings (run) WHERE rejected = 1;    -- rejects_by_rule, the page's rejects
+            """),
     ])
 }
