@@ -10,6 +10,11 @@ package struct ExtractManifest: Sendable {
         package var rows: Int
         package var bytes: Int
         package var sha256: String
+        /// The digest of everything the file's bytes follow from (see ``Extractor/inputsDigest(of:request:watermark:)``);
+        /// nil for an extract written to standard output.
+        package var inputsSHA256: String? = nil
+        /// The file was left as the previous extract wrote it: its inputs had not changed.
+        package var reused = false
     }
 
     /// The last committed run when the extract read the store.
@@ -63,7 +68,8 @@ package struct ExtractManifest: Sendable {
         for (index, file) in files.enumerated() {
             let comma = index == files.count - 1 ? "" : ","
             lines.append("    {\"report\": \(string(file.report)), \"file\": \(string(file.file)), \"format\": \(string(file.format.rawValue)), "
-                + "\"rows\": \(file.rows), \"bytes\": \(file.bytes), \"sha256\": \(string(file.sha256))}\(comma)")
+                + "\"rows\": \(file.rows), \"bytes\": \(file.bytes), \"sha256\": \(string(file.sha256)), "
+                + "\"inputs_sha256\": \(string(file.inputsSHA256)), \"reused\": \(file.reused)}\(comma)")
         }
         lines += ["  ]", "}"]
         return lines.joined(separator: "\n") + "\n"

@@ -129,11 +129,14 @@ package final class JobRunner {
             importsCommitted = !outcome.inputs.contains { $0.exit == .failed || $0.exit == .inputMissing }
         }
         var extractExit = JobExit.clean
+        // The page reads the reports the extracts compute, rather than computing them again.
+        let readings = StewardReportReadings(catalogue: catalogue, parameters: ReportParameters(staleDays: job.extracts?.staleDays ?? 60))
         if stages.contains(.extract) {
-            (outcome.extracts, extractExit) = writeExtracts(database, importsCommitted: importsCommitted || options.stage == .extract)
+            (outcome.extracts, extractExit) = writeExtracts(database, importsCommitted: importsCommitted || options.stage == .extract,
+                                                            observer: job.report != nil ? readings : nil)
         }
         if stages.contains(.report), let report = job.report {
-            writeReport(paths.resolve(report), database)
+            writeReport(paths.resolve(report), database, readings: readings)
         }
 
         let exit = ([extractExit] + outcome.inputs.map(\.exit)).max() ?? .clean
@@ -419,7 +422,7 @@ package final class JobRunner {
     /// The report stage: the steward's HTML page at `path`, covering the job's runs of the last
     /// `report_days` (default 30) with this job run's marked new (nothing in a dry run); a page
     /// that cannot be written is logged as an error.
-    private func writeReport(_ path: String, _ database: TallyDatabase) {
+    private func writeReport(_ path: String, _ database: TallyDatabase, readings: StewardReportReadings) {
         if options.dryRun {
             emit(.info, "report", "would write the HTML report \(path)")
             return
@@ -427,7 +430,8 @@ package final class JobRunner {
         do {
             let scope: StewardReportOptions.Scope = jobRun.map { .jobRun($0) } ?? .job(job.name)
             let report = StewardReport(database: database, options: StewardReportOptions(days: job.reportDays ?? 30, scope: scope,
-                                                                                      staleDays: job.extracts?.staleDays ?? 60))
+                                                                                      staleDays: job.extracts?.staleDays ?? 60),
+                                       catalogue: catalogue, readings: readings)
             let summary = try report.write(to: path)
             emit(.info, "report", "wrote the HTML report \(path) (\(summary.bytes) bytes): \(summary.status)")
         } catch {
@@ -437,7 +441,7 @@ package final class JobRunner {
 
     // MARK: - Extracts
 
-    private func writeExtracts(_ database: TallyDatabase, importsCommitted: Bool) -> ([String], JobExit) {
+    private func writeExtracts(_ database: TallyDatabase, importsCommitted: Bool, observer: (any ReportRowObserver)?) -> ([String], JobExit) {
         guard let extracts = job.extracts else { return ([], .clean) }
         let out = paths.resolve(extracts.out)
         if !importsCommitted && extracts.when == .committed {
@@ -462,7 +466,7 @@ package final class JobRunner {
         let extractor = Extractor(database: database, catalogue: catalogue)
         for (request, folder) in requests {
             do {
-                let result = try extractor.write(request, toFolder: folder)
+                let result = try extractor.write(request, toFolder: folder, observer: observer)
                 written += result.paths
                 let rows = result.manifest.files.map(\.rows).reduce(0, +)
                 var text = "wrote \(result.manifest.files.count) file(s), \(rows) row(s), into \(folder) with \(Extractor.manifestName) and \(Extractor.checksumsName)"
