@@ -62,6 +62,9 @@ struct ExtractReuseTests {
         // SHA256SUMS still checks every file, reused ones included.
         let sums = try String(contentsOf: folder.appendingPathComponent("out/SHA256SUMS"), encoding: .utf8)
         #expect(sums.split(separator: "\n").count == Self.names.count + 1)
+        let said = try TallyProcess.run(["extract", "case_links", "--out", "out", "--json"], in: folder)
+        #expect(said.stderr.contains("kept out/case_links.csv: ") && said.stderr.contains("reused"), "\(said.stderr)")
+        #expect(said.stdout.contains("\"reused\": true"), "\(said.stdout)")
     }
 
     @Test func aRunMakesTheReportsComputedAgain() throws {

@@ -75,4 +75,33 @@ struct StewardReportReadingsTests {
         _ = try StewardReport(database: fresh, options: Self.options, readings: other).render()
         #expect(Self.reportsPrepared(by: fresh) == Set(StewardReportReadings.kept.keys))
     }
+
+    @Test func aWriterKeepsThePagesReadingsAndALaterPageTakesThemUntilARunChangesTheStore() throws {
+        let (_, path) = try Self.store()
+        // A writer (a job) renders the page: it keeps what it read of each report but run_summary.
+        let writer = try TallyDatabase.open(path: path)
+        let expected = try StewardReport(database: writer, options: Self.options).render()
+        let kept = try writer.connection.rows("SELECT report FROM report_readings ORDER BY report").compactMap(\.first?.text)
+        #expect(Set(kept) == Set(StewardReportReadings.kept.keys).subtracting(["run_summary"]))
+
+        // A later page (read-only, as `tally report`) computes only run_summary, and says the same.
+        let reader = try TallyDatabase.open(path: path, readOnly: true)
+        #expect(try StewardReport(database: reader, options: Self.options).render() == expected)
+        #expect(Self.reportsPrepared(by: reader) == ["run_summary"])
+
+        // A skipped run changes run_summary only; another --stale-days or a committed run, the rest too.
+        _ = try Importer(database: writer).run(ImportRequest(paths: [Paths.fixture("itsm/incident.csv")], entity: "incident", command: "test"))
+        let afterSkip = try TallyDatabase.open(path: path, readOnly: true)
+        _ = try StewardReport(database: afterSkip, options: Self.options).render()
+        #expect(Self.reportsPrepared(by: afterSkip) == ["run_summary"])
+        let otherDays = try TallyDatabase.open(path: path, readOnly: true)
+        _ = try StewardReport(database: otherDays, options: StewardReportOptions(staleDays: 7, generatedAt: "2026-11-23T00:00:00Z")).render()
+        #expect(Self.reportsPrepared(by: otherDays) == Set(StewardReportReadings.kept.keys))
+        _ = try Importer(database: writer).run(ImportRequest(paths: [Paths.fixture("itsm/incident_labels.csv")], entity: "incident", command: "test"))
+        let afterRun = try TallyDatabase.open(path: path, readOnly: true)
+        let changed = try StewardReport(database: afterRun, options: Self.options).render()
+        #expect(Self.reportsPrepared(by: afterRun) == Set(StewardReportReadings.kept.keys))
+        let fresh = try TallyDatabase.open(path: path, readOnly: true)
+        #expect(changed == (try StewardReport(database: fresh, options: Self.options).render()))
+    }
 }

@@ -32,26 +32,39 @@ struct StoreWatermark: Equatable {
     }
 }
 
-extension Extractor {
-    /// The digest of everything a file's bytes follow from: the extract's definition (query and
-    /// columns), the request's format, guard, masks and parameters, Tally's and the schema's
-    /// versions, the settings and the run ledger — all of it for a report that lists skipped runs
-    /// (``ReportDefinition/readsSkippedRuns``), the runs that changed something for the others.
-    func inputsDigest(of source: ExtractSource, request: ExtractRequest, watermark: StoreWatermark) -> String {
+extension StoreWatermark {
+    /// The digest of everything `source`'s rows follow from: its definition (query and columns),
+    /// the parameters, Tally's version, the settings and the run ledger — all of it for a report
+    /// that lists skipped runs (``ReportDefinition/readsSkippedRuns``), the runs that changed
+    /// something for the others.
+    func rowsDigest(of source: ExtractSource, parameters: ReportParameters) -> String {
         let definition: String = switch source {
         case .report(let report): report.sql
         case .entity(let extract): extract.selectSQL
         }
         let readsSkippedRuns = if case .report(let report) = source { report.readsSkippedRuns } else { false }
-        let parts = [
+        return Self.digest([
             source.name, definition, source.columns.map { $0.name + ":" + $0.type.rawValue }.joined(separator: ","),
-            request.format.rawValue, String(request.formulaGuard), request.maskFields.sorted().joined(separator: ","),
-            String(request.parameters.staleDays), TallyVersion.current, String(database.schemaVersion),
-            watermark.settings, readsSkippedRuns ? watermark.everyRun : watermark.dataRuns,
-        ]
+            String(parameters.staleDays), TallyVersion.current, settings, readsSkippedRuns ? everyRun : dataRuns,
+        ])
+    }
+
+    static func digest(_ parts: [String]) -> String {
         var hasher = SHA256()
         for part in parts { hasher.update(Array((part + "\u{0}").utf8)) }
         return hasher.hexDigest()
+    }
+}
+
+extension Extractor {
+    /// The digest of everything a file's bytes follow from: what its rows follow from
+    /// (``StoreWatermark/rowsDigest(of:parameters:)``), the request's format, guard and masks,
+    /// and the schema's version.
+    func inputsDigest(of source: ExtractSource, request: ExtractRequest, watermark: StoreWatermark) -> String {
+        StoreWatermark.digest([
+            watermark.rowsDigest(of: source, parameters: request.parameters), request.format.rawValue,
+            String(request.formulaGuard), request.maskFields.sorted().joined(separator: ","), String(database.schemaVersion),
+        ])
     }
 
     /// The files the folder's `manifest.json` describes, by file name: what a later extract

@@ -469,7 +469,9 @@ package final class JobRunner {
                 let result = try extractor.write(request, toFolder: folder, observer: observer)
                 written += result.paths
                 let rows = result.manifest.files.map(\.rows).reduce(0, +)
+                let reused = result.manifest.files.filter(\.reused).count
                 var text = "wrote \(result.manifest.files.count) file(s), \(rows) row(s), into \(folder) with \(Extractor.manifestName) and \(Extractor.checksumsName)"
+                    + (reused > 0 ? " (\(reused) reused: their inputs did not change)" : "")
                 if let feed = result.manifest.feed { text = "feed \(feed.cursor.feed) (\(feed.cursor.entity)): " + text }
                 emit(.info, "extract", text)
             } catch let error as FeedCursorError {

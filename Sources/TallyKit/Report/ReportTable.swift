@@ -4,7 +4,7 @@ struct ReportTable: Sendable {
     let columns: [String]
     private(set) var rows: [Row]
     /// Rows the report returned in all, including those not kept (see ``read(_:in:parameters:keep:)``).
-    private(set) var total = 0
+    var total = 0
 
     struct Row: Sendable {
         let columns: [String]

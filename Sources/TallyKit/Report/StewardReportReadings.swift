@@ -1,9 +1,13 @@
+import Foundation
+
 /// What the steward page keeps of the catalogue reports it shows, gathered row by row: first
 /// rows, counts and per-group tallies, never the whole of a report that grows with the store.
 ///
 /// A job hands it to its extracts (``ReportRowObserver``), so each report the job writes is
 /// computed once and the page reads the same results; a report no extract computed (not in the
-/// job's list, reused, or a page on its own) is read here by its own query.
+/// job's list, reused, or a page on its own) is read here by its own query — or, when the store
+/// kept this reading under the same inputs (`report_readings`, saved by a writer such as a job),
+/// taken from there: a night that brought nothing new computes no report for its page.
 package final class StewardReportReadings: ReportRowObserver {
     let catalogue: ReportCatalogue
     let parameters: ReportParameters
@@ -11,6 +15,9 @@ package final class StewardReportReadings: ReportRowObserver {
     let examples: Int
     /// The reports every row of which has been seen.
     private(set) var complete: Set<String> = []
+    /// The reports read from, or saved to, the store's `report_readings`.
+    private(set) var restored: Set<String> = []
+    private var saved: Set<String> = []
     private var tables: [String: ReportTable] = [:]
     /// Per CI class, how many incomplete live CIs miss each field (`cmdb_exceptions`).
     private(set) var missingByClass: [String: [String: Int]] = [:]
@@ -45,13 +52,86 @@ package final class StewardReportReadings: ReportRowObserver {
         return tables[report]!
     }
 
-    /// Reads each of `reports` that no extract fed, by its own query.
+    /// Reads each of `reports` that no extract fed: from the store's kept reading under the same
+    /// inputs, else by its own query; keeps what it read in the store when it may write.
     func fill(_ reports: [ReportDefinition], in connection: Connection) throws {
-        for report in reports where !complete.contains(report.name) {
-            reset(report)
-            try report.forEachRow(in: connection, parameters: parameters) { observe(report, row: $0) }
-            finished(report)
+        let pending = reports.filter { !saved.contains($0.name) && (!complete.contains($0.name) || !connection.isReadOnly) }
+        guard !pending.isEmpty else { return }
+        let watermark = try StoreWatermark(connection)
+        for report in pending {
+            let inputs = StoreWatermark.digest([watermark.rowsDigest(of: .report(report), parameters: parameters),
+                                                String(examples), String(Self.storedFormat)])
+            if !complete.contains(report.name) {
+                // A store opened read-only is not migrated: one older than `report_readings` has nothing kept.
+                if let text = (try? connection.scalar("SELECT reading FROM report_readings WHERE report = ?1 AND inputs_sha256 = ?2",
+                                                      [.text(report.name), .text(inputs)]))?.text,
+                   let stored = try? JSONDecoder().decode(Stored.self, from: Data(text.utf8)) {
+                    restore(report, from: stored)
+                    restored.insert(report.name)
+                    saved.insert(report.name)
+                    continue
+                }
+                reset(report)
+                try report.forEachRow(in: connection, parameters: parameters) { observe(report, row: $0) }
+                finished(report)
+            }
+            // run_summary changes with every run, skipped ones too: not worth keeping.
+            guard !connection.isReadOnly, !report.readsSkippedRuns else { continue }
+            let json = String(decoding: try JSONEncoder().encode(stored(report)), as: UTF8.self)
+            try connection.run("INSERT OR REPLACE INTO report_readings (report, inputs_sha256, reading) VALUES (?1, ?2, ?3)",
+                               [.text(report.name), .text(inputs), .text(json)])
+            saved.insert(report.name)
         }
+    }
+
+    /// Bumped when what a reading keeps changes, so kept readings of the old shape are not used.
+    static let storedFormat = 1
+
+    /// A reading as the store keeps it.
+    private struct Stored: Codable {
+        struct Example: Codable { var run: Int64; var place: String; var message: String }
+        struct Group: Codable { var entity, field, target: String; var count: Int; var examples: [Example] }
+        var total: Int
+        var rows: [[String?]]
+        var missingByClass: [String: [String: Int]]?
+        var inconsistentByCode: [String: Int]?
+        var danglingTotal: Int?
+        var danglingGroups: [Group]?
+    }
+
+    private func stored(_ report: ReportDefinition) -> Stored {
+        let table = tables[report.name]!
+        var stored = Stored(total: table.total, rows: table.rows.map(\.values))
+        switch report.name {
+        case "cmdb_exceptions": stored.missingByClass = missingByClass
+        case "resolution_consistency": stored.inconsistentByCode = inconsistentByCode
+        case "dangling_references":
+            stored.danglingTotal = dangling.total
+            stored.danglingGroups = dangling.groups.map { group in
+                Stored.Group(entity: group.entity, field: group.field, target: group.target, count: group.count,
+                             examples: group.examples.map { Stored.Example(run: $0.run, place: $0.place, message: $0.message) })
+            }
+        default: break
+        }
+        return stored
+    }
+
+    private func restore(_ report: ReportDefinition, from stored: Stored) {
+        reset(report)
+        let columns = report.columns.map(\.name)
+        var table = ReportTable(columns: columns, rows: stored.rows.map { ReportTable.Row(columns: columns, values: $0) })
+        table.total = stored.total
+        tables[report.name] = table
+        if let missing = stored.missingByClass { missingByClass = missing }
+        if let codes = stored.inconsistentByCode { inconsistentByCode = codes }
+        if let groups = stored.danglingGroups {
+            dangling.total = stored.danglingTotal ?? 0
+            dangling.groups = groups.map { group in
+                StewardReportData.DanglingGroup(entity: group.entity, field: group.field, target: group.target, count: group.count,
+                                                examples: group.examples.map { StewardReportData.Example(run: $0.run, place: $0.place, message: $0.message) })
+            }
+        }
+        complete.insert(report.name)
     }
 
     package func wants(_ report: ReportDefinition, parameters: ReportParameters) -> Bool {

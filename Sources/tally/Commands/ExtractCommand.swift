@@ -103,9 +103,10 @@ struct ExtractCommand: Command {
             }
             let result = try extractor.write(request, toFolder: out)
             for file in result.manifest.files {
-                console.error("wrote \(out)/\(file.file): \(file.rows) rows")
+                console.error(file.reused ? "kept \(out)/\(file.file): \(file.rows) rows (its inputs did not change: reused)"
+                                          : "wrote \(out)/\(file.file): \(file.rows) rows")
                 if json {
-                    console.line(#"{"file": \#(JSON.quote(out + "/" + file.file)), "extract": \#(JSON.quote(file.report)), "format": \#(JSON.quote(file.format.rawValue)), "rows": \#(file.rows), "bytes": \#(file.bytes), "sha256": \#(JSON.quote(file.sha256))}"#)
+                    console.line(#"{"file": \#(JSON.quote(out + "/" + file.file)), "extract": \#(JSON.quote(file.report)), "format": \#(JSON.quote(file.format.rawValue)), "rows": \#(file.rows), "bytes": \#(file.bytes), "sha256": \#(JSON.quote(file.sha256)), "reused": \#(file.reused)}"#)
                 }
             }
             if json {
