@@ -199,7 +199,7 @@ package final class Extractor {
             return nil
         case .entity(let extract):
             guard let feed = request.feed else {
-                try extract.forEachRow(in: connection) { try writer.write($0) }
+                try extract.write(from: connection, to: writer)
                 return nil
             }
             var cursor = try extract.forEachDelta(in: connection, after: since, feed: feed) { try writer.write($0) }
