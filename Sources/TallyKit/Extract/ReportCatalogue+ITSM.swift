@@ -18,7 +18,9 @@ extension ReportCatalogue {
     static func incidentMetrics(_ sql: ReportSQL) -> ReportDefinition {
         let i = { sql.column("i", $0, of: "incident") }
         // Each dimension is aggregated and ranked over the incidents once (not over a union of
-        // three copies of them): rank, name, and the value an incident is counted under.
+        // three copies of them), and only the ranks the percentiles read are grouped: rank, name,
+        // and the value an incident is counted under.
+        let percentileRanks = [50, 90].flatMap { percent in [1, 2].map { "\($0) + (\(percent) * (m.n - 1)) / 100" } }.joined(separator: ", ")
         let dimensions = [(0, "all", "'all'"), (1, "priority", "coalesce(CAST(priority AS TEXT), '(none)')"),
                           (2, "assignment_group", "coalesce(nullif(assignment_group, ''), '(none)')")]
         return ReportDefinition(
@@ -57,6 +59,7 @@ extension ReportCatalogue {
                 percentiles AS (
                     SELECT r.dimension, r.value, \(percentileHours(50)) AS median, \(percentileHours(90)) AS p90
                     FROM ranked r JOIN measures m ON m.dimension = r.dimension AND m.value = r.value
+                    WHERE r.rn IN (\(percentileRanks))
                     GROUP BY r.dimension, r.value
                 )
                 SELECT m.dimension, m.value, m.opened, m.backlog, m.resolved, p.median, p.p90,
