@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic benchmark data for Tally: large ServiceNow-style exports.
 
-Usage:  python3 Benchmarks/generate.py ROWS OUTDIR [--seed N]
+Usage:  python3 Benchmarks/generate.py ROWS OUTDIR [--seed N] [--cis N]
 Needs:  Python 3.8+, standard library only. Same ROWS and seed -> byte-identical files.
 
 Writes into OUTDIR:
@@ -10,7 +10,8 @@ Writes into OUTDIR:
   incident_changed.csv   the same export later: ~5% of rows updated (newer sys_updated_on, higher
                          sys_mod_count, a reassignment and a new work note), ~1% new rows appended
   case.csv / case.json   ROWS/10 customer-service cases (some linking an incident)
-  ci.csv / ci.json       max(1000, ROWS/20) configuration items; incidents and cases point at them
+  ci.csv / ci.json       --cis configuration items (default max(1000, ROWS/20)); incidents and cases
+                         point at them (run.sh gives ROWS/10: 200,000 incidents point at 20,000 CIs)
 
 Realism: 28 incident columns; ~3% of rows carry quotes, commas, embedded newlines (CRLF and LF)
 and non-ASCII text in short_description/description; names with accents everywhere; state,
@@ -116,10 +117,10 @@ def ts(t):
 
 
 class Gen:
-    def __init__(self, rows, seed):
+    def __init__(self, rows, seed, cis=None):
         self.rows = rows
         self.rng = random.Random(seed)
-        self.ci_count = max(1000, rows // 20)
+        self.ci_count = cis if cis else max(1000, rows // 20)
         r = self.rng
         self.ci_ids = ["%032x" % r.getrandbits(128) for _ in range(self.ci_count)]
         self.problem_ids = ["%032x" % r.getrandbits(128) for _ in range(max(100, rows // 200))]
@@ -258,11 +259,16 @@ def main():
         k = args.index("--seed")
         seed = int(args[k + 1])
         del args[k:k + 2]
+    cis = None
+    if "--cis" in args:
+        k = args.index("--cis")
+        cis = int(args[k + 1])
+        del args[k:k + 2]
     if len(args) != 2:
         sys.exit(__doc__)
     rows, outdir = int(args[0]), args[1]
     os.makedirs(outdir, exist_ok=True)
-    g = Gen(rows, seed)
+    g = Gen(rows, seed, cis)
     pick = random.Random(seed + 1)
 
     ci = Out(outdir, "ci", CI_FIELDS)

@@ -51,6 +51,11 @@ def sizes(meta):
 
 
 TARGETS = {"first": 1.0, "rerun": 0.35, "changed": 0.5}
+REPORT_TARGET = 0.5          # every report_* figure, × the sqlite3 .import of the incidents (issue 26)
+RELATIVE = {                 # figure: (the figure it is compared with, target ratio of wall times)
+    "job_again": ("job", 0.15),
+    "extract": ("sqlite_export", 1.5),
+}
 MBS_TARGETS = {"parse_csv": ("csv", 250), "parse_json": ("json", 150)}
 
 
@@ -75,6 +80,14 @@ def table(meta, notes, samples, order):
         if key in TARGETS and ref:
             target = f"≤ {TARGETS[key]:.2f}×"
             verdict = "met" if wall / ref <= TARGETS[key] else f"missed ({wall / ref / TARGETS[key]:.1f}× over)"
+        elif key.startswith("report_") and ref:
+            target = f"≤ {REPORT_TARGET:.2f}× sqlite3 .import"
+            verdict = "met" if wall / ref <= REPORT_TARGET else f"missed ({wall / ref / REPORT_TARGET:.1f}× over)"
+        elif key in RELATIVE and RELATIVE[key][0] in med:
+            other, limit = RELATIVE[key]
+            x = wall / med[other]
+            target = f"≤ {limit:.2f}× {samples[other]['label'].split(' (')[0]}"
+            verdict = f"{x:.2f}×: " + ("met" if x <= limit else "missed")
         elif key in MBS_TARGETS:
             which, want = MBS_TARGETS[key]
             mbs = size.get(which, 0) / 1e6 / wall if wall else 0

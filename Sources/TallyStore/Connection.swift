@@ -221,6 +221,10 @@ public final class Connection {
         return statement
     }
 
+    /// The SQL of every statement cached by ``prepare(_:)`` so far: what a test runs
+    /// `EXPLAIN QUERY PLAN` on after exercising a command.
+    public var cachedSQL: [String] { cache.keys.sorted() }
+
     /// A statement of its own for `sql`, not the cached one: for a query that stays open while the
     /// caller runs others (which may use the cache freely, the same SQL included).
     public func uncachedStatement(_ sql: String) throws(StoreError) -> Statement {

@@ -136,6 +136,27 @@ public final class Statement {
 
     public func double(_ index: Int32) -> Double { sqlite3_column_double(handle, index) }
 
+    /// How SQLite holds a column's value in the current row.
+    public enum StorageClass: Sendable { case null, integer, real, text, blob }
+
+    public func storageClass(_ index: Int32) -> StorageClass {
+        switch sqlite3_column_type(handle, index) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer
+        case SQLITE_FLOAT: .real
+        case SQLITE_BLOB: .blob
+        default: .text
+        }
+    }
+
+    /// Calls `body` with the column's text bytes as SQLite holds them (valid until the next step):
+    /// for a writer that copies them out, with no `String` made.
+    public func withTextBytes<R>(_ index: Int32, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let pointer = sqlite3_column_text(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeBufferPointer(start: pointer, count: pointer == nil ? 0 : count))
+    }
+
     /// The column as text, or `nil` when it is NULL.
     public func text(_ index: Int32) -> String? {
         guard let bytes = sqlite3_column_text(handle, index) else { return nil }

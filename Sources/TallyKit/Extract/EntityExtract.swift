@@ -38,6 +38,19 @@ package struct EntityExtract: Sendable {
             """
     }
 
+    /// Writes every record, in extract order, to `writer` (a CSV without masks copies each text
+    /// column's bytes straight from the store).
+    func write(from connection: Connection, to writer: TableWriter) throws {
+        guard writer.writesStoredBytes else {
+            try forEachRow(in: connection) { try writer.write($0) }
+            return
+        }
+        let statement = try connection.prepare(selectSQL)
+        defer { statement.reset() }
+        try statement.bind([])
+        while try statement.step() { try writer.write(statement, fields: entity.fields) }
+    }
+
     /// Calls `body` with each record's values as canonical text, in extract order.
     package func forEachRow(in connection: Connection, _ body: ([String?]) throws -> Void) throws {
         let statement = try connection.prepare(selectSQL)

@@ -1,4 +1,5 @@
 import TallyFormats
+import TallyStore
 
 /// The file formats extracts are written in.
 package enum ExtractFormat: String, Sendable, CaseIterable, Codable {
@@ -87,6 +88,35 @@ package final class TableWriter {
             appendObject()
             try sink.write(line)
         }
+        rows += 1
+    }
+
+    /// Whether ``write(_:from:fields:)`` may copy cells from the store as bytes: CSV with no mask.
+    var writesStoredBytes: Bool { csv != nil && !masked.contains(true) }
+
+    /// Writes the current row of `statement`, whose first columns hold `fields`, as
+    /// ``write(_:)`` writes their canonical text (see ``EntityExtract``) — a text column's bytes
+    /// copied as SQLite holds them, no `String` made. Needs ``writesStoredBytes``.
+    func write(_ statement: Statement, fields: [FieldDefinition]) throws(OutputError) {
+        let csv = csv!
+        csv.beginRow()
+        for (offset, field) in fields.enumerated() {
+            let index = Int32(offset)
+            switch statement.storageClass(index) {
+            case .null:
+                csv.appendCell(nil)
+            case .text:
+                statement.withTextBytes(index) { bytes in
+                    csv.appendCell(bytes, prefix: policy.formulaGuard && FormulaGuard.needsGuard(bytes) ? UInt8(ascii: "'") : nil)
+                }
+            case .integer, .real, .blob:
+                var text = FieldValue(stored: statement.value(index), type: field.type).canonicalText ?? ""
+                text.withUTF8 { bytes in
+                    csv.appendCell(bytes, prefix: policy.formulaGuard && FormulaGuard.needsGuard(bytes) ? UInt8(ascii: "'") : nil)
+                }
+            }
+        }
+        try csv.endRow()
         rows += 1
     }
 

@@ -11,6 +11,11 @@ package struct ExtractManifest: Sendable {
         package var rows: Int
         package var bytes: Int
         package var sha256: String
+        /// The digest of everything the file's bytes follow from (see ``Extractor/inputsDigest(of:request:watermark:)``);
+        /// nil for an extract written to standard output.
+        package var inputsSHA256: String? = nil
+        /// The file was left as the previous extract wrote it: its inputs had not changed.
+        package var reused = false
     }
 
     /// The last committed run when the extract read the store.
@@ -91,7 +96,24 @@ extension ExtractManifest: JSONOutput {
     }
 }
 
-extension ExtractManifest.File: Encodable {}
+extension ExtractManifest.File: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case report, file, format, rows, bytes, sha256, inputsSHA256 = "inputs_sha256", reused
+    }
+
+    /// Every key always (`inputs_sha256` null for standard output), so readers see one shape.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(report, forKey: .report)
+        try container.encode(file, forKey: .file)
+        try container.encode(format, forKey: .format)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(bytes, forKey: .bytes)
+        try container.encode(sha256, forKey: .sha256)
+        try container.encode(inputsSHA256, forKey: .inputsSHA256)
+        try container.encode(reused, forKey: .reused)
+    }
+}
 
 extension ExtractManifest.Watermark: Encodable {
     private enum CodingKeys: String, CodingKey { case run, finishedAt = "finished_at" }

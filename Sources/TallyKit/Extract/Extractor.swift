@@ -89,8 +89,11 @@ package final class Extractor {
         return sources
     }
 
-    /// Writes the extracts into `folder` (created when missing).
-    package func write(_ request: ExtractRequest, toFolder folder: String) throws -> ExtractResult {
+    /// Writes the extracts into `folder` (created when missing). A file whose inputs did not change
+    /// since the folder's last extract (same definition, arguments, settings and runs: see
+    /// ``inputsDigest(of:request:watermark:)``) and that is still there byte for byte is not
+    /// computed again: the manifest marks it `reused`. `observer` sees the rows of each report computed.
+    package func write(_ request: ExtractRequest, toFolder folder: String, observer: (any ReportRowObserver)? = nil) throws -> ExtractResult {
         let sources = try sources(for: request)
         let policy = try cellPolicy(request)
         let since = try feedCursor(request)
@@ -104,26 +107,33 @@ package final class Extractor {
         for name in sources.map({ $0.name + "." + request.format.fileExtension }) + [Self.manifestName, Self.checksumsName] {
             AtomicFile.removeStaleTemporaries(of: folder + "/" + name)
         }
-        var pending: [(file: AtomicFile, entry: ExtractManifest.File)] = []
+        let previous = request.feed == nil ? Self.previousFiles(in: folder) : [:]
+        var pending: [(file: AtomicFile?, entry: ExtractManifest.File)] = []
         var cursor: FeedCursor?
         let watermark: ExtractManifest.Watermark = try connection.inReadTransaction {
             let watermark = try self.watermark()
+            let store = try StoreWatermark(connection)
             for source in sources {
                 let name = source.name + "." + request.format.fileExtension
+                let inputs = inputsDigest(of: source, request: request, watermark: store)
+                if request.feed == nil, let reused = Self.reusable(previous[name], inputs: inputs, at: folder + "/" + name) {
+                    pending.append((nil, reused))
+                    continue
+                }
                 let file = try AtomicFile(path: folder + "/" + name)
                 let digest = DigestingSink(file.sink)
                 let writer = try TableWriter(columns: source.columns, format: request.format, sink: digest, policy: policy)
-                cursor = try write(source, request: request, since: since, to: writer)
+                cursor = try write(source, request: request, since: since, to: writer, observer: observer)
                 try writer.finish()
                 pending.append((file, .init(report: source.name, file: name, format: request.format, rows: writer.rows,
-                                            bytes: digest.byteCount, sha256: digest.hexDigest())))
+                                            bytes: digest.byteCount, sha256: digest.hexDigest(), inputsSHA256: inputs)))
             }
             return watermark
         }
         // Every file — data, manifest, checksums — is complete and synced before the first
         // rename, so the folder holds the old set or the new one except for the few
         // microseconds the renames take.
-        for (file, _) in pending { try file.prepare() }
+        for case (let file?, _) in pending { try file.prepare() }
         let manifest = makeManifest(request, watermark: watermark, files: pending.map(\.entry), since: since, cursor: cursor)
         let manifestBytes = Array((manifest.json + "\n").utf8)
         let manifestFile = try prepared(manifestBytes, at: folder + "/" + Self.manifestName)
@@ -131,9 +141,9 @@ package final class Extractor {
         for entry in manifest.files { sums += "\(entry.sha256)  \(entry.file)\n" }
         sums += "\(SHA256.hex(SHA256.hash(manifestBytes)))  \(Self.manifestName)\n"
         let sumsFile = try prepared(Array(sums.utf8), at: folder + "/" + Self.checksumsName)
-        for file in pending.map(\.file) + [manifestFile, sumsFile] { try file.publish() }
+        for file in pending.compactMap(\.file) + [manifestFile, sumsFile] { try file.publish() }
 
-        let paths = pending.map(\.file.path) + [folder + "/" + Self.manifestName, folder + "/" + Self.checksumsName]
+        let paths = pending.map { folder + "/" + $0.entry.file } + [folder + "/" + Self.manifestName, folder + "/" + Self.checksumsName]
         if let cursor { try save(cursor, written: paths.joined(separator: ", ")) }
         return ExtractResult(manifest: manifest, paths: paths)
     }
@@ -172,14 +182,23 @@ package final class Extractor {
     }
 
     /// Writes one extract's rows; returns the feed's new cursor when this is a feed pickup.
-    private func write(_ source: ExtractSource, request: ExtractRequest, since: FeedCursor?, to writer: TableWriter) throws -> FeedCursor? {
+    private func write(_ source: ExtractSource, request: ExtractRequest, since: FeedCursor?, to writer: TableWriter,
+                       observer: (any ReportRowObserver)? = nil) throws -> FeedCursor? {
         switch source {
         case .report(let report):
-            try report.forEachRow(in: connection, parameters: request.parameters) { try writer.write($0) }
+            guard let observer, observer.wants(report, parameters: request.parameters) else {
+                try report.forEachRow(in: connection, parameters: request.parameters) { try writer.write($0) }
+                return nil
+            }
+            try report.forEachRow(in: connection, parameters: request.parameters) { row in
+                observer.observe(report, row: row)
+                try writer.write(row)
+            }
+            observer.finished(report)
             return nil
         case .entity(let extract):
             guard let feed = request.feed else {
-                try extract.forEachRow(in: connection) { try writer.write($0) }
+                try extract.write(from: connection, to: writer)
                 return nil
             }
             var cursor = try extract.forEachDelta(in: connection, after: since, feed: feed) { try writer.write($0) }

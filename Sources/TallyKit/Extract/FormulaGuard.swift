@@ -31,9 +31,23 @@ package enum FormulaGuard {
         return neutralised(rest) != rest
     }
 
+    /// Whether ``neutralised(_:)`` prefixes the cell whose UTF-8 is `bytes`.
+    package static func needsGuard(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first else { return false }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "@"), 0x09, 0x0D: return true
+        case UInt8(ascii: "+"), UInt8(ascii: "-"): return !isPlainNumber(bytes)
+        default: return false
+        }
+    }
+
     /// `[+-]?(digits[.digits]|.digits)([eE][+-]?digits)?`, nothing else.
     static func isPlainNumber(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { isPlainNumber($0) }
+    }
+
+    static func isPlainNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var index = 0
         func digits() -> Int {
             let start = index

@@ -58,7 +58,7 @@ extension ReportCatalogue {
                        \(lastSeen) AS last_seen,
                        \(lastSeen) < datetime(as_of.at, '-' || ?1 || ' days') AS stale,
                        as_of.at AS as_of
-                FROM live ci, as_of
+                FROM live ci CROSS JOIN as_of  -- the CIs outermost: as_of is one row
             )
             """
     }

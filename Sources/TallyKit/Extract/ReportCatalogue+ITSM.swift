@@ -17,6 +17,12 @@ extension ReportCatalogue {
 
     static func incidentMetrics(_ sql: ReportSQL) -> ReportDefinition {
         let i = { sql.column("i", $0, of: "incident") }
+        // Each dimension is aggregated and ranked over the incidents once (not over a union of
+        // three copies of them), and only the ranks the percentiles read are grouped: rank, name,
+        // and the value an incident is counted under.
+        let percentileRanks = [50, 90].flatMap { percent in [1, 2].map { "\($0) + (\(percent) * (m.n - 1)) / 100" } }.joined(separator: ", ")
+        let dimensions = [(0, "all", "'all'"), (1, "priority", "coalesce(CAST(priority AS TEXT), '(none)')"),
+                          (2, "assignment_group", "coalesce(nullif(assignment_group, ''), '(none)')")]
         return ReportDefinition(
             name: "incident_metrics",
             summary: "Incidents overall, per priority and per assignment group: opened, open backlog, resolved, median and p90 hours to resolve, SLA made %, reopen rate %.",
@@ -35,32 +41,31 @@ extension ReportCatalogue {
                                 THEN CAST(strftime('%s', \(i("resolved_at"))) AS INTEGER) - CAST(strftime('%s', \(i("opened_at"))) AS INTEGER) END AS seconds
                     FROM \(sql.table("incident")) i
                 ),
-                grouped AS (
-                    SELECT 0 AS rank, 'all' AS dimension, 'all' AS value, * FROM incidents
-                    UNION ALL
-                    SELECT 1, 'priority', coalesce(CAST(priority AS TEXT), '(none)'), * FROM incidents
-                    UNION ALL
-                    SELECT 2, 'assignment_group', coalesce(nullif(assignment_group, ''), '(none)'), * FROM incidents
+                measures AS (
+                \(dimensions.map { rank, name, value in """
+                    SELECT \(rank) AS rank, '\(name)' AS dimension, \(value) AS value, count(*) AS opened,
+                           sum(CASE WHEN state IN (\(incidentDoneStates)) THEN 0 ELSE 1 END) AS backlog, sum(resolved_at IS NOT NULL) AS resolved,
+                           sum(made_sla = 1) AS made, sum(made_sla IS NOT NULL) AS known, sum(coalesce(reopen_count, 0) > 0) AS reopened,
+                           sum(seconds IS NOT NULL) AS n
+                    FROM incidents GROUP BY 3
+                """ }.joined(separator: "    UNION ALL\n"))
                 ),
                 ranked AS (
-                    SELECT dimension, value, seconds,
-                           row_number() OVER (PARTITION BY dimension, value ORDER BY seconds) AS rn,
-                           count(*) OVER (PARTITION BY dimension, value) AS n
-                    FROM grouped WHERE seconds IS NOT NULL
+                \(dimensions.map { _, name, value in """
+                    SELECT '\(name)' AS dimension, \(value) AS value, seconds, row_number() OVER (PARTITION BY \(value) ORDER BY seconds) AS rn
+                    FROM incidents WHERE seconds IS NOT NULL
+                """ }.joined(separator: "    UNION ALL\n"))
                 ),
                 percentiles AS (
-                    SELECT dimension, value, \(percentileHours(50)) AS median, \(percentileHours(90)) AS p90
-                    FROM ranked GROUP BY dimension, value
+                    SELECT r.dimension, r.value, \(percentileHours(50)) AS median, \(percentileHours(90)) AS p90
+                    FROM ranked r JOIN measures m ON m.dimension = r.dimension AND m.value = r.value
+                    WHERE r.rn IN (\(percentileRanks))
+                    GROUP BY r.dimension, r.value
                 )
-                SELECT g.dimension, g.value, count(*),
-                       sum(CASE WHEN g.state IN (\(incidentDoneStates)) THEN 0 ELSE 1 END),
-                       sum(g.resolved_at IS NOT NULL),
-                       p.median, p.p90,
-                       \(ReportSQL.percent("sum(g.made_sla = 1)", of: "sum(g.made_sla IS NOT NULL)")),
-                       \(ReportSQL.percent("sum(coalesce(g.reopen_count, 0) > 0)", of: "count(*)"))
-                FROM grouped g LEFT JOIN percentiles p ON p.dimension = g.dimension AND p.value = g.value
-                GROUP BY g.rank, g.dimension, g.value
-                ORDER BY g.rank, g.value
+                SELECT m.dimension, m.value, m.opened, m.backlog, m.resolved, p.median, p.p90,
+                       \(ReportSQL.percent("m.made", of: "m.known")), \(ReportSQL.percent("m.reopened", of: "m.opened"))
+                FROM measures m LEFT JOIN percentiles p ON p.dimension = m.dimension AND p.value = m.value
+                ORDER BY m.rank, m.value
                 """)
     }
 

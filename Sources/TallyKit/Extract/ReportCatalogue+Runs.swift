@@ -11,6 +11,7 @@ extension ReportCatalogue {
                 ReportColumn("status"), ReportColumn("parent_run", .integer), ReportColumn("started_at"), ReportColumn("finished_at"),
                 ReportColumn("inputs", .integer),
             ] + counts.map { ReportColumn($0, .integer) },
+            readsSkippedRuns: true,
             sql: """
                 SELECT r.id, r.kind, r.entity, r.source, r.status, r.parent_run, r.started_at, r.finished_at,
                        (SELECT count(*) FROM run_inputs i WHERE i.run = r.id),

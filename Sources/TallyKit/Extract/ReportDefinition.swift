@@ -13,13 +13,18 @@ package struct ReportDefinition: Sendable {
     package let sql: String
     /// The parameters bound to `?1…?n`, in order.
     package let parameters: [ReportParameter]
+    /// The report lists skipped runs (inputs already imported): a night that brought nothing new
+    /// changes it, where it leaves every other report as it was (see ``StoreWatermark``).
+    package let readsSkippedRuns: Bool
 
-    package init(name: String, summary: String, columns: [ReportColumn], parameters: [ReportParameter] = [], sql: String) {
+    package init(name: String, summary: String, columns: [ReportColumn], parameters: [ReportParameter] = [],
+                 readsSkippedRuns: Bool = false, sql: String) {
         self.name = name
         self.summary = summary
         self.columns = columns
         self.sql = sql
         self.parameters = parameters
+        self.readsSkippedRuns = readsSkippedRuns
     }
 }
 

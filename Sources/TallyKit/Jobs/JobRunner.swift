@@ -129,13 +129,19 @@ package final class JobRunner {
             applySettings(database)
             outcome.inputs = importInputs(database)
             importsCommitted = !outcome.inputs.contains { $0.exit == .failed || $0.exit == .inputMissing }
+            // The imports' page cache and buffers are free now: give them back, so the reports'
+            // memory does not add to theirs (a job's peak RSS, issue 26).
+            FreedMemory.release()
         }
         var extractExit = JobExit.clean
+        // The page reads the reports the extracts compute, rather than computing them again.
+        let readings = StewardReportReadings(catalogue: catalogue, parameters: ReportParameters(staleDays: job.extracts?.staleDays ?? 60))
         if stages.contains(.extract) {
-            (outcome.extracts, extractExit) = writeExtracts(database, importsCommitted: importsCommitted || options.stage == .extract)
+            (outcome.extracts, extractExit) = writeExtracts(database, importsCommitted: importsCommitted || options.stage == .extract,
+                                                            observer: job.report != nil ? readings : nil)
         }
         if stages.contains(.report), let report = job.report {
-            writeReport(paths.resolve(report), database)
+            writeReport(paths.resolve(report), database, readings: readings)
         }
 
         let exit = ([extractExit] + outcome.inputs.map(\.exit)).max() ?? .clean
@@ -420,7 +426,7 @@ package final class JobRunner {
     /// The report stage: the steward's HTML page at `path`, covering the job's runs of the last
     /// `report_days` (default 30) with this job run's marked new (nothing in a dry run); a page
     /// that cannot be written is logged as an error.
-    private func writeReport(_ path: String, _ database: TallyDatabase) {
+    private func writeReport(_ path: String, _ database: TallyDatabase, readings: StewardReportReadings) {
         if options.dryRun {
             emit(.info, "report", "would write the HTML report \(path)")
             return
@@ -428,7 +434,8 @@ package final class JobRunner {
         do {
             let scope: StewardReportOptions.Scope = jobRun.map { .jobRun($0) } ?? .job(job.name)
             let report = StewardReport(database: database, options: StewardReportOptions(days: job.reportDays ?? 30, scope: scope,
-                                                                                      staleDays: job.extracts?.staleDays ?? 60))
+                                                                                      staleDays: job.extracts?.staleDays ?? 60),
+                                       catalogue: catalogue, readings: readings)
             let summary = try report.write(to: path)
             emit(.info, "report", "wrote the HTML report \(path) (\(summary.bytes) bytes): \(summary.status)")
         } catch {
@@ -438,7 +445,7 @@ package final class JobRunner {
 
     // MARK: - Extracts
 
-    private func writeExtracts(_ database: TallyDatabase, importsCommitted: Bool) -> ([String], JobExit) {
+    private func writeExtracts(_ database: TallyDatabase, importsCommitted: Bool, observer: (any ReportRowObserver)?) -> ([String], JobExit) {
         guard let extracts = job.extracts else { return ([], .clean) }
         let out = paths.resolve(extracts.out)
         if !importsCommitted && extracts.when == .committed {
@@ -463,10 +470,12 @@ package final class JobRunner {
         let extractor = Extractor(database: database, catalogue: catalogue)
         for (request, folder) in requests {
             do {
-                let result = try extractor.write(request, toFolder: folder)
+                let result = try extractor.write(request, toFolder: folder, observer: observer)
                 written += result.paths
                 let rows = result.manifest.files.map(\.rows).reduce(0, +)
+                let reused = result.manifest.files.filter(\.reused).count
                 var text = "wrote \(result.manifest.files.count) file(s), \(rows) row(s), into \(folder) with \(Extractor.manifestName) and \(Extractor.checksumsName)"
+                    + (reused > 0 ? " (\(reused) reused: their inputs did not change)" : "")
                 if let feed = result.manifest.feed { text = "feed \(feed.cursor.feed) (\(feed.cursor.entity)): " + text }
                 emit(.info, "extract", text)
             } catch let error as FeedCursorError {

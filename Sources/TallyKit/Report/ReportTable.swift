@@ -6,7 +6,7 @@ struct ReportTable: Sendable {
     let columns: [String]
     private(set) var rows: [Row]
     /// Rows the report returned in all, including those not kept (see ``read(_:in:parameters:keep:)``).
-    private(set) var total = 0
+    var total = 0
 
     struct Row: Sendable {
         let columns: [String]
@@ -25,6 +25,18 @@ struct ReportTable: Sendable {
         func double(_ name: String) -> Double? { self[name].flatMap { Double($0) } }
     }
 
+    init(columns: [String], rows: [Row] = []) {
+        self.columns = columns
+        self.rows = rows
+        total = rows.count
+    }
+
+    /// Counts `row`, keeping it while fewer than `limit` rows are kept.
+    mutating func append(_ row: Row, keeping limit: Int) {
+        total += 1
+        if rows.count < limit { rows.append(row) }
+    }
+
     /// Calls `body` with each row of `report`, in the report's order.
     static func forEachRow(
         _ report: ReportDefinition, in connection: Connection, parameters: ReportParameters, _ body: (Row) throws -> Void
@@ -37,11 +49,8 @@ struct ReportTable: Sendable {
     static func read(
         _ report: ReportDefinition, in connection: Connection, parameters: ReportParameters, limit: Int = .max
     ) throws -> ReportTable {
-        var table = ReportTable(columns: report.columns.map(\.name), rows: [])
-        try forEachRow(report, in: connection, parameters: parameters) { row in
-            table.total += 1
-            if table.rows.count < limit { table.rows.append(row) }
-        }
+        var table = ReportTable(columns: report.columns.map(\.name))
+        try forEachRow(report, in: connection, parameters: parameters) { table.append($0, keeping: limit) }
         return table
     }
 }

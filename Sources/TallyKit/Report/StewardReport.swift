@@ -84,12 +84,16 @@ package final class StewardReport {
     let database: TallyDatabase
     package let options: StewardReportOptions
     let catalogue: ReportCatalogue
+    /// Catalogue reports a job's extracts already read (see ``StewardReportReadings``).
+    let readings: StewardReportReadings?
 
+    /// `readings`: what a job's extracts gathered of the reports the page shows, so they are not computed again.
     package init(database: TallyDatabase, options: StewardReportOptions = StewardReportOptions(),
-                catalogue: ReportCatalogue = .standard) {
+                catalogue: ReportCatalogue = .standard, readings: StewardReportReadings? = nil) {
         self.database = database
         self.options = options
         self.catalogue = catalogue
+        self.readings = readings
     }
 
     /// The page, as HTML text.
@@ -117,7 +121,7 @@ package final class StewardReport {
 
     private func renderWithSummary() throws -> (html: String, data: StewardReportData) {
         let data = try database.connection.transaction(.deferred) {
-            try StewardReportData(database: database, options: options, catalogue: catalogue)
+            try StewardReportData(database: database, options: options, catalogue: catalogue, readings: readings)
         }
         let page = StewardReportPage(data: data, options: options,
                                      generatedAt: options.generatedAt ?? Timestamp.now())

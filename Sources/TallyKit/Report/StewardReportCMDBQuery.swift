@@ -5,13 +5,9 @@ struct StewardReportCMDBQuery {
     var missingByClass: [String: [(field: String, cis: Int)]]
 
     init(_ query: StewardReportQuery) throws {
-        health = try ReportTable.read(query.report("cmdb_health"), in: query.connection, parameters: query.parameters)
-        var missing: [String: [String: Int]] = [:]
-        try ReportTable.forEachRow(query.report("cmdb_exceptions"), in: query.connection, parameters: query.parameters) { row in
-            guard let fields = row["missing"], !fields.isEmpty else { return }
-            for field in fields.split(separator: " ") { missing[row["sys_class_name"] ?? "", default: [:]][String(field), default: 0] += 1 }
-        }
-        missingByClass = missing.mapValues { counts in
+        let readings = try query.read("cmdb_health", "cmdb_exceptions")
+        health = readings.table("cmdb_health")
+        missingByClass = readings.missingByClass.mapValues { counts in
             counts.map { (field: $0.key, cis: $0.value) }.sorted { ($0.cis, $1.field) > ($1.cis, $0.field) }
         }
     }

@@ -183,15 +183,18 @@ struct StewardReportData {
     }
 
     /// Reads each section through its own query (`StewardReport*Query`), all from one connection.
-    init(database: TallyDatabase, options: StewardReportOptions, catalogue: ReportCatalogue) throws {
+    /// `readings`: catalogue reports already read (a job's extracts), used when they serve these options.
+    init(database: TallyDatabase, options: StewardReportOptions, catalogue: ReportCatalogue, readings: StewardReportReadings? = nil) throws {
         storePath = database.path
         registry = catalogue.registry
         let scope = try StewardReportScope(options.scope, days: options.days, database: database)
         scopeDescription = scope.description
         job = scope.job
-        let query = StewardReportQuery(connection: database.connection, catalogue: catalogue,
-                                       parameters: ReportParameters(staleDays: options.staleDays), scope: scope,
-                                       examples: options.examples)
+        let parameters = ReportParameters(staleDays: options.staleDays)
+        let shared = readings.flatMap { $0.serves(catalogue: catalogue, parameters: parameters, examples: options.examples) ? $0 : nil }
+        let query = StewardReportQuery(connection: database.connection, catalogue: catalogue, parameters: parameters, scope: scope,
+                                       examples: options.examples,
+                                       readings: shared ?? StewardReportReadings(catalogue: catalogue, parameters: parameters, examples: options.examples))
 
         let runs = try StewardReportRunsQuery(query, days: options.days)
         (self.runs, windowRuns, windowStart, skippedInWindow, lastRun) =

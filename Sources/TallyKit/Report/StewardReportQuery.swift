@@ -11,6 +11,8 @@ struct StewardReportQuery {
     let scope: StewardReportScope
     /// Examples shown per group.
     let examples: Int
+    /// The catalogue reports read for the whole page (``read(_:)``); nil: each section reads its own.
+    var readings: StewardReportReadings? = nil
 
     func report(_ name: String) -> ReportDefinition {
         guard let report = catalogue.report(named: name) else { preconditionFailure("the catalogue has no report \(name)") }

@@ -12,9 +12,7 @@ struct StewardReportRejectsQuery {
         // The catalogue's report for every run; the same query over the scope's runs otherwise.
         var groups: [StewardReportData.RejectGroup] = []
         if query.scope.ids == nil {
-            try ReportTable.forEachRow(query.report("rejects_by_rule"), in: query.connection, parameters: query.parameters) {
-                groups.append(StewardReportData.RejectGroup($0))
-            }
+            groups = try query.read("rejects_by_rule").table("rejects_by_rule").rows.map(StewardReportData.RejectGroup.init)
         } else {
             let columns = query.report("rejects_by_rule").columns.map(\.name)
             for row in try query.connection.rows(ReportCatalogue.rejectsByRuleSQL(runs: StewardReportScope.filter("f.run")),

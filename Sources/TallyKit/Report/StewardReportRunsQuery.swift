@@ -11,7 +11,7 @@ struct StewardReportRunsQuery {
 
     init(_ query: StewardReportQuery, days: Int) throws {
         var runs: [StewardReportData.Run] = []
-        try ReportTable.forEachRow(query.report("run_summary"), in: query.connection, parameters: query.parameters) { row in
+        for row in try query.read("run_summary").table("run_summary").rows {
             let run = StewardReportData.Run(row)
             if query.scope.contains(run.id) { runs.append(run) }
         }

@@ -12,13 +12,10 @@ struct StewardReportServiceQuery {
     var changeImpact: ReportTable
 
     init(_ query: StewardReportQuery) throws {
-        let (connection, parameters) = (query.connection, query.parameters)
-        violations = try ReportTable.read(query.report("resolution_consistency"), in: connection, parameters: parameters,
-                                          limit: StewardReportData.violationLimit)
-        var inconsistentByCode: [String: Int] = [:]
-        try ReportTable.forEachRow(query.report("resolution_consistency"), in: connection, parameters: parameters) { row in
-            inconsistentByCode[row["resolution_code"] ?? "", default: 0] += 1
-        }
+        let connection = query.connection
+        let readings = try query.read("resolution_consistency", "incident_metrics", "change_impact")
+        violations = readings.table("resolution_consistency")
+        let inconsistentByCode = readings.inconsistentByCode
         let registry = query.catalogue.registry
         let sql = ReportSQL(registry: registry)
         let codeField = sql.column("c", "resolution_code", of: "case")
@@ -32,8 +29,7 @@ struct StewardReportServiceQuery {
             codes.append(.init(code: code, label: codeLabels[code] ?? code, cases: count, inconsistent: inconsistentByCode[code] ?? 0))
         }
         resolutionCodes = codes.sorted { ($0.cases, $1.code) > ($1.cases, $0.code) }
-        incidentMetrics = try ReportTable.read(query.report("incident_metrics"), in: connection, parameters: parameters)
-        changeImpact = try ReportTable.read(query.report("change_impact"), in: connection, parameters: parameters,
-                                            limit: StewardReportData.changeLimit)
+        incidentMetrics = readings.table("incident_metrics")
+        changeImpact = readings.table("change_impact")
     }
 }

@@ -194,5 +194,16 @@ package enum StoreSchema {
         Migration(version: 5, summary: "the input row that made each audit row, so tally check can match a run's counts to its audit", sql: """
             ALTER TABLE audit ADD COLUMN input_row INTEGER;  -- input position × 2^32 + record number; null when no row made it
             """),
+        Migration(version: 6, summary: "reports: findings by rule and rejected rows by run indexed; what the steward page keeps of each report", sql: """
+            CREATE INDEX findings_rule ON findings (rule, run);                     -- cmdb_health's identity collisions
+            CREATE INDEX findings_rejected ON findings (run) WHERE rejected = 1;    -- rejects_by_rule, the page's rejects
+            -- What the steward page keeps of a catalogue report (StewardReportReadings, as JSON), under the
+            -- digest of what the report's rows follow from: a page whose reports did not change reads them here.
+            CREATE TABLE report_readings (
+                report        TEXT PRIMARY KEY,
+                inputs_sha256 TEXT NOT NULL,
+                reading       TEXT NOT NULL
+            ) STRICT;
+            """),
     ])
 }

@@ -102,9 +102,14 @@ extension EntityRegistry {
         for entity in entities { try table(for: entity).ensure(in: connection) }
     }
 
-    /// The entity's table, with the extra indexes the case rules look records up by.
+    /// The entity's table, with the extra indexes the case rules look records up by, and one on
+    /// each reference to a CI: the CMDB reports ask of every CI whether anything points at it.
     package func table(for entity: EntityDefinition) -> EntityTable {
         var indexed: [String] = []
+        let ci = self.entity(named: "ci")?.name
+        for field in entity.fields {
+            if case .reference(let target) = field.type, target == ci { indexed.append(field.name) }
+        }
         if let rules = entity.caseRules { indexed += rules.relatedFields + [rules.parentField] }
         for rules in entities.compactMap(\.caseRules) where rules.requestLink.entity == entity.name {
             indexed.append(rules.requestLink.field)

@@ -101,9 +101,10 @@ struct ExtractCommand: Command {
             }
             let result = try extractor.write(request, toFolder: out)
             for file in result.manifest.files {
-                console.error("wrote \(out)/\(file.file): \(file.rows) rows")
+                console.error(file.reused ? "kept \(out)/\(file.file): \(file.rows) rows (its inputs did not change: reused)"
+                                          : "wrote \(out)/\(file.file): \(file.rows) rows")
                 if json {
-                    console.line(Written(file: out + "/" + file.file, extract: file.report, format: file.format, rows: file.rows, bytes: file.bytes, sha256: file.sha256).json)
+                    console.line(Written(file: out + "/" + file.file, extract: file.report, format: file.format, rows: file.rows, bytes: file.bytes, sha256: file.sha256, reused: file.reused).json)
                 }
             }
             if json {
@@ -137,6 +138,7 @@ private struct Written: JSONOutput {
     var rows: Int
     var bytes: Int
     var sha256: String
+    var reused: Bool
 }
 
 private struct Summary: JSONOutput {

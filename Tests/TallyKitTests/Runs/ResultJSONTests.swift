@@ -151,7 +151,7 @@ struct ResultJSONTests {
             watermark: .init(run: 5, finishedAt: "2026-12-06T13:00:00Z"), format: .csv, formulaGuard: true,
             maskedFields: ["caller_id", "contact"], staleDays: 60,
             files: [.init(report: "incident", file: "incident.csv", format: .csv, rows: 0, bytes: 630, sha256: "0b02"),
-                    .init(report: "case_links", file: "case_links.csv", format: .csv, rows: 2, bytes: 10, sha256: "ff")],
+                    .init(report: "case_links", file: "case_links.csv", format: .csv, rows: 2, bytes: 10, sha256: "ff", inputsSHA256: "e3", reused: true)],
             feed: (since: since, cursor: cursor, full: false))
         #expect(manifest.json == """
             {
@@ -165,8 +165,8 @@ struct ResultJSONTests {
               "stale_days": 60,
               "feed": {"name": "nightly", "entity": "incident", "full": false, "since": {"run": 5, "sys_updated_on": "2026-12-01 10:00:00", "sys_id": "0d58", "key": 123}, "cursor": {"run": 5, "sys_updated_on": null, "sys_id": null, "key": null}, "rows": 0},
               "files": [
-                {"report": "incident", "file": "incident.csv", "format": "csv", "rows": 0, "bytes": 630, "sha256": "0b02"},
-                {"report": "case_links", "file": "case_links.csv", "format": "csv", "rows": 2, "bytes": 10, "sha256": "ff"}
+                {"report": "incident", "file": "incident.csv", "format": "csv", "rows": 0, "bytes": 630, "sha256": "0b02", "inputs_sha256": null, "reused": false},
+                {"report": "case_links", "file": "case_links.csv", "format": "csv", "rows": 2, "bytes": 10, "sha256": "ff", "inputs_sha256": "e3", "reused": true}
               ]
             }
             """)
