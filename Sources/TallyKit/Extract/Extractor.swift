@@ -11,9 +11,14 @@ package struct ExtractRequest: Sendable {
     package var feed: String?
     /// With ``feed``: deliver everything and restart the cursor from there.
     package var full: Bool
+    /// Extract the past instead of the present (entity tables as they stood then; see ``AsOfView``).
+    package var asOf: AsOf?
+    /// Entity extracts as their version history (``VersionHistory``), one row per version.
+    package var history: Bool
 
     package init(names: [String], format: ExtractFormat = .csv, parameters: ReportParameters = ReportParameters(),
-                formulaGuard: Bool = true, maskFields: [String] = [], feed: String? = nil, full: Bool = false) {
+                formulaGuard: Bool = true, maskFields: [String] = [], feed: String? = nil, full: Bool = false,
+                asOf: AsOf? = nil, history: Bool = false) {
         self.names = names
         self.format = format
         self.parameters = parameters
@@ -21,6 +26,8 @@ package struct ExtractRequest: Sendable {
         self.maskFields = maskFields
         self.feed = feed
         self.full = full
+        self.asOf = asOf
+        self.history = history
     }
 }
 
@@ -76,7 +83,21 @@ package final class Extractor {
             sources.append(source)
         }
         guard !sources.isEmpty else { throw ExtractRequestError(message: "name at least one extract (see 'tally extract --list')") }
-        let columns = Set(sources.flatMap { $0.columns.map(\.name) })
+        if request.history {
+            guard sources.allSatisfy(\.isEntityFeed) else {
+                throw ExtractRequestError(message: "--history gives the versions of entity feeds (e.g. 'tally extract incident --history'), not of reports: \(sources.filter { !$0.isEntityFeed }.map(\.name).joined(separator: ", "))")
+            }
+            if request.asOf?.time != nil {
+                throw ExtractRequestError(message: "--history lists every version; --as-of TIME picks one per record: give one of them (--as-of-run N goes with --history)")
+            }
+        }
+        if request.asOf != nil && request.feed != nil && !request.history {
+            throw ExtractRequestError(message: "a delta feed delivers what changed since its last pickup, not the past: drop --as-of/--as-of-run, or use --history --feed NAME")
+        }
+        if request.history && request.feed != nil && request.asOf != nil {
+            throw ExtractRequestError(message: "a history feed delivers the versions made since its last pickup: it cannot go with --as-of-run")
+        }
+        let columns = Set(sources.flatMap { Self.columns(of: $0, history: request.history).map(\.name) })
         for field in request.maskFields where !columns.contains(field) {
             throw ExtractRequestError(message: "--mask names '\(field)', which is not a column of \(sources.map(\.name).joined(separator: ", "))")
         }
@@ -88,6 +109,28 @@ package final class Extractor {
             throw ExtractRequestError(message: "--full restarts a delta feed: give --feed NAME")
         }
         return sources
+    }
+
+    /// The columns `source` is written with: with `history`, an entity's fields and the version columns.
+    static func columns(of source: ExtractSource, history: Bool) -> [ReportColumn] {
+        guard history, case .entity = source else { return source.columns }
+        return source.columns + VersionHistory.extraColumns.map { ReportColumn($0.name, $0.type) }
+    }
+
+    /// The name a history feed's cursor is kept under (a plain feed of the entity keeps its own).
+    static func historyFeedEntity(_ entity: String) -> String { entity + " --history" }
+
+    /// Runs `body` with the entity tables as they stood at `request.asOf` (as they are without it).
+    private func inPast<T>(_ request: ExtractRequest, _ body: () throws -> T) throws -> T {
+        guard let asOf = request.asOf else { return try body() }
+        // History takes the run itself; checked here so a run the store lacks fails before a header is written.
+        guard !request.history else {
+            _ = try RunStanding(connection: connection, asOfRun: asOf.run)
+            return try body()
+        }
+        let view = try AsOfView.install(asOf, entities: database.registry.entities, connection: connection)
+        defer { view.remove() }
+        return try body()
     }
 
     /// Writes the extracts into `folder` (created when missing).
@@ -113,8 +156,11 @@ package final class Extractor {
                 let name = source.name + "." + request.format.fileExtension
                 let file = try AtomicFile(path: folder + "/" + name)
                 let digest = DigestingSink(file.sink)
-                let writer = try TableWriter(columns: source.columns, format: request.format, sink: digest, policy: policy)
-                cursor = try write(source, request: request, since: since, to: writer)
+                let writer = try inPast(request) {
+                    let writer = try TableWriter(columns: Self.columns(of: source, history: request.history), format: request.format, sink: digest, policy: policy)
+                    cursor = try write(source, request: request, since: since, to: writer)
+                    return writer
+                }
                 try writer.finish()
                 pending.append((file, .init(report: source.name, file: name, format: request.format, rows: writer.rows,
                                             bytes: digest.byteCount, sha256: digest.hexDigest())))
@@ -149,8 +195,11 @@ package final class Extractor {
         var cursor: FeedCursor?
         let (watermark, entry): (ExtractManifest.Watermark, ExtractManifest.File) = try connection.inReadTransaction {
             let watermark = try self.watermark()
-            let writer = try TableWriter(columns: sources[0].columns, format: request.format, sink: digest, policy: policy)
-            cursor = try write(sources[0], request: request, since: since, to: writer)
+            let writer = try inPast(request) {
+                let writer = try TableWriter(columns: Self.columns(of: sources[0], history: request.history), format: request.format, sink: digest, policy: policy)
+                cursor = try write(sources[0], request: request, since: since, to: writer)
+                return writer
+            }
             try writer.finish()
             return (watermark, .init(report: sources[0].name, file: sink.name, format: request.format, rows: writer.rows,
                                      bytes: digest.byteCount, sha256: digest.hexDigest()))
@@ -178,6 +227,23 @@ package final class Extractor {
         case .report(let report):
             try report.forEachRow(in: connection, parameters: request.parameters) { try writer.write($0) }
             return nil
+        case .entity(let extract) where request.history:
+            let standing = try RunStanding(connection: connection, asOfRun: request.asOf?.run)
+            let history = VersionHistory(entity: extract.entity, connection: connection, standing: standing)
+            // A history feed delivers the versions opened or closed by runs after its last pickup.
+            let after = request.feed == nil ? nil : since?.lastRun ?? 0
+            try history.forEachRecord { _, versions in
+                for version in versions {
+                    if let after, version.run <= after && (version.closedByRun ?? 0) <= after { continue }
+                    try writer.write(VersionHistory.row(version))
+                }
+            }
+            guard let feed = request.feed else { return nil }
+            var cursor = FeedCursor(feed: feed, entity: Self.historyFeedEntity(extract.entity.name))
+            cursor.rows = writer.rows
+            cursor.lastRun = try watermark().run ?? 0
+            cursor.pickedUpAt = Timestamp.now()
+            return cursor
         case .entity(let extract):
             guard let feed = request.feed else {
                 try extract.forEachRow(in: connection) { try writer.write($0) }
@@ -197,7 +263,8 @@ package final class Extractor {
     /// The cursor a feed pickup starts after: nil for the first pickup or `--full`.
     private func feedCursor(_ request: ExtractRequest) throws -> FeedCursor? {
         guard let feed = request.feed else { return nil }
-        let entity = catalogue.extract(named: request.names[0])?.name ?? request.names[0]
+        var entity = catalogue.extract(named: request.names[0])?.name ?? request.names[0]
+        if request.history { entity = Self.historyFeedEntity(entity) }
         guard let cursor = try FeedCursor.load(feed: feed, from: connection) else { return nil }
         guard cursor.entity == entity else {
             throw ExtractRequestError(message: "feed '\(feed)' delivers \(cursor.entity), not \(entity); pick another feed name")

@@ -444,9 +444,10 @@ package final class EntityWriter {
         // A part of the version the row does not carry (an export without sys_mod_count) is not compared.
         let incoming = version(of: values, partsMissingFrom: current)
         if incoming < current {
+            try recordStale(stored, values: values, version: incoming.updated, inputRow: inputRow)
             guard let caseLinks else { return WriteResult(outcome: .skippedStale) }
             let notes = try caseLinks.staleRow(stored: stored, incoming: values)
-            try record(notes, id: id, key: audit.displayKey(of: stored.values, in: entity))
+            try record(notes, id: id, key: audit.displayKey(of: stored.values, in: entity), inputRow: inputRow)
             return WriteResult(outcome: .skippedStale, conflicts: notes.count)
         }
 
@@ -481,11 +482,11 @@ package final class EntityWriter {
         let key = audit.displayKey(of: stored.values, in: entity)
 
         if changed.isEmpty && extra == stored.extra {
-            try record(notes, id: id, key: key)
+            try record(notes, id: id, key: key, inputRow: inputRow)
             return WriteResult(outcome: .unchanged, conflicts: notes.count)
         }
         let hash = ContentHash.of(merged, extra: extra)
-        try record(notes, id: id, key: key)
+        try record(notes, id: id, key: key, inputRow: inputRow)
 
         // A write some rule trimmed is not "this input row": the next import must be compared in full.
         let inputHash = notes.isEmpty ? incomingHash : nil
@@ -563,11 +564,24 @@ package final class EntityWriter {
         return notes
     }
 
-    private func record(_ notes: [ConflictNote], id: Int64, key: String?) throws {
+    private func record(_ notes: [ConflictNote], id: Int64, key: String?, inputRow: Int64? = nil) throws {
         for note in notes {
             try conflicts.record(entity: entity, record: id, key: key, field: note.field, stored: note.stored,
-                                 storedSource: note.storedSource, incoming: note.incoming, rule: note.rule, message: note.message)
+                                 storedSource: note.storedSource, incoming: note.incoming, rule: note.rule, message: note.message, inputRow: inputRow)
         }
+    }
+
+    /// Keeps what a stale row would have changed, for `tally explain` (nothing when it offered no other value).
+    private func recordStale(_ stored: StoredRecord, values: [FieldValue?], version: String?, inputRow: Int64) throws {
+        var fields = JSONObjectBuilder()
+        fields.reset()
+        var any = false
+        for (index, value) in values.enumerated() {
+            guard let value, value != stored.values[index] else { continue }
+            fields.add(entity.fields[index].name, value.canonicalText)
+            any = true
+        }
+        if any { try conflicts.recordStale(entity: entity, record: stored.id, version: version, fields: fields.finish(), inputRow: inputRow) }
     }
 
     /// Which columns an update sets: the changed fields, and whether it brings a retired record back.

@@ -192,5 +192,21 @@ package enum StoreSchema {
         Migration(version: 5, summary: "the input row that made each audit row, so tally check can match a run's counts to its audit", sql: """
             ALTER TABLE audit ADD COLUMN input_row INTEGER;  -- input position × 2^32 + record number; null when no row made it
             """),
+        Migration(version: 6, summary: "what tally explain needs of the candidates that lost: a conflict's input row, the rows skipped as stale", sql: """
+            ALTER TABLE conflicts ADD COLUMN input_row INTEGER;  -- the incoming row (as audit.input_row); null when no row made it
+            -- A row skipped as older than the stored record: what it would have changed (a JSON object
+            -- of field → canonical value, only the fields that differ), so explain can name it.
+            CREATE TABLE stale_rows (
+                id        INTEGER PRIMARY KEY,
+                run       INTEGER NOT NULL REFERENCES runs(id),
+                entity    TEXT NOT NULL,
+                record    INTEGER NOT NULL,
+                input_row INTEGER,
+                source    TEXT,
+                version   TEXT,                     -- the row's sys_updated_on
+                fields    TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX stale_rows_record ON stale_rows (entity, record);
+            """),
     ])
 }

@@ -1,0 +1,146 @@
+/// A point in the past an extract is taken at: right after run ``run`` committed (transaction
+/// time), each record's version valid at source time ``time``, or both (source time as the store
+/// knew it after the run).
+package struct AsOf: Sendable, Equatable {
+    package var run: Int64?
+    /// Canonical datetime text (`2024-03-01 12:00:00`).
+    package var time: String?
+
+    package init(run: Int64? = nil, time: String? = nil) {
+        self.run = run
+        self.time = time
+    }
+}
+
+/// The entity tables as they stood at an ``AsOf``, put in place of the real ones for one extract,
+/// so every report's SQL stays as it is: a temporary view named like each table shadows it (SQLite
+/// looks names up in `temp` first), and is dropped again after.
+///
+/// At a run alone, only the records the audit changed after that run are worked back (from their
+/// current values, undoing the later audit rows: ``AuditRewind``) into a temporary table; the view
+/// is the table's other rows plus those. At a source time, every record's version is looked up in
+/// its history (``VersionHistory``).
+final class AsOfView {
+    let connection: Connection
+    private var created: [String] = []
+
+    private init(connection: Connection) { self.connection = connection }
+
+    /// Puts the view of `entities` at `asOf` in place (in the caller's read transaction).
+    static func install(_ asOf: AsOf, entities: [EntityDefinition], connection: Connection) throws -> AsOfView {
+        let view = AsOfView(connection: connection)
+        let standing = try RunStanding(connection: connection, asOfRun: asOf.run)
+        try view.writingTemporaries {
+            for entity in entities {
+                if let time = asOf.time {
+                    try view.shadow(entity, at: time, standing: standing)
+                } else {
+                    try view.shadow(entity, after: standing)
+                }
+            }
+        }
+        return view
+    }
+
+    /// Drops the views and tables (the real tables are seen again).
+    func remove() {
+        try? writingTemporaries {
+            for name in created.reversed() { try connection.execute("DROP \(name)") }
+        }
+        created = []
+    }
+
+    /// A read transaction makes a writable connection query-only; temporary objects are no store
+    /// writes, so they are allowed for the while they are made.
+    private func writingTemporaries(_ body: () throws -> Void) throws {
+        let flip = !connection.isReadOnly
+        if flip { try connection.run("PRAGMA query_only = 0") }
+        defer { if flip { try? connection.run("PRAGMA query_only = 1") } }
+        try body()
+    }
+
+    private static let bookkeeping: [BookkeepingColumn] = [.extra, .source, .createdRun, .updatedRun, .retiredInRun]
+
+    /// Creates `temp.tally_asof_<entity>` shaped like the entity's table; returns its name and an insert for it.
+    private func rowsTable(_ entity: EntityDefinition) throws -> (name: String, insert: Statement) {
+        let table = EntityTable(entity).name
+        let rows = "tally_asof_\(entity.name)"
+        try connection.execute("CREATE TEMP TABLE \(rows) AS SELECT * FROM main.\(table) WHERE 0")
+        created.append("TABLE temp.\(rows)")
+        let columns = ["_id"] + entity.fields.map { EntityTable.quoted($0.name) } + Self.bookkeeping.map(\.name)
+        let insert = try connection.uncachedStatement(
+            "INSERT INTO temp.\(rows) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))")
+        return (rows, insert)
+    }
+
+    private func createView(_ entity: EntityDefinition, _ select: String) throws {
+        let table = EntityTable(entity).name
+        try connection.execute("CREATE TEMP VIEW \(table) AS \(select)")
+        created.append("VIEW temp.\(table)")
+    }
+
+    private func insert(_ statement: Statement, id: Int64, values: [String?], entity: EntityDefinition,
+                        extra: String?, source: String?, createdRun: Int64?, updatedRun: Int64?, retiredInRun: Int64?) throws {
+        var bindings: [SQLValue] = [.integer(id)]
+        bindings.reserveCapacity(entity.fields.count + 6)
+        for (field, value) in zip(entity.fields, values) { bindings.append(FieldValue(canonical: value, type: field.type).sqlValue) }
+        bindings += [extra.sqlValue, source.sqlValue, createdRun.map(SQLValue.integer) ?? .null,
+                     updatedRun.map(SQLValue.integer) ?? .null, retiredInRun.map(SQLValue.integer) ?? .null]
+        try statement.execute(bindings)
+    }
+
+    /// Transaction time: the records changed after the view's run, worked back.
+    private func shadow(_ entity: EntityDefinition, after standing: RunStanding) throws {
+        guard standing.asOfRun != nil else { return }
+        var later: [Int64: [AuditRewind.Row]] = [:]
+        try connection.forEachRow("SELECT record, id, run, field, old, new FROM audit WHERE id > ? AND entity = ? ORDER BY id",
+                                  [.integer(standing.auditLimit), .text(entity.name)]) { row in
+            later[row.int64(0), default: []].append(AuditRewind.Row(id: row.int64(1), run: row.int64(2), key: nil, field: row.text(3) ?? "",
+                                                                     old: row.text(4), new: row.text(5)))
+        }
+        guard !later.isEmpty else { return }
+        let (rows, insertRow) = try rowsTable(entity)
+        let ids = "tally_asof_\(entity.name)_ids"
+        try connection.execute("CREATE TEMP TABLE \(ids) (_id INTEGER PRIMARY KEY)")
+        created.append("TABLE temp.\(ids)")
+        let table = EntityTable(entity).name
+        for id in later.keys.sorted() {
+            try connection.run("INSERT INTO temp.\(ids) (_id) VALUES (?)", [.integer(id)])
+            // (This entity's view is made after its rows: the table's name still means the table.)
+            let exists = try connection.scalar("SELECT count(*) FROM main.\(table) WHERE _id = ?", [.integer(id)]).integer == 1
+            let record = exists ? try EntityWriter.load(entity, id: id, connection: connection) : nil
+            var rewind = AuditRewind(entity: entity, current: record)
+            var bookkeeping = record
+            for row in later[id]!.reversed() {
+                switch row.field {
+                case AuditTrail.removeField:
+                    bookkeeping = try? Rollback.record(fromJSON: row.old ?? "{}", entity: entity, id: id)
+                case BookkeepingColumn.retiredInRun.name:
+                    bookkeeping?.retiredInRun = row.old.flatMap { Int64($0) }
+                case BookkeepingColumn.extra.name:
+                    bookkeeping?.extra = row.old
+                default:
+                    break
+                }
+                _ = rewind.undo(row)
+            }
+            guard let values = rewind.values, let bookkeeping else { continue }
+            let asOfRun = standing.asOfRun ?? Int64.max
+            try insert(insertRow, id: id, values: values, entity: entity, extra: bookkeeping.extra, source: bookkeeping.source,
+                       createdRun: bookkeeping.createdRun.flatMap { $0 <= asOfRun ? $0 : nil },
+                       updatedRun: bookkeeping.updatedRun.flatMap { $0 <= asOfRun ? $0 : nil }, retiredInRun: bookkeeping.retiredInRun)
+        }
+        try createView(entity, "SELECT * FROM main.\(table) WHERE _id NOT IN (SELECT _id FROM temp.\(ids)) UNION ALL SELECT * FROM temp.\(rows)")
+    }
+
+    /// Source time: every record's version valid at `time`.
+    private func shadow(_ entity: EntityDefinition, at time: String, standing: RunStanding) throws {
+        let (rows, insert) = try rowsTable(entity)
+        try VersionHistory(entity: entity, connection: connection, standing: standing).forEachRecord { id, versions in
+            guard let version = VersionHistory.version(in: versions, at: time) else { return }
+            try self.insert(insert, id: id, values: version.values, entity: entity, extra: nil, source: version.source,
+                            createdRun: versions.first?.run, updatedRun: version.run, retiredInRun: nil)
+        }
+        try createView(entity, "SELECT * FROM temp.\(rows)")
+    }
+}
