@@ -124,13 +124,29 @@ final class AsOfView {
                 }
                 _ = rewind.undo(row)
             }
-            guard let values = rewind.values, let bookkeeping else { continue }
+            guard let values = rewind.values, var bookkeeping else { continue }
+            if bookkeeping.retiredInRun == nil { bookkeeping.retiredInRun = try retired(entity, id, at: standing.auditLimit) }
             let asOfRun = standing.asOfRun ?? Int64.max
             try insert(insertRow, id: id, values: values, entity: entity, extra: bookkeeping.extra, source: bookkeeping.source,
                        createdRun: bookkeeping.createdRun.flatMap { $0 <= asOfRun ? $0 : nil },
                        updatedRun: bookkeeping.updatedRun.flatMap { $0 <= asOfRun ? $0 : nil }, retiredInRun: bookkeeping.retiredInRun)
         }
         try createView(entity, "SELECT * FROM main.\(table) WHERE _id NOT IN (SELECT _id FROM temp.\(ids)) UNION ALL SELECT * FROM temp.\(rows)")
+    }
+
+    /// The run that had retired the record at audit row `limit`, if one had: an import bringing a
+    /// retired record back clears `retired_in_run` without an audit row of its own, so a revival
+    /// after `limit` is not undone by the walk back; its field changes show it happened.
+    private func retired(_ entity: EntityDefinition, _ id: Int64, at limit: Int64) throws -> Int64? {
+        let bindings: [SQLValue] = [.text(entity.name), .integer(id), .integer(limit)]
+        guard let last = try connection.rows("""
+            SELECT id, new FROM audit WHERE entity = ?1 AND record = ?2 AND field = 'retired_in_run' AND id <= ?3 ORDER BY id DESC LIMIT 1
+            """, bindings).first, let run = last[1].text.flatMap({ Int64($0) }) else { return nil }
+        let revived = try connection.scalar("""
+            SELECT count(*) FROM audit WHERE entity = ?1 AND record = ?2 AND id > ?4 AND id <= ?3
+              AND field NOT IN ('retired_in_run', '*', '-', '_extra') AND run IN (SELECT id FROM runs WHERE kind IN ('import', 'rerun'))
+            """, bindings + [last[0]]).integer ?? 0
+        return revived == 0 ? run : nil
     }
 
     /// Source time: every record's version valid at `time`.

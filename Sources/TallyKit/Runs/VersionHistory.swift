@@ -7,8 +7,8 @@ import Foundation
 /// each insert held, then forward over the runs that stand (``RunStanding``): each run that changed
 /// the record opens a version. A version is valid from its `sys_updated_on` to the next one's; a
 /// retirement is a version of its own, closed where it opens (the record is absent until it comes
-/// back, when a `restored` version opens), at the retiring run's time as source time (its start:
-/// when the export that no longer held the record was read).
+/// back, when a `restored` version opens), at the retiring run's start as source time (when the
+/// export that no longer held the record was read), kept between the versions around it.
 package struct VersionHistory {
     package enum Change: String, Sendable { case inserted, updated, retired, restored }
 
@@ -181,28 +181,31 @@ package struct VersionHistory {
                     if change == nil { change = .updated }
                 }
             }
+            // An import writing to a retired record brings it back (the update clears retired_in_run unaudited).
+            if change == .updated && retired {
+                change = .restored
+                retired = false
+            }
             guard let values = state, let change else { continue }
             versions.append(Version(record: id, values: values, run: run, source: rows[index].source, change: change, changedFields: changed,
                                     inputRow: inputRow, validFrom: "", validTo: nil, isCurrent: false, closedByRun: nil))
         }
-        // Validity: from each version's sys_updated_on (a retirement's run time) to the next one's.
-        var retiredAt: String?
-        for index in versions.indices {
-            switch versions[index].change {
-            case .retired:
-                let at = runTime(versions[index].run)
-                versions[index].validFrom = at
-                retiredAt = at
-            case .restored:
-                versions[index].validFrom = max(validFrom(versions[index].values), retiredAt ?? "")
-            case .inserted, .updated:
-                versions[index].validFrom = validFrom(versions[index].values)
-            }
-            if index > 0 {
-                let previous = versions[index - 1]
-                versions[index - 1].validTo = previous.change == .retired ? previous.validFrom : versions[index].validFrom
-                versions[index - 1].closedByRun = previous.change == .retired ? previous.run : versions[index].run
-            }
+        // Validity: from each version's sys_updated_on to the next one's. A retirement's source time
+        // is its run's start, kept between the version it closes and the one that brings the record
+        // back, so validity never runs backwards.
+        for index in versions.indices where versions[index].change != .retired {
+            versions[index].validFrom = validFrom(versions[index].values)
+        }
+        for index in versions.indices where versions[index].change == .retired {
+            var at = runTime(versions[index].run)
+            if index + 1 < versions.count { at = min(at, versions[index + 1].validFrom) }
+            if index > 0 { at = max(at, versions[index - 1].validFrom) }
+            versions[index].validFrom = at
+        }
+        for index in versions.indices.dropFirst() {
+            let previous = versions[index - 1]
+            versions[index - 1].validTo = previous.change == .retired ? previous.validFrom : versions[index].validFrom
+            versions[index - 1].closedByRun = previous.change == .retired ? previous.run : versions[index].run
         }
         if let last = versions.indices.last {
             if versions[last].change == .retired {
