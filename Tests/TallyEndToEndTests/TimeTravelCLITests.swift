@@ -105,4 +105,18 @@ struct TimeTravelCLITests {
         let badField = try TallyProcess.run(["explain", "ci", "web", "colour"], in: folder)
         #expect(badField.status == 64 && badField.stderr.contains("ci has no field 'colour'"))
     }
+
+    @Test func theStewardPageShowsTheExplainLineForEachConflictExample() throws {
+        let (folder, _) = try makeStore()
+        let page = try TallyProcess.run(["report", "--html", "page.html"], in: folder)
+        #expect(page.status == 0, "\(page.stderr)")
+        let html = try String(contentsOfFile: folder.appendingPathComponent("page.html").path, encoding: .utf8)
+        let pattern = try NSRegularExpression(pattern: #"<code>tally explain (ci [^ <]+ ip_address)</code>"#)
+        let match = try #require(pattern.firstMatch(in: html, range: NSRange(html.startIndex..., in: html)))
+        let command = (html as NSString).substring(with: match.range(at: 1)).split(separator: " ").map(String.init)
+        // The line shown runs as it is and explains the conflicted field.
+        let explained = try TallyProcess.run(["explain"] + command, in: folder)
+        #expect(explained.status == 0, "\(explained.stderr)")
+        #expect(explained.stdout.contains("rule: precedence.owner"))
+    }
 }

@@ -52,6 +52,7 @@ package struct Explainer {
         let stale = try staleRows(entity: entity, record: record, standing: standing)
         let rolledBack = try rolledBackChanges(entity: entity, record: record, standing: standing)
         let derived = try derivedFields(entity: entity, record: record)
+        let readOnly = try readOnlyFindings(entity: entity, values: current.values, standing: standing)
         var places: [Int64: [Int64: FieldExplanation.InputPlace]] = [:]
         func place(run: Int64, inputRow: Int64?) throws -> FieldExplanation.InputPlace? {
             guard let inputRow else { return nil }
@@ -81,6 +82,12 @@ package struct Explainer {
                 losers.append(FieldExplanation.Candidate(
                     value: offered, source: row.source, run: row.run, place: try place(run: row.run, inputRow: row.inputRow), why: "stale",
                     message: "its \(entity.updatedField) \(row.version ?? "∅") is older than the stored record's: the row changed nothing (skipped_stale)"))
+            }
+            for finding in readOnly where finding.field == definition.name {
+                // The value the read-only rule would have kept: the one before the run that changed it.
+                let before = versions.lastIndex { $0.run == finding.run }.flatMap { $0 > 0 ? versions[$0 - 1].values[index] : nil }
+                losers.append(FieldExplanation.Candidate(
+                    value: before, source: nil, run: finding.run, place: finding.place, why: "read_only", message: finding.message))
             }
             for change in rolledBack[definition.name] ?? [] {
                 losers.append(FieldExplanation.Candidate(
@@ -203,6 +210,36 @@ package struct Explainer {
             guard standing.isRolledBack(run), standing.runs[run]?.kind != "rollback" else { return }
             result[row.text(1) ?? "", default: []].append(Undone(run: run, value: row.text(2), source: row.text(3),
                                                                  inputRow: row.isNull(4) ? nil : row.int64(4), undoneBy: undoneBy[run]))
+        }
+        return result
+    }
+
+    private struct ReadOnlyFinding {
+        var run: Int64
+        var field: String
+        var message: String
+        var place: FieldExplanation.InputPlace?
+    }
+
+    /// A child case's `case.child_read_only` warnings (the newest row changed a related record the
+    /// platform keeps read-only): findings name their row, not their record, so the row's sys_id or
+    /// number is matched.
+    private func readOnlyFindings(entity: EntityDefinition, values: [String?], standing: RunStanding) throws -> [ReadOnlyFinding] {
+        guard entity.name == "case" else { return [] }
+        let keys = ["sys_id", "number"].compactMap { name in entity.index(ofField: name).flatMap { values[$0] }.map { (name, $0) } }
+        guard !keys.isEmpty else { return [] }
+        var result: [ReadOnlyFinding] = []
+        try connection.forEachRow("""
+            SELECT run, field, message, file, record, line, raw FROM findings
+            WHERE run IN (SELECT id FROM runs WHERE entity = ?) AND rule = 'case.child_read_only' ORDER BY id
+            """, [.text(entity.name)]) { row in
+            let run = row.int64(0)
+            guard standing.stands(run) else { return }
+            let raw = Rollback.fields(ofJSON: row.text(6) ?? "{}")
+            guard keys.contains(where: { raw[$0.0] == $0.1 }) else { return }
+            result.append(ReadOnlyFinding(run: run, field: row.text(1) ?? "", message: row.text(2) ?? "",
+                                          place: FieldExplanation.InputPlace(file: row.text(3) ?? "", record: Int(row.int64(4)),
+                                                                             line: row.isNull(5) ? nil : Int(row.int64(5)))))
         }
         return result
     }

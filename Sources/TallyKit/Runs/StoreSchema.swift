@@ -207,6 +207,7 @@ package enum StoreSchema {
                 fields    TEXT NOT NULL
             ) STRICT;
             CREATE INDEX stale_rows_record ON stale_rows (entity, record);
+            CREATE INDEX conflicts_record ON conflicts (entity, record);  -- explain reads one record's conflicts
             """),
     ])
 }

@@ -124,4 +124,19 @@ struct ExplainTests {
         #expect(derived.value == "PRB0000002" && derived.rule == "derived_major_case")
         #expect(try store.explain("case", "CS0000001", "incident").rule == "first_load")  // its own
     }
+
+    @Test func aChildsReadOnlyChangeNamesTheValueTheRuleWouldHaveKept() throws {
+        let store = try StoreHarness()
+        _ = try store.importText(csv(MajorCaseRulesTests.header, [
+            MajorCaseRulesTests.row("CS0000001", state: "accepted"),
+            MajorCaseRulesTests.row("CS0000002", ["INC0000001", "", "", ""], parent: "CS0000001", state: "proposed"),
+        ]), entity: "case")
+        let changed = try store.importText(csv(MajorCaseRulesTests.header, [
+            MajorCaseRulesTests.row("CS0000002", ["INC0000003", "", "", ""], parent: "CS0000001", state: "proposed", version: 3),
+        ]), entity: "case")
+        let explained = try store.explain("case", "CS0000002", "incident")
+        #expect(explained.value == "INC0000003" && explained.rule == "newest_version" && explained.run == changed.run!)
+        let loser = try #require(explained.losers.first)
+        #expect(loser.why == "read_only" && loser.value == "INC0000001" && loser.run == changed.run! && loser.place?.line == 2)
+    }
 }
