@@ -152,18 +152,18 @@ package final class Extractor {
         var cursor: FeedCursor?
         let watermark: ExtractManifest.Watermark = try connection.inReadTransaction {
             let watermark = try self.watermark()
-            for source in sources {
-                let name = source.name + "." + request.format.fileExtension
-                let file = try AtomicFile(path: folder + "/" + name)
-                let digest = DigestingSink(file.sink)
-                let writer = try inPast(request) {
+            // Every file of the request reads the same past (the views are put in place once).
+            try inPast(request) {
+                for source in sources {
+                    let name = source.name + "." + request.format.fileExtension
+                    let file = try AtomicFile(path: folder + "/" + name)
+                    let digest = DigestingSink(file.sink)
                     let writer = try TableWriter(columns: Self.columns(of: source, history: request.history), format: request.format, sink: digest, policy: policy)
                     cursor = try write(source, request: request, since: since, to: writer)
-                    return writer
+                    try writer.finish()
+                    pending.append((file, .init(report: source.name, file: name, format: request.format, rows: writer.rows,
+                                                bytes: digest.byteCount, sha256: digest.hexDigest())))
                 }
-                try writer.finish()
-                pending.append((file, .init(report: source.name, file: name, format: request.format, rows: writer.rows,
-                                            bytes: digest.byteCount, sha256: digest.hexDigest())))
             }
             return watermark
         }

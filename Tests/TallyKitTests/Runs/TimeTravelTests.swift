@@ -101,6 +101,12 @@ struct TimeTravelTests {
             #expect(try store.extracted("incident", asOf: AsOf(run: run)) == expected.feed, "incident as of run \(run) (seed \(seed), \(kinds))")
             #expect(try store.extracted("incident_metrics", asOf: AsOf(run: run)) == expected.report, "incident_metrics as of run \(run)")
         }
+        // Several extracts into one folder read the same past.
+        let (run, expected) = saved.min(by: { $0.key < $1.key })!
+        let folder = store.folder.appendingPathComponent("past").path
+        _ = try Extractor(database: store.database).write(ExtractRequest(names: ["incident", "incident_metrics"], asOf: AsOf(run: run)), toFolder: folder)
+        #expect(try String(contentsOfFile: folder + "/incident.csv", encoding: .utf8) == expected.feed)
+        #expect(try String(contentsOfFile: folder + "/incident_metrics.csv", encoding: .utf8) == expected.report)
         // The present is untouched: the views are gone once the extract is written.
         #expect(try store.extracted("incident") == saved[saved.keys.max()!]!.feed)
         try Self.expectHistoryHolds(store)
