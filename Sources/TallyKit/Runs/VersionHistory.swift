@@ -236,7 +236,7 @@ package struct VersionHistory {
 
     /// A `--history` row: the fields, then ``extraColumns``.
     package static func row(_ version: Version) -> [String?] {
-        version.values + [version.validFrom, version.validTo ?? "", version.isCurrent ? "true" : "false", String(version.run), version.source,
+        version.values + [version.validFrom, version.validTo, version.isCurrent ? "true" : "false", String(version.run), version.source,
                           version.change.rawValue]
     }
 }
