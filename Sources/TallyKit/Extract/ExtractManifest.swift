@@ -29,6 +29,9 @@ package struct ExtractManifest: Sendable {
     package var files: [File]
     /// For a delta feed: the cursor the pickup started after (nil: everything) and the one it ends at.
     package var feed: (since: FeedCursor?, cursor: FeedCursor, full: Bool)?
+    /// The past the files show (`--as-of-run`, `--as-of`), and whether entity files are version histories.
+    package var asOf: AsOf? = nil
+    package var history = false
 
     /// The manifest as pretty-printed JSON, keys in a fixed order, ending in a newline.
     package var json: String {
@@ -55,6 +58,10 @@ package struct ExtractManifest: Sendable {
             "  \"masked_fields\": [\(maskedFields.map(string).joined(separator: ", "))],",
             "  \"stale_days\": \(staleDays),",
         ]
+        if let asOf {
+            lines.append("  \"as_of\": {\"run\": \(number(asOf.run)), \"time\": \(string(asOf.time))},")
+        }
+        if history { lines.append("  \"history\": true,") }
         if let feed {
             lines.append("  \"feed\": {\"name\": \(string(feed.cursor.feed)), \"entity\": \(string(feed.cursor.entity)), "
                 + "\"full\": \(feed.full), \"since\": \(cursor(feed.since)), \"cursor\": \(cursor(feed.cursor)), \"rows\": \(feed.cursor.rows)},")

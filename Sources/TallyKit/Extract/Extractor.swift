@@ -286,7 +286,7 @@ package final class Extractor {
             generatedAt: Timestamp.now(), tallyVersion: TallyVersion.current, schemaVersion: database.schemaVersion,
             watermark: watermark, format: request.format, formulaGuard: request.formulaGuard,
             maskedFields: request.maskFields, staleDays: request.parameters.staleDays, files: files,
-            feed: cursor.map { (since: since, cursor: $0, full: request.full) })
+            feed: cursor.map { (since: since, cursor: $0, full: request.full) }, asOf: request.asOf, history: request.history)
     }
 
     /// A complete, synced temp file holding `bytes`, ready to be published at `path`.

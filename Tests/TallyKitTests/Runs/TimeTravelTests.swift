@@ -107,6 +107,8 @@ struct TimeTravelTests {
         _ = try Extractor(database: store.database).write(ExtractRequest(names: ["incident", "incident_metrics"], asOf: AsOf(run: run)), toFolder: folder)
         #expect(try String(contentsOfFile: folder + "/incident.csv", encoding: .utf8) == expected.feed)
         #expect(try String(contentsOfFile: folder + "/incident_metrics.csv", encoding: .utf8) == expected.report)
+        // The manifest says which past the files show.
+        #expect(try String(contentsOfFile: folder + "/manifest.json", encoding: .utf8).contains("\"as_of\": {\"run\": \(run), \"time\": null},"))
         // The present is untouched: the views are gone once the extract is written.
         #expect(try store.extracted("incident") == saved[saved.keys.max()!]!.feed)
         try Self.expectHistoryHolds(store)
