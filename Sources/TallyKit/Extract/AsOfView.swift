@@ -92,46 +92,59 @@ final class AsOfView {
     /// Transaction time: the records changed after the view's run, worked back.
     private func shadow(_ entity: EntityDefinition, after standing: RunStanding) throws {
         guard standing.asOfRun != nil else { return }
-        var later: [Int64: [AuditRewind.Row]] = [:]
-        try connection.forEachRow("SELECT record, id, run, field, old, new FROM audit WHERE id > ? AND entity = ? ORDER BY id",
-                                  [.integer(standing.auditLimit), .text(entity.name)]) { row in
-            later[row.int64(0), default: []].append(AuditRewind.Row(id: row.int64(1), run: row.int64(2), key: nil, field: row.text(3) ?? "",
-                                                                     old: row.text(4), new: row.text(5)))
-        }
-        guard !later.isEmpty else { return }
+        // The later rows are read one record at a time (memory stays flat whatever their number).
+        let later = try connection.uncachedStatement("SELECT record, id, run, field, old, new FROM audit WHERE id > ? AND entity = ? ORDER BY record, id")
+        try later.bind([.integer(standing.auditLimit), .text(entity.name)])
+        guard try later.step() else { return }
         let (rows, insertRow) = try rowsTable(entity)
         let ids = "tally_asof_\(entity.name)_ids"
         try connection.execute("CREATE TEMP TABLE \(ids) (_id INTEGER PRIMARY KEY)")
         created.append("TABLE temp.\(ids)")
-        let table = EntityTable(entity).name
-        for id in later.keys.sorted() {
-            try connection.run("INSERT INTO temp.\(ids) (_id) VALUES (?)", [.integer(id)])
-            // (This entity's view is made after its rows: the table's name still means the table.)
-            let exists = try connection.scalar("SELECT count(*) FROM main.\(table) WHERE _id = ?", [.integer(id)]).integer == 1
-            let record = exists ? try EntityWriter.load(entity, id: id, connection: connection) : nil
-            var rewind = AuditRewind(entity: entity, current: record)
-            var bookkeeping = record
-            for row in later[id]!.reversed() {
-                switch row.field {
-                case AuditTrail.removeField:
-                    bookkeeping = try? Rollback.record(fromJSON: row.old ?? "{}", entity: entity, id: id)
-                case BookkeepingColumn.retiredInRun.name:
-                    bookkeeping?.retiredInRun = row.old.flatMap { Int64($0) }
-                case BookkeepingColumn.extra.name:
-                    bookkeeping?.extra = row.old
-                default:
-                    break
-                }
-                _ = rewind.undo(row)
+        var more = true
+        while more {
+            let id = later.int64(0)
+            var changes: [AuditRewind.Row] = []
+            while more && later.int64(0) == id {
+                changes.append(AuditRewind.Row(id: later.int64(1), run: later.int64(2), key: nil, field: later.text(3) ?? "",
+                                               old: later.text(4), new: later.text(5)))
+                more = try later.step()
             }
-            guard let values = rewind.values, var bookkeeping else { continue }
-            if bookkeeping.retiredInRun == nil { bookkeeping.retiredInRun = try retired(entity, id, at: standing.auditLimit) }
-            let asOfRun = standing.asOfRun ?? Int64.max
-            try insert(insertRow, id: id, values: values, entity: entity, extra: bookkeeping.extra, source: bookkeeping.source,
-                       createdRun: bookkeeping.createdRun.flatMap { $0 <= asOfRun ? $0 : nil },
-                       updatedRun: bookkeeping.updatedRun.flatMap { $0 <= asOfRun ? $0 : nil }, retiredInRun: bookkeeping.retiredInRun)
+            try connection.run("INSERT INTO temp.\(ids) (_id) VALUES (?)", [.integer(id)])
+            try shadow(entity, record: id, undoing: changes, standing: standing, into: insertRow)
         }
+        let table = EntityTable(entity).name
         try createView(entity, "SELECT * FROM main.\(table) WHERE _id NOT IN (SELECT _id FROM temp.\(ids)) UNION ALL SELECT * FROM temp.\(rows)")
+    }
+
+    /// Works record `id` back from its current values over `changes` (its audit rows after the
+    /// view's run, oldest first) and adds what it was then, if it existed, to the rows table.
+    private func shadow(_ entity: EntityDefinition, record id: Int64, undoing changes: [AuditRewind.Row], standing: RunStanding,
+                        into insertRow: Statement) throws {
+        // (This entity's view is made after its rows: the table's name still means the table.)
+        let table = EntityTable(entity).name
+        let exists = try connection.scalar("SELECT count(*) FROM main.\(table) WHERE _id = ?", [.integer(id)]).integer == 1
+        let record = exists ? try EntityWriter.load(entity, id: id, connection: connection) : nil
+        var rewind = AuditRewind(entity: entity, current: record)
+        var bookkeeping = record
+        for row in changes.reversed() {
+            switch row.field {
+            case AuditTrail.removeField:
+                bookkeeping = try? Rollback.record(fromJSON: row.old ?? "{}", entity: entity, id: id)
+            case BookkeepingColumn.retiredInRun.name:
+                bookkeeping?.retiredInRun = row.old.flatMap { Int64($0) }
+            case BookkeepingColumn.extra.name:
+                bookkeeping?.extra = row.old
+            default:
+                break
+            }
+            _ = rewind.undo(row)
+        }
+        guard let values = rewind.values, var bookkeeping else { return }
+        if bookkeeping.retiredInRun == nil { bookkeeping.retiredInRun = try retired(entity, id, at: standing.auditLimit) }
+        let asOfRun = standing.asOfRun ?? Int64.max
+        try insert(insertRow, id: id, values: values, entity: entity, extra: bookkeeping.extra, source: bookkeeping.source,
+                   createdRun: bookkeeping.createdRun.flatMap { $0 <= asOfRun ? $0 : nil },
+                   updatedRun: bookkeeping.updatedRun.flatMap { $0 <= asOfRun ? $0 : nil }, retiredInRun: bookkeeping.retiredInRun)
     }
 
     /// The run that had retired the record at audit row `limit`, if one had: an import bringing a
