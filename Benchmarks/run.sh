@@ -14,7 +14,7 @@ RUNS=${RUNS:-3}
 SU_RUNS=${SU_RUNS:-$RUNS}   # sqlite-utils takes minutes per run at 1M rows; SU_RUNS=1 for a quick look
 # STEPS: which figures to measure (default all); APPEND=1 adds them to the existing results/ROWS.tsv
 # instead of starting it afresh (to finish an interrupted run: STEPS="su extract job" APPEND=1).
-STEPS=" ${STEPS:-ref first rerun changed parse su extract job reports} "
+STEPS=" ${STEPS:-ref first rerun changed parse su extract job reports timetravel} "
 APPEND=${APPEND:-0}
 step() { case $STEPS in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -212,6 +212,32 @@ for l in sys.stdin:
 else
     note "no job store ($JOBBASE/job.db): run STEPS=job first; the report figures are skipped"
 fi
+fi
+
+# 9. The past (issue 27): on a store with the changed variant applied (run 2), the whole incident
+# table as of run 1 (the changed records worked back) and its version history, each against the
+# plain extract of the same store (target ≤ 2×), and explain of one changed record (≤ 50 ms).
+timetravel_steps() {
+    local tdb=$WORK/timetravel.db out=$WORK/timetravel-out key
+    if [ ! -f "$tdb" ]; then
+        if [ -f "$BASE" ]; then cpdb "$BASE" "$tdb"; else "$TALLY" import "$CSV" --entity incident --db "$tdb" >/dev/null 2>&1; fi
+        "$TALLY" import "$CHANGED" --entity incident --db "$tdb" >/dev/null 2>&1
+    fi
+    "$TALLY" runs --db "$tdb" --limit 2 >/dev/null || { note "timetravel: no store"; return 1; }
+    measure tt_extract "tally extract incident (changed store)" 'rm -rf $out; mkdir -p $out' "0" \
+        "$TALLY" extract incident --out "$out" --db "$tdb"
+    measure tt_asof_run "tally extract incident --as-of-run 1 (changed store)" 'rm -rf $out; mkdir -p $out' "0" \
+        "$TALLY" extract incident --as-of-run 1 --out "$out" --db "$tdb"
+    measure tt_history "tally extract incident --history (changed store)" 'rm -rf $out; mkdir -p $out' "0" \
+        "$TALLY" extract incident --history --out "$out" --db "$tdb"
+    key=$(sqlite3 "$tdb" "SELECT key FROM audit WHERE run = 2 AND field <> '*' ORDER BY id LIMIT 1")
+    measure tt_explain "tally explain incident $key (a changed record)" ':' "0" \
+        "$TALLY" explain incident "$key" --json --db "$tdb"
+}
+
+if step timetravel; then
+say "9. as-of, history, explain"
+timetravel_steps
 fi
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)

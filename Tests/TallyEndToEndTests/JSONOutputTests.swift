@@ -24,6 +24,7 @@ struct JSONOutputTests {
         "rejects": ["rejects", "--db", "tally.db"],
         "conflicts": ["conflicts", "--db", "tally.db"],
         "history": ["history", "incident", "INC0000001", "--db", "tally.db"],
+        "explain": ["explain", "incident", "INC0000002", "--db", "tally.db"],
         "settings": ["settings", "--db", "tally.db"],
         "extract": ["extract", "incident", "--out", "out", "--db", "tally.db"],
         "runs": ["runs", "--db", "tally.db"],

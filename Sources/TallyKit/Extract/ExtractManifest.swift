@@ -35,6 +35,9 @@ package struct ExtractManifest: Sendable {
     package var files: [File]
     /// For a delta feed: the cursor the pickup started after (nil: everything) and the one it ends at.
     package var feed: (since: FeedCursor?, cursor: FeedCursor, full: Bool)?
+    /// The past the files show (`--as-of-run`, `--as-of`), and whether entity files are version histories.
+    package var asOf: AsOf? = nil
+    package var history = false
 }
 
 extension ExtractManifest: JSONOutput {
@@ -44,7 +47,7 @@ extension ExtractManifest: JSONOutput {
     private enum CodingKeys: String, CodingKey {
         case generatedAt = "generated_at", tallyVersion = "tally_version", schemaVersion = "schema_version"
         case watermark = "store_watermark", format, formulaGuard = "formula_guard", maskedFields = "masked_fields"
-        case staleDays = "stale_days", feed, files
+        case staleDays = "stale_days", asOf = "as_of", history, feed, files
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -58,6 +61,9 @@ extension ExtractManifest: JSONOutput {
         try container.encode(format == .csv ? formulaGuard : nil, forKey: .formulaGuard)
         try container.encode(maskedFields, forKey: .maskedFields)
         try container.encode(staleDays, forKey: .staleDays)
+        // Only an extract of the past names it, so other manifests keep their shape.
+        if let asOf { try container.encode(asOf, forKey: .asOf) }
+        if history { try container.encode(true, forKey: .history) }
         if let feed { try container.encode(Feed(since: feed.since, cursor: feed.cursor, full: feed.full), forKey: .feed) }
         try container.encode(files, forKey: .files)
     }
@@ -112,6 +118,17 @@ extension ExtractManifest.File: Encodable {
         try container.encode(sha256, forKey: .sha256)
         try container.encode(inputsSHA256, forKey: .inputsSHA256)
         try container.encode(reused, forKey: .reused)
+    }
+}
+
+extension AsOf: Encodable {
+    private enum CodingKeys: String, CodingKey { case run, time }
+
+    /// Both keys always, null for the axis not asked.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(run, forKey: .run)
+        try container.encode(time, forKey: .time)
     }
 }
 

@@ -60,12 +60,13 @@ extension StoreWatermark {
 
 extension Extractor {
     /// The digest of everything a file's bytes follow from: what its rows follow from
-    /// (``StoreWatermark/rowsDigest(of:parameters:)``), the request's format, guard and masks,
-    /// and the schema's version.
+    /// (``StoreWatermark/rowsDigest(of:parameters:)``), the request's format, guard, masks and
+    /// past (`--as-of-run`, `--as-of`, `--history`), and the schema's version.
     func inputsDigest(of source: ExtractSource, request: ExtractRequest, watermark: StoreWatermark) -> String {
         StoreWatermark.digest([
             watermark.rowsDigest(of: source, parameters: request.parameters), request.format.rawValue,
             String(request.formulaGuard), request.maskFields.sorted().joined(separator: ","), String(database.schemaVersion),
+            request.asOf.map { "as of run \($0.run.map(String.init) ?? "-") time \($0.time ?? "-")" } ?? "now", String(request.history),
         ])
     }
 

@@ -13,9 +13,14 @@ package struct ExtractRequest: Sendable {
     package var feed: String?
     /// With ``feed``: deliver everything and restart the cursor from there.
     package var full: Bool
+    /// Extract the past instead of the present (entity tables as they stood then; see ``AsOfView``).
+    package var asOf: AsOf?
+    /// Entity extracts as their version history (``VersionHistory``), one row per version.
+    package var history: Bool
 
     package init(names: [String], format: ExtractFormat = .csv, parameters: ReportParameters = ReportParameters(),
-                formulaGuard: Bool = true, maskFields: [String] = [], feed: String? = nil, full: Bool = false) {
+                formulaGuard: Bool = true, maskFields: [String] = [], feed: String? = nil, full: Bool = false,
+                asOf: AsOf? = nil, history: Bool = false) {
         self.names = names
         self.format = format
         self.parameters = parameters
@@ -23,6 +28,8 @@ package struct ExtractRequest: Sendable {
         self.maskFields = maskFields
         self.feed = feed
         self.full = full
+        self.asOf = asOf
+        self.history = history
     }
 }
 
@@ -75,7 +82,21 @@ package final class Extractor {
             sources.append(source)
         }
         guard !sources.isEmpty else { throw ExtractRequestError(message: "name at least one extract (see 'tally extract --list')") }
-        let columns = Set(sources.flatMap { $0.columns.map(\.name) })
+        if request.history {
+            guard sources.allSatisfy(\.isEntityFeed) else {
+                throw ExtractRequestError(message: "--history gives the versions of entity feeds (e.g. 'tally extract incident --history'), not of reports: \(sources.filter { !$0.isEntityFeed }.map(\.name).joined(separator: ", "))")
+            }
+            if request.asOf?.time != nil {
+                throw ExtractRequestError(message: "--history lists every version; --as-of TIME picks one per record: give one of them (--as-of-run N goes with --history)")
+            }
+        }
+        if request.asOf != nil && request.feed != nil && !request.history {
+            throw ExtractRequestError(message: "a delta feed delivers what changed since its last pickup, not the past: drop --as-of/--as-of-run, or use --history --feed NAME")
+        }
+        if request.history && request.feed != nil && request.asOf != nil {
+            throw ExtractRequestError(message: "a history feed delivers the versions made since its last pickup: it cannot go with --as-of-run")
+        }
+        let columns = Set(sources.flatMap { Self.columns(of: $0, history: request.history).map(\.name) })
         for field in request.maskFields where !columns.contains(field) {
             throw ExtractRequestError(message: "--mask names '\(field)', which is not a column of \(sources.map(\.name).joined(separator: ", "))")
         }
@@ -87,6 +108,28 @@ package final class Extractor {
             throw ExtractRequestError(message: "--full restarts a delta feed: give --feed NAME")
         }
         return sources
+    }
+
+    /// The columns `source` is written with: with `history`, an entity's fields and the version columns.
+    static func columns(of source: ExtractSource, history: Bool) -> [ReportColumn] {
+        guard history, case .entity = source else { return source.columns }
+        return source.columns + VersionHistory.extraColumns.map { ReportColumn($0.name, $0.type) }
+    }
+
+    /// The name a history feed's cursor is kept under (a plain feed of the entity keeps its own).
+    static func historyFeedEntity(_ entity: String) -> String { entity + " --history" }
+
+    /// Runs `body` with the entity tables as they stood at `request.asOf` (as they are without it).
+    private func inPast<T>(_ request: ExtractRequest, _ body: () throws -> T) throws -> T {
+        guard let asOf = request.asOf else { return try body() }
+        // History takes the run itself; checked here so a run the store lacks fails before a header is written.
+        guard !request.history else {
+            _ = try RunStanding(connection: connection, asOfRun: asOf.run)
+            return try body()
+        }
+        let view = try AsOfView.install(asOf, entities: database.registry.entities, connection: connection)
+        defer { view.remove() }
+        return try body()
     }
 
     /// Writes the extracts into `folder` (created when missing). A file whose inputs did not change
@@ -113,20 +156,23 @@ package final class Extractor {
         let watermark: ExtractManifest.Watermark = try connection.inReadTransaction {
             let watermark = try self.watermark()
             let store = try StoreWatermark(connection)
-            for source in sources {
-                let name = source.name + "." + request.format.fileExtension
-                let inputs = inputsDigest(of: source, request: request, watermark: store)
-                if request.feed == nil, let reused = Self.reusable(previous[name], inputs: inputs, at: folder + "/" + name) {
-                    pending.append((nil, reused))
-                    continue
+            // Every file of the request reads the same past (the views are put in place once).
+            try inPast(request) {
+                for source in sources {
+                    let name = source.name + "." + request.format.fileExtension
+                    let inputs = inputsDigest(of: source, request: request, watermark: store)
+                    if request.feed == nil, let reused = Self.reusable(previous[name], inputs: inputs, at: folder + "/" + name) {
+                        pending.append((nil, reused))
+                        continue
+                    }
+                    let file = try AtomicFile(path: folder + "/" + name)
+                    let digest = DigestingSink(file.sink)
+                    let writer = try TableWriter(columns: Self.columns(of: source, history: request.history), format: request.format, sink: digest, policy: policy)
+                    cursor = try write(source, request: request, since: since, to: writer, observer: observer)
+                    try writer.finish()
+                    pending.append((file, .init(report: source.name, file: name, format: request.format, rows: writer.rows,
+                                                bytes: digest.byteCount, sha256: digest.hexDigest(), inputsSHA256: inputs)))
                 }
-                let file = try AtomicFile(path: folder + "/" + name)
-                let digest = DigestingSink(file.sink)
-                let writer = try TableWriter(columns: source.columns, format: request.format, sink: digest, policy: policy)
-                cursor = try write(source, request: request, since: since, to: writer, observer: observer)
-                try writer.finish()
-                pending.append((file, .init(report: source.name, file: name, format: request.format, rows: writer.rows,
-                                            bytes: digest.byteCount, sha256: digest.hexDigest(), inputsSHA256: inputs)))
             }
             return watermark
         }
@@ -158,8 +204,11 @@ package final class Extractor {
         var cursor: FeedCursor?
         let (watermark, entry): (ExtractManifest.Watermark, ExtractManifest.File) = try connection.inReadTransaction {
             let watermark = try self.watermark()
-            let writer = try TableWriter(columns: sources[0].columns, format: request.format, sink: digest, policy: policy)
-            cursor = try write(sources[0], request: request, since: since, to: writer)
+            let writer = try inPast(request) {
+                let writer = try TableWriter(columns: Self.columns(of: sources[0], history: request.history), format: request.format, sink: digest, policy: policy)
+                cursor = try write(sources[0], request: request, since: since, to: writer)
+                return writer
+            }
             try writer.finish()
             return (watermark, .init(report: sources[0].name, file: sink.name, format: request.format, rows: writer.rows,
                                      bytes: digest.byteCount, sha256: digest.hexDigest()))
@@ -196,6 +245,23 @@ package final class Extractor {
             }
             observer.finished(report)
             return nil
+        case .entity(let extract) where request.history:
+            let standing = try RunStanding(connection: connection, asOfRun: request.asOf?.run)
+            let history = VersionHistory(entity: extract.entity, connection: connection, standing: standing)
+            // A history feed delivers the versions opened or closed by runs after its last pickup.
+            let after = request.feed == nil ? nil : since?.lastRun ?? 0
+            try history.forEachRecord { _, versions in
+                for version in versions {
+                    if let after, version.run <= after && (version.closedByRun ?? 0) <= after { continue }
+                    try writer.write(VersionHistory.row(version))
+                }
+            }
+            guard let feed = request.feed else { return nil }
+            var cursor = FeedCursor(feed: feed, entity: Self.historyFeedEntity(extract.entity.name))
+            cursor.rows = writer.rows
+            cursor.lastRun = try watermark().run ?? 0
+            cursor.pickedUpAt = Timestamp.now()
+            return cursor
         case .entity(let extract):
             guard let feed = request.feed else {
                 try extract.write(from: connection, to: writer)
@@ -215,7 +281,8 @@ package final class Extractor {
     /// The cursor a feed pickup starts after: nil for the first pickup or `--full`.
     private func feedCursor(_ request: ExtractRequest) throws -> FeedCursor? {
         guard let feed = request.feed else { return nil }
-        let entity = catalogue.extract(named: request.names[0])?.name ?? request.names[0]
+        var entity = catalogue.extract(named: request.names[0])?.name ?? request.names[0]
+        if request.history { entity = Self.historyFeedEntity(entity) }
         guard let cursor = try FeedCursor.load(feed: feed, from: connection) else { return nil }
         guard cursor.entity == entity else {
             throw ExtractRequestError(message: "feed '\(feed)' delivers \(cursor.entity), not \(entity); pick another feed name")
@@ -237,7 +304,7 @@ package final class Extractor {
             generatedAt: Timestamp.now(), tallyVersion: TallyVersion.current, schemaVersion: database.schemaVersion,
             watermark: watermark, format: request.format, formulaGuard: request.formulaGuard,
             maskedFields: request.maskFields, staleDays: request.parameters.staleDays, files: files,
-            feed: cursor.map { (since: since, cursor: $0, full: request.full) })
+            feed: cursor.map { (since: since, cursor: $0, full: request.full) }, asOf: request.asOf, history: request.history)
     }
 
     /// A complete, synced temp file holding `bytes`, ready to be published at `path`.

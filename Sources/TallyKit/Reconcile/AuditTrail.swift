@@ -185,11 +185,18 @@ package struct ConflictLog {
     let source: String
 
     func record(entity: EntityDefinition, record: Int64?, key: String?, field: String, stored: String?,
-                storedSource: String? = nil, incoming: String?, rule: String, message: String) throws {
+                storedSource: String? = nil, incoming: String?, rule: String, message: String, inputRow: Int64? = nil) throws {
         try connection.run("""
-            INSERT INTO conflicts (run, entity, record, key, field, stored, stored_source, incoming, source, rule, message)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO conflicts (run, entity, record, key, field, stored, stored_source, incoming, source, rule, message, input_row)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, [.integer(run), .text(entity.name), record.map(SQLValue.integer) ?? .null, key.sqlValue, .text(field),
-                  stored.sqlValue, storedSource.sqlValue, incoming.sqlValue, .text(source), .text(rule), .text(message)])
+                  stored.sqlValue, storedSource.sqlValue, incoming.sqlValue, .text(source), .text(rule), .text(message),
+                  inputRow.map(SQLValue.integer) ?? .null])
+    }
+
+    /// A row skipped as stale, with the fields it would have changed (`tally explain` names it as a losing candidate).
+    func recordStale(entity: EntityDefinition, record: Int64, version: String?, fields: String, inputRow: Int64) throws {
+        try connection.run("INSERT INTO stale_rows (run, entity, record, input_row, source, version, fields) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [.integer(run), .text(entity.name), .integer(record), .integer(inputRow), .text(source), version.sqlValue, .text(fields)])
     }
 }

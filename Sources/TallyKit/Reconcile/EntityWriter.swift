@@ -114,9 +114,10 @@ package final class EntityWriter {
                         unresolved: [ReferenceResolver.Unresolved], inputRow: Int64) throws -> WriteResult {
         let merged: RecordMerger.Merged
         switch try merger.merge(values, extra: extra, into: stored, versionIsExportTime: record.versionIsExportTime) {
-        case .stale:
+        case .stale(let version):
+            try persister.recordStale(stored, values: values, version: version, inputRow: inputRow)
             let notes = try cases.stale(stored: stored, incoming: values)
-            try persister.record(notes, for: stored)
+            try persister.record(notes, for: stored, inputRow: inputRow)
             return WriteResult(outcome: .skippedStale, conflicts: notes.count)
         case .merged(let result):
             merged = result
@@ -125,7 +126,7 @@ package final class EntityWriter {
            let holder = try identifier.sysIDHolder(of: merged.values.map(Optional.some), besides: stored.id) {
             return .rejected(try identifier.sysIDConflict(holder: holder, values: values, target: stored, provenance: record.provenance))
         }
-        try persister.record(merged.notes, for: stored)
+        try persister.record(merged.notes, for: stored, inputRow: inputRow)
         if merged.changesNothing(in: stored) { return WriteResult(outcome: .unchanged, conflicts: merged.notes.count) }
         let changes = try persister.update(stored, to: merged, values: values, inputHash: inputHash,
                                            unresolved: unresolved, inputRow: inputRow)

@@ -40,7 +40,8 @@ struct RecordMerger {
 
     enum Outcome {
         /// Older than the stored record (`sys_updated_on`, then `sys_mod_count`): not applied.
-        case stale
+        /// `version`: the row's `sys_updated_on`, as `tally explain` names the losing row.
+        case stale(version: String?)
         case merged(Merged)
     }
 
@@ -51,7 +52,7 @@ struct RecordMerger {
         let current = version(of: stored.values.map(Optional.some))
         // A part of the version the row does not carry (an export without sys_mod_count) is not compared.
         let incoming = version(of: values, partsMissingFrom: current)
-        if incoming < current { return .stale }
+        if incoming < current { return .stale(version: incoming.updated) }
 
         var merged = stored.values
         for (index, value) in values.enumerated() { if let value { merged[index] = value } }

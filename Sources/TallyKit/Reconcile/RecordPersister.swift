@@ -91,14 +91,29 @@ final class RecordPersister {
         return id
     }
 
-    /// Stores the conflicts the rules noted for a row that named `stored`.
-    func record(_ notes: [ConflictNote], for stored: StoredRecord) throws {
+    /// Stores the conflicts the rules noted for input row `inputRow`, which named `stored`.
+    func record(_ notes: [ConflictNote], for stored: StoredRecord, inputRow: Int64) throws {
         guard !notes.isEmpty else { return }
         let key = audit.displayKey(of: stored.values, in: entity)
         for note in notes {
             try conflicts.record(entity: entity, record: stored.id, key: key, field: note.field, stored: note.stored,
-                                 storedSource: note.storedSource, incoming: note.incoming, rule: note.rule, message: note.message)
+                                 storedSource: note.storedSource, incoming: note.incoming, rule: note.rule, message: note.message,
+                                 inputRow: inputRow)
         }
+    }
+
+    /// Keeps what a row skipped as stale would have changed, for `tally explain` to name it as a
+    /// losing candidate (nothing when it offered no other value).
+    func recordStale(_ stored: StoredRecord, values: [FieldValue?], version: String?, inputRow: Int64) throws {
+        var fields = JSONObjectBuilder()
+        fields.reset()
+        var any = false
+        for (index, value) in values.enumerated() {
+            guard let value, value != stored.values[index] else { continue }
+            fields.add(entity.fields[index].name, value.canonicalText)
+            any = true
+        }
+        if any { try conflicts.recordStale(entity: entity, record: stored.id, version: version, fields: fields.finish(), inputRow: inputRow) }
     }
 
     /// A field's change, as the audit and the case journal record it.

@@ -1,3 +1,4 @@
+import Foundation
 import TallyStore
 
 /// "Conflicts by field": conflicts of the runs in scope by entity, field and rule, most first,
@@ -27,10 +28,19 @@ struct StewardReportConflictsQuery {
         for index in groups.indices {
             let group = groups[index]
             groups[index].examples = (examples[[group.entity, group.field, group.rule]] ?? []).map {
-                StewardReportData.Example(run: $0[3].integer ?? 0, place: $0[4].text ?? "", message: $0[8].text ?? "")
+                StewardReportData.Example(run: $0[3].integer ?? 0, place: $0[4].text ?? "", message: $0[8].text ?? "",
+                                          command: Self.explainCommand(entity: group.entity, key: $0[4].text, field: group.field))
             }
         }
         self.groups = groups
         total = groups.reduce(0) { $0 + $1.conflicts }
+    }
+
+    /// `tally explain ENTITY KEY FIELD`, the key quoted for a POSIX shell when it needs it; nil without a key.
+    static func explainCommand(entity: String, key: String?, field: String) -> String? {
+        guard let key, !key.isEmpty else { return nil }
+        let plain = key.allSatisfy { $0.isLetter || $0.isNumber || "-_./:@".contains($0) }
+        let quoted = plain ? key : "'" + key.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        return "tally explain \(entity) \(quoted) \(field)"
     }
 }

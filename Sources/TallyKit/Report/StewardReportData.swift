@@ -49,14 +49,17 @@ struct StewardReportData {
         var run: Int64
         var place: String
         var message: String
+        /// The command that says more (a conflict's `tally explain`): the page is a static file, so it shows the line to run.
+        var command: String?
 
         /// Longest place or message shown; a huge value in a message must not bloat the page.
         static let maxCharacters = 300
 
-        init(run: Int64, place: String, message: String) {
+        init(run: Int64, place: String, message: String, command: String? = nil) {
             self.run = run
             self.place = Self.shortened(place)
             self.message = Self.shortened(message)
+            self.command = command.map(Self.shortened)
         }
 
         static func shortened(_ text: String) -> String {

@@ -157,7 +157,7 @@ extension StewardReportPage {
             """
         return """
             <section id="rejects"><h2>Rejects and conflicts</h2>
-            <p class="hint">Rejected rows are stored with their run, file, line and reasons; conflicts are writes a precedence or read-only rule refused. Covers \(data.scopeDescription).</p>
+            <p class="hint">Rejected rows are stored with their run, file, line and reasons; conflicts are writes a precedence or read-only rule refused (each example names the <code>tally explain</code> line that says which value won and why). Covers \(data.scopeDescription).</p>
             <h3>Rejects by rule</h3>
             \(rejectsPart)
             <h3 id="conflicts">Conflicts by field</h3>
@@ -173,7 +173,8 @@ extension StewardReportPage {
     func examples(_ groups: [(label: String, count: String, examples: [StewardReportData.Example])], heading: String) -> HTML {
         let blocks: [HTML] = groups.filter { !$0.examples.isEmpty }.map { group in
             let items: [HTML] = group.examples.map { example in
-                "<li><code>\(example.place)</code> <span class=\"hint\">run \(example.run)</span> — \(example.message)</li>"
+                let command: HTML = example.command.map { " <span class=\"hint\">why:</span> <code>\($0)</code>" } ?? .empty
+                return "<li><code>\(example.place)</code> <span class=\"hint\">run \(example.run)</span> — \(example.message)\(command)</li>"
             }
             return "<h4>\(group.label) <span class=\"hint\">(\(group.count))</span></h4><ol>\(items)</ol>"
         }

@@ -26,6 +26,12 @@ struct AuditRewind {
         values = current.map { $0.values.map(\.canonicalText) }
     }
 
+    /// Starts at the given canonical values (nil: the record does not exist).
+    init(entity: EntityDefinition, values: [String?]?) {
+        self.entity = entity
+        self.values = values
+    }
+
     /// The audit rows of record `id`, oldest first.
     static func rows(of entity: EntityDefinition, id: Int64, connection: Connection) throws -> [Row] {
         try connection.rows("SELECT id, run, key, field, old, new FROM audit WHERE entity = ? AND record = ? ORDER BY id",

@@ -205,5 +205,22 @@ package enum StoreSchema {
                 reading       TEXT NOT NULL
             ) STRICT;
             """),
+        Migration(version: 7, summary: "what tally explain needs of the candidates that lost: a conflict's input row, the rows skipped as stale", sql: """
+            ALTER TABLE conflicts ADD COLUMN input_row INTEGER;  -- the incoming row (as audit.input_row); null when no row made it
+            -- A row skipped as older than the stored record: what it would have changed (a JSON object
+            -- of field → canonical value, only the fields that differ), so explain can name it.
+            CREATE TABLE stale_rows (
+                id        INTEGER PRIMARY KEY,
+                run       INTEGER NOT NULL REFERENCES runs(id),
+                entity    TEXT NOT NULL,
+                record    INTEGER NOT NULL,
+                input_row INTEGER,
+                source    TEXT,
+                version   TEXT,                     -- the row's sys_updated_on
+                fields    TEXT NOT NULL
+            ) STRICT;
+            CREATE INDEX stale_rows_record ON stale_rows (entity, record);
+            CREATE INDEX conflicts_record ON conflicts (entity, record);  -- explain reads one record's conflicts
+            """),
     ])
 }

@@ -56,6 +56,7 @@ let allCommands: [any Command.Type] = [
     RejectsCommand.self,
     ConflictsCommand.self,
     HistoryCommand.self,
+    ExplainCommand.self,
     SettingsCommand.self,
     ExtractCommand.self,
     RunsCommand.self,

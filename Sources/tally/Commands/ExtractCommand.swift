@@ -14,7 +14,13 @@ struct ExtractCommand: Command {
             CSV cells starting with =, +, -, @, tab or CR get a leading ' unless they are plain numbers (--no-formula-guard \
             turns this off). --feed NAME makes an entity extract a delta feed: it delivers the records written since the \
             feed's last pickup (by a run newer than the last one delivered, or after its (sys_updated_on, sys_id) cursor) \
-            and moves the cursor only after the files are written; --full delivers everything and restarts the cursor.
+            and moves the cursor only after the files are written; --full delivers everything and restarts the cursor. \
+            The past, from the audit: --as-of-run N gives the entity tables (entity feeds and every report reading them) \
+            exactly as they stood when run N committed; --as-of TIME each record's version valid at source time TIME \
+            (its sys_updated_on), as the store knows it now or, with --as-of-run, as it knew it after run N; rolled-back \
+            runs are as if they never happened there. --history writes an entity feed's every version (SCD type 2: the \
+            fields, valid_from, valid_to, is_current, run, source, change), with --feed only the versions opened or \
+            closed since the feed's last pickup.
             """,
         arguments: [ArgumentSpec(name: "name", help: "Reports and entity feeds to extract (e.g. case_links incident).", isOptional: true, isRepeating: true)],
         options: [
@@ -25,6 +31,9 @@ struct ExtractCommand: Command {
             .flag("full", help: "With --feed: deliver every record and restart the feed's cursor from there."),
             OptionSpec(name: "mask", valueName: "FIELDS", help: "Replace these columns (comma-separated, e.g. caller_id,contact) with a stable salted hash.", isRepeatable: true),
             .flag("no-formula-guard", help: "Write CSV cells exactly, even those a spreadsheet would run as formulas."),
+            OptionSpec(name: "as-of-run", valueName: "N", help: "The store as it stood when run N committed (transaction time)."),
+            OptionSpec(name: "as-of", valueName: "TIME", help: "Each record's version valid at source time TIME (e.g. 2024-03-01 12:00:00)."),
+            .flag("history", help: "An entity feed's every version, with valid_from, valid_to, is_current, run, source and change."),
             .staleDays,
             .database,
             .flag("json", help: "With --out DIR or --list: NDJSON on stdout, one object per file written (or extract listed), the summary last. With --out -: the extract itself as NDJSON."),
@@ -47,6 +56,15 @@ struct ExtractCommand: Command {
         let masks = arguments.allValues("mask").flatMap { $0.split(separator: ",") }.map { String($0).trimmingCharacters(in: .whitespaces) }
         if masks.contains(where: \.isEmpty) { throw fail("'--mask' needs field names separated by commas") }
         if let feed = arguments.value("feed"), feed.isEmpty { throw fail("'--feed' needs a name") }
+        let asOfRun = try arguments.integer("as-of-run", command: Self.spec.name)
+        if let asOfRun, asOfRun < 1 { throw fail("'--as-of-run' needs a run id (see 'tally runs'); got \(asOfRun)") }
+        var asOfTime: String?
+        if let text = arguments.value("as-of") {
+            guard case .success(let canonical)? = (try? DateTimeParser())?.parse(text) else {
+                throw fail("'--as-of' needs a date and time such as '2024-03-01 12:00:00' (UTC); got '\(text)'")
+            }
+            asOfTime = canonical
+        }
         request = ExtractRequest(
             names: names,
             format: arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .csv,
@@ -54,7 +72,9 @@ struct ExtractCommand: Command {
             formulaGuard: !arguments.has("no-formula-guard"),
             maskFields: masks,
             feed: arguments.value("feed"),
-            full: arguments.has("full"))
+            full: arguments.has("full"),
+            asOf: asOfRun == nil && asOfTime == nil ? nil : AsOf(run: asOfRun.map(Int64.init), time: asOfTime),
+            history: arguments.has("history"))
         out = arguments.value("out") ?? "-"
         databasePath = arguments.databasePath
         json = arguments.has("json")
@@ -119,6 +139,8 @@ struct ExtractCommand: Command {
             return .success
         } catch let error as ExtractRequestError {
             throw CommandFailure.failed(error.message)
+        } catch let error as RunStanding.NoSuchRun {
+            throw CommandFailure.noSuchRun(error.run, in: databasePath)
         } catch let error as FeedCursorError {
             throw CommandFailure(exitCode: error.isBusy ? .locked : .failure, message: error.message)
         }
