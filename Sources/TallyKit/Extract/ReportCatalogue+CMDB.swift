@@ -1,3 +1,5 @@
+import Foundation
+
 /// CMDB health: completeness, duplicates, orphans and stale CIs, per class and per CI.
 extension ReportCatalogue {
     /// Attributes a CI should carry besides the registry's required ones, by class (`nil`: every class).
@@ -133,5 +135,28 @@ extension ReportCatalogue {
                 WHERE missing != '' OR duplicate_on != '' OR orphan OR stale
                 ORDER BY sys_class_name, name, sys_id, id
                 """)
+    }
+
+    /// Candidate duplicate CIs (``CIDuplicateFinder``): one row per pair, best first, with an
+    /// empty `decision` column a steward fills (`keep_a`, `keep_b`, `distinct`) and feeds back
+    /// with `tally dedupe --file`.
+    static func ciDuplicates(_ sql: ReportSQL) -> ReportDefinition {
+        let registry = sql.registry
+        return ReportDefinition(
+            name: "ci_duplicates",
+            summary: "Pairs of live CIs that are probably one: the same serial, MAC, FQDN, host name or IP once normalised, within or across classes, scored 0-1 with the reasons and the values that matched; junk values and values more than cmdb_shared_value_limit (default 5) CIs share never match; pairs declared distinct are left out.",
+            columns: [
+                ReportColumn("sys_id_a"), ReportColumn("name_a"), ReportColumn("class_a"),
+                ReportColumn("sys_id_b"), ReportColumn("name_b"), ReportColumn("class_b"),
+                ReportColumn("score", .decimal), ReportColumn("reasons"), ReportColumn("evidence"), ReportColumn("decision"),
+            ],
+            sql: CIDuplicateFinder.liveCIsSQL(registry),
+            rows: { connection, _, body in
+                let finder = try CIDuplicateFinder(connection: connection)
+                for pair in finder.pairs(among: try CIDuplicateFinder.liveCIs(in: connection, registry: registry)) {
+                    try body([pair.a.sysID, pair.a.name, pair.a.className, pair.b.sysID, pair.b.name, pair.b.className,
+                              String(format: "%.2f", pair.score), pair.reasons.joined(separator: " "), pair.evidence.joined(separator: "; "), nil])
+                }
+            })
     }
 }

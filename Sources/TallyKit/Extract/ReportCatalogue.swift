@@ -13,6 +13,7 @@ package struct ReportCatalogue: Sendable {
             Self.resolutionConsistency(sql),
             Self.cmdbHealth(sql),
             Self.cmdbExceptions(sql),
+            Self.ciDuplicates(sql),
             Self.incidentMetrics(sql),
             Self.changeImpact(sql),
             Self.runSummary(sql),

@@ -11,13 +11,21 @@ package struct ReportDefinition: Sendable {
     package let sql: String
     /// The parameters bound to `?1…?n`, in order.
     package let parameters: [ReportParameter]
+    /// For a report SQL cannot compute (normalised matching across rows): makes its rows in
+    /// Swift, in their final order, from the store `sql` reads.
+    package let rows: RowMaker?
 
-    package init(name: String, summary: String, columns: [ReportColumn], parameters: [ReportParameter] = [], sql: String) {
+    /// Calls its last argument with each row's values as text, in the report's order.
+    package typealias RowMaker = @Sendable (Connection, ReportParameters, ([String?]) throws -> Void) throws -> Void
+
+    package init(name: String, summary: String, columns: [ReportColumn], parameters: [ReportParameter] = [], sql: String,
+                 rows: RowMaker? = nil) {
         self.name = name
         self.summary = summary
         self.columns = columns
         self.sql = sql
         self.parameters = parameters
+        self.rows = rows
     }
 }
 

@@ -192,5 +192,16 @@ package enum StoreSchema {
         Migration(version: 5, summary: "the input row that made each audit row, so tally check can match a run's counts to its audit", sql: """
             ALTER TABLE audit ADD COLUMN input_row INTEGER;  -- input position × 2^32 + record number; null when no row made it
             """),
+        Migration(version: 6, summary: "CI pairs a steward declared distinct (tally dedupe distinct)", sql: """
+            -- Kept by store id (smaller first); a decision stands while its dedupe run does (see CIDistinctDecisions).
+            CREATE TABLE ci_distinct (
+                record_a  INTEGER NOT NULL,
+                record_b  INTEGER NOT NULL,
+                sys_id_a  TEXT,
+                sys_id_b  TEXT,
+                run       INTEGER REFERENCES runs(id),
+                PRIMARY KEY (record_a, record_b)
+            ) STRICT;
+            """),
     ])
 }

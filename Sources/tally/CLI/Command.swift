@@ -56,6 +56,7 @@ let allCommands: [any Command.Type] = [
     ShowCommand.self,
     RerunCommand.self,
     RollbackCommand.self,
+    DedupeCommand.self,
     PruneCommand.self,
     ReportCommand.self,
     CheckCommand.self,

@@ -1,0 +1,189 @@
+import Foundation
+
+/// Finds pairs of live CIs that are probably one thing: the same serial, MAC, FQDN, host name or
+/// IP once normalised (``CIIdentityNormalizer``), within a class or across classes.
+///
+/// Pairs come from blocking keys (one hash index per kind of value), never from comparing every
+/// pair: a value more than ``CIJunkValues/limit`` CIs share, or on the junk list, opens no pair
+/// and counts as no evidence. Each pair is then scored on all its evidence; a pair a steward
+/// declared distinct (`tally dedupe distinct`) is left out.
+package struct CIDuplicateFinder {
+    /// A live CI as the finder reads it.
+    package struct CI: Sendable, Equatable {
+        package var id: Int64
+        package var sysID: String?
+        package var name: String?
+        package var className: String?
+        package var serial: String?
+        package var mac: String?
+        package var ip: String?
+        package var fqdn: String?
+    }
+
+    /// One candidate pair: `a` sorts before `b` (by sys_id, then store id).
+    package struct Pair: Sendable, Equatable {
+        package var a: CI
+        package var b: CI
+        /// 0–1: one minus the product of (1 − weight) over the evidence, quartered when both carry
+        /// serials that disagree (two machines, as the identification rules would say).
+        package var score: Double
+        /// What matched, strongest first: `serial`, `mac`, `fqdn`, `fqdn=name`, `name`, `ip`.
+        package var reasons: [String]
+        /// The values that matched (and disagreeing serials), as the CIs hold them.
+        package var evidence: [String]
+    }
+
+    /// What a kind of evidence weighs. A host name alone across classes (a service and the
+    /// application of the same name) is too weak to list; with anything else it counts.
+    package static let weights: [(reason: String, weight: Double)] = [
+        ("serial", 0.8), ("mac", 0.7), ("fqdn", 0.6), ("fqdn=name", 0.5), ("name", 0.4), ("ip", 0.25),
+    ]
+    /// A host name shared across classes weighs this instead of `name`'s weight.
+    package static let crossClassNameWeight = 0.3
+    /// Pairs scoring below this are not listed.
+    package static let minimumScore = 0.35
+
+    package let junk: CIJunkValues
+    /// Pairs (store ids, smaller first) declared distinct.
+    package let distinct: Set<[Int64]>
+
+    package init(junk: CIJunkValues = CIJunkValues(), distinct: Set<[Int64]> = []) {
+        self.junk = junk
+        self.distinct = distinct
+    }
+
+    /// The finder with the store's junk settings and distinct decisions.
+    package init(connection: Connection) throws {
+        self.init(junk: try CIJunkValues(settings: StoreSettings(connection: connection)),
+                  distinct: try CIDistinctDecisions.pairs(in: connection))
+    }
+
+    /// The live CIs (not retired by `install_status` 7 or a snapshot), in store order.
+    package static func liveCIsSQL(_ registry: EntityRegistry) -> String {
+        guard let ci = registry.entity(named: "ci") else { preconditionFailure("the registry has no ci entity") }
+        let columns = ["sys_id", "name", "sys_class_name", "serial_number", "mac_address", "ip_address", "fqdn"]
+        var live = ["retired_in_run IS NULL"]
+        if let rule = ci.retireRule {
+            live.append("coalesce(CAST(\(EntityTable.quoted(rule.field)) AS TEXT), '') != \(ReportSQL.literal(rule.value))")
+        }
+        return "SELECT _id, \(columns.map(EntityTable.quoted).joined(separator: ", ")) FROM \(EntityTable(ci).name) WHERE "
+            + live.joined(separator: " AND ") + " ORDER BY _id"
+    }
+
+    /// Reads the live CIs.
+    package static func liveCIs(in connection: Connection, registry: EntityRegistry) throws -> [CI] {
+        var cis: [CI] = []
+        try connection.forEachRow(liveCIsSQL(registry)) { row in
+            cis.append(CI(id: row.int64(0), sysID: row.text(1), name: row.text(2), className: row.text(3), serial: row.text(4),
+                          mac: row.text(5), ip: row.text(6), fqdn: row.text(7)))
+        }
+        return cis
+    }
+
+    /// The normalised keys of one CI, by kind; junk is already left out.
+    private struct Keys {
+        var serial: String?
+        var mac: String?
+        var fqdn: String?
+        var nameHost: String?
+        var fqdnHost: String?
+        var ip: String?
+    }
+
+    private func keys(of ci: CI) -> Keys {
+        let serial = CIIdentityNormalizer.serial(ci.serial).flatMap { junk.serials.contains($0) ? nil : $0 }
+        let mac = CIIdentityNormalizer.mac(ci.mac).flatMap { junk.macs.contains($0) ? nil : $0 }
+        let ip = CIIdentityNormalizer.ip(ci.ip).flatMap { Self.junkIPs.contains($0) ? nil : $0 }
+        let fqdn = CIIdentityNormalizer.fqdn(ci.fqdn)
+        return Keys(serial: serial, mac: mac, fqdn: fqdn, nameHost: CIIdentityNormalizer.host(ci.name),
+                    fqdnHost: fqdn.flatMap(CIIdentityNormalizer.host), ip: ip)
+    }
+
+    /// Addresses no one host owns.
+    static let junkIPs: Set<String> = ["0.0.0.0", "127.0.0.1", "255.255.255.255", "::1", "::"]
+
+    /// The candidate pairs among `cis`, best first (score, then the pair's sys_ids).
+    package func pairs(among cis: [CI]) -> [Pair] {
+        let keys = cis.map(keys(of:))
+        // One index per kind of value; a host index holds names and the first labels of FQDNs.
+        var indexes: [String: [String: [Int]]] = ["serial": [:], "mac": [:], "fqdn": [:], "host": [:], "ip": [:]]
+        for (position, key) in keys.enumerated() {
+            func add(_ kind: String, _ value: String?) {
+                guard let value else { return }
+                indexes[kind]![value, default: []].append(position)
+            }
+            add("serial", key.serial); add("mac", key.mac); add("fqdn", key.fqdn); add("ip", key.ip)
+            add("host", key.nameHost)
+            if key.fqdnHost != key.nameHost { add("host", key.fqdnHost) }
+        }
+        // A value more CIs share than the limit is this store's placeholder: no pair, no evidence.
+        var shared: [String: Set<String>] = [:]
+        var candidates = Set<[Int]>()
+        for (kind, index) in indexes {
+            for (value, positions) in index {
+                if positions.count > junk.limit { shared[kind, default: []].insert(value); continue }
+                guard positions.count > 1 else { continue }
+                for i in positions.indices { for j in positions.indices where j > i { candidates.insert([positions[i], positions[j]]) } }
+            }
+        }
+        var pairs: [Pair] = []
+        for candidate in candidates {
+            var (first, second) = (candidate[0], candidate[1])
+            if Self.sortKey(cis[second]) < Self.sortKey(cis[first]) { swap(&first, &second) }
+            let ids = [min(cis[first].id, cis[second].id), max(cis[first].id, cis[second].id)]
+            guard !distinct.contains(ids),
+                  let pair = score(cis[first], keys[first], cis[second], keys[second], shared: shared) else { continue }
+            pairs.append(pair)
+        }
+        return pairs.sorted { ($1.score, Self.sortKey($0.a), Self.sortKey($0.b)) < ($0.score, Self.sortKey($1.a), Self.sortKey($1.b)) }
+    }
+
+    private static func sortKey(_ ci: CI) -> String {
+        (ci.sysID ?? "~") + "#" + String(ci.id)
+    }
+
+    /// The evidence between two CIs, scored; nil below ``minimumScore``.
+    private func score(_ a: CI, _ ka: Keys, _ b: CI, _ kb: Keys, shared: [String: Set<String>]) -> Pair? {
+        func usable(_ kind: String, _ value: String?) -> String? {
+            guard let value, !(shared[kind]?.contains(value) ?? false) else { return nil }
+            return value
+        }
+        var reasons: [String] = []
+        var evidence: [String] = []
+        func show(_ x: String?, _ y: String?) -> String { x == y ? (x ?? "") : "\(x ?? "") = \(y ?? "")" }
+        if let serial = usable("serial", ka.serial), serial == kb.serial {
+            reasons.append("serial"); evidence.append("serial \(show(a.serial, b.serial))")
+        }
+        if let mac = usable("mac", ka.mac), mac == kb.mac {
+            reasons.append("mac"); evidence.append("mac \(show(a.mac, b.mac))")
+        }
+        if let fqdn = usable("fqdn", ka.fqdn), fqdn == kb.fqdn {
+            reasons.append("fqdn"); evidence.append("fqdn \(show(a.fqdn, b.fqdn))")
+        } else if let host = usable("host", ka.nameHost), host == kb.fqdnHost {
+            reasons.append("fqdn=name"); evidence.append("name \(a.name ?? "") = fqdn \(b.fqdn ?? "")")
+        } else if let host = usable("host", kb.nameHost), host == ka.fqdnHost {
+            reasons.append("fqdn=name"); evidence.append("fqdn \(a.fqdn ?? "") = name \(b.name ?? "")")
+        }
+        if let host = usable("host", ka.nameHost), host == kb.nameHost {
+            reasons.append("name"); evidence.append("name \(show(a.name, b.name))")
+        }
+        if let ip = usable("ip", ka.ip), ip == kb.ip {
+            reasons.append("ip"); evidence.append("ip \(show(a.ip, b.ip))")
+        }
+        guard !reasons.isEmpty else { return nil }
+        var missing = 1.0
+        for reason in reasons {
+            var weight = Self.weights.first { $0.reason == reason }?.weight ?? 0
+            if reason == "name" && a.className != b.className { weight = Self.crossClassNameWeight }
+            missing *= 1 - weight
+        }
+        var score = 1 - missing
+        if let x = ka.serial, let y = kb.serial, x != y {
+            score /= 4
+            evidence.append("serials differ: \(a.serial ?? "") ≠ \(b.serial ?? "")")
+        }
+        score = (score * 100).rounded() / 100
+        guard score >= Self.minimumScore else { return nil }
+        return Pair(a: a, b: b, score: score, reasons: reasons, evidence: evidence)
+    }
+}
