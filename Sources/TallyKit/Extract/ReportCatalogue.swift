@@ -14,6 +14,7 @@ package struct ReportCatalogue: Sendable {
             Self.cmdbHealth(sql),
             Self.cmdbExceptions(sql),
             Self.ciDuplicates(sql),
+            Self.relationshipHealth(sql),
             Self.incidentMetrics(sql),
             Self.changeImpact(sql),
             Self.runSummary(sql),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A report as data: a query over the store plus the metadata of the columns it returns.
 ///
 /// The query's identifiers come only from the entity registry (see ``ReportSQL``); values come
@@ -57,19 +59,40 @@ package enum ReportColumnType: String, Sendable, Hashable {
 package enum ReportParameter: String, Sendable, Hashable {
     /// `--stale-days N`: how many days without an update or a discovery make a CI stale.
     case staleDays = "stale_days"
+    /// `--stale-days CLASS=N,…`: the classes with days of their own, bound as a JSON object.
+    case staleDaysByClass = "stale_days_by_class"
 }
 
 /// The values of ``ReportParameter``s for one extract.
 package struct ReportParameters: Sendable, Hashable {
     package var staleDays: Int
+    /// Classes (`sys_class_name`) whose CIs go stale after days of their own.
+    package var staleDaysByClass: [String: Int]
 
-    package init(staleDays: Int = 60) {
+    package init(staleDays: Int = 60, staleDaysByClass: [String: Int] = [:]) {
         self.staleDays = staleDays
+        self.staleDaysByClass = staleDaysByClass
+    }
+
+    /// The parameters a `--stale-days` value gives: `N`, `CLASS=N`, or both, comma-separated
+    /// (`60,cmdb_ci_computer=30`); nil with what is wrong.
+    package static func staleDays(_ text: String) -> (parameters: ReportParameters?, problem: String?) {
+        var parameters = ReportParameters()
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let days = Int(parts.last ?? ""), days >= 0, parts.count == 1 || !parts[0].isEmpty else {
+                return (nil, "'--stale-days' takes days (0 or more), or CLASS=DAYS, comma-separated (60,cmdb_ci_computer=30); got '\(text)'")
+            }
+            if parts.count == 2 { parameters.staleDaysByClass[parts[0]] = days } else { parameters.staleDays = days }
+        }
+        return (parameters, nil)
     }
 
     func value(of parameter: ReportParameter) -> SQLValue {
         switch parameter {
         case .staleDays: .integer(Int64(staleDays))
+        case .staleDaysByClass:
+            .text("{" + staleDaysByClass.sorted { $0.key < $1.key }.map { "\(JSON.quote($0.key)): \($0.value)" }.joined(separator: ", ") + "}")
         }
     }
 }

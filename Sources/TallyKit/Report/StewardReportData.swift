@@ -190,7 +190,7 @@ struct StewardReportData {
         scopeDescription = scope.description
         job = scope.job
         let query = StewardReportQuery(connection: database.connection, catalogue: catalogue,
-                                       parameters: ReportParameters(staleDays: options.staleDays), scope: scope,
+                                       parameters: ReportParameters(staleDays: options.staleDays, staleDaysByClass: options.staleDaysByClass), scope: scope,
                                        examples: options.examples)
 
         let runs = try StewardReportRunsQuery(query, days: options.days)

@@ -25,7 +25,7 @@ struct ExtractCommand: Command {
             .flag("full", help: "With --feed: deliver every record and restart the feed's cursor from there."),
             OptionSpec(name: "mask", valueName: "FIELDS", help: "Replace these columns (comma-separated, e.g. caller_id,contact) with a stable salted hash.", isRepeatable: true),
             .flag("no-formula-guard", help: "Write CSV cells exactly, even those a spreadsheet would run as formulas."),
-            OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
+            OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60); CLASS=N for a class of its own, comma-separated (60,cmdb_ci_computer=30)."),
             .database,
             .flag("json", help: "With --out DIR or --list: NDJSON on stdout, one object per file written (or extract listed), the summary last. With --out -: the extract itself as NDJSON."),
         ]
@@ -43,15 +43,15 @@ struct ExtractCommand: Command {
         let names = arguments.positionalList("name")
         if list && !names.isEmpty { throw fail("--list takes no names") }
         if !list && names.isEmpty { throw fail("missing name (see 'tally extract --list')") }
-        let staleDays = try arguments.integer("stale-days", command: Self.spec.name) ?? 60
-        guard staleDays >= 0 else { throw fail("'--stale-days' must be 0 or more; got \(staleDays)") }
+        let (parameters, problem) = ReportParameters.staleDays(arguments.value("stale-days") ?? "60")
+        guard let parameters else { throw fail(problem ?? "") }
         let masks = arguments.allValues("mask").flatMap { $0.split(separator: ",") }.map { String($0).trimmingCharacters(in: .whitespaces) }
         if masks.contains(where: \.isEmpty) { throw fail("'--mask' needs field names separated by commas") }
         if let feed = arguments.value("feed"), feed.isEmpty { throw fail("'--feed' needs a name") }
         request = ExtractRequest(
             names: names,
             format: arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .csv,
-            parameters: ReportParameters(staleDays: staleDays),
+            parameters: parameters,
             formulaGuard: !arguments.has("no-formula-guard"),
             maskFields: masks,
             feed: arguments.value("feed"),

@@ -21,7 +21,7 @@ struct ReportCommand: Command {
             OptionSpec(name: "days", valueName: "N", help: "Runs over time covers the N days (1 to 366) before the newest run (default: 30)."),
             OptionSpec(name: "run", valueName: "N", help: "Only this run in the run-based sections."),
             OptionSpec(name: "job", valueName: "NAME", help: "Only job NAME's runs in the run-based sections (those of its newest job run marked new)."),
-            OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60)."),
+            OptionSpec(name: "stale-days", valueName: "N", help: "Days without an update or discovery that make a CI stale (default: 60); CLASS=N for a class of its own, comma-separated (60,cmdb_ci_computer=30)."),
             .database,
             .flag("json", help: "Print what was written as one JSON object on stdout (file, bytes, status, counts)."),
         ]
@@ -39,8 +39,8 @@ struct ReportCommand: Command {
         self.out = out
         let days = try arguments.integer("days", command: Self.spec.name) ?? 30
         guard (1...366).contains(days) else { throw fail("'--days' must be from 1 to 366; got \(days)") }
-        let staleDays = try arguments.integer("stale-days", command: Self.spec.name) ?? 60
-        guard staleDays >= 0 else { throw fail("'--stale-days' must be 0 or more; got \(staleDays)") }
+        let (stale, problem) = ReportParameters.staleDays(arguments.value("stale-days") ?? "60")
+        guard let stale else { throw fail(problem ?? "") }
         var scope = StewardReportOptions.Scope.all
         let run = try arguments.integer("run", command: Self.spec.name)
         let job = arguments.value("job")
@@ -52,7 +52,7 @@ struct ReportCommand: Command {
             scope = .job(job)
         case (nil, nil): break
         }
-        options = StewardReportOptions(days: days, scope: scope, staleDays: staleDays)
+        options = StewardReportOptions(days: days, scope: scope, staleDays: stale.staleDays, staleDaysByClass: stale.staleDaysByClass)
         databasePath = arguments.databasePath
         json = arguments.has("json")
     }
