@@ -121,6 +121,7 @@ package final class CIDedupe {
                 result.message = "\(result.merged) merged, \(result.distinct) declared distinct"
                     + (counts.unchanged > 0 ? ", \(counts.unchanged) already distinct" : "")
                     + (counts.rejected > 0 ? ", \(counts.rejected) refused" : "")
+                if !dryRun { try CMDBHealthHistory.record(run: runID, database: database) }
                 try ledger.finish(run: runID, status: .committed, counts: counts, message: result.message, audit: span)
                 if dryRun {
                     result.changes = try report(runID, to: onChange)

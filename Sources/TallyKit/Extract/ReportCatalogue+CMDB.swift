@@ -224,4 +224,40 @@ extension ReportCatalogue {
                 ORDER BY rank, type
                 """)
     }
+
+    /// How many recorded runs the trend shows.
+    static let trendRuns = 30
+
+    /// The CMDB's overall health after each of the last runs that changed it (``CMDBHealthHistory``),
+    /// oldest first; a run rolled back since drops out.
+    static func cmdbHealthTrend(_ sql: ReportSQL) -> ReportDefinition {
+        func pct(_ count: String, of total: String) -> String { ReportSQL.percent("h.\(count)", of: "h.\(total)") }
+        let report = ReportDefinition(
+            name: "cmdb_health_trend",
+            summary: "The CMDB's overall health after each of the last \(trendRuns) runs that changed CIs or relationships (imports, dedupe), oldest first: live CIs, complete, duplicate, orphan and stale %, relationships and their duplicate, orphan and stale % (at the default 60 stale days).",
+            columns: [
+                ReportColumn("run", .integer), ReportColumn("kind"), ReportColumn("entity"), ReportColumn("as_of", .datetime),
+                ReportColumn("cis", .integer), ReportColumn("complete_pct", .decimal), ReportColumn("duplicate_pct", .decimal),
+                ReportColumn("orphan_pct", .decimal), ReportColumn("stale_pct", .decimal), ReportColumn("relationships", .integer),
+                ReportColumn("relationship_duplicate_pct", .decimal), ReportColumn("relationship_orphan_pct", .decimal),
+                ReportColumn("relationship_stale_pct", .decimal),
+            ],
+            sql: """
+                SELECT * FROM (
+                    SELECT h.run, r.kind, r.entity, h.as_of, h.cis, \(pct("complete", of: "cis")), \(pct("duplicate", of: "cis")),
+                           \(pct("orphan", of: "cis")), \(pct("stale", of: "cis")), h.relationships,
+                           \(pct("relationship_duplicate", of: "relationships")), \(pct("relationship_orphan", of: "relationships")),
+                           \(pct("relationship_stale", of: "relationships"))
+                    FROM cmdb_health_history h JOIN runs r ON r.id = h.run
+                    WHERE r.status = 'committed'
+                    ORDER BY h.run DESC LIMIT \(trendRuns)
+                )
+                ORDER BY run
+                """)
+        // A store from before the history (read-only, so not migrated) has no trend yet.
+        return ReportDefinition(name: report.name, summary: report.summary, columns: report.columns, sql: report.sql, rows: { connection, parameters, body in
+            guard try connection.scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cmdb_health_history'").integer == 1 else { return }
+            try report.forEachRow(in: connection, parameters: parameters, body)
+        })
+    }
 }

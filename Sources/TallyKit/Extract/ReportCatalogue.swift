@@ -15,6 +15,7 @@ package struct ReportCatalogue: Sendable {
             Self.cmdbExceptions(sql),
             Self.ciDuplicates(sql),
             Self.relationshipHealth(sql),
+            Self.cmdbHealthTrend(sql),
             Self.incidentMetrics(sql),
             Self.changeImpact(sql),
             Self.runSummary(sql),

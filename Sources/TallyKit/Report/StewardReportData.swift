@@ -162,6 +162,10 @@ struct StewardReportData {
     let cmdbHealth: ReportTable
     /// Per CI class, how many incomplete live CIs miss each field (from `cmdb_exceptions`), most missed first.
     let missingByClass: [String: [(field: String, cis: Int)]]
+    /// `ci_relationship_health`, `cmdb_health_trend`, and the count of `ci_duplicates` pairs.
+    let relationshipHealth: ReportTable
+    let cmdbTrend: ReportTable
+    let duplicatePairs: Int
     let incidentMetrics: ReportTable
     /// `change_impact`, first rows kept (``changeLimit``), every row counted.
     let changeImpact: ReportTable
@@ -207,6 +211,7 @@ struct StewardReportData {
             (service.violations, service.resolutionCodes, service.casesWithoutCode, service.incidentMetrics, service.changeImpact)
         let cmdb = try StewardReportCMDBQuery(query)
         (cmdbHealth, missingByClass) = (cmdb.health, cmdb.missingByClass)
+        (relationshipHealth, cmdbTrend, duplicatePairs) = (cmdb.relationships, cmdb.trend, cmdb.duplicatePairs)
         let actions = try StewardReportActionsQuery(query, runs: runs.runs, outstandingByRun: rejects.outstandingByRun)
         (runsNeedingAction, followedUp) = (actions.runsNeedingAction, actions.followedUp)
     }

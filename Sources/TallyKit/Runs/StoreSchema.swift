@@ -192,7 +192,7 @@ package enum StoreSchema {
         Migration(version: 5, summary: "the input row that made each audit row, so tally check can match a run's counts to its audit", sql: """
             ALTER TABLE audit ADD COLUMN input_row INTEGER;  -- input position × 2^32 + record number; null when no row made it
             """),
-        Migration(version: 6, summary: "CI pairs a steward declared distinct (tally dedupe distinct)", sql: """
+        Migration(version: 6, summary: "CI pairs a steward declared distinct (tally dedupe distinct); CMDB health after each run that changed the CMDB", sql: """
             -- Kept by store id (smaller first); a decision stands while its dedupe run does (see CIDistinctDecisions).
             CREATE TABLE ci_distinct (
                 record_a  INTEGER NOT NULL,
@@ -201,6 +201,22 @@ package enum StoreSchema {
                 sys_id_b  TEXT,
                 run       INTEGER REFERENCES runs(id),
                 PRIMARY KEY (record_a, record_b)
+            ) STRICT;
+
+            -- The overall cmdb_health and ci_relationship_health counts as a run that changed CIs or
+            -- relationships left them (at the default stale days), for the trend (see CMDBHealthHistory).
+            CREATE TABLE cmdb_health_history (
+                run                    INTEGER PRIMARY KEY REFERENCES runs(id),
+                as_of                  TEXT,
+                cis                    INTEGER NOT NULL,
+                complete               INTEGER NOT NULL,
+                duplicate              INTEGER NOT NULL,
+                orphan                 INTEGER NOT NULL,
+                stale                  INTEGER NOT NULL,
+                relationships          INTEGER NOT NULL,
+                relationship_duplicate INTEGER NOT NULL,
+                relationship_orphan    INTEGER NOT NULL,
+                relationship_stale     INTEGER NOT NULL
             ) STRICT;
             """),
     ])
