@@ -80,7 +80,7 @@ struct CLITests {
         let second = try TallyProcess.run(["init", "--json"], in: folder)
         #expect(first.status == 0)
         #expect(second.status == 0)
-        #expect(second.stdout.contains("\"schema_version\": 5"))
+        #expect(second.stdout.contains("\"schema_version\": 6"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tally.db").path))
     }
 

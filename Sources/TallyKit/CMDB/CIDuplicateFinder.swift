@@ -70,16 +70,10 @@ package struct CIDuplicateFinder {
             + live.joined(separator: " AND ") + " ORDER BY _id"
     }
 
-    /// The temp table holding the ids of the CIs in a candidate pair, for the health reports' SQL.
-    package static let candidatesTable = "temp.ci_duplicate_candidates"
-
-    /// Fills ``candidatesTable`` from the store (a temp table: a read-only store takes it too).
-    package static func fillCandidatesTable(in connection: Connection, registry: EntityRegistry) throws {
-        try connection.execute("CREATE TEMP TABLE IF NOT EXISTS ci_duplicate_candidates (id INTEGER PRIMARY KEY); DELETE FROM \(candidatesTable);")
+    /// The store ids of the CIs in a candidate pair, ascending (what the health reports count as duplicates).
+    package static func candidateIDs(in connection: Connection, registry: EntityRegistry) throws -> [Int64] {
         let pairs = try CIDuplicateFinder(connection: connection).pairs(among: liveCIs(in: connection, registry: registry))
-        for id in Set(pairs.flatMap { [$0.a.id, $0.b.id] }).sorted() {
-            try connection.run("INSERT INTO \(candidatesTable) (id) VALUES (?)", [.integer(id)])
-        }
+        return Set(pairs.flatMap { [$0.a.id, $0.b.id] }).sorted()
     }
 
     /// Reads the live CIs.

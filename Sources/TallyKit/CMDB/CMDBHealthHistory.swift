@@ -10,7 +10,8 @@ package enum CMDBHealthHistory {
             if case .reference(let target) = field.type { return target }
             return nil
         }
-        return !references.isEmpty && references.allSatisfy { $0 == ci.name }
+        // A relationship: references to CIs alone (a task, which has a number, is no part of the CMDB).
+        return entity.numberPrefix == nil && !references.isEmpty && references.allSatisfy { $0 == ci.name }
     }
 
     /// Records the health the store has now as run `run`'s (at the default stale days).

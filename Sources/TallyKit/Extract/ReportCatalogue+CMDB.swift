@@ -7,9 +7,10 @@ extension ReportCatalogue {
     ///
     /// Stale is measured from `as_of` — the newest `last_discovered` or `sys_updated_on` of any
     /// CI — not from the wall clock, so the same store always gives the same report. Takes `?1`,
-    /// the stale days, and `?2`, the days of the classes that have their own (a JSON object).
-    /// Duplicates are by the identification rules (name+class, serial) and the `ci_duplicates`
-    /// candidates, which ``withDuplicateCandidates(_:registry:)`` puts in a temp table first.
+    /// the stale days, `?2`, the days of the classes that have their own (a JSON object), and `?3`,
+    /// the CIs in a `ci_duplicates` pair (a JSON array of store ids, see
+    /// ``withDuplicateCandidates(_:registry:)``): duplicates are by the identification rules
+    /// (name+class, serial) and by those candidates.
     static func ciChecksCTE(_ sql: ReportSQL) -> String {
         let ci = sql.entity("ci")
         let col = { sql.column("ci", $0, of: "ci") }
@@ -51,7 +52,7 @@ extension ReportCatalogue {
                                              AND d."sys_class_name" IS \(col("sys_class_name"))) THEN 'name+class ' ELSE '' END
                          || CASE WHEN NOT \(blank(col("serial_number"))) AND EXISTS (SELECT 1 FROM live d WHERE d._id != ci._id
                                              AND d."serial_number" = \(col("serial_number"))) THEN 'serial ' ELSE '' END
-                         || CASE WHEN ci._id IN (SELECT id FROM \(CIDuplicateFinder.candidatesTable)) THEN 'candidate' ELSE '' END) AS duplicate_on,
+                         || CASE WHEN ci._id IN (SELECT value FROM json_each(?3)) THEN 'candidate' ELSE '' END) AS duplicate_on,
                        NOT (\(referenced.isEmpty ? "0" : referenced.joined(separator: " OR "))) AS orphan,
                        \(lastSeen) AS last_seen,
                        \(staleDays(of: col("sys_class_name"))) AS stale_days,
@@ -67,11 +68,13 @@ extension ReportCatalogue {
         "coalesce((SELECT CAST(value AS INTEGER) FROM json_each(?2) WHERE key = \(expression)), ?1)"
     }
 
-    /// `report` with the ids of the CIs in a `ci_duplicates` pair in a temp table its SQL reads.
+    /// `report` run with the ids of the CIs in a `ci_duplicates` pair bound to its
+    /// ``ReportParameter/duplicateCandidates`` (found in Swift first: SQL cannot normalise).
     static func withDuplicateCandidates(_ report: ReportDefinition, registry: EntityRegistry) -> ReportDefinition {
         ReportDefinition(name: report.name, summary: report.summary, columns: report.columns, parameters: report.parameters, sql: report.sql,
                          rows: { connection, parameters, body in
-                             try CIDuplicateFinder.fillCandidatesTable(in: connection, registry: registry)
+                             var parameters = parameters
+                             parameters.duplicateCandidates = try CIDuplicateFinder.candidateIDs(in: connection, registry: registry)
                              try report.forEachRow(in: connection, parameters: parameters, body)
                          })
     }
@@ -106,7 +109,7 @@ extension ReportCatalogue {
                 ReportColumn("stale_days", .integer), ReportColumn("as_of", .datetime),
                 ReportColumn("identity_collisions", .integer),
             ],
-            parameters: [.staleDays, .staleDaysByClass],
+            parameters: [.staleDays, .staleDaysByClass, .duplicateCandidates],
             sql: """
                 WITH \(ciChecksCTE(sql))
                 SELECT sys_class_name, cis, complete, complete_pct, duplicate, duplicate_pct, orphan, orphan_pct,
@@ -133,7 +136,7 @@ extension ReportCatalogue {
                 ReportColumn("orphan", .boolean), ReportColumn("stale", .boolean),
                 ReportColumn("last_seen", .datetime),
             ],
-            parameters: [.staleDays, .staleDaysByClass],
+            parameters: [.staleDays, .staleDaysByClass, .duplicateCandidates],
             sql: """
                 WITH \(ciChecksCTE(sql))
                 SELECT sys_id, name, sys_class_name,

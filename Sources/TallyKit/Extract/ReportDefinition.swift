@@ -61,6 +61,9 @@ package enum ReportParameter: String, Sendable, Hashable {
     case staleDays = "stale_days"
     /// `--stale-days CLASS=N,…`: the classes with days of their own, bound as a JSON object.
     case staleDaysByClass = "stale_days_by_class"
+    /// The store ids of the CIs in a `ci_duplicates` pair, bound as a JSON array (set by the
+    /// report itself, see `ReportCatalogue.withDuplicateCandidates`; never from the command line).
+    case duplicateCandidates = "duplicate_candidates"
 }
 
 /// The values of ``ReportParameter``s for one extract.
@@ -68,6 +71,8 @@ package struct ReportParameters: Sendable, Hashable {
     package var staleDays: Int
     /// Classes (`sys_class_name`) whose CIs go stale after days of their own.
     package var staleDaysByClass: [String: Int]
+    /// See ``ReportParameter/duplicateCandidates``.
+    var duplicateCandidates: [Int64] = []
 
     package init(staleDays: Int = 60, staleDaysByClass: [String: Int] = [:]) {
         self.staleDays = staleDays
@@ -79,7 +84,7 @@ package struct ReportParameters: Sendable, Hashable {
     package static func staleDays(_ text: String) -> (parameters: ReportParameters?, problem: String?) {
         var parameters = ReportParameters()
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard let days = Int(parts.last ?? ""), days >= 0, parts.count == 1 || !parts[0].isEmpty else {
                 return (nil, "'--stale-days' takes days (0 or more), or CLASS=DAYS, comma-separated (60,cmdb_ci_computer=30); got '\(text)'")
             }
@@ -93,6 +98,7 @@ package struct ReportParameters: Sendable, Hashable {
         case .staleDays: .integer(Int64(staleDays))
         case .staleDaysByClass:
             .text("{" + staleDaysByClass.sorted { $0.key < $1.key }.map { "\(JSON.quote($0.key)): \($0.value)" }.joined(separator: ", ") + "}")
+        case .duplicateCandidates: .text("[" + duplicateCandidates.map(String.init).joined(separator: ",") + "]")
         }
     }
 }

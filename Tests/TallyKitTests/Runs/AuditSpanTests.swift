@@ -78,7 +78,7 @@ struct AuditSpanTests {
         let path = store.database.path
         try downgradeToVersion1(path)
         let reopened = try TallyDatabase.open(path: path)
-        #expect(reopened.appliedMigrations == [2, 3, 4, 5])
+        #expect(reopened.appliedMigrations == [2, 3, 4, 5, 6])
         #expect(try reopened.connection.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'audit_run'").integer == 0)
         let migrated = try reopened.connection.rows("SELECT id, audit_first, audit_last FROM runs ORDER BY id").map { row in
             "\(row[0].integer ?? -1):\(row[1].integer ?? -1)…\(row[2].integer ?? -1)"
