@@ -58,7 +58,7 @@ package final class CIDedupe {
         package var run: Int64?
         package var status: RunStatus
         /// read = decisions; updated = merges and new distinct pairs; unchanged = pairs already
-        /// distinct; rejected = decisions refused.
+        /// distinct; rejected = decisions refused; retired = the CIs merges retired.
         package var counts: RunCounts
         package var merged = 0
         package var distinct = 0
@@ -99,6 +99,7 @@ package final class CIDedupe {
                             try merge(keep: first, drop: second, run: runID)
                             result.merged += 1
                             counts.updated += 1
+                            counts.retired += 1
                         case .distinct:
                             let a = try EntityWriter.load(ci, id: first, connection: connection)
                             let b = try EntityWriter.load(ci, id: second, connection: connection)

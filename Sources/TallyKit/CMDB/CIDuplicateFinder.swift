@@ -111,30 +111,32 @@ package struct CIDuplicateFinder {
     /// The candidate pairs among `cis`, best first (score, then the pair's sys_ids).
     package func pairs(among cis: [CI]) -> [Pair] {
         let keys = cis.map(keys(of:))
-        // One index per kind of value; a host index holds names and the first labels of FQDNs.
-        var indexes: [String: [String: [Int]]] = ["serial": [:], "mac": [:], "fqdn": [:], "host": [:], "ip": [:]]
+        // One index per kind of value, a hash map from the value to a chain of the CIs holding it
+        // (flat arrays, not an array per value: memory stays a few bytes per CI). The host index
+        // holds names and the first labels of FQDNs.
+        var indexes = ["serial", "mac", "fqdn", "host", "ip"].map { BlockingIndex(kind: $0) }
         for (position, key) in keys.enumerated() {
-            func add(_ kind: String, _ value: String?) {
-                guard let value else { return }
-                indexes[kind]![value, default: []].append(position)
-            }
-            add("serial", key.serial); add("mac", key.mac); add("fqdn", key.fqdn); add("ip", key.ip)
-            add("host", key.nameHost)
-            if key.fqdnHost != key.nameHost { add("host", key.fqdnHost) }
+            indexes[0].add(key.serial, position); indexes[1].add(key.mac, position); indexes[2].add(key.fqdn, position)
+            indexes[4].add(key.ip, position)
+            indexes[3].add(key.nameHost, position)
+            if key.fqdnHost != key.nameHost { indexes[3].add(key.fqdnHost, position) }
         }
         // A value more CIs share than the limit is this store's placeholder: no pair, no evidence.
         var shared: [String: Set<String>] = [:]
-        var candidates = Set<[Int]>()
-        for (kind, index) in indexes {
-            for (value, positions) in index {
-                if positions.count > junk.limit { shared[kind, default: []].insert(value); continue }
-                guard positions.count > 1 else { continue }
-                for i in positions.indices { for j in positions.indices where j > i { candidates.insert([positions[i], positions[j]]) } }
+        var candidates = Set<Int>()
+        for index in indexes {
+            index.forEachGroup(limit: junk.limit) { value, positions in
+                guard let positions else { shared[index.kind, default: []].insert(value); return }
+                for i in positions.indices {
+                    for j in positions.indices where j > i && positions[i] != positions[j] {
+                        candidates.insert(min(positions[i], positions[j]) * cis.count + max(positions[i], positions[j]))
+                    }
+                }
             }
         }
         var pairs: [Pair] = []
         for candidate in candidates {
-            var (first, second) = (candidate[0], candidate[1])
+            var (first, second) = (candidate / cis.count, candidate % cis.count)
             if Self.sortKey(cis[second]) < Self.sortKey(cis[first]) { swap(&first, &second) }
             let ids = [min(cis[first].id, cis[second].id), max(cis[first].id, cis[second].id)]
             guard !distinct.contains(ids),
@@ -142,6 +144,40 @@ package struct CIDuplicateFinder {
             pairs.append(pair)
         }
         return pairs.sorted { ($1.score, Self.sortKey($0.a), Self.sortKey($0.b)) < ($0.score, Self.sortKey($1.a), Self.sortKey($1.b)) }
+    }
+
+    /// A blocking index of one kind of value: value → the CIs (positions) holding it, as chains
+    /// through one array.
+    private struct BlockingIndex {
+        let kind: String
+        /// The last entry added for each value.
+        private var last: [String: Int32] = [:]
+        /// Per entry: its CI's position, and the entry added before it for the same value (-1: none).
+        private var positions: [Int32] = []
+        private var previous: [Int32] = []
+
+        init(kind: String) { self.kind = kind }
+
+        mutating func add(_ value: String?, _ position: Int) {
+            guard let value else { return }
+            let entry = Int32(positions.count)
+            positions.append(Int32(position))
+            previous.append(last.updateValue(entry, forKey: value) ?? -1)
+        }
+
+        /// Calls `body` with each value more than one CI holds and their positions, or with nil
+        /// positions when more than `limit` CIs hold it (a chain is walked no further than that).
+        func forEachGroup(limit: Int, _ body: (String, [Int]?) -> Void) {
+            for (value, head) in last where previous[Int(head)] >= 0 {
+                var group: [Int] = []
+                var entry = head
+                while entry >= 0 && group.count <= limit {
+                    group.append(Int(positions[Int(entry)]))
+                    entry = previous[Int(entry)]
+                }
+                body(value, group.count > limit ? nil : group)
+            }
+        }
     }
 
     private static func sortKey(_ ci: CI) -> String {

@@ -40,6 +40,7 @@ struct CIDedupeTests {
         let store = try store()
         let result = try CIDedupe(database: store.database).run([CIDedupeDecision(.merge, Self.keep, Self.drop)], command: "test")
         #expect(result.merged == 1 && result.status == .committed && result.counts.updated == 1 && result.counts.read == 1)
+        #expect(result.counts.retired == 1 && result.counts.isConserved)
         #expect(try field(store, "entity_ci", "install_status", Self.drop) == "7")
         #expect(try field(store, "entity_ci", "install_status", Self.keep) == nil)
         #expect(try field(store, "entity_incident", "cmdb_ci", sysID("inc/1")) == Self.keep)
