@@ -40,7 +40,7 @@ with open(path, "w") as f:
         f.write(f"{sid},{name},{cls},{serial},{mac},{ip},{fqdn},2026-09-01 00:00:00\n")
 PY
 fi
-rm -f "$WORK/tally.db"*
+rm -rf "$WORK/tally.db"*
 /usr/bin/time -f "import of $N CIs (cmdb_health_trend recorded in its run): %e s wall, %U+%S s CPU, %M KiB peak RSS" \
     "$TALLY" import "$WORK/ci.csv" --entity ci --db "$WORK/tally.db" 2>&1 >/dev/null | tail -1
 for report in ci_duplicates cmdb_health; do
