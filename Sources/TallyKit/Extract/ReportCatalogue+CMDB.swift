@@ -221,6 +221,7 @@ extension ReportCatalogue {
                 SELECT type, relationships, duplicate, duplicate_pct, orphan, orphan_pct, stale, stale_pct, ?1, as_of
                 FROM (
                     SELECT 0 AS rank, '(all)' AS type, count(*) AS relationships, \(measures), max(as_of) AS as_of FROM checks
+                    HAVING count(*) > 0
                     UNION ALL
                     SELECT 1, type, count(*), \(measures), max(as_of) FROM checks GROUP BY type
                 )

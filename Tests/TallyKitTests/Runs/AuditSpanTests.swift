@@ -56,7 +56,7 @@ struct AuditSpanTests {
     }
 
     /// A store written before the ranges (schema version 1, with the `audit_run` index), made by
-    /// taking the ranges (and versions 3 to 5: the major-case tables, the reject follow-up columns, `audit.input_row`) off a current one.
+    /// taking the ranges (and versions 3 to 6: the major-case tables, the reject follow-up columns, `audit.input_row`, the dedupe tables) off a current one.
     func downgradeToVersion1(_ path: String) throws {
         let connection = try Connection(path: path)
         try connection.execute("""
@@ -68,6 +68,8 @@ struct AuditSpanTests {
             ALTER TABLE findings DROP COLUMN recovered_in_run;
             ALTER TABLE findings DROP COLUMN retried_in_run;
             ALTER TABLE audit DROP COLUMN input_row;
+            DROP TABLE ci_distinct;
+            DROP TABLE cmdb_health_history;
             PRAGMA user_version = 1;
             """)
     }
