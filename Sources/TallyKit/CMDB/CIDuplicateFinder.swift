@@ -18,6 +18,12 @@ package struct CIDuplicateFinder {
         package var mac: String?
         package var ip: String?
         package var fqdn: String?
+
+        package init(id: Int64, sysID: String? = nil, name: String? = nil, className: String? = nil, serial: String? = nil,
+                     mac: String? = nil, ip: String? = nil, fqdn: String? = nil) {
+            (self.id, self.sysID, self.name, self.className) = (id, sysID, name, className)
+            (self.serial, self.mac, self.ip, self.fqdn) = (serial, mac, ip, fqdn)
+        }
     }
 
     /// One candidate pair: `a` sorts before `b` (by sys_id, then store id).
@@ -59,30 +65,28 @@ package struct CIDuplicateFinder {
     }
 
     /// The live CIs (not retired by `install_status` 7 or a snapshot), in store order.
-    package static func liveCIsSQL(_ registry: EntityRegistry) -> String {
+    package static func liveCIsSQL(_ registry: EntityRegistry, byID: Bool = false) -> String {
         guard let ci = registry.entity(named: "ci") else { preconditionFailure("the registry has no ci entity") }
         let columns = ["sys_id", "name", "sys_class_name", "serial_number", "mac_address", "ip_address", "fqdn"]
         var live = ["retired_in_run IS NULL"]
         if let rule = ci.retireRule {
             live.append("coalesce(CAST(\(EntityTable.quoted(rule.field)) AS TEXT), '') != \(ReportSQL.literal(rule.value))")
         }
+        if byID { live.append("_id = ?") }
         return "SELECT _id, \(columns.map(EntityTable.quoted).joined(separator: ", ")) FROM \(EntityTable(ci).name) WHERE "
             + live.joined(separator: " AND ") + " ORDER BY _id"
     }
 
     /// The store ids of the CIs in a candidate pair, ascending (what the health reports count as duplicates).
     package static func candidateIDs(in connection: Connection, registry: EntityRegistry) throws -> [Int64] {
-        let pairs = try CIDuplicateFinder(connection: connection).pairs(among: liveCIs(in: connection, registry: registry))
+        let pairs = try CIDuplicateFinder(connection: connection).pairs(in: connection, registry: registry)
         return Set(pairs.flatMap { [$0.a.id, $0.b.id] }).sorted()
     }
 
-    /// Reads the live CIs.
+    /// Reads the live CIs (all held at once: for tests and small stores; ``pairs(in:registry:)`` streams).
     package static func liveCIs(in connection: Connection, registry: EntityRegistry) throws -> [CI] {
         var cis: [CI] = []
-        try connection.forEachRow(liveCIsSQL(registry)) { row in
-            cis.append(CI(id: row.int64(0), sysID: row.text(1), name: row.text(2), className: row.text(3), serial: row.text(4),
-                          mac: row.text(5), ip: row.text(6), fqdn: row.text(7)))
-        }
+        try connection.forEachRow(liveCIsSQL(registry)) { cis.append(ci($0)) }
         return cis
     }
 
@@ -110,48 +114,85 @@ package struct CIDuplicateFinder {
 
     /// The candidate pairs among `cis`, best first (score, then the pair's sys_ids).
     package func pairs(among cis: [CI]) -> [Pair] {
-        let keys = cis.map(keys(of:))
-        // One index per kind of value, a hash map from the value to a chain of the CIs holding it
-        // (flat arrays, not an array per value: memory stays a few bytes per CI). The host index
-        // holds names and the first labels of FQDNs.
+        var blocking = Blocking()
+        for (position, ci) in cis.enumerated() { blocking.add(keys(of: ci), at: position) }
+        return pairs(blocking, count: cis.count) { cis[$0] }
+    }
+
+    /// The candidate pairs among the store's live CIs, best first. The CIs are read once into
+    /// the blocking indexes, which keep a hash of each value and not the CI; only the CIs of a
+    /// candidate pair are read again, to be scored on their values.
+    package func pairs(in connection: Connection, registry: EntityRegistry) throws -> [Pair] {
+        var blocking = Blocking()
+        var ids: [Int64] = []
+        try connection.forEachRow(Self.liveCIsSQL(registry)) { row in
+            blocking.add(keys(of: Self.ci(row)), at: ids.count)
+            ids.append(row.int64(0))
+        }
+        var read: [Int: CI] = [:]
+        let sql = Self.liveCIsSQL(registry, byID: true)
+        var failure: (any Error)?
+        let found = pairs(blocking, count: ids.count) { position in
+            if let ci = read[position] { return ci }
+            var ci = CI(id: ids[position])
+            do { try connection.forEachRow(sql, [.integer(ids[position])]) { ci = Self.ci($0) } } catch { failure = error }
+            read[position] = ci
+            return ci
+        }
+        if let failure { throw failure }
+        return found
+    }
+
+    private static func ci(_ row: Statement) -> CI {
+        CI(id: row.int64(0), sysID: row.text(1), name: row.text(2), className: row.text(3), serial: row.text(4),
+           mac: row.text(5), ip: row.text(6), fqdn: row.text(7))
+    }
+
+    /// One blocking index per kind of value. The host index holds names and the first labels of FQDNs.
+    private struct Blocking {
         var indexes = ["serial", "mac", "fqdn", "host", "ip"].map { BlockingIndex(kind: $0) }
-        for (position, key) in keys.enumerated() {
+
+        mutating func add(_ key: Keys, at position: Int) {
             indexes[0].add(key.serial, position); indexes[1].add(key.mac, position); indexes[2].add(key.fqdn, position)
             indexes[4].add(key.ip, position)
             indexes[3].add(key.nameHost, position)
             if key.fqdnHost != key.nameHost { indexes[3].add(key.fqdnHost, position) }
         }
+    }
+
+    /// The pairs the indexes open, scored; `ci` gives the CI at a position.
+    private func pairs(_ blocking: Blocking, count: Int, ci: (Int) -> CI) -> [Pair] {
         // A value more CIs share than the limit is this store's placeholder: no pair, no evidence.
-        var shared: [String: Set<String>] = [:]
+        var shared: [String: Set<Int64>] = [:]
         var candidates = Set<Int>()
-        for index in indexes {
+        for index in blocking.indexes {
             index.forEachGroup(limit: junk.limit) { value, positions in
                 guard let positions else { shared[index.kind, default: []].insert(value); return }
                 for i in positions.indices {
                     for j in positions.indices where j > i && positions[i] != positions[j] {
-                        candidates.insert(min(positions[i], positions[j]) * cis.count + max(positions[i], positions[j]))
+                        candidates.insert(min(positions[i], positions[j]) * count + max(positions[i], positions[j]))
                     }
                 }
             }
         }
         var pairs: [Pair] = []
-        for candidate in candidates {
-            var (first, second) = (candidate / cis.count, candidate % cis.count)
-            if Self.sortKey(cis[second]) < Self.sortKey(cis[first]) { swap(&first, &second) }
-            let ids = [min(cis[first].id, cis[second].id), max(cis[first].id, cis[second].id)]
-            guard !distinct.contains(ids),
-                  let pair = score(cis[first], keys[first], cis[second], keys[second], shared: shared) else { continue }
+        for candidate in candidates.sorted() {
+            var (a, b) = (ci(candidate / count), ci(candidate % count))
+            if Self.sortKey(b) < Self.sortKey(a) { swap(&a, &b) }
+            guard !distinct.contains([min(a.id, b.id), max(a.id, b.id)]),
+                  let pair = score(a, keys(of: a), b, keys(of: b), shared: shared) else { continue }
             pairs.append(pair)
         }
         return pairs.sorted { ($1.score, Self.sortKey($0.a), Self.sortKey($0.b)) < ($0.score, Self.sortKey($1.a), Self.sortKey($1.b)) }
     }
 
-    /// A blocking index of one kind of value: value → the CIs (positions) holding it, as chains
-    /// through one array.
+    /// A blocking index of one kind of value: the value's hash → the CIs (positions) holding it,
+    /// as chains through one array, so memory stays a few bytes per CI. Two values that share a
+    /// 64-bit hash would share a group: the pair is then scored on its values and dropped.
     private struct BlockingIndex {
         let kind: String
         /// The last entry added for each value.
-        private var last: [String: Int32] = [:]
+        private var last: [Int64: Int32] = [:]
         /// Per entry: its CI's position, and the entry added before it for the same value (-1: none).
         private var positions: [Int32] = []
         private var previous: [Int32] = []
@@ -162,12 +203,12 @@ package struct CIDuplicateFinder {
             guard let value else { return }
             let entry = Int32(positions.count)
             positions.append(Int32(position))
-            previous.append(last.updateValue(entry, forKey: value) ?? -1)
+            previous.append(last.updateValue(entry, forKey: CIDuplicateFinder.hash(value)) ?? -1)
         }
 
-        /// Calls `body` with each value more than one CI holds and their positions, or with nil
-        /// positions when more than `limit` CIs hold it (a chain is walked no further than that).
-        func forEachGroup(limit: Int, _ body: (String, [Int]?) -> Void) {
+        /// Calls `body` with each value's hash that more than one CI holds and their positions,
+        /// or with nil positions when more than `limit` CIs hold it (a chain is walked no further).
+        func forEachGroup(limit: Int, _ body: (Int64, [Int]?) -> Void) {
             for (value, head) in last where previous[Int(head)] >= 0 {
                 var group: [Int] = []
                 var entry = head
@@ -180,14 +221,20 @@ package struct CIDuplicateFinder {
         }
     }
 
+    static func hash(_ value: String) -> Int64 {
+        var hash = ContentHash()
+        hash.combine(value)
+        return hash.value
+    }
+
     private static func sortKey(_ ci: CI) -> String {
         (ci.sysID ?? "~") + "#" + String(ci.id)
     }
 
     /// The evidence between two CIs, scored; nil below ``minimumScore``.
-    private func score(_ a: CI, _ ka: Keys, _ b: CI, _ kb: Keys, shared: [String: Set<String>]) -> Pair? {
+    private func score(_ a: CI, _ ka: Keys, _ b: CI, _ kb: Keys, shared: [String: Set<Int64>]) -> Pair? {
         func usable(_ kind: String, _ value: String?) -> String? {
-            guard let value, !(shared[kind]?.contains(value) ?? false) else { return nil }
+            guard let value, !(shared[kind]?.contains(Self.hash(value)) ?? false) else { return nil }
             return value
         }
         var reasons: [String] = []

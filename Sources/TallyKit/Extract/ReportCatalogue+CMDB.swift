@@ -167,7 +167,7 @@ extension ReportCatalogue {
             sql: CIDuplicateFinder.liveCIsSQL(registry),
             rows: { connection, _, body in
                 let finder = try CIDuplicateFinder(connection: connection)
-                for pair in finder.pairs(among: try CIDuplicateFinder.liveCIs(in: connection, registry: registry)) {
+                for pair in try finder.pairs(in: connection, registry: registry) {
                     try body([pair.a.sysID, pair.a.name, pair.a.className, pair.b.sysID, pair.b.name, pair.b.className,
                               String(format: "%.2f", pair.score), pair.reasons.joined(separator: " "), pair.evidence.joined(separator: "; "), nil])
                 }
