@@ -31,6 +31,7 @@ struct JSONOutputTests {
         "show": ["show", "2", "--db", "tally.db"],
         "rerun": ["rerun", "1", "--dry-run", "--db", "tally.db"],
         "rollback": ["rollback", "2", "--dry-run", "--db", "tally.db"],
+        "dedupe": ["dedupe", "--file", "d.csv", "--dry-run", "--db", "tally.db"],
         "prune": ["prune", "--keep-runs", "100", "--dry-run", "--db", "tally.db"],
         "report": ["report", "--html", "page.html", "--db", "tally.db"],
         "check": ["check", "--db", "tally.db"],
@@ -47,6 +48,8 @@ struct JSONOutputTests {
             .write(to: folder.appendingPathComponent("b.csv"), atomically: true, encoding: .utf8)
         try (header + "INC0000004,1,new,2026-01-03 00:00:00\nINC0000005,1,bad,yesterday\n")
             .write(to: folder.appendingPathComponent("c.csv"), atomically: true, encoding: .utf8)
+        // A decision naming CIs the store does not hold: a rejected line, then the outcome.
+        try "sys_id_a,sys_id_b,decision\nx,y,distinct\n".write(to: folder.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
         try #"{"name": "json", "store": "tally.db", "inputs": [{"entity": "incident", "glob": "c.csv"}]}"#
             .write(to: folder.appendingPathComponent("job.json"), atomically: true, encoding: .utf8)
         #expect(try TallyProcess.run(["import", "a.csv", "-e", "incident", "--db", "tally.db"], in: folder).status == 0)

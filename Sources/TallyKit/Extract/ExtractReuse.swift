@@ -47,7 +47,7 @@ extension StoreWatermark {
         let readsSkippedRuns = if case .report(let report) = source { report.readsSkippedRuns } else { false }
         return Self.digest([
             source.name, definition, source.columns.map { $0.name + ":" + $0.type.rawValue }.joined(separator: ","),
-            String(parameters.staleDays), TallyVersion.current, settings, readsSkippedRuns ? everyRun : dataRuns,
+            String(parameters.staleDays), parameters.value(of: .staleDaysByClass).text ?? "", TallyVersion.current, settings, readsSkippedRuns ? everyRun : dataRuns,
         ])
     }
 

@@ -36,6 +36,12 @@ package enum ExtractSource: Sendable {
 extension ReportDefinition {
     /// Calls `body` with each row's values as text, in the report's order.
     package func forEachRow(in connection: Connection, parameters: ReportParameters, _ body: ([String?]) throws -> Void) throws {
+        if let rows {
+            return try rows(connection, parameters) { values in
+                precondition(values.count == columns.count, "\(name): a row of \(values.count) values, the definition names \(columns.count)")
+                try body(values)
+            }
+        }
         let statement = try connection.prepare(sql)
         defer { statement.reset() }
         try statement.bind(self.parameters.map(parameters.value(of:)))

@@ -160,6 +160,9 @@ package final class Importer {
                 try followUp.fedBack(pipeline.fedBackRejects)
                 if request.parentRun == nil, let parentRun { try ledger.setParent(run: runID, parent: parentRun) }
                 let message = notes.isEmpty ? nil : notes.joined(separator: "; ")
+                if !request.dryRun, CMDBHealthHistory.tracks(plan.entity, in: database.registry) {
+                    try CMDBHealthHistory.record(run: runID, database: database)  // the trend of the steward page
+                }
                 try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json, audit: audit)
                 var result = ImportResult(run: runID, status: .committed, entity: plan.entity.name, source: plan.source,
                                           inputs: inputs, counts: total, message: message)

@@ -41,17 +41,20 @@ package struct StewardReportOptions: Sendable, Equatable {
     package var scope: Scope
     /// As `tally extract --stale-days`: days without an update or discovery that make a CI stale.
     package var staleDays: Int
+    /// Classes with stale days of their own (`--stale-days cmdb_ci_computer=30`).
+    package var staleDaysByClass: [String: Int]
     package var targets: CMDBTargets
     /// Examples shown per reject rule, conflict field and dangling reference field.
     package var examples: Int
     /// The generated-at stamp; nil means now (tests fix it to compare pages byte for byte).
     package var generatedAt: String?
 
-    package init(days: Int = 30, scope: Scope = .all, staleDays: Int = 60, targets: CMDBTargets = CMDBTargets(),
-                examples: Int = 3, generatedAt: String? = nil) {
+    package init(days: Int = 30, scope: Scope = .all, staleDays: Int = 60, staleDaysByClass: [String: Int] = [:],
+                targets: CMDBTargets = CMDBTargets(), examples: Int = 3, generatedAt: String? = nil) {
         self.days = min(max(days, 1), 366)
         self.scope = scope
         self.staleDays = staleDays
+        self.staleDaysByClass = staleDaysByClass
         self.targets = targets
         self.examples = examples
         self.generatedAt = generatedAt

@@ -165,6 +165,10 @@ struct StewardReportData {
     let cmdbHealth: ReportTable
     /// Per CI class, how many incomplete live CIs miss each field (from `cmdb_exceptions`), most missed first.
     let missingByClass: [String: [(field: String, cis: Int)]]
+    /// `ci_relationship_health`, `cmdb_health_trend`, and the count of `ci_duplicates` pairs.
+    let relationshipHealth: ReportTable
+    let cmdbTrend: ReportTable
+    let duplicatePairs: Int
     let incidentMetrics: ReportTable
     /// `change_impact`, first rows kept (``changeLimit``), every row counted.
     let changeImpact: ReportTable
@@ -193,7 +197,7 @@ struct StewardReportData {
         let scope = try StewardReportScope(options.scope, days: options.days, database: database)
         scopeDescription = scope.description
         job = scope.job
-        let parameters = ReportParameters(staleDays: options.staleDays)
+        let parameters = ReportParameters(staleDays: options.staleDays, staleDaysByClass: options.staleDaysByClass)
         let shared = readings.flatMap { $0.serves(catalogue: catalogue, parameters: parameters, examples: options.examples) ? $0 : nil }
         let query = StewardReportQuery(connection: database.connection, catalogue: catalogue, parameters: parameters, scope: scope,
                                        examples: options.examples,
@@ -213,6 +217,7 @@ struct StewardReportData {
             (service.violations, service.resolutionCodes, service.casesWithoutCode, service.incidentMetrics, service.changeImpact)
         let cmdb = try StewardReportCMDBQuery(query)
         (cmdbHealth, missingByClass) = (cmdb.health, cmdb.missingByClass)
+        (relationshipHealth, cmdbTrend, duplicatePairs) = (cmdb.relationships, cmdb.trend, cmdb.duplicatePairs)
         let actions = try StewardReportActionsQuery(query, runs: runs.runs, outstandingByRun: rejects.outstandingByRun)
         (runsNeedingAction, followedUp) = (actions.runsNeedingAction, actions.followedUp)
     }

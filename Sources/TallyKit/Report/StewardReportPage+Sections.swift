@@ -248,7 +248,8 @@ extension StewardReportPage {
             <strong>✕</strong> and a hatched bar mark a class that misses it, <strong>✓</strong> one that meets it. \
             <strong>Complete</strong>: the CI has its required fields and the ones recommended for its class (ownership, support group, location, \
             statuses; serial, maker, model and asset tag for hardware; IP address, FQDN and OS for servers). \
-            <strong>Duplicate</strong>: another live CI has its name and class, or its serial number. \
+            <strong>Duplicate</strong>: another live CI has its name and class, or its serial number, or the two are a \
+            <code>ci_duplicates</code> candidate pair (the same serial, MAC, FQDN, host name or IP once normalised, across classes too). \
             <strong>Orphan</strong>: nothing points at it: no relationship has it as parent or child and no task names it as its configuration item. \
             <strong>Stale</strong>: no update or discovery in \(all["stale_days"] ?? "") days before \(all["as_of"] ?? "") (the CMDB's newest time).</p>
             <p id="cmdb-collisions">Identity collisions: <strong>\(all.integer("identity_collisions"))</strong> \
@@ -259,7 +260,68 @@ extension StewardReportPage {
             \(incomplete.isEmpty ? .empty : whyTable.render())
             \(table.render())
             <p class="hint">Which CIs: <code>tally extract cmdb_exceptions --format csv --out DIR</code>.</p>
+            <p id="cmdb-duplicates">Duplicate candidates waiting for a steward: <strong>\(data.duplicatePairs)</strong> pair(s) \
+            <span class="hint">(<code>tally extract ci_duplicates --out DIR</code>, fill its <code>decision</code> column, then \
+            <code>tally dedupe --file DIR/ci_duplicates.csv</code>; or <code>tally dedupe merge KEEP DROP</code>, <code>tally dedupe distinct A B</code>)</span></p>
+            \(relationshipsPart())
+            \(trendPart())
             </section>
+            """
+    }
+
+    /// CI relationships per type: duplicate, orphan (an end that names no live CI), stale.
+    private func relationshipsPart() -> HTML {
+        let rows = data.relationshipHealth.rows
+        guard let all = rows.first, all.integer("relationships") > 0 else { return "<h3>Relationships</h3><p>No relationships.</p>" }
+        let table = HTMLTable(
+            id: "cmdb-relationships-table", caption: "Relationships per type (ci_relationship_health): counts and % of relationships",
+            columns: [.text("type"), .number("relationships"), .number("duplicate"), .number("%"), .number("orphan"), .number("%"),
+                      .number("stale"), .number("%")],
+            rows: rows.map { row in
+                var cells: [HTMLTable.Cell] = [.text(row["type"]), .integer(row.integer("relationships"))]
+                for measure in ["duplicate", "orphan", "stale"] { cells += [.integer(row.integer(measure)), .decimal(row[measure + "_pct"])] }
+                return .init(key: row["type"] ?? "", cells: cells,
+                             flagged: row.integer("duplicate") + row.integer("orphan") > 0)
+            })
+        return """
+            <h3>Relationships</h3>
+            <p class="hint"><strong>Duplicate</strong>: another relationship has the same parent, child and type. \
+            <strong>Orphan</strong>: its parent or child names no live CI. <strong>Stale</strong>: not updated in \(all["stale_days"] ?? "") days \
+            before \(all["as_of"] ?? "").</p>
+            \(table.render())
+            """
+    }
+
+    /// The CMDB's overall shares after each of the last runs that changed it.
+    private func trendPart() -> HTML {
+        let rows = data.cmdbTrend.rows
+        guard !rows.isEmpty else { return "<h3>Trend</h3><p>No run has changed the CMDB since this store began keeping its health.</p>" }
+        let measures: [(column: String, name: String, color: String, dash: String)] = [
+            ("complete_pct", "complete", "#0072B2", "none"), ("duplicate_pct", "duplicate", "#D55E00", "6 3"),
+            ("orphan_pct", "orphan", "#E69F00", "2 3"), ("stale_pct", "stale", "#CC79A7", "8 3 2 3"),
+            ("relationship_orphan_pct", "orphan relationships", "#009E73", "1 4"),
+        ]
+        let points = rows.map { row in (label: row["run"] ?? "", title: "run \(row["run"] ?? "") · \(row["kind"] ?? "") \(row["entity"] ?? "")") }
+        let lines = measures.map { measure in
+            SVGChart.Line(name: measure.name, color: measure.color, dash: measure.dash, values: rows.map { $0.double(measure.column) })
+        }
+        let description = rows.map { row in
+            "run \(row["run"] ?? ""): " + measures.map { "\($0.name) \(row[$0.column] ?? "–")%" }.joined(separator: ", ")
+        }.joined(separator: "; ")
+        let table = HTMLTable(
+            id: "cmdb-trend-table", caption: "CMDB health after each run that changed it (cmdb_health_trend), oldest first",
+            columns: [.text("run"), .text("what"), .number("CIs")] + measures.map { .number($0.name + " %") },
+            rows: rows.map { row in
+                .init(key: row["run"] ?? "", cells: [.text(row["run"]), .text("\(row["kind"] ?? "") \(row["entity"] ?? "")"), .integer(row.integer("cis"))]
+                        + measures.map { .decimal(row[$0.column]) })
+            })
+        return """
+            <h3>Trend</h3>
+            <p class="hint">The whole CMDB after each of the last \(rows.count) runs that changed CIs or relationships \
+            (at the default 60 stale days); a run rolled back since drops out.</p>
+            \(SVGChart.lines(id: "chart-cmdb-trend", title: "CMDB health over the last runs that changed it", description: description,
+                             points: points, lines: lines))
+            \(table.render())
             """
     }
 

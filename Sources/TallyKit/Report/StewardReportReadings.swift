@@ -34,6 +34,7 @@ package final class StewardReportReadings: ReportRowObserver {
         "run_summary": .max, "rejects_by_rule": .max, "cmdb_health": .max, "incident_metrics": .max,
         "resolution_consistency": StewardReportData.violationLimit, "change_impact": StewardReportData.changeLimit,
         "cmdb_exceptions": 0, "dangling_references": 0,
+        "ci_relationship_health": .max, "cmdb_health_trend": .max, "ci_duplicates": 0,
     ]
 
     package init(catalogue: ReportCatalogue = .standard, parameters: ReportParameters = ReportParameters(), examples: Int = 3) {

@@ -6,6 +6,8 @@ package enum RunKind: String, Sendable, Codable, CaseIterable, CustomStringConve
     case rerun
     /// Undid an earlier run from its audit.
     case rollback
+    /// Settled duplicate CIs (`tally dedupe`): merges and distinct decisions, undone like any run.
+    case dedupe
 
     /// The kinds whose runs read inputs, and so can be rerun.
     package static let reading: Set<RunKind> = [.import, .rerun]

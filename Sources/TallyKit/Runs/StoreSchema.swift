@@ -222,5 +222,32 @@ package enum StoreSchema {
             CREATE INDEX stale_rows_record ON stale_rows (entity, record);
             CREATE INDEX conflicts_record ON conflicts (entity, record);  -- explain reads one record's conflicts
             """),
+        Migration(version: 8, summary: "CI pairs a steward declared distinct (tally dedupe distinct); CMDB health after each run that changed the CMDB", sql: """
+            -- Kept by store id (smaller first); a decision stands while its dedupe run does (see CIDistinctDecisions).
+            CREATE TABLE ci_distinct (
+                record_a  INTEGER NOT NULL,
+                record_b  INTEGER NOT NULL,
+                sys_id_a  TEXT,
+                sys_id_b  TEXT,
+                run       INTEGER REFERENCES runs(id),
+                PRIMARY KEY (record_a, record_b)
+            ) STRICT;
+
+            -- The overall cmdb_health and ci_relationship_health counts as a run that changed CIs or
+            -- relationships left them (at the default stale days), for the trend (see CMDBHealthHistory).
+            CREATE TABLE cmdb_health_history (
+                run                    INTEGER PRIMARY KEY REFERENCES runs(id),
+                as_of                  TEXT,
+                cis                    INTEGER NOT NULL,
+                complete               INTEGER NOT NULL,
+                duplicate              INTEGER NOT NULL,
+                orphan                 INTEGER NOT NULL,
+                stale                  INTEGER NOT NULL,
+                relationships          INTEGER NOT NULL,
+                relationship_duplicate INTEGER NOT NULL,
+                relationship_orphan    INTEGER NOT NULL,
+                relationship_stale     INTEGER NOT NULL
+            ) STRICT;
+            """),
     ])
 }

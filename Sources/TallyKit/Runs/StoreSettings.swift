@@ -17,6 +17,9 @@ package struct StoreSettings {
         (syncEnabled, "true or false: copy a major case's work notes to its children for the fields in case_fields_to_sync"),
         (caseFieldsToSync, "comma-separated case fields (\(CaseRules.standard.syncableFields.joined(separator: ", "))) whose work notes are synced"),
         (maskSalt, "the salt of masked extract fields (set once; changing it changes every masked value)"),
+        (CIJunkValues.serialsSetting, "comma-separated serial numbers that identify no CI (added to the built-in junk list; any spelling)"),
+        (CIJunkValues.macsSetting, "comma-separated MAC addresses that identify no CI (added to the built-in junk list; any notation)"),
+        (CIJunkValues.limitSetting, "a serial, MAC, name or IP shared by more live CIs than this (default \(CIJunkValues.defaultLimit)) is junk for ci_duplicates"),
     ]
 
     package init(connection: Connection) { self.connection = connection }

@@ -47,6 +47,8 @@ package struct EntityDefinition: Sendable, Hashable {
     package let displayField: String?
     /// The case ↔ ITSM rules, for the entity that holds cases.
     package let caseRules: CaseRules?
+    /// Fields a complete record carries besides the required ones, by class (CMDB completeness).
+    package let recommendedFields: [RecommendedFields]
     private let indexByName: [String: Int]
 
     package init(
@@ -55,7 +57,7 @@ package struct EntityDefinition: Sendable, Hashable {
         retireRule: RetireRule? = nil, updatedField: String = "sys_updated_on",
         modCountField: String = "sys_mod_count", displayField: String? = nil, caseRules: CaseRules? = nil,
         distinguishingRules: [[String]] = [["sys_id"]], collisionRules: [[String]] = [],
-        doc: String = ""
+        recommendedFields: [RecommendedFields] = [], doc: String = ""
     ) {
         // An external reference's display value follows it (caller_id, caller_id_display).
         let fields = fields.flatMap { field in [field] + (field.displayCompanion().map { [$0] } ?? []) }
@@ -65,7 +67,7 @@ package struct EntityDefinition: Sendable, Hashable {
             index[field.name] = position
         }
         let referenced = identifierRules.flatMap { $0 } + temporalOrder + [updatedField, modCountField]
-            + (retireRule.map { [$0.field] } ?? [])
+            + (retireRule.map { [$0.field] } ?? []) + recommendedFields.flatMap(\.fields)
         for field in referenced {
             precondition(index[field] != nil, "\(name): rule names unknown field \(field)")
         }
@@ -84,6 +86,7 @@ package struct EntityDefinition: Sendable, Hashable {
         self.doc = doc
         self.displayField = displayField ?? (numberPrefix != nil ? "number" : nil)
         self.caseRules = caseRules
+        self.recommendedFields = recommendedFields
         self.indexByName = index
     }
 

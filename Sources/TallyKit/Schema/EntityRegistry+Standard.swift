@@ -197,6 +197,12 @@ extension EntityRegistry {
             distinguishingRules: [["sys_id"], ["serial_number", "sys_class_name"]],
             // A MAC address identifies a CI within its class only (a computer and a server may report one NIC).
             collisionRules: [["mac_address"]],
+            // CMDB Health completeness: what every CI, hardware and servers should carry besides name and class.
+            recommendedFields: [
+                RecommendedFields(["owned_by", "managed_by", "support_group", "location", "operational_status", "install_status"]),
+                RecommendedFields(["serial_number", "manufacturer", "model_id", "asset_tag"], classes: StandardEntities.serverClasses + ["cmdb_ci_computer", "cmdb_ci_netgear"]),
+                RecommendedFields(["ip_address", "fqdn", "os"], classes: StandardEntities.serverClasses),
+            ],
             doc: "A configuration item of the CMDB; subclasses are told apart by sys_class_name."),
 
         EntityDefinition(
@@ -238,6 +244,9 @@ enum StandardEntities {
         ("cmdb_ci_rack", "Rack"), ("cmdb_ci_ups", "UPS"), ("cmdb_ci_comm", "Communication Device"),
         ("cmdb_ci_handheld_computing", "Handheld Computing Device"),
     ], open: true)
+
+    /// The server classes CMDB completeness asks an IP address, FQDN and OS of.
+    static let serverClasses = ["cmdb_ci_server", "cmdb_ci_linux_server", "cmdb_ci_win_server"]
 
     /// source: task.impact and task.urgency.
     static let impact = ChoiceList([(1, "High"), (2, "Medium"), (3, "Low")])

@@ -63,6 +63,7 @@ let allCommands: [any Command.Type] = [
     ShowCommand.self,
     RerunCommand.self,
     RollbackCommand.self,
+    DedupeCommand.self,
     PruneCommand.self,
     ReportCommand.self,
     CheckCommand.self,
@@ -80,11 +81,11 @@ extension ParsedArguments {
         return run
     }
 
-    /// `--stale-days N`: 0 or more, 60 when not given.
-    func staleDays(command: String) throws(UsageError) -> Int {
-        let days = try integer("stale-days", command: command) ?? 60
-        guard days >= 0 else { throw UsageError(message: "'--stale-days' must be 0 or more; got \(days)", command: command) }
-        return days
+    /// `--stale-days N[,CLASS=N…]`: the report parameters it gives, 60 days when not given.
+    func staleDays(command: String) throws(UsageError) -> ReportParameters {
+        let (parameters, problem) = ReportParameters.staleDays(value("stale-days") ?? "60")
+        guard let parameters else { throw UsageError(message: problem ?? "'--stale-days' is not valid", command: command) }
+        return parameters
     }
 
     /// The format of a command that lists rows (`rejects`, `conflicts`): `--format`, where `--json`

@@ -69,5 +69,5 @@ struct OptionSpec: Sendable {
     /// The `--stale-days N` option of the commands that judge CIs (`extract`, `report`); see ``ParsedArguments/staleDays(command:)``.
     static let staleDays = OptionSpec(
         name: "stale-days", valueName: "N",
-        help: "Days without an update or discovery that make a CI stale (default: 60).")
+        help: "Days without an update or discovery that make a CI stale (default: 60); CLASS=N for a class of its own, comma-separated (60,cmdb_ci_computer=30).")
 }

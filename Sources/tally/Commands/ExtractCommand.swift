@@ -52,7 +52,7 @@ struct ExtractCommand: Command {
         let names = arguments.positionalList("name")
         if list && !names.isEmpty { throw fail("--list takes no names") }
         if !list && names.isEmpty { throw fail("missing name (see 'tally extract --list')") }
-        let staleDays = try arguments.staleDays(command: Self.spec.name)
+        let parameters = try arguments.staleDays(command: Self.spec.name)
         let masks = arguments.allValues("mask").flatMap { $0.split(separator: ",") }.map { String($0).trimmingCharacters(in: .whitespaces) }
         if masks.contains(where: \.isEmpty) { throw fail("'--mask' needs field names separated by commas") }
         if let feed = arguments.value("feed"), feed.isEmpty { throw fail("'--feed' needs a name") }
@@ -68,7 +68,7 @@ struct ExtractCommand: Command {
         request = ExtractRequest(
             names: names,
             format: arguments.value("format").flatMap(ExtractFormat.init(rawValue:)) ?? .csv,
-            parameters: ReportParameters(staleDays: staleDays),
+            parameters: parameters,
             formulaGuard: !arguments.has("no-formula-guard"),
             maskFields: masks,
             feed: arguments.value("feed"),

@@ -39,7 +39,7 @@ struct ReportCommand: Command {
         self.out = out
         let days = try arguments.integer("days", command: Self.spec.name) ?? 30
         guard (1...366).contains(days) else { throw fail("'--days' must be from 1 to 366; got \(days)") }
-        let staleDays = try arguments.staleDays(command: Self.spec.name)
+        let stale = try arguments.staleDays(command: Self.spec.name)
         var scope = StewardReportOptions.Scope.all
         let run = try arguments.integer("run", command: Self.spec.name)
         let job = arguments.value("job")
@@ -51,7 +51,7 @@ struct ReportCommand: Command {
             scope = .job(job)
         case (nil, nil): break
         }
-        options = StewardReportOptions(days: days, scope: scope, staleDays: staleDays)
+        options = StewardReportOptions(days: days, scope: scope, staleDays: stale.staleDays, staleDaysByClass: stale.staleDaysByClass)
         databasePath = arguments.databasePath
         json = arguments.has("json")
     }

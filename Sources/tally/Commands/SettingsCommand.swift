@@ -41,6 +41,9 @@ struct SettingsCommand: Command {
             if key == StoreSettings.caseFieldsToSync, let problem = StoreSettings.caseFieldsProblem(value) {
                 throw UsageError(message: problem, command: Self.spec.name)
             }
+            if key == CIJunkValues.limitSetting, let problem = CIJunkValues.limitProblem(value) {
+                throw UsageError(message: problem, command: Self.spec.name)
+            }
             action = .set(key, value)
         case "unset":
             guard let key else { throw need("key") }

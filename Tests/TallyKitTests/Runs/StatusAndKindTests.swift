@@ -10,7 +10,7 @@ import TallyFormats
 struct StatusAndKindTests {
     @Test("a run's kind is stored as the text it always was, and read back as the enum")
     func runKindRoundTrip() throws {
-        #expect(RunKind.allCases.map(\.rawValue) == ["import", "rerun", "rollback"])
+        #expect(RunKind.allCases.map(\.rawValue) == ["import", "rerun", "rollback", "dedupe"])
         let store = try StoreHarness()
         let ledger = RunLedger(store.database)
         for kind in RunKind.allCases {
