@@ -11,6 +11,20 @@ package struct EntityExtract: Sendable {
 
     package var columns: [String] { entity.fields.map(\.name) }
 
+    /// The columns typed from the registry: integer choices are integers, references text.
+    package var typedColumns: [ReportColumn] {
+        entity.fields.map { field in
+            switch field.type {
+            case .text, .reference: ReportColumn(field.name)
+            case .integer: ReportColumn(field.name, .integer)
+            case .decimal: ReportColumn(field.name, .decimal)
+            case .boolean: ReportColumn(field.name, .boolean)
+            case .datetime: ReportColumn(field.name, .datetime)
+            case .choice(let list): ReportColumn(field.name, list.kind == .integer ? .integer : .text)
+            }
+        }
+    }
+
     private var fieldList: String { entity.fields.map { EntityTable.quoted($0.name) }.joined(separator: ", ") }
 
     var selectSQL: String {

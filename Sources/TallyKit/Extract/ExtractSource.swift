@@ -26,6 +26,15 @@ package enum ExtractSource: Sendable {
         }
     }
 
+    /// The columns as `format` writes them: Parquet types an entity feed's from the registry;
+    /// the text formats keep writing entity values as text (JSON strings), as they always have.
+    package func columns(for format: ExtractFormat) -> [ReportColumn] {
+        switch self {
+        case .entity(let extract) where format == .parquet: extract.typedColumns
+        default: columns
+        }
+    }
+
     package var isEntityFeed: Bool {
         if case .entity = self { true } else { false }
     }
