@@ -110,7 +110,7 @@ package final class Extractor {
                 let name = source.name + "." + request.format.fileExtension
                 let file = try AtomicFile(path: folder + "/" + name)
                 let digest = DigestingSink(file.sink)
-                let writer = try TableWriter(columns: source.columns(for: request.format), format: request.format, sink: digest, policy: policy)
+                let writer = try TableWriter(columns: source.columns(for: request.format, in: connection), format: request.format, sink: digest, policy: policy)
                 cursor = try write(source, request: request, since: since, to: writer)
                 try writer.finish()
                 pending.append((file, .init(report: source.name, file: name, format: request.format, rows: writer.rows,
@@ -146,7 +146,7 @@ package final class Extractor {
         var cursor: FeedCursor?
         let (watermark, entry): (ExtractManifest.Watermark, ExtractManifest.File) = try connection.inReadTransaction {
             let watermark = try self.watermark()
-            let writer = try TableWriter(columns: sources[0].columns(for: request.format), format: request.format, sink: digest, policy: policy)
+            let writer = try TableWriter(columns: sources[0].columns(for: request.format, in: connection), format: request.format, sink: digest, policy: policy)
             cursor = try write(sources[0], request: request, since: since, to: writer)
             try writer.finish()
             return (watermark, .init(report: sources[0].name, file: sink.name, format: request.format, rows: writer.rows,
