@@ -14,6 +14,49 @@ package struct EntityExtract: Sendable {
 
     package var columns: [String] { entity.fields.map(\.name) }
 
+    /// The columns typed from the registry (integer choices are integers, references text), except
+    /// a column the store holds a value of another type in — a choice a map kept as it came
+    /// (`"unknown": "keep"`) — which stays text, so nothing is lost or refused. One scan of the table.
+    package func typedColumns(in connection: Connection) throws -> [ReportColumn] {
+        let declared = typedColumns
+        let checks = declared.enumerated().compactMap { index, column in
+            Self.misfit(EntityTable.quoted(column.name), column.type).map { (index, $0) }
+        }
+        guard !checks.isEmpty else { return declared }
+        let sql = "SELECT " + checks.map { "coalesce(max(\($0.1)), 0)" }.joined(separator: ", ") + " FROM \(EntityTable(entity).name)"
+        let found = try connection.rows(sql).first ?? []
+        var columns = declared
+        for ((index, _), value) in zip(checks, found) where value.integer == 1 {
+            columns[index] = ReportColumn(columns[index].name)
+        }
+        return columns
+    }
+
+    /// An SQL condition true for a stored value that is not of `type`, as extracts write it.
+    private static func misfit(_ column: String, _ type: ReportColumnType) -> String? {
+        switch type {
+        case .text: nil
+        case .integer, .boolean: "typeof(\(column)) NOT IN ('integer', 'null')"
+        case .decimal: "typeof(\(column)) NOT IN ('integer', 'real', 'null')"
+        case .datetime:
+            "typeof(\(column)) NOT IN ('text', 'null') OR \(column) NOT GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]'"
+        }
+    }
+
+    /// The columns typed from the registry: integer choices are integers, references text.
+    var typedColumns: [ReportColumn] {
+        entity.fields.map { field in
+            switch field.type {
+            case .text, .reference: ReportColumn(field.name)
+            case .integer: ReportColumn(field.name, .integer)
+            case .decimal: ReportColumn(field.name, .decimal)
+            case .boolean: ReportColumn(field.name, .boolean)
+            case .datetime: ReportColumn(field.name, .datetime)
+            case .choice(let list): ReportColumn(field.name, list.kind == .integer ? .integer : .text)
+            }
+        }
+    }
+
     private var fieldList: String { entity.fields.map { EntityTable.quoted($0.name) }.joined(separator: ", ") }
 
     var selectSQL: String {

@@ -7,6 +7,8 @@ package enum ExtractFormat: String, Sendable, CaseIterable, Codable {
     case ndjson
     /// One JSON array of objects, one object per line.
     case json
+    /// Apache Parquet, columns typed (see ``ParquetTable``).
+    case parquet
 
     package var fileExtension: String { rawValue }
 }
@@ -24,13 +26,14 @@ package struct CellPolicy: Sendable {
     }
 }
 
-/// Writes rows of named text values as CSV (header first), NDJSON or a JSON array, to any sink.
+/// Writes rows of named text values as CSV (header first), NDJSON, a JSON array or Parquet, to any sink.
 ///
 /// JSON and NDJSON write `integer` and `decimal` columns as JSON numbers and `boolean` columns as
 /// `true`/`false` (any value that is not one is written as a string); everything else is a string,
 /// null is `null`. The formula guard applies to CSV only; masking to every format.
 package final class TableWriter {
     private let csv: CSVWriter?
+    private let parquet: ParquetTable?
     private let sink: any OutputSink
     private let format: ExtractFormat
     private let columns: [ReportColumn]
@@ -46,11 +49,12 @@ package final class TableWriter {
         self.sink = sink
         self.policy = policy
         masked = columns.map { policy.mask?.covers($0.name) ?? false }
+        parquet = format == .parquet ? try ParquetTable(columns: columns, masked: masked, sink: sink) : nil
         switch format {
         case .csv:
             csv = CSVWriter(sink: sink)
             try csv!.writeRow(columns.map { Optional($0.name) })
-        case .ndjson:
+        case .ndjson, .parquet:
             csv = nil
         case .json:
             csv = nil
@@ -87,6 +91,8 @@ package final class TableWriter {
             line.append(contentsOf: rows == 0 ? [0x0A] : [0x2C, 0x0A])
             appendObject()
             try sink.write(line)
+        case .parquet:
+            try parquet!.write(cells)
         }
         rows += 1
     }
@@ -123,6 +129,7 @@ package final class TableWriter {
     /// Ends the output (closes a JSON array) and flushes it to the sink's destination.
     package func finish() throws(OutputError) {
         if format == .json { try sink.write(Array((rows == 0 ? "]\n" : "\n]\n").utf8)) }
+        try parquet?.finish()
         try sink.flush()
     }
 

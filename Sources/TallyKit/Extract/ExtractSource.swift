@@ -28,6 +28,16 @@ package enum ExtractSource: Sendable {
         }
     }
 
+    /// The columns as `format` writes them: Parquet types an entity feed's from the registry (see
+    /// ``EntityExtract/typedColumns(in:)``); the text formats keep writing entity values as text
+    /// (JSON strings), as they always have.
+    package func columns(for format: ExtractFormat, in connection: Connection) throws -> [ReportColumn] {
+        switch self {
+        case .entity(let extract) where format == .parquet: try extract.typedColumns(in: connection)
+        default: columns
+        }
+    }
+
     package var isEntityFeed: Bool {
         if case .entity = self { true } else { false }
     }

@@ -116,6 +116,14 @@ package final class Extractor {
         return source.columns + VersionHistory.extraColumns.map { ReportColumn($0.name, $0.type) }
     }
 
+    /// The columns `source` is written with in the request's format (Parquet types an entity's,
+    /// see ``ExtractSource/columns(for:in:)``), the version columns after them with `--history`.
+    private func writtenColumns(of source: ExtractSource, request: ExtractRequest) throws -> [ReportColumn] {
+        let columns = try source.columns(for: request.format, in: connection)
+        guard request.history, case .entity = source else { return columns }
+        return columns + VersionHistory.extraColumns.map { ReportColumn($0.name, $0.type) }
+    }
+
     /// The name a history feed's cursor is kept under (a plain feed of the entity keeps its own).
     static func historyFeedEntity(_ entity: String) -> String { entity + " --history" }
 
@@ -167,7 +175,7 @@ package final class Extractor {
                     }
                     let file = try AtomicFile(path: folder + "/" + name)
                     let digest = DigestingSink(file.sink)
-                    let writer = try TableWriter(columns: Self.columns(of: source, history: request.history), format: request.format, sink: digest, policy: policy)
+                    let writer = try TableWriter(columns: writtenColumns(of: source, request: request), format: request.format, sink: digest, policy: policy)
                     cursor = try write(source, request: request, since: since, to: writer, observer: observer)
                     try writer.finish()
                     pending.append((file, .init(report: source.name, file: name, format: request.format, rows: writer.rows,
@@ -205,7 +213,7 @@ package final class Extractor {
         let (watermark, entry): (ExtractManifest.Watermark, ExtractManifest.File) = try connection.inReadTransaction {
             let watermark = try self.watermark()
             let writer = try inPast(request) {
-                let writer = try TableWriter(columns: Self.columns(of: sources[0], history: request.history), format: request.format, sink: digest, policy: policy)
+                let writer = try TableWriter(columns: writtenColumns(of: sources[0], request: request), format: request.format, sink: digest, policy: policy)
                 cursor = try write(sources[0], request: request, since: since, to: writer)
                 return writer
             }

@@ -8,7 +8,8 @@ struct ExtractCommand: Command {
         abstract: "Write reports and entity feeds from the store, with manifest.json and SHA256SUMS.",
         discussion: """
             Each NAME is a report of the catalogue or an entity feed ('tally extract --list' shows them all). Files are \
-            written atomically into --out DIR as NAME.csv, NAME.ndjson or NAME.json, all from one snapshot of the store; \
+            written atomically into --out DIR as NAME.csv, NAME.ndjson, NAME.json or NAME.parquet (columns typed: INT64, \
+            DOUBLE, BOOLEAN, TIMESTAMP UTC, STRING), all from one snapshot of the store; \
             then manifest.json (rows, bytes and SHA-256 of each file, the store watermark, the Tally and schema versions) \
             and SHA256SUMS (for 'sha256sum -c'). The same store and arguments give byte-identical data files. \
             CSV cells starting with =, +, -, @, tab or CR get a leading ' unless they are plain numbers (--no-formula-guard \
