@@ -39,6 +39,57 @@ package struct FieldExplanation: Sendable, Equatable {
     }
 }
 
+/// `tally explain --json`: the record and each field's explanation, in one object.
+package struct RecordExplanation: JSONOutput {
+    package var entity: String
+    package var key: String
+    package var record: Int64
+    package var fields: [FieldExplanation]
+
+    package init(entity: String, key: String, record: Int64, fields: [FieldExplanation]) {
+        (self.entity, self.key, self.record, self.fields) = (entity, key, record, fields)
+    }
+}
+
+/// A field and each losing candidate carry their input place as three keys of their own
+/// (`file`, `input_record`, `line`; null when no input row set it).
+extension FieldExplanation: Encodable {
+    fileprivate enum CodingKeys: String, CodingKey {
+        case field, value, label, run, source, file, inputRecord = "input_record", line, rule, reason, losers, why, message
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(field, forKey: .field)
+        try container.encode(value, forKey: .value)
+        try container.encode(label, forKey: .label)
+        try container.encode(run, forKey: .run)
+        try container.encode(source, forKey: .source)
+        try Self.encode(place, into: &container)
+        try container.encode(rule, forKey: .rule)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(losers, forKey: .losers)
+    }
+
+    fileprivate static func encode(_ place: InputPlace?, into container: inout KeyedEncodingContainer<CodingKeys>) throws {
+        try container.encode(place?.file, forKey: .file)
+        try container.encode(place?.record, forKey: .inputRecord)
+        try container.encode(place?.line, forKey: .line)
+    }
+}
+
+extension FieldExplanation.Candidate: Encodable {
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: FieldExplanation.CodingKeys.self)
+        try container.encode(value, forKey: .value)
+        try container.encode(source, forKey: .source)
+        try container.encode(run, forKey: .run)
+        try FieldExplanation.encode(place, into: &container)
+        try container.encode(why, forKey: .why)
+        try container.encode(message, forKey: .message)
+    }
+}
+
 /// Works out ``FieldExplanation``s for one record.
 package struct Explainer {
     let database: TallyDatabase

@@ -73,6 +73,14 @@ let allCommands: [any Command.Type] = [
 let typedCommandLine = (["tally"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
 
 extension ParsedArguments {
+    /// The registry's entity called `name`, else a usage error listing the known ones.
+    func entity(named name: String, command: String) throws(UsageError) -> EntityDefinition {
+        guard let entity = EntityRegistry.standard.entity(named: name) else {
+            throw UsageError(message: "unknown entity '\(name)'; known entities: \(EntityRegistry.standard.names.joined(separator: ", "))", command: command)
+        }
+        return entity
+    }
+
     /// The `run` positional as a run id.
     func runID(command: String) throws(UsageError) -> Int64 {
         guard let text = positional("run"), let run = Int64(text) else {
@@ -100,4 +108,19 @@ extension ParsedArguments {
 
     /// The store path: `--db`, else `$TALLY_DB`, else `./tally.db`.
     var databasePath: String { StoreLocation.path(option: value("db")) }
+}
+
+extension RecordHistory {
+    /// The one stored record `key` names (sys_id, number or name) for `history` and `explain`:
+    /// like "no such run", naming none or several is a usage failure (64).
+    func record(of entity: EntityDefinition, key: String, storePath: String) throws -> Int64 {
+        let records = try find(entity: entity, key: key)
+        guard !records.isEmpty else {
+            throw CommandFailure(exitCode: .usage, message: "no \(entity.name) with sys_id, \(entity.displayField ?? "number") or key '\(key)' in \(storePath); see 'tally extract \(entity.name) --out -'")
+        }
+        guard records.count == 1 else {
+            throw CommandFailure(exitCode: .usage, message: "'\(key)' names \(records.count) \(entity.name) records; give a sys_id")
+        }
+        return records[0]
+    }
 }

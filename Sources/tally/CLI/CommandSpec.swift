@@ -25,6 +25,13 @@ struct ArgumentSpec: Sendable {
     var isRepeating = false
 }
 
+extension ArgumentSpec {
+    /// The entity a record command reads (`history`, `explain`); see ``ParsedArguments/entity(named:command:)``.
+    static let entity = ArgumentSpec(name: "entity", help: "The entity (incident, ci, case, ...).")
+    /// The record a record command reads, as the store can find it.
+    static let recordKey = ArgumentSpec(name: "key", help: "The record's sys_id, number or name.")
+}
+
 /// A `--long` option or flag.
 struct OptionSpec: Sendable {
     var name: String

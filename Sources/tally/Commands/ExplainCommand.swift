@@ -15,8 +15,8 @@ struct ExplainCommand: Command {
             With --json, one object with a "fields" array.
             """,
         arguments: [
-            ArgumentSpec(name: "entity", help: "The entity (incident, ci, case, ...)."),
-            ArgumentSpec(name: "key", help: "The record's sys_id, number or name."),
+            .entity,
+            .recordKey,
             ArgumentSpec(name: "field", help: "Only this field.", isOptional: true),
         ],
         options: [.database, .json]
@@ -29,11 +29,7 @@ struct ExplainCommand: Command {
     var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
-        let name = arguments.positional("entity") ?? ""
-        guard let entity = EntityRegistry.standard.entity(named: name) else {
-            throw UsageError(message: "unknown entity '\(name)'; known entities: \(EntityRegistry.standard.names.joined(separator: ", "))", command: Self.spec.name)
-        }
-        self.entity = entity
+        entity = try arguments.entity(named: arguments.positional("entity") ?? "", command: Self.spec.name)
         key = arguments.positional("key") ?? ""
         field = arguments.positional("field")
         if let field, entity.field(named: field) == nil {
@@ -45,20 +41,13 @@ struct ExplainCommand: Command {
 
     func run(_ console: Console) throws -> ExitCode {
         let database = try TallyDatabase.open(path: databasePath, access: .read)
-        let records = try RecordHistory(database).find(entity: entity, key: key)
-        guard !records.isEmpty else {
-            throw CommandFailure(exitCode: .usage, message: "no \(entity.name) with sys_id, \(entity.displayField ?? "number") or key '\(key)' in \(databasePath); see 'tally extract \(entity.name) --out -'")
-        }
-        guard records.count == 1 else {
-            throw CommandFailure(exitCode: .usage, message: "'\(key)' names \(records.count) \(entity.name) records; give a sys_id")
-        }
-        let fields = try Explainer(database).explain(entity: entity, record: records[0], field: field)
+        let record = try RecordHistory(database).record(of: entity, key: key, storePath: databasePath)
+        let fields = try Explainer(database).explain(entity: entity, record: record, field: field)
         guard !fields.isEmpty else {
             throw CommandFailure(exitCode: .usage, message: "\(entity.name) '\(key)' has no version that stands (its insert was rolled back); see 'tally history \(entity.name) \(key)'")
         }
         if json {
-            let objects = fields.map(Self.json)
-            console.line("{\"entity\": \(JSON.quote(entity.name)), \"key\": \(JSON.quote(key)), \"record\": \(records[0]), \"fields\": [\(objects.joined(separator: ", "))]}")
+            console.line(RecordExplanation(entity: entity.name, key: key, record: record, fields: fields).json)
             return .success
         }
         console.line("\(entity.name) \(key)")
@@ -77,19 +66,5 @@ struct ExplainCommand: Command {
         }
         if !quiet.isEmpty { console.line("  (\(quiet.count) empty field(s) since the first load not shown; name one to see it)") }
         return .success
-    }
-
-    private static func json(_ field: FieldExplanation) -> String {
-        func text(_ value: String?) -> String { value.map(JSON.quote) ?? "null" }
-        func number(_ value: Int64?) -> String { value.map(String.init) ?? "null" }
-        func place(_ place: FieldExplanation.InputPlace?) -> String {
-            "\"file\": \(text(place?.file)), \"input_record\": \(place.map { String($0.record) } ?? "null"), \"line\": \(place?.line.map(String.init) ?? "null")"
-        }
-        let losers = field.losers.map { loser in
-            "{\"value\": \(text(loser.value)), \"source\": \(text(loser.source)), \"run\": \(loser.run), \(place(loser.place)), \"why\": \(JSON.quote(loser.why)), \"message\": \(JSON.quote(loser.message))}"
-        }
-        return "{\"field\": \(JSON.quote(field.field)), \"value\": \(text(field.value)), \"label\": \(text(field.label)), \"run\": \(number(field.run)), "
-            + "\"source\": \(text(field.source)), \(place(field.place)), \"rule\": \(JSON.quote(field.rule)), \"reason\": \(JSON.quote(field.reason)), "
-            + "\"losers\": [\(losers.joined(separator: ", "))]}"
     }
 }

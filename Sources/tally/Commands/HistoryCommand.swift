@@ -8,8 +8,8 @@ struct HistoryCommand: Command {
         abstract: "Show a record's changes, newest first, with the run and source of each.",
         discussion: "KEY is a sys_id, or the record's number (tasks) or name (CIs). An insert or a removal lists the record's values; a change whose run a rollback undid says which run undid it. The last lines say which source and run set each value the record holds (rows of rolled-back runs do not count; a rollback puts back the earlier run's value), or which run removed the record. With --json, an insert or removal line carries a \"values\" object.",
         arguments: [
-            ArgumentSpec(name: "entity", help: "The entity (incident, ci, case, ...)."),
-            ArgumentSpec(name: "key", help: "The record's sys_id, number or name."),
+            .entity,
+            .recordKey,
         ],
         options: [.database, .json]
     )
@@ -20,11 +20,7 @@ struct HistoryCommand: Command {
     var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
-        let name = arguments.positional("entity") ?? ""
-        guard let entity = EntityRegistry.standard.entity(named: name) else {
-            throw UsageError(message: "unknown entity '\(name)'; known entities: \(EntityRegistry.standard.names.joined(separator: ", "))", command: Self.spec.name)
-        }
-        self.entity = entity
+        entity = try arguments.entity(named: arguments.positional("entity") ?? "", command: Self.spec.name)
         key = arguments.positional("key") ?? ""
         databasePath = arguments.databasePath
         json = arguments.has("json")
@@ -33,15 +29,8 @@ struct HistoryCommand: Command {
     func run(_ console: Console) throws -> ExitCode {
         let database = try TallyDatabase.open(path: databasePath, access: .read)
         let history = RecordHistory(database)
-        let records = try history.find(entity: entity, key: key)
-        guard !records.isEmpty else {
-            // Like "no such run": the command names something the store does not hold (64).
-            throw CommandFailure(exitCode: .usage, message: "no \(entity.name) with sys_id, \(entity.displayField ?? "number") or key '\(key)' in \(databasePath); see 'tally extract \(entity.name) --out -'")
-        }
-        guard records.count == 1 else {
-            throw CommandFailure(exitCode: .usage, message: "'\(key)' names \(records.count) \(entity.name) records; give a sys_id")
-        }
-        let entries = try history.entries(entity: entity, record: records[0])
+        let record = try history.record(of: entity, key: key, storePath: databasePath)
+        let entries = try history.entries(entity: entity, record: record)
         if json {
             for entry in entries { console.line(entry.json) }
             return .success
@@ -64,7 +53,7 @@ struct HistoryCommand: Command {
                 console.line("\(head) \(change.field): \(change.old.map(Self.shown) ?? "∅") → \(change.new.map(Self.shown) ?? "∅")\(undone)")
             }
         }
-        let standing = try history.standing(entity: entity, record: records[0])
+        let standing = try history.standing(entity: entity, record: record)
         if let removal = standing.removal {
             console.line("Last set by: nothing; run \(removal.run) [\(removal.source ?? "?")] removed the record.")
         } else if !standing.setters.isEmpty {

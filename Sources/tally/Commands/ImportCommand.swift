@@ -38,9 +38,7 @@ struct ImportCommand: Command {
         guard let entity = arguments.value("entity") else {
             throw UsageError(message: "missing --entity (one of: \(EntityRegistry.standard.names.joined(separator: ", ")))", command: Self.spec.name)
         }
-        guard EntityRegistry.standard.entity(named: entity) != nil else {
-            throw UsageError(message: "unknown entity '\(entity)'; known entities: \(EntityRegistry.standard.names.joined(separator: ", "))", command: Self.spec.name)
-        }
+        _ = try arguments.entity(named: entity, command: Self.spec.name)
         let format = ReadChoices.format(named: arguments.value("format"))
         let encoding = arguments.value("encoding").flatMap(TransformMap.Encoding.init(rawValue:))
         request = ImportRequest(
