@@ -38,21 +38,4 @@ package struct JobEvent: Sendable, Equatable {
         guard let outcome else { return message }
         return "\(message) — exit \(exitCode(outcome)) (\(outcome.status.rawValue))"
     }
-
-    /// One NDJSON line (no newline), keys in a fixed order; `exitCode` numbers the outcome.
-    package func json(exitCode: (JobExit) -> Int32) -> String {
-        var text = "{\"time\": \(JSON.quote(time)), \"level\": \(JSON.quote(level.rawValue)), \"job\": \(JSON.quote(job)), "
-        text += "\"job_run\": \(jobRun.map(String.init) ?? "null"), \"run\": \(run.map(String.init) ?? "null"), "
-        text += "\"stage\": \(JSON.quote(stage)), \"message\": \(JSON.quote(self.text(exitCode: exitCode)))"
-        if let input { text += ", \"input\": \(JSON.quote(input))" }
-        text += ", \"counts\": " + (counts.map(Self.countsJSON) ?? "null")
-        if let outcome {
-            text += ", \"outcome\": {\"exit_code\": \(exitCode(outcome)), \"status\": \(JSON.quote(outcome.status.rawValue))}"
-        }
-        return text + "}"
-    }
-
-    static func countsJSON(_ counts: RunCounts) -> String {
-        "{" + counts.named.map { "\(JSON.quote($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
-    }
 }

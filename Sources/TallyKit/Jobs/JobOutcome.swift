@@ -41,15 +41,6 @@ package struct JobInputOutcome: Sendable {
     package var message: String?
     /// Where the files were moved.
     package var archived: [String] = []
-
-    func json(exitCode: (JobExit) -> Int32) -> String {
-        var text = "{\"entity\": \(JSON.quote(entity)), \"source\": \(source.map(JSON.quote) ?? "null"), "
-        text += "\"files\": [\(files.map(JSON.quote).joined(separator: ", "))], \"run\": \(run.map(String.init) ?? "null"), "
-        text += "\"status\": \(JSON.quote(status.rawValue)), \"exit_code\": \(exitCode(exit)), \"counts\": \(JobEvent.countsJSON(counts))"
-        text += ", \"archived\": [\(archived.map(JSON.quote).joined(separator: ", "))]"
-        if let message { text += ", \"message\": \(JSON.quote(message))" }
-        return text + "}"
-    }
 }
 
 /// What `tally run` did: the job run, every input's run, the extracts, how it ended.
@@ -64,15 +55,4 @@ package struct JobOutcome: Sendable {
     /// Files the extract stage wrote (data files, manifests, checksums).
     package var extracts: [String] = []
     package var counts: RunCounts { inputs.reduce(RunCounts()) { $0 + $1.counts } }
-
-    /// The one JSON object `tally run --json` prints; `exitCode` numbers the job's and each input's exit.
-    package func json(exitCode: (JobExit) -> Int32) -> String {
-        var text = "{\"job\": \(JSON.quote(job)), \"job_run\": \(jobRun.map(String.init) ?? "null"), "
-        text += "\"store\": \(store.map(JSON.quote) ?? "null"), \"dry_run\": \(dryRun), "
-        text += "\"status\": \(JSON.quote(exit.status.rawValue)), \"exit_code\": \(exitCode(exit)), \"message\": \(JSON.quote(message)), "
-        text += "\"counts\": \(JobEvent.countsJSON(counts)), "
-        text += "\"inputs\": [\(inputs.map { $0.json(exitCode: exitCode) }.joined(separator: ", "))], "
-        text += "\"extracts\": [\(extracts.map(JSON.quote).joined(separator: ", "))]}"
-        return text
-    }
 }

@@ -64,8 +64,8 @@ package struct StewardReportOptions: Sendable, Equatable {
 /// A report that cannot be made as asked (no such run or job).
 package typealias StewardReportError = RequestError
 
-/// What a written report said, for a log line or a job's summary.
-package struct StewardReportSummary: Sendable, Equatable {
+/// What a written report said, for a log line, a job's summary or `report --json`.
+package struct StewardReportSummary: Sendable, Equatable, JSONOutput {
     package var path: String
     package var bytes: Int
     /// `clean`, `attention` or `failed` (see ``StewardReport``).
@@ -75,6 +75,11 @@ package struct StewardReportSummary: Sendable, Equatable {
     package var conflicts: Int
     package var danglingReferences: Int
     package var resolutionViolations: Int
+
+    private enum CodingKeys: String, CodingKey {
+        case path = "file", bytes, status, rejects, conflicts
+        case danglingReferences = "dangling_references", resolutionViolations = "resolution_violations"
+    }
 }
 
 /// The steward report: one self-contained HTML page of what the runs did and what needs a person.

@@ -39,7 +39,7 @@ final class JobConsole: JobEventSink {
         if !quiet || event.level != .info || event.outcome != nil {
             Console.write(Array((Self.line(event, color: color) + "\n").utf8), to: 2)
         }
-        if logDescriptor >= 0 { Console.write(Array((event.json(exitCode: Self.code) + "\n").utf8), to: logDescriptor) }
+        if logDescriptor >= 0 { Console.write(Array((JobEventLine(event: event).json + "\n").utf8), to: logDescriptor) }
     }
 
     static func code(_ exit: JobExit) -> Int32 { ExitCode(exit).rawValue }

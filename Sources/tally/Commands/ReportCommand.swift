@@ -67,7 +67,7 @@ struct ReportCommand: Command {
         do {
             let summary = try StewardReport(database: database, options: options).write(to: out)
             if json {
-                console.line(#"{"file": \#(JSON.quote(out)), "bytes": \#(summary.bytes), "status": \#(JSON.quote(summary.status)), "rejects": \#(summary.rejects), "conflicts": \#(summary.conflicts), "dangling_references": \#(summary.danglingReferences), "resolution_violations": \#(summary.resolutionViolations)}"#)
+                console.line(summary.json)
             }
             console.error("wrote \(out): \(summary.bytes) bytes; status \(summary.status); \(summary.rejects) outstanding rejects, "
                 + "\(summary.conflicts) conflicts, \(summary.danglingReferences) dangling references, "

@@ -59,7 +59,7 @@ struct RunCommand: Command {
         let sink = try JobConsole(logPath: logPath, quiet: quiet, console: console)
         console.flush()
         let outcome = JobRunner(job: job, options: options, sink: sink).run()
-        if json { console.line(outcome.json(exitCode: JobConsole.code)) }
+        if json { console.line(JobOutcomeLine(outcome: outcome).json) }
         return ExitCode(outcome.exit)
     }
 }
