@@ -36,6 +36,25 @@ struct EntityExtractBytesTests {
         return database
     }
 
+    /// The `String` path writes cell by cell; what it writes is what `CSVWriter.writeRow` writes of
+    /// the cells with `FormulaGuard.neutralised` applied (how it wrote rows before).
+    @Test(arguments: [true, false])
+    func theStringPathWritesWhatARowOfGuardedCellsWrites(_ formulaGuard: Bool) throws {
+        let columns = [ReportColumn("a"), ReportColumn("b")]
+        let rows: [[String?]] = Self.awkward.map { [$0, nil] } + [[nil, nil], ["", "x"], [nil, "-12.5e3"]]
+        let written = MemoryOutputSink()
+        let writer = try TableWriter(columns: columns, format: .csv, sink: written, policy: CellPolicy(formulaGuard: formulaGuard))
+        for row in rows { try writer.write(row) }
+        try writer.finish()
+
+        let reference = MemoryOutputSink()
+        let csv = CSVWriter(sink: reference)
+        try csv.writeRow(["a", "b"])
+        for row in rows { try csv.writeRow(row.map { cell in cell.map { formulaGuard ? FormulaGuard.neutralised($0) : $0 } }) }
+        try csv.flush()
+        #expect(written.bytes == reference.bytes, "\(written.string)\n---\n\(reference.string)")
+    }
+
     @Test(arguments: [true, false])
     func bytesAreWhatTheStringPathWrites(_ formulaGuard: Bool) throws {
         let database = try Self.store()

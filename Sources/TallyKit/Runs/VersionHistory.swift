@@ -42,6 +42,8 @@ package struct VersionHistory {
     let connection: Connection
     let standing: RunStanding
     private let updatedIndex: Int?
+    /// The fields' types, read per cell (a `FieldDefinition` copied per cell cost retains and releases).
+    private let types: [FieldType]
     private let timeParser = try? DateTimeParser()
 
     package init(entity: EntityDefinition, connection: Connection, standing: RunStanding) {
@@ -49,6 +51,7 @@ package struct VersionHistory {
         self.connection = connection
         self.standing = standing
         updatedIndex = entity.index(ofField: entity.updatedField)
+        types = entity.fields.map(\.type)
     }
 
     /// An audit row of a record.
@@ -111,17 +114,17 @@ package struct VersionHistory {
     private func step(_ statement: Statement) throws -> (id: Int64, current: Current)? {
         guard try statement.step() else { return nil }
         var values: [String?] = []
-        values.reserveCapacity(entity.fields.count)
-        for (index, field) in entity.fields.enumerated() {
-            values.append(FieldValue(stored: statement.value(Int32(index + 1)), type: field.type).canonicalText)
+        values.reserveCapacity(types.count)
+        for (index, type) in types.enumerated() {
+            values.append(FieldValue(stored: statement.value(Int32(index + 1)), type: type).canonicalText)
         }
-        return (statement.int64(0), Current(values: values, retired: !statement.isNull(Int32(entity.fields.count + 1))))
+        return (statement.int64(0), Current(values: values, retired: !statement.isNull(Int32(types.count + 1))))
     }
 
     private var fieldList: String { entity.fields.map { EntityTable.quoted($0.name) }.joined(separator: ", ") }
 
     private func read(_ statement: Statement) -> [String?] {
-        entity.fields.enumerated().map { FieldValue(stored: statement.value(Int32($0.offset)), type: $0.element.type).canonicalText }
+        types.enumerated().map { FieldValue(stored: statement.value(Int32($0.offset)), type: $0.element).canonicalText }
     }
 
     private static func row(_ statement: Statement) -> Row {
