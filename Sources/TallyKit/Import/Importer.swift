@@ -161,6 +161,10 @@ package final class Importer {
                 if request.parentRun == nil, let parentRun { try ledger.setParent(run: runID, parent: parentRun) }
                 let message = notes.isEmpty ? nil : notes.joined(separator: "; ")
                 if !request.dryRun, CMDBHealthHistory.tracks(plan.entity, in: database.registry) {
+                    // The rows are written: the import's page cache and its threads' freed memory go back
+                    // before the health is computed, so its memory does not add to theirs (100k CIs: 100 MiB).
+                    database.setCache(kiB: TallyDatabase.defaultCacheKiB)
+                    FreedMemory.release()
                     try CMDBHealthHistory.record(run: runID, database: database)  // the trend of the steward page
                 }
                 try ledger.finish(run: runID, status: .committed, counts: total, message: message, timings: clock.json, audit: audit)
