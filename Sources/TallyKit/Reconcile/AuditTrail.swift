@@ -96,6 +96,7 @@ final class AuditTrail {
         if let run = record.createdRun { json.add("_created_run", json: String(run)) }
         if let run = record.updatedRun { json.add("_updated_run", json: String(run)) }
         if let run = record.retiredInRun { json.add("retired_in_run", json: String(run)) }
+        if let time = record.deletedAt { json.add(BookkeepingColumn.deletedAt.name, time) }
         try write(entity: entity, id: record.id, values: record.values, field: Self.removeField, old: json.finish(), new: nil)
     }
 

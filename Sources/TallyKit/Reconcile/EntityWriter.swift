@@ -169,7 +169,8 @@ extension EntityWriter {
             func at(_ column: BookkeepingColumn) -> Int32 { BookkeepingColumn.stored.position(of: column, from: entity.fields.count) }
             func integer(_ column: BookkeepingColumn) -> Int64? { row.isNull(at(column)) ? nil : row.int64(at(column)) }
             result = StoredRecord(id: id, values: values, extra: row.text(at(.extra)), hash: integer(.hash), source: row.text(at(.source)),
-                                  createdRun: integer(.createdRun), updatedRun: integer(.updatedRun), retiredInRun: integer(.retiredInRun))
+                                  createdRun: integer(.createdRun), updatedRun: integer(.updatedRun), retiredInRun: integer(.retiredInRun),
+                                  deletedAt: row.text(at(.deletedAt)))
         }
         guard let result else { throw StoreError.misuse("record \(id) of \(EntityTable(entity).name) vanished during the run") }
         return result

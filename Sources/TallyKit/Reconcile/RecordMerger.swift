@@ -53,6 +53,8 @@ struct RecordMerger {
         // A part of the version the row does not carry (an export without sys_mod_count) is not compared.
         let incoming = version(of: values, partsMissingFrom: current)
         if incoming < current { return .stale(version: incoming.updated) }
+        // A deleted record comes back only with a version newer than its delete (restored on the platform).
+        if let deletedAt = stored.deletedAt, (incoming.updated ?? "") <= deletedAt { return .stale(version: incoming.updated) }
 
         var merged = stored.values
         for (index, value) in values.enumerated() { if let value { merged[index] = value } }

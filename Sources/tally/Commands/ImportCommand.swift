@@ -19,6 +19,7 @@ struct ImportCommand: Command {
             OptionSpec(name: "precedence", valueName: "FILE", help: "A precedence file (JSON): which source may change which attribute."),
             OptionSpec(name: "as-of", valueName: "TIME",
                        help: "When the exports were taken (UTC, e.g. 2026-12-01 06:00:00): the version of rows with no sys_updated_on, such as a list view's (default: each file's modification time)."),
+            .flag("deletes", help: "The inputs are exports of sys_audit_delete: mark each record a row names deleted at its sys_created_on (its entity from the row's tablename, or --entity)."),
             .flag("snapshot", help: "The inputs are a full snapshot: retire the source's records they no longer contain."),
             OptionSpec(name: "max-retire", valueName: "FRACTION", help: "With --snapshot: abort if more than this share would be retired (default 0.10)."),
             OptionSpec(name: "expect-rows", valueName: "N", help: "With --snapshot: abort if the inputs hold fewer rows than N."),
@@ -35,10 +36,11 @@ struct ImportCommand: Command {
     var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
-        guard let entity = arguments.value("entity") else {
+        let deletes = arguments.has("deletes")
+        guard let entity = arguments.value("entity") ?? (deletes ? "" : nil) else {
             throw UsageError(message: "missing --entity (one of: \(EntityRegistry.standard.names.joined(separator: ", ")))", command: Self.spec.name)
         }
-        guard EntityRegistry.standard.entity(named: entity) != nil else {
+        guard entity.isEmpty || EntityRegistry.standard.entity(named: entity) != nil else {
             throw UsageError(message: "unknown entity '\(entity)'; known entities: \(EntityRegistry.standard.names.joined(separator: ", "))", command: Self.spec.name)
         }
         let format = ReadChoices.format(named: arguments.value("format"))
@@ -48,6 +50,12 @@ struct ImportCommand: Command {
             mapPath: arguments.value("map"), format: format, encoding: encoding,
             dryRun: arguments.has("dry-run"), force: arguments.has("force"),
             command: typedCommandLine)
+        if deletes {
+            request.settings.deletes = true
+            for option in ["snapshot", "map", "precedence", "as-of"] where arguments.has(option) || arguments.value(option) != nil {
+                throw UsageError(message: "'--\(option)' does not go with --deletes: a deletes export is read as sys_audit_delete rows (tablename, documentkey, sys_created_on)", command: Self.spec.name)
+            }
+        }
         if arguments.has("snapshot") {
             var snapshot = SnapshotOptions()
             if let text = arguments.value("max-retire") {

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import TallyKit
+import TallyStore
+import TallyFormats
+
+@Suite("Deletes (sys_audit_delete)")
+struct DeletesTests {
+    static let header = "sys_id,number,state,active,sys_updated_on,sys_mod_count"
+    static let deletesHeader = "sys_id,tablename,documentkey,sys_created_on,sys_created_by"
+
+    /// Three live incidents, A, B and C, last changed on 2026-01-02.
+    func storeWithIncidents() throws -> StoreHarness {
+        let store = try StoreHarness()
+        try store.importText(csv(Self.header, ["A", "B", "C"].enumerated().map { index, label in
+            "\(sysID(label)),INC000000\(index + 1),2,true,2026-01-02 00:00:00,3"
+        }), entity: "incident")
+        return store
+    }
+
+    func deleteRow(_ label: String, table: String = "incident", at time: String = "2026-01-05 08:00:00") -> String {
+        "\(sysID("delete of \(label)")),\(table),\(sysID(label)),\(time),admin"
+    }
+
+    func holds(_ store: StoreHarness) throws -> Bool {
+        var check = StoreCheck(database: store.database)
+        check.isAlive = { _ in true }
+        let report = try check.run()
+        if !report.holds { Issue.record("tally check: \(report.problems.map(\.message))") }
+        return report.holds
+    }
+
+    @Test func aLiveRecordIsKeptMarkedDeletedRetiredAndAudited() throws {
+        let store = try storeWithIncidents()
+        let result = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A")]))
+        #expect(result.status == .committed)
+        #expect(result.counts.read == 1 && result.counts.updated == 1 && result.counts.retired == 1)
+        #expect(try store.count("SELECT count(*) FROM entity_incident") == 3)
+        #expect(try store.value("SELECT _deleted_at FROM entity_incident WHERE sys_id = ?", [.text(sysID("A"))]) == "2026-01-05 08:00:00")
+        #expect(try store.value("SELECT active FROM entity_incident WHERE sys_id = ?", [.text(sysID("A"))]) == "0")
+        #expect(try store.count("SELECT count(*) FROM entity_incident WHERE retired_in_run = 2") == 1)
+        let audited = try store.connection.rows("SELECT field, old, new FROM audit WHERE run = 2 ORDER BY id").map { $0.map(\.text) }
+        #expect(audited == [["active", "true", "false"], ["retired_in_run", nil, "2"], ["_deleted_at", nil, "2026-01-05 08:00:00"]])
+        #expect(try holds(store))
+    }
+
+    @Test func everyCaseIsCountedOnceAndTheCountsConserve() throws {
+        let store = try storeWithIncidents()
+        try store.importDeletes(csv(Self.deletesHeader, [deleteRow("B")]))
+        let result = try store.importDeletes(csv(Self.deletesHeader, [
+            deleteRow("A"),                                        // live: deleted
+            deleteRow("B"),                                        // already deleted: unchanged
+            deleteRow("C", at: "2026-01-01 00:00:00"),             // older than the stored version: restored later, stale
+            deleteRow("never imported"),                           // not in the store: unchanged, a warning
+            "\(sysID("x")),incident,,2026-01-05 08:00:00,admin",   // no documentkey: rejected
+            "\(sysID("y")),,\(sysID("A")),2026-01-05 08:00:00,admin",  // no tablename and no --entity: rejected
+            deleteRow("A", table: "sys_user"),                     // a table no entity has: rejected
+            "\(sysID("z")),incident,\(sysID("C")),someday,admin",  // no time: rejected
+        ]))
+        let c = result.counts
+        let named: [Int] = [c.read, c.inserted, c.updated, c.unchanged, c.skippedStale, c.rejected, c.retired, c.warnings]
+        #expect(named == [8, 0, 1, 2, 1, 4, 1, 1])
+        #expect(c.isConserved)
+        let rules = try store.connection.rows("SELECT rule, rejected FROM findings WHERE run = 3 ORDER BY id").map { "\($0[0].text ?? "")/\($0[1].integer ?? -1)" }
+        #expect(rules == ["delete.unknown_record/0", "delete.missing_key/1", "delete.missing_key/1", "delete.unknown_table/1", "delete.time/1"])
+        #expect(try store.value("SELECT message FROM findings WHERE rule = 'delete.unknown_table'")?.contains("'sys_user' is no table Tally loads") == true)
+        #expect(try store.value("SELECT _deleted_at FROM entity_incident WHERE sys_id = ?", [.text(sysID("C"))]) == nil)
+        #expect(try holds(store))
+    }
+
+    @Test func theEntityComesFromTheTableNameAClassOrEntity() throws {
+        let store = try StoreHarness()
+        try store.importText(csv("sys_id,name,sys_class_name,install_status,sys_updated_on", [
+            "\(sysID("ci-1")),web-01,cmdb_ci_linux_server,1,2026-01-01 00:00:00",
+        ]), entity: "ci")
+        try store.importText(csv(Self.header, ["\(sysID("A")),INC0000001,2,true,2026-01-02 00:00:00,3"]), entity: "incident")
+        let result = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("ci-1", table: "cmdb_ci_linux_server")]))
+        #expect(result.counts.retired == 1)
+        #expect(try store.value("SELECT install_status FROM entity_ci") == "7")
+        // With --entity, rows without a tablename are of it; a row naming another table is refused.
+        let forced = try store.importDeletes(csv("documentkey,sys_created_on", ["\(sysID("A")),2026-01-05 00:00:00"]), entity: "incident")
+        #expect(forced.counts.retired == 1)
+        let other = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A", table: "problem")]), entity: "incident")
+        #expect(other.counts.rejected == 1)
+        #expect(DeletesTests.entity("sn_customerservice_case") == "case")
+        #expect(DeletesTests.entity("cmdb_ci_some_custom_class") == "ci")
+        #expect(DeletesTests.entity("cmdb_rel_ci") == "ci_relationship")
+        #expect(DeletesTests.entity("sys_user") == nil)
+    }
+
+    static func entity(_ table: String) -> String? {
+        RecordDeletion.entity(forTable: table, in: .standard)?.name
+    }
+
+    @Test func theTableAPIShapeIsReadToo() throws {
+        let store = try storeWithIncidents()
+        let json = """
+            {"result":[{"sys_id":"\(sysID("d"))","tablename":"incident","documentkey":"\(sysID("A"))","sys_created_on":"2026-01-05 08:00:00","sys_created_by":"admin"}]}
+            """
+        let result = try store.importDeletes(json, fileExtension: "json")
+        #expect(result.counts.retired == 1)
+        #expect(result.inputs.first?.format == "json")
+    }
+
+    @Test func aRollbackRestoresExactlyAndTheCheckHolds() throws {
+        let store = try storeWithIncidents()
+        let before = try store.connection.rows("SELECT * FROM entity_incident ORDER BY _id").map { $0.map(\.text) }
+        let feed = try store.extract("incident")
+        let deleted = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A"), deleteRow("B")]))
+        #expect(try store.extract("incident") != feed)
+        let rollback = try store.rollback(try #require(deleted.run))
+        #expect(rollback.status == .committed)
+        #expect(try store.extract("incident") == feed)
+        let after = try store.connection.rows("SELECT * FROM entity_incident ORDER BY _id").map { row in row.map(\.text) }
+        // Every field and mark as before (the bookkeeping of who wrote it last aside).
+        let table = try store.connection.rows("SELECT name FROM pragma_table_info('entity_incident')").map { $0[0].text ?? "" }
+        let compared = table.indices.filter { !["_updated_run", "_hash", "_input_hash"].contains(table[$0]) }
+        #expect(after.map { row in compared.map { row[$0] } } == before.map { row in compared.map { row[$0] } })
+        #expect(try holds(store))
+    }
+
+    @Test func aNewerVersionRestoresItAndAnOlderOneIsStale() throws {
+        let store = try storeWithIncidents()
+        try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A")]))
+        // Older than the delete (a late export of a version between the stored one and the delete): stale.
+        let late = try store.importText(csv(Self.header, ["\(sysID("A")),INC0000001,3,true,2026-01-04 00:00:00,4"]), entity: "incident")
+        #expect(late.counts.skippedStale == 1)
+        #expect(try store.value("SELECT _deleted_at FROM entity_incident WHERE number = 'INC0000001'") != nil)
+        // Restored on the platform and changed after the delete: a new version, live again.
+        let restored = try store.importText(csv(Self.header, ["\(sysID("A")),INC0000001,3,true,2026-01-06 00:00:00,5"]), entity: "incident")
+        #expect(restored.counts.updated == 1)
+        #expect(try store.value("SELECT _deleted_at FROM entity_incident WHERE number = 'INC0000001'") == nil)
+        #expect(try store.value("SELECT retired_in_run FROM entity_incident WHERE number = 'INC0000001'") == nil)
+        #expect(try store.extract("incident").contains("INC0000001"))
+        #expect(try store.count("SELECT count(*) FROM audit WHERE run = 4 AND field = '_deleted_at' AND new IS NULL") == 1)
+        #expect(try holds(store))
+        // Rolling the restore back deletes it again.
+        _ = try store.rollback(4)
+        #expect(try store.value("SELECT _deleted_at FROM entity_incident WHERE number = 'INC0000001'") == "2026-01-05 08:00:00")
+        #expect(try holds(store))
+    }
+
+    @Test func extractsLeaveDeletedRecordsOutUnlessAsked() throws {
+        let store = try storeWithIncidents()
+        try store.importDeletes(csv(Self.deletesHeader, [deleteRow("B")]))
+        let plain = try store.extract("incident")
+        #expect(plain.contains("INC0000001") && !plain.contains("INC0000002"))
+        let sink = MemoryOutputSink(name: "extract")
+        let extractor = Extractor(database: store.database)
+        _ = try extractor.write(ExtractRequest(names: ["incident"], includeDeleted: true), to: sink)
+        let lines = sink.string.split(separator: "\n")
+        #expect(lines.first?.hasSuffix(",deleted_at") == true)
+        #expect(lines.count == 4)
+        #expect(lines.first { $0.contains("INC0000002") }?.hasSuffix(",2026-01-05 08:00:00") == true)
+        #expect(lines.first { $0.contains("INC0000001") }?.hasSuffix(",") == true)
+    }
+
+    @Test func reportsTreatDeletedRecordsAsGone() throws {
+        let store = try storeWithIncidents()
+        func backlog() throws -> String {
+            let sink = MemoryOutputSink(name: "extract")
+            _ = try Extractor(database: store.database).write(ExtractRequest(names: ["incident_metrics"]), to: sink)
+            return sink.string
+        }
+        let before = try backlog()
+        try store.importDeletes(csv(Self.deletesHeader, [deleteRow("B")]))
+        let after = try backlog()
+        #expect(before != after)
+        #expect(before.contains(",3,") && after.contains(",2,"))
+    }
+
+    @Test func aDryRunSaysWhatItWouldDeleteAndWritesNothing() throws {
+        let store = try storeWithIncidents()
+        let result = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A")]), dryRun: true)
+        #expect(result.status == .dryRun)
+        #expect(result.changes.map(\.line).contains("deleted incident INC0000001 at 2026-01-05 08:00:00"))
+        #expect(try store.count("SELECT count(*) FROM entity_incident WHERE _deleted_at IS NOT NULL") == 0)
+        #expect(try store.count("SELECT count(*) FROM runs") == 1)
+    }
+}
