@@ -80,8 +80,11 @@ final class RecordDeletion {
             return refuse(Self.badTime, "sys_created_on", "sys_created_on '\(timeText)' is not a date and time (e.g. 2026-11-30 10:15:00, UTC)", value: timeText)
         }
         guard let stored = try record(of: target, sysID: key) else {
+            // Kept as a tombstone: a later import of a version no newer than the delete is then stale.
+            try connection.run("INSERT INTO delete_tombstones (entity, sys_id, deleted_at, run) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                               [.text(target.name), .text(key), .text(deletedAt), .integer(run)])
             let finding = Finding(severity: .warning, rule: Self.unknownRecord, field: "documentkey",
-                                  message: "no \(target.name) with sys_id \(key) is in the store: nothing to delete (it was never imported, or created and deleted between exports)",
+                                  message: "no \(target.name) with sys_id \(key) is in the store: nothing to delete now (never imported, or created and deleted between exports); a later import of a version no newer than \(deletedAt) is skipped as stale",
                                   value: key, provenance: place)
             return Applied(outcome: .unchanged, findings: [finding])
         }
@@ -148,5 +151,35 @@ final class RecordDeletion {
             if lowered.hasPrefix(entity.table + "_") { return entity }
         }
         return nil
+    }
+}
+
+/// The deletes of records the store did not hold when they arrived (`delete_tombstones`): a row
+/// that would insert one of them with a version no newer than its delete is stale.
+struct DeleteTombstones {
+    let connection: Connection
+    let entity: EntityDefinition
+    private let sysIDIndex: Int
+    private let updatedIndex: Int?
+
+    /// Nil when the entity has no tombstones (the common case: inserts then pay nothing).
+    init?(connection: Connection, entity: EntityDefinition) {
+        guard let sysIDIndex = entity.index(ofField: "sys_id"),
+              (try? connection.scalar("SELECT 1 FROM delete_tombstones WHERE entity = ? LIMIT 1", [.text(entity.name)]).integer) == 1 else {
+            return nil
+        }
+        self.connection = connection
+        self.entity = entity
+        self.sysIDIndex = sysIDIndex
+        updatedIndex = entity.index(ofField: entity.updatedField)
+    }
+
+    /// Whether a new record of `values` is a version the platform deleted later.
+    func buries(_ values: [FieldValue?]) throws -> Bool {
+        guard let sysID = values[sysIDIndex]?.canonicalText ?? nil,
+              let deletedAt = try connection.scalar("SELECT deleted_at FROM delete_tombstones WHERE entity = ? AND sys_id = ?",
+                                                    [.text(entity.name), .text(sysID)]).text else { return false }
+        let version = updatedIndex.flatMap { values[$0]?.canonicalText ?? nil } ?? ""
+        return version <= deletedAt
     }
 }

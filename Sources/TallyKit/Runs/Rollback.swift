@@ -183,6 +183,8 @@ package final class Rollback {
                 try connection.run("UPDATE pending_references SET resolved_in_run = NULL WHERE resolved_in_run = ?", [.integer(target)])
                 // So are the major cases' derived fields, as the audit restored their values.
                 try connection.run("DELETE FROM case_derived WHERE run = ?", [.integer(target)])
+                // The deletes it kept of records the store did not hold (re-applying a rollback does not bring them back).
+                try connection.run("DELETE FROM delete_tombstones WHERE run = ?", [.integer(target)])
                 try connection.run("UPDATE case_derived SET ended_in_run = NULL WHERE ended_in_run = ?", [.integer(target)])
                 try ledger.setStatus(run: target, .rolledBack)
                 if targetRun?.kind == .rollback, let original = targetRun?.parentRun {

@@ -178,4 +178,57 @@ struct DeletesTests {
         #expect(try store.count("SELECT count(*) FROM entity_incident WHERE _deleted_at IS NOT NULL") == 0)
         #expect(try store.count("SELECT count(*) FROM runs") == 1)
     }
+
+    @Test func aDeleteBeforeItsRecordArrivesBuriesOlderVersionsNotNewerOnes() throws {
+        let store = try StoreHarness()
+        let ghost = sysID("ghost")
+        let result = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("ghost")]))
+        #expect(result.counts.unchanged == 1 && result.counts.warnings == 1)
+        #expect(try store.count("SELECT count(*) FROM delete_tombstones") == 1)
+        // A late export of a version older than the delete: skipped as stale, not brought back.
+        let late = try store.importText(csv(Self.header, ["\(ghost),INC0000009,2,true,2026-01-04 00:00:00,1"]), entity: "incident")
+        #expect(late.counts.skippedStale == 1 && late.counts.inserted == 0)
+        #expect(try store.count("SELECT count(*) FROM entity_incident") == 0)
+        // Restored on the platform after the delete: inserted.
+        let restored = try store.importText(csv(Self.header, ["\(ghost),INC0000009,2,true,2026-01-07 00:00:00,2"]), entity: "incident")
+        #expect(restored.counts.inserted == 1)
+        // Rolling the deletes run back drops its tombstones.
+        _ = try store.rollback(1)
+        #expect(try store.count("SELECT count(*) FROM delete_tombstones") == 0)
+        #expect(try holds(store))
+    }
+
+    /// Picks up feed `name` of incidents: each row's number and op, in delivery order.
+    func pickUp(_ store: StoreHarness, feed: String) throws -> [String] {
+        let sink = MemoryOutputSink(name: "feed")
+        _ = try Extractor(database: store.database).write(ExtractRequest(names: ["incident"], feed: feed), to: sink)
+        let lines = sink.string.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasSuffix(",op") == true)
+        return lines.dropFirst().map { line in
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            return "\(cells[1]) \(cells.last!)"
+        }
+    }
+
+    @Test func aFeedSaysCreateUpdateOrDeleteInCursorOrderAndDeliversTheDeleted() throws {
+        let store = try storeWithIncidents()
+        // One second: in sys_id order, every record new to the feed.
+        let first = [("INC0000001", sysID("A")), ("INC0000002", sysID("B")), ("INC0000003", sysID("C"))].sorted { $0.1 < $1.1 }.map { "\($0.0) c" }
+        #expect(try pickUp(store, feed: "dwh") == first)
+        // A change, a new record and a delete (C stays as it was, so it is not delivered again).
+        try store.importText(csv(Self.header, [
+            "\(sysID("A")),INC0000001,3,true,2026-01-03 00:00:00,4",
+            "\(sysID("D")),INC0000004,1,true,2026-01-04 00:00:00,1",
+        ]), entity: "incident")
+        try store.importDeletes(csv(Self.deletesHeader, [deleteRow("B")]))
+        // Cursor order: (sys_updated_on, sys_id, _id); B keeps its last version's time.
+        let expected = [("INC0000002", "2026-01-02 00:00:00", sysID("B"), "d"), ("INC0000001", "2026-01-03 00:00:00", sysID("A"), "u"),
+                        ("INC0000004", "2026-01-04 00:00:00", sysID("D"), "c")]
+            .sorted { ($0.1, $0.2) < ($1.1, $1.2) }.map { "\($0.0) \($0.3)" }
+        #expect(try pickUp(store, feed: "dwh") == expected)
+        #expect(try pickUp(store, feed: "dwh") == [])
+        // Restored: changed again, so delivered as an update.
+        try store.importText(csv(Self.header, ["\(sysID("B")),INC0000002,2,true,2026-01-09 00:00:00,9"]), entity: "incident")
+        #expect(try pickUp(store, feed: "dwh") == ["INC0000002 u"])
+    }
 }
