@@ -231,4 +231,23 @@ struct DeletesTests {
         try store.importText(csv(Self.header, ["\(sysID("B")),INC0000002,2,true,2026-01-09 00:00:00,9"]), entity: "incident")
         #expect(try pickUp(store, feed: "dwh") == ["INC0000002 u"])
     }
+
+    @Test func thePastSeesTheDeleteAtItsRunAndTheHistoryAsARetirement() throws {
+        let store = try storeWithIncidents()
+        try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A")]))                 // run 2
+        try store.importText(csv(Self.header, ["\(sysID("A")),INC0000001,3,true,2026-01-06 00:00:00,5"]), entity: "incident")  // run 3
+        func extract(_ request: ExtractRequest) throws -> String {
+            let sink = MemoryOutputSink(name: "extract")
+            _ = try Extractor(database: store.database).write(request, to: sink)
+            return sink.string
+        }
+        #expect(try extract(ExtractRequest(names: ["incident"], asOf: AsOf(run: 1))).contains("INC0000001"))
+        #expect(try !extract(ExtractRequest(names: ["incident"], asOf: AsOf(run: 2))).contains("INC0000001"))
+        #expect(try extract(ExtractRequest(names: ["incident"], asOf: AsOf(run: 3))).contains("INC0000001"))
+        let history = try extract(ExtractRequest(names: ["incident"], format: .ndjson, history: true))
+        let changes = history.split(separator: "\n").filter { $0.contains("INC0000001") }.compactMap { line in
+            line.range(of: #""change":""#).map { String(line[$0.upperBound...].prefix { $0 != "\"" }) }
+        }
+        #expect(changes == ["inserted", "retired", "restored"])
+    }
 }
