@@ -121,6 +121,7 @@ enum ImportSummary {
         }
         let c = result.counts
         lines.append("Total: \(c.text())")
+        if c.retired > 0 { lines.append("Retired: \(c.retired) record(s) (a snapshot no longer held them, or the platform deleted them).") }
         if let message = result.message { lines.append("Note: \(message)") }
         if c.recovered > 0, let parent = result.parentRun {
             lines.append("Recovered \(c.recovered) row(s) that run \(parent) rejected.")

@@ -250,4 +250,14 @@ struct DeletesTests {
         }
         #expect(changes == ["inserted", "retired", "restored"])
     }
+
+    @Test func aStoreFromBeforeTheDeletesIsReadAfterItGainsTheColumn() throws {
+        let store = try storeWithIncidents()
+        try store.connection.execute("ALTER TABLE entity_incident DROP COLUMN _deleted_at")
+        let reader = try TallyDatabase.open(path: store.database.path, readOnly: true)
+        let sink = MemoryOutputSink(name: "extract")
+        _ = try Extractor(database: reader).write(ExtractRequest(names: ["incident"]), to: sink)
+        #expect(sink.string.split(separator: "\n").count == 4)
+        #expect(try store.count("SELECT count(*) FROM pragma_table_info('entity_incident') WHERE name = '_deleted_at'") == 1)
+    }
 }
