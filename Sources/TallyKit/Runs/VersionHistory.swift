@@ -31,6 +31,9 @@ package struct VersionHistory {
         package var isCurrent: Bool
         /// The run whose version closed this one (nil while it is current).
         package var closedByRun: Int64?
+        /// For a retirement by `tally import --deletes`: when the platform deleted the record; for
+        /// the restore of a deleted record: the delete it undid (`_deleted_at`'s old value).
+        package var deletedAt: String? = nil
     }
 
     /// The columns `--history` adds after the fields.
@@ -162,6 +165,7 @@ package struct VersionHistory {
             var change: Change?
             var changed: [Int] = []
             var inputRow: Int64?
+            var deletedAt: String?
             for row in rows[index..<end] {
                 inputRow = inputRow ?? row.inputRow
                 switch row.field {
@@ -172,6 +176,8 @@ package struct VersionHistory {
                     changed = Array(entity.fields.indices)
                 case AuditTrail.removeField, "_extra":
                     continue
+                case BookkeepingColumn.deletedAt.name:
+                    deletedAt = row.new ?? row.old
                 case BookkeepingColumn.retiredInRun.name:
                     guard state != nil else { continue }
                     retired = row.new != nil
@@ -190,7 +196,7 @@ package struct VersionHistory {
             }
             guard let values = state, let change else { continue }
             versions.append(Version(record: id, values: values, run: run, source: rows[index].source, change: change, changedFields: changed,
-                                    inputRow: inputRow, validFrom: "", validTo: nil, isCurrent: false, closedByRun: nil))
+                                    inputRow: inputRow, validFrom: "", validTo: nil, isCurrent: false, closedByRun: nil, deletedAt: deletedAt))
         }
         // Validity: from each version's sys_updated_on to the next one's. A retirement's source time
         // is its run's start, kept between the version it closes and the one that brings the record

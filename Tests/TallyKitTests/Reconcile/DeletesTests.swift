@@ -260,4 +260,15 @@ struct DeletesTests {
         #expect(sink.string.split(separator: "\n").count == 4)
         #expect(try store.count("SELECT count(*) FROM pragma_table_info('entity_incident') WHERE name = '_deleted_at'") == 1)
     }
+
+    @Test func explainNamesTheDeleteAndTheRestore() throws {
+        let store = try storeWithIncidents()
+        let deleted = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A")]))
+        let explained = try store.explain("incident", "INC0000001", "active")
+        #expect(explained.rule == "deleted" && explained.run == deleted.run && explained.value == "false")
+        #expect(explained.reason.contains("deleted the record at 2026-01-05 08:00:00"))
+        let restored = try store.importText(csv(Self.header, ["\(sysID("A")),INC0000001,3,true,2026-01-06 00:00:00,5"]), entity: "incident")
+        let state = try store.explain("incident", "INC0000001", "state")
+        #expect(state.rule == "restored" && state.run == restored.run)
+    }
 }
