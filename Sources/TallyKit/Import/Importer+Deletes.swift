@@ -88,6 +88,10 @@ extension Importer {
                     entries.append(entry)
                     total = total + counts
                 }
+                let registry = database.registry
+                if !request.dryRun, deletion.deletedFrom.contains(where: { registry.entity(named: $0).map { CMDBHealthHistory.tracks($0, in: registry) } ?? false }) {
+                    try CMDBHealthHistory.record(run: runID, database: database)  // the trend of the steward page
+                }
                 try ledger.finish(run: runID, status: .committed, counts: total, audit: audit)
                 var result = ImportResult(run: runID, status: .committed, entity: entityName, source: source, inputs: entries, counts: total)
                 if request.dryRun {

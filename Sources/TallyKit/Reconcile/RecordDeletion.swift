@@ -19,6 +19,8 @@ final class RecordDeletion {
     private let audit: AuditTrail
     private let parser: DateTimeParser?
     private var inputPosition = 0
+    /// The entities whose records this run deleted.
+    private(set) var deletedFrom = Set<String>()
     /// Where the current header's columns are (re-read only when the header changes).
     private var columns: (names: [String], table: Int?, key: Int?, time: Int?)?
 
@@ -94,6 +96,7 @@ final class RecordDeletion {
             return Applied(outcome: .skippedStale)
         }
         try markDeleted(stored, of: target, at: deletedAt, inputRow: AuditTrail.inputRow(position: inputPosition, record: place.record))
+        deletedFrom.insert(target.name)
         return Applied(outcome: .updated(fields: [BookkeepingColumn.deletedAt.name]), deleted: true)
     }
 

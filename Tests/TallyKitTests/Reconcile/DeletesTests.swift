@@ -78,6 +78,8 @@ struct DeletesTests {
         let result = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("ci-1", table: "cmdb_ci_linux_server")]))
         #expect(result.counts.retired == 1)
         #expect(try store.value("SELECT install_status FROM entity_ci") == "7")
+        // A run that changed the CMDB records its health for the trend.
+        #expect(try store.count("SELECT count(*) FROM cmdb_health_history WHERE run = ?", [.integer(try #require(result.run))]) == 1)
         // With --entity, rows without a tablename are of it; a row naming another table is refused.
         let forced = try store.importDeletes(csv("documentkey,sys_created_on", ["\(sysID("A")),2026-01-05 00:00:00"]), entity: "incident")
         #expect(forced.counts.retired == 1)
