@@ -70,4 +70,26 @@ struct DeletesEndToEndTests {
         let extractHelp = try TallyProcess.run(["extract", "--help"], in: folder)
         #expect(extractHelp.stdout.contains("--include-deleted"))
     }
+
+    @Test func aJobTakesADeletesInputAfterTheEntitiesItDeletesFrom() throws {
+        let folder = try Paths.makeTempDirectory("tally-job")
+        // Listed first, run last: sys_audit_delete is no entity of the load order.
+        let job = """
+            {"name": "deletes", "store": "tally.db", "inputs": [
+              {"entity": "sys_audit_delete", "mode": "deletes", "glob": "\(Paths.fixture("deletes/sys_audit_delete.csv"))"},
+              {"entity": "incident", "glob": "\(Paths.fixture("itsm/incident.csv"))"}]}
+            """
+        try Data(job.utf8).write(to: folder.appendingPathComponent("job.json"))
+        let result = try TallyProcess.run(["run", "job.json", "--json"], in: folder, environment: ["NO_COLOR": "1"])
+        #expect(result.status == 65, "\(result.stderr)")  // the sys_user row is rejected
+        let inputs = try #require(try jsonObject(result.stdout)["inputs"] as? [[String: Any]])
+        #expect(inputs.map { $0["entity"] as? String } == ["incident", "sys_audit_delete"])
+        let store = try StoreProbe(folder)
+        #expect(try store.count("entity_incident", "_deleted_at IS NOT NULL") == 2)
+        // A map does not go with a deletes input.
+        try Data(job.replacingOccurrences(of: #""mode": "deletes","#, with: #""mode": "deletes", "map": "m.json","#).utf8)
+            .write(to: folder.appendingPathComponent("bad.json"))
+        let bad = try TallyProcess.run(["run", "bad.json"], in: folder)
+        #expect(bad.status == 64 && bad.stderr.contains("takes no 'map' or 'precedence'"), "\(bad.stderr)")
+    }
 }
