@@ -65,6 +65,13 @@ struct DeletesEndToEndTests {
         let snapshot = try TallyProcess.run(["import", Paths.fixture("deletes/sys_audit_delete.csv"), "--deletes", "--snapshot"], in: folder)
         #expect(snapshot.status == 64)
         #expect(snapshot.stderr.contains("'--snapshot' does not go with --deletes"), "\(snapshot.stderr)")
+        // The platform's table name as the entity is the same as --deletes.
+        let (byTable, summary) = try tally(["import", Paths.fixture("deletes/sys_audit_delete.csv"), "--entity", "sys_audit_delete", "--json"], in: folder)
+        #expect(byTable.status == 65, "\(byTable.stderr)")
+        #expect(summary["entity"] as? String == "sys_audit_delete")
+        #expect(counts(summary)["unchanged"] == 5 && counts(summary)["rejected"] == 1 && counts(summary)["warnings"] == 5, "\(summary)")
+        let runs = try TallyProcess.run(["runs"], in: folder)
+        #expect(runs.stdout.contains("sys_audit_delete"), "\(runs.stdout)")
         let help = try TallyProcess.run(["import", "--help"], in: folder)
         #expect(help.stdout.contains("--deletes"))
         let extractHelp = try TallyProcess.run(["extract", "--help"], in: folder)

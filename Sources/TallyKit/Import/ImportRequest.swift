@@ -29,6 +29,10 @@ package struct ImportRequest: Sendable {
 
     package var entity: String { settings.entity }
 
+    /// The platform's table of deletes: the entity a deletes run without `--entity` is recorded
+    /// under (`tally runs`, `show`), and a name `--entity` and a job input take as `--deletes`.
+    package static let deletesTable = "sys_audit_delete"
+
     package init(paths: [String], entity: String, source: String? = nil, mapPath: String? = nil,
                 format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil,
                 dryRun: Bool = false, force: Bool = false, precedencePath: String? = nil,

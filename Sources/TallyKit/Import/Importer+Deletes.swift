@@ -28,11 +28,11 @@ extension Importer {
         }
         defer { inputs.forEach { $0.cleanUp() } }
         let ledger = RunLedger(database)
-        let entityName = entity?.name ?? Self.deletesEntityLabel
+        let entityName = entity?.name ?? ImportRequest.deletesTable
         var runID: Int64 = 0
         if !request.dryRun {
             do {
-                runID = try ledger.begin(kind: request.kind, entity: entity?.name, source: source, command: request.command,
+                runID = try ledger.begin(kind: request.kind, entity: entityName, source: source, command: request.command,
                                          parentRun: request.parentRun, settings: settings)
             } catch {
                 throw ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot start a run: \(error)")
@@ -45,7 +45,7 @@ extension Importer {
                 began = true
                 let audit = try AuditSpan(startingIn: connection)
                 if request.dryRun {
-                    runID = try ledger.begin(kind: request.kind, entity: entity?.name, source: source, command: request.command,
+                    runID = try ledger.begin(kind: request.kind, entity: entityName, source: source, command: request.command,
                                              parentRun: request.parentRun, settings: settings, inTransaction: true)
                 }
                 let deletion = RecordDeletion(connection: connection, registry: database.registry, run: runID, source: source, entity: entity)
@@ -120,7 +120,4 @@ extension Importer {
         }
         return outcome!
     }
-
-    /// What a deletes run without `--entity` reports as its entity (its rows name their tables).
-    static let deletesEntityLabel = "sys_audit_delete"
 }

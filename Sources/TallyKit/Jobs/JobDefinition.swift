@@ -87,11 +87,11 @@ package struct JobDefinition: Sendable, Equatable, Decodable {
 /// One input of a job: which files, as which entity, from which source, and how.
 package struct JobInput: Sendable, Equatable, Decodable {
     /// `deletes`: the files are exports of `sys_audit_delete` (``RecordDeletion``); `entity` is then
-    /// `sys_audit_delete` (each row's table says) or one entity.
+    /// `sys_audit_delete` (each row's table says; that entity implies the mode) or one entity.
     package enum Mode: String, Sendable, Equatable, Decodable { case delta, snapshot, deletes }
 
     /// The entity name of a deletes input whose rows name their tables.
-    package static let deletesEntity = "sys_audit_delete"
+    package static let deletesEntity = ImportRequest.deletesTable
 
     package var entity: String
     /// A file or a pattern (`drop/incident-*.csv`); matches are imported in name order.

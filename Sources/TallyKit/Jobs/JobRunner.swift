@@ -272,7 +272,7 @@ package final class JobRunner {
             options.expectRows = input.expectRows
             snapshot = options
         }
-        let deletes = input.mode == .deletes
+        let deletes = input.mode == .deletes || entity == JobInput.deletesEntity
         var request = ImportRequest(
             paths: files, entity: deletes && entity == JobInput.deletesEntity ? "" : entity, source: input.source,
             mapPath: input.map.map(paths.resolve),

@@ -36,8 +36,10 @@ struct ImportCommand: Command {
     var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
-        let deletes = arguments.has("deletes")
-        guard let entity = arguments.value("entity") ?? (deletes ? "" : nil) else {
+        // `--entity sys_audit_delete` is the platform's table of deletes: the same as `--deletes`.
+        let deletes = arguments.has("deletes") || arguments.value("entity") == ImportRequest.deletesTable
+        let named = arguments.value("entity").flatMap { $0 == ImportRequest.deletesTable ? nil : $0 }
+        guard let entity = named ?? (deletes ? "" : nil) else {
             throw UsageError(message: "missing --entity (one of: \(EntityRegistry.standard.names.joined(separator: ", ")))", command: Self.spec.name)
         }
         guard entity.isEmpty || EntityRegistry.standard.entity(named: entity) != nil else {
