@@ -199,13 +199,13 @@ package struct VersionHistory {
                                     inputRow: inputRow, validFrom: "", validTo: nil, isCurrent: false, closedByRun: nil, deletedAt: deletedAt))
         }
         // Validity: from each version's sys_updated_on to the next one's. A retirement's source time
-        // is its run's start, kept between the version it closes and the one that brings the record
+        // is its run's start (a delete's: when the platform deleted the record), kept between the version it closes and the one that brings the record
         // back, so validity never runs backwards.
         for index in versions.indices where versions[index].change != .retired {
             versions[index].validFrom = validFrom(versions[index].values)
         }
         for index in versions.indices where versions[index].change == .retired {
-            var at = runTime(versions[index].run)
+            var at = versions[index].deletedAt ?? runTime(versions[index].run)
             if index + 1 < versions.count { at = min(at, versions[index + 1].validFrom) }
             if index > 0 { at = max(at, versions[index - 1].validFrom) }
             versions[index].validFrom = at

@@ -246,6 +246,10 @@ struct DeletesTests {
         #expect(try extract(ExtractRequest(names: ["incident"], asOf: AsOf(run: 1))).contains("INC0000001"))
         #expect(try !extract(ExtractRequest(names: ["incident"], asOf: AsOf(run: 2))).contains("INC0000001"))
         #expect(try extract(ExtractRequest(names: ["incident"], asOf: AsOf(run: 3))).contains("INC0000001"))
+        // Source time: gone from the platform's delete on, back from the restoring version's time.
+        #expect(try extract(ExtractRequest(names: ["incident"], asOf: AsOf(time: "2026-01-05 07:59:59"))).contains("INC0000001"))
+        #expect(try !extract(ExtractRequest(names: ["incident"], asOf: AsOf(time: "2026-01-05 08:00:00"))).contains("INC0000001"))
+        #expect(try extract(ExtractRequest(names: ["incident"], asOf: AsOf(time: "2026-01-06 00:00:00"))).contains("INC0000001"))
         let history = try extract(ExtractRequest(names: ["incident"], format: .ndjson, history: true))
         let changes = history.split(separator: "\n").filter { $0.contains("INC0000001") }.compactMap { line in
             line.range(of: #""change":""#).map { String(line[$0.upperBound...].prefix { $0 != "\"" }) }
