@@ -43,7 +43,6 @@ final class RecordDeletion {
 
     func beginInput(position: Int) { inputPosition = position }
 
-
     /// The rule of each finding a deletes row can get.
     static let unknownTable: RuleID = "delete.unknown_table"
     static let missingKey: RuleID = "delete.missing_key"
