@@ -52,6 +52,18 @@ extension Importer {
                 let findings = FindingLog(connection: connection, run: runID)
                 var entries: [RunInput] = []
                 var total = RunCounts()
+                // Rows of a fed-back reject export of a deletes run (`tally rejects --format csv`), to follow up.
+                var fedBack: [RejectFollowUp.FedBack] = []
+                var deletesRuns: [Int64: Bool] = [:]
+                func rejectExportRow(_ raw: RawRecord, accepted: Bool) throws {
+                    guard let text = raw["_reject_run"] ?? nil, let parent = Int64(text), let file = raw["_reject_file"] ?? nil else { return }
+                    if deletesRuns[parent] == nil {
+                        deletesRuns[parent] = try connection.scalar("SELECT entity FROM runs WHERE id = ?", [.integer(parent)]).text == entityName
+                    }
+                    guard deletesRuns[parent] == true else { return }
+                    let number = { (name: String) in (raw[name] ?? nil).flatMap { Int($0) } }
+                    fedBack.append(.init(run: parent, file: file, line: number("_reject_line"), record: number("_reject_record"), accepted: accepted))
+                }
                 for (offset, input) in inputs.enumerated() {
                     let position = offset + 1
                     deletion.beginInput(position: position)
@@ -73,6 +85,7 @@ extension Importer {
                             }
                             counts.count(applied.outcome)
                             if applied.deleted { counts.retired += 1 }
+                            if case .rejected = applied.outcome { try rejectExportRow(raw, accepted: false) } else { try rejectExportRow(raw, accepted: true) }
                         }
                     }
                     guard counts.isConserved else {
@@ -88,12 +101,25 @@ extension Importer {
                     entries.append(entry)
                     total = total + counts
                 }
+                let followUp = RejectFollowUp(connection: connection, run: runID)
+                if let rerunOf = request.parentRun {
+                    try followUp.rerun(of: rerunOf)
+                    total.recovered = Int(try connection.scalar("""
+                        SELECT count(*) FROM findings WHERE rejected = 1 AND recovered_in_run = ?
+                        """, [.integer(runID)]).integer ?? 0)
+                } else if !fedBack.isEmpty {
+                    try followUp.fedBack(fedBack)
+                    total.recovered = fedBack.filter(\.accepted).count
+                    let parents = Set(fedBack.map(\.run))
+                    if parents.count == 1, let parent = parents.first { try ledger.setParent(run: runID, parent: parent) }
+                }
                 let registry = database.registry
                 if !request.dryRun, deletion.deletedFrom.contains(where: { registry.entity(named: $0).map { CMDBHealthHistory.tracks($0, in: registry) } ?? false }) {
                     try CMDBHealthHistory.record(run: runID, database: database)  // the trend of the steward page
                 }
                 try ledger.finish(run: runID, status: .committed, counts: total, audit: audit)
                 var result = ImportResult(run: runID, status: .committed, entity: entityName, source: source, inputs: entries, counts: total)
+                result.parentRun = request.parentRun ?? (Set(fedBack.map(\.run)).count == 1 ? fedBack.first?.run : nil)
                 if request.dryRun {
                     result.changes = try RecordChange.of(run: runID, connection: connection)
                     result.rejects = try RejectStore(database).rejects(run: runID)

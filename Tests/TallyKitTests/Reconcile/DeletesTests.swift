@@ -277,4 +277,19 @@ struct DeletesTests {
         let state = try store.explain("incident", "INC0000001", "state")
         #expect(state.rule == "restored" && state.run == restored.run)
     }
+
+    @Test func aFixedRejectFedBackIsRecovered() throws {
+        let store = try storeWithIncidents()
+        let first = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A"), "\(sysID("x")),incident,,2026-01-05 08:00:00,admin"]))
+        let run = try #require(first.run)
+        #expect(first.counts.rejected == 1)
+        let place = try #require(try store.connection.rows("SELECT file, line, record FROM findings WHERE run = ? AND rejected = 1", [.integer(run)]).first)
+        // The row fixed in a spreadsheet, with the reject export's columns.
+        let fixed = try store.importDeletes(csv("_reject_run,_reject_file,_reject_line,_reject_record," + Self.deletesHeader, [
+            "\(run),\(place[0].text ?? ""),\(place[1].integer ?? 0),\(place[2].integer ?? 0),\(sysID("x")),incident,\(sysID("B")),2026-01-05 08:00:00,admin",
+        ]))
+        #expect(fixed.counts.updated == 1 && fixed.counts.recovered == 1 && fixed.parentRun == run)
+        #expect(try RejectStore(store.database).rejects(run: run, all: false).isEmpty)
+        #expect(try holds(store))
+    }
 }
