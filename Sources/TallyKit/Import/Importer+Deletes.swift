@@ -58,7 +58,10 @@ extension Importer {
                 func rejectExportRow(_ raw: RawRecord, accepted: Bool) throws {
                     guard let text = raw["_reject_run"] ?? nil, let parent = Int64(text), let file = raw["_reject_file"] ?? nil else { return }
                     if deletesRuns[parent] == nil {
-                        deletesRuns[parent] = try connection.scalar("SELECT entity FROM runs WHERE id = ?", [.integer(parent)]).text == entityName
+                        // A deletes run (its settings say so) of the same entity, or of every table.
+                        let settings = try ledger.settings(run: parent)
+                        let parentEntity = settings.flatMap { database.registry.entity(named: $0.entity)?.name }
+                        deletesRuns[parent] = settings?.deletes == true && parentEntity == entity?.name
                     }
                     guard deletesRuns[parent] == true else { return }
                     let number = { (name: String) in (raw[name] ?? nil).flatMap { Int($0) } }
