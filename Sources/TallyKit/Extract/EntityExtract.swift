@@ -34,7 +34,8 @@ package struct EntityExtract: Sendable {
     /// (`"unknown": "keep"`) — which stays text, so nothing is lost or refused. One scan of the table.
     package func typedColumns(in connection: Connection) throws -> [ReportColumn] {
         let declared = typedColumns
-        let checks = declared.enumerated().compactMap { index, column in
+        // The fields' columns only: `deleted_at` is the store's own canonical time.
+        let checks = declared.prefix(entity.fields.count).enumerated().compactMap { index, column in
             Self.misfit(EntityTable.quoted(column.name), column.type).map { (index, $0) }
         }
         guard !checks.isEmpty else { return declared }

@@ -156,6 +156,10 @@ struct DeletesTests {
         #expect(lines.count == 4)
         #expect(lines.first { $0.contains("INC0000002") }?.hasSuffix(",2026-01-05 08:00:00") == true)
         #expect(lines.first { $0.contains("INC0000001") }?.hasSuffix(",") == true)
+        // Parquet types the deletion time as a timestamp.
+        let incident = try #require(store.database.registry.entity(named: "incident"))
+        let typed = try EntityExtract(incident, includeDeleted: true).typedColumns(in: store.connection)
+        #expect(typed.last == ReportColumn("deleted_at", .datetime))
     }
 
     @Test func reportsTreatDeletedRecordsAsGone() throws {
