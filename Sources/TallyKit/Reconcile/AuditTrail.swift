@@ -172,6 +172,16 @@ final class AuditTrail {
             """, [.text(entity.name), .integer(id), .text(field)]).text
     }
 
+    /// The value the record's latest change of `field` replaced, when that change set it to `value`
+    /// (`.some(nil)`: it was empty); nil when its latest change is another.
+    func valueReplaced(entity: EntityDefinition, id: Int64, field: String, by value: String) throws -> String?? {
+        try flush()
+        guard let row = try connection.rows("""
+            SELECT old, new FROM audit WHERE entity = ? AND record = ? AND field = ? ORDER BY id DESC LIMIT 1
+            """, [.text(entity.name), .integer(id), .text(field)]).first, row[1].text == value else { return nil }
+        return .some(row[0].text)
+    }
+
     /// The record's business key for people (`INC0010001`, `lnx-web-01/cmdb_ci_server`): the first
     /// identifier rule other than sys_id whose fields all have values, else the sys_id.
     func displayKey(of values: [FieldValue], in entity: EntityDefinition) -> String? {

@@ -58,6 +58,7 @@ struct RecordMerger {
 
         var merged = stored.values
         for (index, value) in values.enumerated() { if let value { merged[index] = value } }
+        if stored.deletedAt != nil { try restoreRetiredField(stored: stored, incoming: values, merged: &merged) }
         var notes = try cases.protect(stored: stored, incoming: values, merged: &merged)
         notes += try applyPrecedence(stored: stored, merged: &merged)
         // A reference that moves to another record, from an input without its display column,
@@ -82,6 +83,15 @@ struct RecordMerger {
             changed = []
         }
         return .merged(Merged(values: merged, extra: extra, changed: changed, notes: notes))
+    }
+
+    /// A deleted record coming back from a row without the retire rule's field: the field gets the
+    /// value the delete replaced (its audit row's `old`), so the restored record is not left retired.
+    private func restoreRetiredField(stored: StoredRecord, incoming: [FieldValue?], merged: inout [FieldValue]) throws {
+        guard let rule = entity.retireRule, let index = entity.index(ofField: rule.field), incoming[index] == nil,
+              merged[index].canonicalText == rule.value else { return }
+        guard let before = try audit.valueReplaced(entity: entity, id: stored.id, field: rule.field, by: rule.value) else { return }
+        merged[index] = FieldValue(canonical: before, type: entity.fields[index].type)
     }
 
     /// Decides a same-version tie field by field (``SameVersionTie``), so every order of the rows

@@ -296,4 +296,18 @@ struct DeletesTests {
         #expect(try RejectStore(store.database).rejects(run: run, all: false).isEmpty)
         #expect(try holds(store))
     }
+
+    @Test func aRestoreFromAnExportWithoutTheRetireFieldPutsItsValueBack() throws {
+        let store = try storeWithIncidents()
+        try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A")]))
+        #expect(try store.value("SELECT active FROM entity_incident WHERE number = 'INC0000001'") == "0")
+        let restored = try store.importText(csv("sys_id,number,state,sys_updated_on", ["\(sysID("A")),INC0000001,3,2026-01-06 00:00:00"]), entity: "incident")
+        #expect(restored.counts.updated == 1)
+        #expect(try store.value("SELECT active FROM entity_incident WHERE number = 'INC0000001'") == "1")
+        #expect(try store.count("SELECT count(*) FROM audit WHERE run = 3 AND field = 'active' AND old = 'false' AND new = 'true'") == 1)
+        #expect(try holds(store))
+        _ = try store.rollback(3)
+        #expect(try store.value("SELECT active FROM entity_incident WHERE number = 'INC0000001'") == "0")
+        #expect(try holds(store))
+    }
 }
