@@ -92,7 +92,7 @@ struct CLITests {
         let second = try TallyProcess.run(["init", "--json"], in: folder)
         #expect(first.status == 0)
         #expect(second.status == 0)
-        #expect(second.stdout.contains("\"schema_version\": 8"))
+        #expect(second.stdout.contains("\"schema_version\": 9"))
         #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tally.db").path))
     }
 

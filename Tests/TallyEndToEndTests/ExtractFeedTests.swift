@@ -27,8 +27,9 @@ func importIncidents(_ rows: [(sysID: String, number: String, text: String, upda
     #expect(result.status == 0, "\(result.stderr)")
 }
 
-/// Picks up the feed into a new folder; returns the delivered sys_ids (in order) and the manifest.
-func pickUp(_ feed: String, in folder: URL, _ extra: [String] = []) throws -> (ids: [String], descriptions: [String], manifest: [String: Any]) {
+/// Picks up the feed into a new folder; returns the delivered sys_ids (in order), descriptions,
+/// ops (the last column: c, u or d) and the manifest.
+func pickUp(_ feed: String, in folder: URL, _ extra: [String] = []) throws -> (ids: [String], descriptions: [String], ops: [String], manifest: [String: Any]) {
     let out = "pickup-\(UUID().uuidString)"
     let result = try TallyProcess.run(["extract", "incident", "--feed", feed, "--format", "csv", "--out", out] + extra, in: folder)
     #expect(result.status == 0, "\(result.stderr)")
@@ -37,7 +38,7 @@ func pickUp(_ feed: String, in folder: URL, _ extra: [String] = []) throws -> (i
     let cells = lines.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     let manifestData = FileManager.default.contents(atPath: folder.appendingPathComponent(out + "/manifest.json").path) ?? Data()
     let manifest = (try? JSONSerialization.jsonObject(with: manifestData) as? [String: Any]) ?? [:]
-    return (cells.map { $0[0] }, cells.map { $0[2] }, manifest)
+    return (cells.map { $0[0] }, cells.map { $0[2] }, cells.map { $0.last ?? "" }, manifest)
 }
 
 @Suite("tally extract --feed: delta feeds")
@@ -62,6 +63,7 @@ struct ExtractFeedTests {
         #expect(pickup1.ids.count == 40)
         #expect(Set(pickup1.ids) == Set(first.map(\.sysID)))
         #expect(pickup1.ids == pickup1.ids.sorted(), "a pickup is ordered by (sys_updated_on, sys_id)")
+        #expect(Set(pickup1.ops) == ["c"], "a first pickup creates every record")
         let cursor1 = try #require(pickup1.ids.last)
 
         // New rows in the very same second, several sorting below the cursor, plus five updates.
@@ -73,6 +75,8 @@ struct ExtractFeedTests {
         #expect(Set(pickup2.ids) == Set(late.map(\.sysID) + updates.map(\.sysID)))
         #expect(pickup2.ids.count == 30)
         #expect(pickup2.descriptions.filter { $0 == "second" }.count == 5)
+        // The op column: the five changed records are updates, the late ones new to the feed.
+        #expect(zip(pickup2.descriptions, pickup2.ops).allSatisfy { $0 == "second" ? $1 == "u" : $1 == "c" }, "\(pickup2.ops)")
 
         // And again, between pickups, in that same second.
         let later = batch(10, second)

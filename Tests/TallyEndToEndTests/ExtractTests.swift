@@ -122,7 +122,7 @@ struct ExtractReportTests {
         let out = folder.appendingPathComponent("out")
         let manifest = try #require(try JSONSerialization.jsonObject(with: contents(out, "manifest.json")) as? [String: Any])
         #expect((manifest["generated_at"] as? String)?.hasSuffix("Z") == true)
-        #expect(manifest["schema_version"] as? Int == 8)
+        #expect(manifest["schema_version"] as? Int == 9)
         #expect(manifest["tally_version"] is String)
         let watermark = try #require(manifest["store_watermark"] as? [String: Any])
         #expect(watermark["run"] as? Int == ExtractFixtureStore.imports.count)

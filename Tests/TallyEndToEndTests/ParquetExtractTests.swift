@@ -116,6 +116,7 @@ struct ParquetExtractTests {
             checked.append(output)
         }
         #expect(checked[1].contains("incident.parquet: 4 rows x 49 columns"), "\(checked[1])")
+        #expect(checked[2].contains("incident.parquet: 4 rows x 50 columns"), "a feed has its op column too: \(checked[2])")
         // The map kept one state as text: that column is a string there, an integer elsewhere.
         let (_, schemas) = try Self.python(
             "import pyarrow.parquet as pq, sys; [print(pq.read_schema(p).field('state').type) for p in sys.argv[1:]]",

@@ -62,7 +62,7 @@ final class AsOfView {
         try body()
     }
 
-    private static let bookkeeping: [BookkeepingColumn] = [.extra, .source, .createdRun, .updatedRun, .retiredInRun]
+    private static let bookkeeping: [BookkeepingColumn] = [.extra, .source, .createdRun, .updatedRun, .retiredInRun, .deletedAt]
 
     /// Creates `temp.tally_asof_<entity>` shaped like the entity's table; returns its name and an insert for it.
     private func rowsTable(_ entity: EntityDefinition) throws -> (name: String, insert: Statement) {
@@ -83,12 +83,13 @@ final class AsOfView {
     }
 
     private func insert(_ statement: Statement, id: Int64, values: [String?], entity: EntityDefinition,
-                        extra: String?, source: String?, createdRun: Int64?, updatedRun: Int64?, retiredInRun: Int64?) throws {
+                        extra: String?, source: String?, createdRun: Int64?, updatedRun: Int64?, retiredInRun: Int64?,
+                        deletedAt: String? = nil) throws {
         var bindings: [SQLValue] = [.integer(id)]
         bindings.reserveCapacity(entity.fields.count + 6)
         for (field, value) in zip(entity.fields, values) { bindings.append(FieldValue(canonical: value, type: field.type).sqlValue) }
         bindings += [extra.sqlValue, source.sqlValue, createdRun.map(SQLValue.integer) ?? .null,
-                     updatedRun.map(SQLValue.integer) ?? .null, retiredInRun.map(SQLValue.integer) ?? .null]
+                     updatedRun.map(SQLValue.integer) ?? .null, retiredInRun.map(SQLValue.integer) ?? .null, deletedAt.sqlValue]
         try statement.execute(bindings)
     }
 
@@ -137,6 +138,8 @@ final class AsOfView {
                 bookkeeping?.retiredInRun = row.old.flatMap { Int64($0) }
             case BookkeepingColumn.extra.name:
                 bookkeeping?.extra = row.old
+            case BookkeepingColumn.deletedAt.name:
+                bookkeeping?.deletedAt = row.old
             default:
                 break
             }
@@ -147,7 +150,8 @@ final class AsOfView {
         let asOfRun = standing.asOfRun ?? Int64.max
         try insert(insertRow, id: id, values: values, entity: entity, extra: bookkeeping.extra, source: bookkeeping.source,
                    createdRun: bookkeeping.createdRun.flatMap { $0 <= asOfRun ? $0 : nil },
-                   updatedRun: bookkeeping.updatedRun.flatMap { $0 <= asOfRun ? $0 : nil }, retiredInRun: bookkeeping.retiredInRun)
+                   updatedRun: bookkeeping.updatedRun.flatMap { $0 <= asOfRun ? $0 : nil }, retiredInRun: bookkeeping.retiredInRun,
+                   deletedAt: bookkeeping.deletedAt)
     }
 
     /// The run that had retired the record at audit row `limit`, if one had: an import bringing a
@@ -160,7 +164,7 @@ final class AsOfView {
             """, bindings).first, let run = last[1].text.flatMap({ Int64($0) }) else { return nil }
         let revived = try connection.scalar("""
             SELECT count(*) FROM audit WHERE entity = ?1 AND record = ?2 AND id > ?4 AND id <= ?3
-              AND field NOT IN ('retired_in_run', '*', '-', '_extra') AND run IN (SELECT id FROM runs WHERE kind IN ('import', 'rerun'))
+              AND field NOT IN ('retired_in_run', '*', '-', '_extra', '_deleted_at') AND run IN (SELECT id FROM runs WHERE kind IN ('import', 'rerun'))
             """, bindings + [last[0]]).integer ?? 0
         return revived == 0 ? run : nil
     }

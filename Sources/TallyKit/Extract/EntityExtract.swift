@@ -6,20 +6,36 @@ import TallyStore
 /// booleans `true`/`false`, null is null. Importing the extract back changes nothing (with
 /// `--no-formula-guard` for CSV whose text starts with `=`, `+`, `-` or `@`).
 ///
-/// As a delta feed (see ``FeedCursor``) the order is `(sys_updated_on, sys_id, _id)` instead.
+/// Records the platform deleted (`tally import --deletes`) are left out, unless ``includeDeleted``
+/// asks for them with their deletion time as a last column, `deleted_at`.
+///
+/// As a delta feed (see ``FeedCursor``) the order is `(sys_updated_on, sys_id, _id)` instead, deleted
+/// and retired records are delivered too, and a last column `op` says what each row is to a
+/// warehouse applying the feed (``FeedOperation``).
 package struct EntityExtract: Sendable {
     package let entity: EntityDefinition
+    /// Deleted records too, with a `deleted_at` column (`--include-deleted`).
+    package var includeDeleted = false
 
-    package init(_ entity: EntityDefinition) { self.entity = entity }
+    package init(_ entity: EntityDefinition, includeDeleted: Bool = false) {
+        self.entity = entity
+        self.includeDeleted = includeDeleted
+    }
 
-    package var columns: [String] { entity.fields.map(\.name) }
+    /// The extra column `--include-deleted` adds: when the platform deleted the record.
+    package static let deletedAtColumn = "deleted_at"
+    /// The extra column of a delta feed: ``FeedOperation``'s code.
+    package static let operationColumn = "op"
+
+    package var columns: [String] { entity.fields.map(\.name) + (includeDeleted ? [Self.deletedAtColumn] : []) }
 
     /// The columns typed from the registry (integer choices are integers, references text), except
     /// a column the store holds a value of another type in — a choice a map kept as it came
     /// (`"unknown": "keep"`) — which stays text, so nothing is lost or refused. One scan of the table.
     package func typedColumns(in connection: Connection) throws -> [ReportColumn] {
         let declared = typedColumns
-        let checks = declared.enumerated().compactMap { index, column in
+        // The fields' columns only: `deleted_at` is the store's own canonical time.
+        let checks = declared.prefix(entity.fields.count).enumerated().compactMap { index, column in
             Self.misfit(EntityTable.quoted(column.name), column.type).map { (index, $0) }
         }
         guard !checks.isEmpty else { return declared }
@@ -45,6 +61,10 @@ package struct EntityExtract: Sendable {
 
     /// The columns typed from the registry: integer choices are integers, references text.
     var typedColumns: [ReportColumn] {
+        fieldColumns + (includeDeleted ? [ReportColumn(Self.deletedAtColumn, .datetime)] : [])
+    }
+
+    private var fieldColumns: [ReportColumn] {
         entity.fields.map { field in
             switch field.type {
             case .text, .reference: ReportColumn(field.name)
@@ -66,16 +86,19 @@ package struct EntityExtract: Sendable {
             order += group.map(EntityTable.quoted)
         }
         order.append("_id")
-        return "SELECT \(fieldList) FROM \(table.name) ORDER BY \(order.joined(separator: ", "))"
+        let deleted = BookkeepingColumn.deletedAt.name
+        if includeDeleted { return "SELECT \(fieldList), \(deleted) FROM \(table.name) ORDER BY \(order.joined(separator: ", "))" }
+        return "SELECT \(fieldList) FROM \(table.name) WHERE \(deleted) IS NULL ORDER BY \(order.joined(separator: ", "))"
     }
 
-    /// The feed query: the fields, then the position and `_updated_run`; `?1` = 1 selects every
-    /// record, else `?2` is the run watermark and `(?3, ?4, ?5)` the cursor position.
+    /// The feed query: the fields, then the position, `_updated_run` and the row's ``FeedOperation``
+    /// code; `?1` = 1 selects every record, else `?2` is the run watermark and `(?3, ?4, ?5)` the
+    /// cursor position.
     var feedSQL: String {
         let updated = "coalesce(\(EntityTable.quoted(entity.updatedField)), '')"
         let sysID = entity.field(named: "sys_id") != nil ? "coalesce(\"sys_id\", '')" : "''"
         return """
-            SELECT \(fieldList), \(updated), \(sysID), _id, _updated_run FROM \(EntityTable(entity).name)
+            SELECT \(fieldList), \(updated), \(sysID), _id, _updated_run, \(FeedOperation.sql(watermark: "?2")) FROM \(EntityTable(entity).name)
             WHERE ?1 = 1 OR coalesce(_updated_run, 0) > ?2 OR (\(updated), \(sysID), _id) > (?3, ?4, ?5)
             ORDER BY \(updated), \(sysID), _id
             """
@@ -84,7 +107,7 @@ package struct EntityExtract: Sendable {
     /// Writes every record, in extract order, to `writer` (a CSV without masks copies each text
     /// column's bytes straight from the store).
     func write(from connection: Connection, to writer: TableWriter) throws {
-        guard writer.writesStoredBytes else {
+        guard writer.writesStoredBytes, !includeDeleted else {
             try forEachRow(in: connection) { try writer.write($0) }
             return
         }
@@ -102,7 +125,7 @@ package struct EntityExtract: Sendable {
         var values: [String?] = []
         values.reserveCapacity(entity.fields.count)
         while try statement.step() {
-            try read(statement, into: &values)
+            try readRow(statement, into: &values)
             try body(values)
         }
     }
@@ -128,6 +151,7 @@ package struct EntityExtract: Sendable {
         values.reserveCapacity(entity.fields.count)
         while try statement.step() {
             try read(statement, into: &values)
+            values.append(statement.text(base + 4))
             try body(values)
             next.rows += 1
             let here = FeedCursor.Position(updated: statement.text(base) ?? "", sysID: statement.text(base + 1) ?? "", key: statement.int64(base + 2))
@@ -153,6 +177,12 @@ package struct EntityExtract: Sendable {
         }
     }
 
+    /// ``read(_:into:)``, then the deletion time when ``includeDeleted`` selected it.
+    private func readRow(_ statement: Statement, into values: inout [String?]) throws {
+        try read(statement, into: &values)
+        if includeDeleted { values.append(statement.text(Int32(entity.fields.count))) }
+    }
+
     /// Writes the extract; returns the number of rows.
     @discardableResult
     package func write(from connection: Connection, format: ExtractFormat, to sink: any OutputSink, policy: CellPolicy = CellPolicy()) throws -> Int {
@@ -162,3 +192,4 @@ package struct EntityExtract: Sendable {
         return writer.rows
     }
 }
+

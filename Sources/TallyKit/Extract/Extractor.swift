@@ -17,10 +17,12 @@ package struct ExtractRequest: Sendable {
     package var asOf: AsOf?
     /// Entity extracts as their version history (``VersionHistory``), one row per version.
     package var history: Bool
+    /// Entity extracts with the records the platform deleted, and their `deleted_at` (`--include-deleted`).
+    package var includeDeleted: Bool
 
     package init(names: [String], format: ExtractFormat = .csv, parameters: ReportParameters = ReportParameters(),
                 formulaGuard: Bool = true, maskFields: [String] = [], feed: String? = nil, full: Bool = false,
-                asOf: AsOf? = nil, history: Bool = false) {
+                asOf: AsOf? = nil, history: Bool = false, includeDeleted: Bool = false) {
         self.names = names
         self.format = format
         self.parameters = parameters
@@ -30,6 +32,7 @@ package struct ExtractRequest: Sendable {
         self.full = full
         self.asOf = asOf
         self.history = history
+        self.includeDeleted = includeDeleted
     }
 }
 
@@ -79,7 +82,11 @@ package final class Extractor {
             if sources.contains(where: { $0.name == source.name }) {
                 throw ExtractRequestError(message: "'\(source.name)' is named twice")
             }
-            sources.append(source)
+            if request.includeDeleted, case .entity(let extract) = source {
+                sources.append(.entity(EntityExtract(extract.entity, includeDeleted: true)))
+            } else {
+                sources.append(source)
+            }
         }
         guard !sources.isEmpty else { throw ExtractRequestError(message: "name at least one extract (see 'tally extract --list')") }
         if request.history {
@@ -88,6 +95,14 @@ package final class Extractor {
             }
             if request.asOf?.time != nil {
                 throw ExtractRequestError(message: "--history lists every version; --as-of TIME picks one per record: give one of them (--as-of-run N goes with --history)")
+            }
+        }
+        if request.includeDeleted {
+            guard sources.allSatisfy(\.isEntityFeed) else {
+                throw ExtractRequestError(message: "--include-deleted adds the deleted records to entity feeds (e.g. 'tally extract incident --include-deleted'); reports treat them as gone: \(sources.filter { !$0.isEntityFeed }.map(\.name).joined(separator: ", "))")
+            }
+            if request.feed != nil || request.history {
+                throw ExtractRequestError(message: "--include-deleted goes with a plain entity extract: a delta feed delivers deleted records already (op d), and --history shows their deletion as a version")
             }
         }
         if request.asOf != nil && request.feed != nil && !request.history {
@@ -120,7 +135,9 @@ package final class Extractor {
     /// see ``ExtractSource/columns(for:in:)``), the version columns after them with `--history`.
     private func writtenColumns(of source: ExtractSource, request: ExtractRequest) throws -> [ReportColumn] {
         let columns = try source.columns(for: request.format, in: connection)
-        guard request.history, case .entity = source else { return columns }
+        guard case .entity = source else { return columns }
+        if request.feed != nil && !request.history { return columns + [ReportColumn(EntityExtract.operationColumn)] }
+        guard request.history else { return columns }
         return columns + VersionHistory.extraColumns.map { ReportColumn($0.name, $0.type) }
     }
 

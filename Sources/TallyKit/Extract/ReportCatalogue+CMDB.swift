@@ -38,7 +38,7 @@ extension ReportCatalogue {
         }()
         let referenced = sql.references(to: "ci").map { entity, field in
             let reference = "x." + EntityTable.quoted(field.name)
-            return "EXISTS (SELECT 1 FROM \(EntityTable(entity).name) x WHERE \(sql.refers(reference, to: "ci", of: "ci")))"
+            return "EXISTS (SELECT 1 FROM \(sql.table(entity.name)) x WHERE \(sql.refers(reference, to: "ci", of: "ci")))"
         }
         let lastSeen = "max(coalesce(\(col("last_discovered")), ''), coalesce(\(col("sys_updated_on")), ''))"
         return """

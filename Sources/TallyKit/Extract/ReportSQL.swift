@@ -10,8 +10,11 @@ struct ReportSQL {
         return entity
     }
 
-    /// The table of entity `name`: `entity_<name>`.
-    func table(_ name: String) -> String { EntityTable(entity(name)).name }
+    /// The live records of entity `name`: `entity_<name>` without the records the platform deleted
+    /// (``BookkeepingColumn/deletedAt``), as a subquery SQLite flattens into the report's query.
+    func table(_ name: String) -> String {
+        "(SELECT * FROM \(EntityTable(entity(name)).name) WHERE \(BookkeepingColumn.deletedAt.name) IS NULL)"
+    }
 
     /// `alias."field"`, checked against the registry.
     func column(_ alias: String, _ field: String, of entityName: String) -> String {

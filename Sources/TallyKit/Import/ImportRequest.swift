@@ -29,6 +29,10 @@ package struct ImportRequest: Sendable {
 
     package var entity: String { settings.entity }
 
+    /// The platform's table of deletes: the entity a deletes run without `--entity` is recorded
+    /// under (`tally runs`, `show`), and a name `--entity` and a job input take as `--deletes`.
+    package static let deletesTable = "sys_audit_delete"
+
     package init(paths: [String], entity: String, source: String? = nil, mapPath: String? = nil,
                 format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil,
                 dryRun: Bool = false, force: Bool = false, precedencePath: String? = nil,
@@ -62,6 +66,9 @@ package struct RunSettings: Sendable, Codable, Equatable {
     /// When the exports were taken (canonical UTC `YYYY-MM-DD HH:MM:SS`): the version of rows
     /// that carry none (a list view has no `sys_updated_on`). Default: each file's modification time.
     package var asOf: String?
+    /// The inputs are exports of `sys_audit_delete`: each row deletes a record (``RecordDeletion``).
+    /// `entity` is then `--entity` (empty: each row's `tablename` says). Optional so older runs' JSON reads.
+    package var deletes: Bool?
 
     package init(entity: String, source: String? = nil, mapPath: String? = nil, precedencePath: String? = nil,
                 format: InputFormat? = nil, encoding: TransformMap.Encoding? = nil, snapshot: SnapshotOptions? = nil) {

@@ -22,6 +22,7 @@ package final class Importer {
     /// Imports the request's inputs as one run. Throws ``ImportFailure`` when the run cannot start
     /// (missing input, bad map) or fails (nothing is committed then, and the run is recorded failed).
     package func run(_ request: ImportRequest) throws(ImportFailure) -> ImportResult {
+        if request.settings.deletes == true { return try runDeletes(request) }
         let plan = try prepare(request)
         defer { plan.inputs.forEach { $0.cleanUp() } }
         let ledger = RunLedger(database)

@@ -86,7 +86,12 @@ package struct JobDefinition: Sendable, Equatable, Decodable {
 
 /// One input of a job: which files, as which entity, from which source, and how.
 package struct JobInput: Sendable, Equatable, Decodable {
-    package enum Mode: String, Sendable, Equatable, Decodable { case delta, snapshot }
+    /// `deletes`: the files are exports of `sys_audit_delete` (``RecordDeletion``); `entity` is then
+    /// `sys_audit_delete` (each row's table says; that entity implies the mode) or one entity.
+    package enum Mode: String, Sendable, Equatable, Decodable { case delta, snapshot, deletes }
+
+    /// The entity name of a deletes input whose rows name their tables.
+    package static let deletesEntity = ImportRequest.deletesTable
 
     package var entity: String
     /// A file or a pattern (`drop/incident-*.csv`); matches are imported in name order.
@@ -135,6 +140,10 @@ package struct JobInput: Sendable, Equatable, Decodable {
         if mode != .snapshot && (expectRows != nil || maxRetire != nil) {
             throw DecodingError.dataCorruptedError(forKey: .mode, in: container,
                 debugDescription: "'expect_rows' and 'max_retire' guard snapshots: set \"mode\": \"snapshot\"")
+        }
+        if mode == .deletes && (map != nil || precedence != nil) {
+            throw DecodingError.dataCorruptedError(forKey: .mode, in: container,
+                debugDescription: "a deletes input reads sys_audit_delete rows (tablename, documentkey, sys_created_on): it takes no 'map' or 'precedence'")
         }
         if let maxRetire, !(0...1).contains(maxRetire) {
             throw DecodingError.dataCorruptedError(forKey: .maxRetire, in: container,

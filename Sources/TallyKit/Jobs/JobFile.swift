@@ -30,7 +30,7 @@ extension JobDefinition {
         if name.isEmpty || name.contains(where: { $0.isNewline }) { return "'name' must be a one-line, non-empty name" }
         let known = registry.names.joined(separator: ", ")
         for (index, input) in inputs.enumerated() {
-            if registry.entity(named: input.entity) == nil {
+            if registry.entity(named: input.entity) == nil && input.entity != JobInput.deletesEntity {
                 return "inputs[\(index)]: unknown entity '\(input.entity)' (known: \(known))"
             }
             if input.glob.isEmpty { return "inputs[\(index)]: 'glob' is empty" }

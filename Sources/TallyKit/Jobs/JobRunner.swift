@@ -272,10 +272,13 @@ package final class JobRunner {
             options.expectRows = input.expectRows
             snapshot = options
         }
+        let deletes = input.mode == .deletes || entity == JobInput.deletesEntity
         var request = ImportRequest(
-            paths: files, entity: entity, source: input.source, mapPath: input.map.map(paths.resolve),
+            paths: files, entity: deletes && entity == JobInput.deletesEntity ? "" : entity, source: input.source,
+            mapPath: input.map.map(paths.resolve),
             format: input.format, dryRun: options.dryRun, precedencePath: input.precedence.map(paths.resolve),
             snapshot: snapshot, command: options.command + " (job \(job.name))")
+        if deletes { request.settings.deletes = true }
         let label = files.count == 1 ? files[0] : "\(files.count) files (\(files.joined(separator: ", ")))"
         request.progress = sink.progress
         request.followSymlinks = named && options.followSymlinks

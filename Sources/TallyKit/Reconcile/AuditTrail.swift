@@ -96,6 +96,7 @@ final class AuditTrail {
         if let run = record.createdRun { json.add("_created_run", json: String(run)) }
         if let run = record.updatedRun { json.add("_updated_run", json: String(run)) }
         if let run = record.retiredInRun { json.add("retired_in_run", json: String(run)) }
+        if let time = record.deletedAt { json.add(BookkeepingColumn.deletedAt.name, time) }
         try write(entity: entity, id: record.id, values: record.values, field: Self.removeField, old: json.finish(), new: nil)
     }
 
@@ -169,6 +170,16 @@ final class AuditTrail {
         return try connection.scalar("""
             SELECT source FROM audit WHERE entity = ? AND record = ? AND field IN (?, '*') ORDER BY id DESC LIMIT 1
             """, [.text(entity.name), .integer(id), .text(field)]).text
+    }
+
+    /// The value the record's latest change of `field` replaced, when that change set it to `value`
+    /// (`.some(nil)`: it was empty); nil when its latest change is another.
+    func valueReplaced(entity: EntityDefinition, id: Int64, field: String, by value: String) throws -> String?? {
+        try flush()
+        guard let row = try connection.rows("""
+            SELECT old, new FROM audit WHERE entity = ? AND record = ? AND field = ? ORDER BY id DESC LIMIT 1
+            """, [.text(entity.name), .integer(id), .text(field)]).first, row[1].text == value else { return nil }
+        return .some(row[0].text)
     }
 
     /// The record's business key for people (`INC0010001`, `lnx-web-01/cmdb_ci_server`): the first

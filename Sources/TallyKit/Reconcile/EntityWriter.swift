@@ -22,6 +22,8 @@ package final class EntityWriter {
     package var trackSeen = false
     /// The current input's position in the run (for audit rows' `input_row`).
     private var inputPosition = 0
+    /// Deletes that arrived before their records (nil when there are none for the entity).
+    private let tombstones: DeleteTombstones?
 
     package init(connection: Connection, registry: EntityRegistry, entity: EntityDefinition, run: Int64, source: String,
                  identifierRules: [[String]]? = nil, precedence: PrecedenceRules = .none, strategy: ReconcileStrategy = .fast) {
@@ -34,6 +36,7 @@ package final class EntityWriter {
         merger = RecordMerger(entity: entity, source: source, precedence: precedence, audit: audit, cases: cases)
         persister = RecordPersister(connection: connection, entity: entity, run: run, source: source, audit: audit,
                                     references: references, holdsRows: !cases.writesOtherRecords)
+        tombstones = DeleteTombstones(connection: connection, entity: entity)
         fast = strategy == .fast
             ? FastPath(connection: connection, entity: entity, run: run, identifier: identifier, persister: persister,
                        othersWrite: cases.writesOtherRecords)
@@ -81,6 +84,7 @@ package final class EntityWriter {
                 return .rejected(try identifier.sysIDConflict(holder: holder, values: values, target: nil, provenance: record.provenance))
             }
             if let refusal = persister.insertRefusal(values, provenance: record.provenance) { return .rejected(refusal) }
+            if let tombstones, try tombstones.buries(values) { return WriteResult(outcome: .skippedStale) }
             // Packed for these values only: a reference resolved to a sys_id changed them.
             let prepared = fast != nil && replacements.isEmpty ? record.preparedInsert : nil
             let id = try persister.insert(values, extra: extra, inputHash: inputHash, prepared: prepared,
@@ -169,7 +173,8 @@ extension EntityWriter {
             func at(_ column: BookkeepingColumn) -> Int32 { BookkeepingColumn.stored.position(of: column, from: entity.fields.count) }
             func integer(_ column: BookkeepingColumn) -> Int64? { row.isNull(at(column)) ? nil : row.int64(at(column)) }
             result = StoredRecord(id: id, values: values, extra: row.text(at(.extra)), hash: integer(.hash), source: row.text(at(.source)),
-                                  createdRun: integer(.createdRun), updatedRun: integer(.updatedRun), retiredInRun: integer(.retiredInRun))
+                                  createdRun: integer(.createdRun), updatedRun: integer(.updatedRun), retiredInRun: integer(.retiredInRun),
+                                  deletedAt: row.text(at(.deletedAt)))
         }
         guard let result else { throw StoreError.misuse("record \(id) of \(EntityTable(entity).name) vanished during the run") }
         return result

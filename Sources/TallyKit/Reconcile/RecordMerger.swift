@@ -53,9 +53,12 @@ struct RecordMerger {
         // A part of the version the row does not carry (an export without sys_mod_count) is not compared.
         let incoming = version(of: values, partsMissingFrom: current)
         if incoming < current { return .stale(version: incoming.updated) }
+        // A deleted record comes back only with a version newer than its delete (restored on the platform).
+        if let deletedAt = stored.deletedAt, (incoming.updated ?? "") <= deletedAt { return .stale(version: incoming.updated) }
 
         var merged = stored.values
         for (index, value) in values.enumerated() { if let value { merged[index] = value } }
+        if stored.deletedAt != nil { try restoreRetiredField(stored: stored, incoming: values, merged: &merged) }
         var notes = try cases.protect(stored: stored, incoming: values, merged: &merged)
         notes += try applyPrecedence(stored: stored, merged: &merged)
         // A reference that moves to another record, from an input without its display column,
@@ -80,6 +83,15 @@ struct RecordMerger {
             changed = []
         }
         return .merged(Merged(values: merged, extra: extra, changed: changed, notes: notes))
+    }
+
+    /// A deleted record coming back from a row without the retire rule's field: the field gets the
+    /// value the delete replaced (its audit row's `old`), so the restored record is not left retired.
+    private func restoreRetiredField(stored: StoredRecord, incoming: [FieldValue?], merged: inout [FieldValue]) throws {
+        guard let rule = entity.retireRule, let index = entity.index(ofField: rule.field), incoming[index] == nil,
+              merged[index].canonicalText == rule.value else { return }
+        guard let before = try audit.valueReplaced(entity: entity, id: stored.id, field: rule.field, by: rule.value) else { return }
+        merged[index] = FieldValue(canonical: before, type: entity.fields[index].type)
     }
 
     /// Decides a same-version tie field by field (``SameVersionTie``), so every order of the rows

@@ -131,7 +131,8 @@ final class RecordPersister {
         let inputHash = merged.notes.isEmpty ? incomingHash : nil
         written.insert(id)
         let (source, run) = (source, run)
-        try updateStatement(UpdateShape(changed: changed, revives: stored.retiredInRun != nil)).run { (parameters: inout Parameters) throws(StoreError) in
+        let undeletes = stored.deletedAt != nil
+        try updateStatement(UpdateShape(changed: changed, revives: stored.retiredInRun != nil, undeletes: undeletes)).run { (parameters: inout Parameters) throws(StoreError) in
             for index in changed { try parameters.append(merged.values[index]) }
             try BookkeepingValues(extra: extra, hash: hash, inputHash: inputHash, source: source, run: run)
                 .append(BookkeepingColumn.updated, to: &parameters)
@@ -140,8 +141,13 @@ final class RecordPersister {
         let changes: [Change] = changed.map { index in
             (entity.fields[index].name, stored.values[index].canonicalText, merged.values[index].canonicalText)
         }
+        // A deleted record restored by a newer version: the mark's clearing is audited, so a
+        // rollback of this run deletes it again (a snapshot's retirement is cleared unaudited, as ever).
+        let restored: [Change] = undeletes
+            ? [(BookkeepingColumn.retiredInRun.name, stored.retiredInRun.map(String.init), nil), (BookkeepingColumn.deletedAt.name, stored.deletedAt, nil)]
+            : []
         try audit.recordChanges(entity: entity, id: id, values: merged.values, inputRow: inputRow,
-                                changes + (extra != stored.extra ? [("_extra", stored.extra, extra)] : []))
+                                changes + (extra != stored.extra ? [("_extra", stored.extra, extra)] : []) + restored)
         let presentReferences = unresolved.filter { reference in values[entity.index(ofField: reference.field)!] != nil }
         // A reference the update left as it was keeps its pending state (a target that arrived
         // since resolved it then); only the changed ones are looked at again.
@@ -156,6 +162,8 @@ final class RecordPersister {
     private struct UpdateShape: Hashable {
         var changed: [Int]
         var revives: Bool
+        /// It clears a delete's mark too.
+        var undeletes: Bool
     }
 
     /// The update statement of `shape`, built and prepared on its first use: an import's updates
@@ -165,6 +173,7 @@ final class RecordPersister {
         var assignments = shape.changed.map { "\(EntityTable.quoted(entity.fields[$0].name)) = ?" }
         assignments += BookkeepingColumn.updated.map { "\($0.name) = ?" }
         if shape.revives { assignments.append("\(BookkeepingColumn.retiredInRun.name) = NULL") }
+        if shape.undeletes { assignments.append("\(BookkeepingColumn.deletedAt.name) = NULL") }
         let statement = HeldStatement("UPDATE \(tableName) SET \(assignments.joined(separator: ", ")) WHERE _id = ?", on: connection)
         updates[shape] = statement
         return statement

@@ -11,6 +11,8 @@ struct StoredRecord: Sendable {
     var createdRun: Int64?
     var updatedRun: Int64?
     var retiredInRun: Int64?
+    /// When the platform deleted it (``BookkeepingColumn/deletedAt``); nil while it is live.
+    var deletedAt: String? = nil
 
     /// Whether the current run already wrote this record.
     func writtenIn(run: Int64) -> Bool { createdRun == run || updatedRun == run }
@@ -56,6 +58,7 @@ extension StoredRecord {
         case .createdRun: createdRun.map(SQLValue.integer) ?? .null
         case .updatedRun: updatedRun.map(SQLValue.integer) ?? .null
         case .retiredInRun: retiredInRun.map(SQLValue.integer) ?? .null
+        case .deletedAt: deletedAt.sqlValue
         }
     }
 }
@@ -77,7 +80,7 @@ struct BookkeepingValues {
             case .inputHash: try parameters.append(inputHash)
             case .source: try parameters.append(source)
             case .createdRun, .updatedRun: try parameters.append(run)
-            case .retiredInRun: try parameters.appendNull()
+            case .retiredInRun, .deletedAt: try parameters.appendNull()
             }
         }
     }

@@ -56,7 +56,7 @@ struct AuditRewind {
             guard values == nil else { return "audit row \(row.id) removes it, but it exists after that row" }
             values = (try? Rollback.record(fromJSON: row.old ?? "{}", entity: entity, id: 0)).map { $0.values.map(\.canonicalText) }
             return values == nil ? "audit row \(row.id) removes it but does not keep a readable copy" : nil
-        case "_extra", "retired_in_run":
+        case "_extra", "retired_in_run", BookkeepingColumn.deletedAt.name:
             return nil  // bookkeeping outside the entity's fields
         default:
             guard let index = entity.index(ofField: row.field) else { return "audit row \(row.id) names an unknown field \(row.field)" }

@@ -178,6 +178,11 @@ package struct Explainer {
         if losers.contains(where: { $0.why == "rolled_back" }) {
             return ("rollback", "a later change was rolled back: the value is the one run \(setter.run) set")
         }
+        if let deletedAt = setter.deletedAt, setter.change == .retired || setter.change == .restored {
+            return setter.change == .retired
+                ? ("deleted", "deleted: the platform deleted the record at \(deletedAt) (sys_audit_delete, imported by run \(setter.run)); the retire rule set this")
+                : ("restored", "restored: run \(setter.run) brought a version newer than the record's delete at \(deletedAt)")
+        }
         if setter.change == .retired || setter.change == .restored {
             let how = setter.change == .retired ? "no longer held the record: it was retired" : "held the retired record again: it came back"
             return ("snapshot_\(setter.change.rawValue)", "snapshot: run \(setter.run)'s full export \(how)")

@@ -30,6 +30,7 @@ package struct RecordChange: Sendable, Equatable, JSONOutput {
         case .removed: return "removed \(name)"
         case .updated:
             if field == "retired_in_run" { return new == nil ? "reinstated \(name)" : "retired \(name)" }
+            if field == BookkeepingColumn.deletedAt.name { return new.map { "deleted \(name) at \($0)" } ?? "undeleted \(name)" }
             return "\(name) \(field ?? "?"): \(old ?? "∅") → \(new ?? "∅")"
         }
     }

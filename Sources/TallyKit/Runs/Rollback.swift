@@ -183,6 +183,8 @@ package final class Rollback {
                 try connection.run("UPDATE pending_references SET resolved_in_run = NULL WHERE resolved_in_run = ?", [.integer(target)])
                 // So are the major cases' derived fields, as the audit restored their values.
                 try connection.run("DELETE FROM case_derived WHERE run = ?", [.integer(target)])
+                // The deletes it kept of records the store did not hold (re-applying a rollback does not bring them back).
+                try connection.run("DELETE FROM delete_tombstones WHERE run = ?", [.integer(target)])
                 try connection.run("UPDATE case_derived SET ended_in_run = NULL WHERE ended_in_run = ?", [.integer(target)])
                 try ledger.setStatus(run: target, .rolledBack)
                 if targetRun?.kind == .rollback, let original = targetRun?.parentRun {
@@ -232,6 +234,7 @@ package final class Rollback {
         switch field {
         case "_extra": return ("_extra", value.sqlValue, current.extra)
         case "retired_in_run": return ("retired_in_run", value.flatMap { Int64($0) }.map(SQLValue.integer) ?? .null, current.retiredInRun.map(String.init))
+        case BookkeepingColumn.deletedAt.name: return (BookkeepingColumn.deletedAt.name, value.sqlValue, current.deletedAt)
         default: throw StoreError.misuse("the audit names an unknown field \(field) of \(entity.name)")
         }
     }
@@ -242,6 +245,7 @@ package final class Rollback {
         switch field {
         case "_extra": return (true, current.extra)
         case "retired_in_run": return (true, current.retiredInRun.map(String.init))
+        case BookkeepingColumn.deletedAt.name: return (true, current.deletedAt)
         default: return (true, nil)
         }
     }
@@ -279,7 +283,8 @@ package final class Rollback {
         let values = entity.fields.map { FieldValue(canonical: fields[$0.name] as? String, type: $0.type) }
         func integer(_ key: String) -> Int64? { (object[key] as? NSNumber)?.int64Value }
         return StoredRecord(id: id, values: values, extra: object["_extra"] as? String, hash: nil, source: object["_source"] as? String,
-                            createdRun: integer("_created_run"), updatedRun: integer("_updated_run"), retiredInRun: integer("retired_in_run"))
+                            createdRun: integer("_created_run"), updatedRun: integer("_updated_run"), retiredInRun: integer("retired_in_run"),
+                            deletedAt: object[BookkeepingColumn.deletedAt.name] as? String)
     }
 }
 

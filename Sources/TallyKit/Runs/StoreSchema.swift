@@ -249,5 +249,17 @@ package enum StoreSchema {
                 relationship_stale     INTEGER NOT NULL
             ) STRICT;
             """),
+        Migration(version: 9, summary: "deletes: the platform's deletes of records the store did not hold yet", sql: """
+            -- A sys_audit_delete row (tally import --deletes) naming a sys_id the store does not hold: kept,
+            -- so a later import of a version no newer than the delete is skipped as stale instead of
+            -- bringing back a record the platform deleted (see RecordDeletion). Stands while its run does.
+            CREATE TABLE delete_tombstones (
+                entity      TEXT NOT NULL,
+                sys_id      TEXT NOT NULL,
+                deleted_at  TEXT NOT NULL,
+                run         INTEGER NOT NULL REFERENCES runs(id),
+                PRIMARY KEY (entity, sys_id)
+            ) STRICT;
+            """),
     ])
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TallyStore
 
 /// The Tally store: a SQLite file holding entities, runs, findings and audit, at the schema
@@ -32,10 +33,21 @@ package final class TallyDatabase {
             if !readOnly, try !registry.tablesAreCurrent(in: connection) {
                 try connection.transaction { try registry.ensureTables(in: connection) }
             }
+            if readOnly { try completeTables(path: path, registry: registry, seenBy: connection) }
             return TallyDatabase(connection: connection, path: path, registry: registry, appliedMigrations: applied)
         } catch {
             throw StoreFailure.from(error) ?? StoreFailure(.failed, ErrorText.describe(error), cause: error)
         }
+    }
+
+    /// A store an older Tally wrote may lack a column the reads name (`_deleted_at`, a field the
+    /// registry gained): a read adds them when the file can be written — a short write of its own,
+    /// never waiting long for another writer — so `tally extract` works on it before any import.
+    /// Where it cannot (a read-only file, a busy store) the store is read as it is.
+    private static func completeTables(path: String, registry: EntityRegistry, seenBy connection: Connection) throws {
+        guard try !registry.tablesAreCurrent(in: connection), FileManager.default.isWritableFile(atPath: path) else { return }
+        guard let writer = try? Connection(path: path, options: .init(readOnly: false, create: false, busyTimeoutMilliseconds: 250)) else { return }
+        try? writer.transaction { try registry.ensureTables(in: writer) }
     }
 
     init(connection: Connection, path: String, registry: EntityRegistry, appliedMigrations: [Int]) {

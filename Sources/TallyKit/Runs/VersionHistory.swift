@@ -31,6 +31,9 @@ package struct VersionHistory {
         package var isCurrent: Bool
         /// The run whose version closed this one (nil while it is current).
         package var closedByRun: Int64?
+        /// For a retirement by `tally import --deletes`: when the platform deleted the record; for
+        /// the restore of a deleted record: the delete it undid (`_deleted_at`'s old value).
+        package var deletedAt: String? = nil
     }
 
     /// The columns `--history` adds after the fields.
@@ -165,6 +168,7 @@ package struct VersionHistory {
             var change: Change?
             var changed: [Int] = []
             var inputRow: Int64?
+            var deletedAt: String?
             for row in rows[index..<end] {
                 inputRow = inputRow ?? row.inputRow
                 switch row.field {
@@ -175,6 +179,8 @@ package struct VersionHistory {
                     changed = Array(entity.fields.indices)
                 case AuditTrail.removeField, "_extra":
                     continue
+                case BookkeepingColumn.deletedAt.name:
+                    deletedAt = row.new ?? row.old
                 case BookkeepingColumn.retiredInRun.name:
                     guard state != nil else { continue }
                     retired = row.new != nil
@@ -193,16 +199,16 @@ package struct VersionHistory {
             }
             guard let values = state, let change else { continue }
             versions.append(Version(record: id, values: values, run: run, source: rows[index].source, change: change, changedFields: changed,
-                                    inputRow: inputRow, validFrom: "", validTo: nil, isCurrent: false, closedByRun: nil))
+                                    inputRow: inputRow, validFrom: "", validTo: nil, isCurrent: false, closedByRun: nil, deletedAt: deletedAt))
         }
         // Validity: from each version's sys_updated_on to the next one's. A retirement's source time
-        // is its run's start, kept between the version it closes and the one that brings the record
+        // is its run's start (a delete's: when the platform deleted the record), kept between the version it closes and the one that brings the record
         // back, so validity never runs backwards.
         for index in versions.indices where versions[index].change != .retired {
             versions[index].validFrom = validFrom(versions[index].values)
         }
         for index in versions.indices where versions[index].change == .retired {
-            var at = runTime(versions[index].run)
+            var at = versions[index].deletedAt ?? runTime(versions[index].run)
             if index + 1 < versions.count { at = min(at, versions[index + 1].validFrom) }
             if index > 0 { at = max(at, versions[index - 1].validFrom) }
             versions[index].validFrom = at

@@ -11,15 +11,18 @@ package enum BookkeepingColumn: String, CaseIterable, Sendable {
     case source = "_source"
     case createdRun = "_created_run"
     case updatedRun = "_updated_run"
-    /// Set when a snapshot retired the record.
+    /// Set when a snapshot or a delete retired the record.
     case retiredInRun = "retired_in_run"
+    /// When the platform deleted the record (`sys_audit_delete.sys_created_on`, canonical UTC),
+    /// set by `tally import --deletes`: the record is kept, and extracts and reports leave it out.
+    case deletedAt = "_deleted_at"
 
     package var name: String { rawValue }
 
     /// The SQL declaration.
     package var declaration: String {
         switch self {
-        case .extra, .source: "TEXT"
+        case .extra, .source, .deletedAt: "TEXT"
         case .hash, .inputHash, .createdRun, .updatedRun, .retiredInRun: "INTEGER"
         }
     }
@@ -29,7 +32,7 @@ package enum BookkeepingColumn: String, CaseIterable, Sendable {
     /// What an update from an input row sets, in binding order.
     static let updated: [Self] = [.extra, .hash, .inputHash, .source, .updatedRun]
     /// What a stored record is read with, after its fields (see `StoredRecord`).
-    static let stored: [Self] = [.extra, .hash, .source, .createdRun, .updatedRun, .retiredInRun]
+    static let stored: [Self] = [.extra, .hash, .source, .createdRun, .updatedRun, .retiredInRun, .deletedAt]
     /// What identification reads of a matching record, after its `_id`.
     static let matched: [Self] = [.inputHash, .createdRun, .updatedRun, .retiredInRun]
 }

@@ -10,7 +10,7 @@ struct ExplainCommand: Command {
             KEY is a sys_id, or the record's number (tasks) or name (CIs); FIELD limits it to one field. For each field: \
             the value (a choice's label beside its code), the run, source and input row that set it, the rule that decided \
             (first_load, newest_version, precedence.owner, precedence.write_if_empty, same_version, derived_major_case, \
-            rollback, snapshot_retired, snapshot_restored; a rerun is named), and every candidate that lost: its value, source, run and row, and why \
+            rollback, snapshot_retired, snapshot_restored, deleted, restored; a rerun is named), and every candidate that lost: its value, source, run and row, and why \
             (stale, lower_precedence, write_if_empty, same_version_tie, cardinality, rolled_back). \
             With --json, one object with a "fields" array.
             """,

@@ -16,6 +16,10 @@ struct ExtractCommand: Command {
             turns this off). --feed NAME makes an entity extract a delta feed: it delivers the records written since the \
             feed's last pickup (by a run newer than the last one delivered, or after its (sys_updated_on, sys_id) cursor) \
             and moves the cursor only after the files are written; --full delivers everything and restarts the cursor. \
+            A feed's last column, op, says what each row is to a warehouse applying it: c (created since the last pickup), \
+            u (changed), d (deleted on the platform or retired; delivered so the warehouse removes it). \
+            Entity extracts leave out the records 'tally import --deletes' marked deleted, and reports treat them as \
+            gone; --include-deleted adds them to an entity extract with their deletion time as a last column, deleted_at. \
             The past, from the audit: --as-of-run N gives the entity tables (entity feeds and every report reading them) \
             exactly as they stood when run N committed; --as-of TIME each record's version valid at source time TIME \
             (its sys_updated_on), as the store knows it now or, with --as-of-run, as it knew it after run N; rolled-back \
@@ -35,6 +39,7 @@ struct ExtractCommand: Command {
             OptionSpec(name: "as-of-run", valueName: "N", help: "The store as it stood when run N committed (transaction time)."),
             OptionSpec(name: "as-of", valueName: "TIME", help: "Each record's version valid at source time TIME (e.g. 2024-03-01 12:00:00)."),
             .flag("history", help: "An entity feed's every version, with valid_from, valid_to, is_current, run, source and change."),
+            .flag("include-deleted", help: "An entity extract with the records deleted on the platform too, and their deletion time (deleted_at)."),
             .staleDays,
             .database,
             .flag("json", help: "With --out DIR or --list: NDJSON on stdout, one object per file written (or extract listed), the summary last. With --out -: the extract itself as NDJSON."),
@@ -75,7 +80,8 @@ struct ExtractCommand: Command {
             feed: arguments.value("feed"),
             full: arguments.has("full"),
             asOf: asOfRun == nil && asOfTime == nil ? nil : AsOf(run: asOfRun.map(Int64.init), time: asOfTime),
-            history: arguments.has("history"))
+            history: arguments.has("history"),
+            includeDeleted: arguments.has("include-deleted"))
         out = arguments.value("out") ?? "-"
         databasePath = arguments.databasePath
         json = arguments.has("json")

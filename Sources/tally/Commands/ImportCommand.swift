@@ -5,7 +5,7 @@ struct ImportCommand: Command {
     static let spec = CommandSpec(
         name: "import",
         abstract: "Import exports of one entity into the store as one run, committed whole or not at all.",
-        discussion: "Each row is mapped, validated and reconciled; rejected rows are kept with a reason (see 'tally rejects'). A file whose SHA-256 was already committed for the entity and source is skipped unless --force is given. --dry-run prints what would change, record by record, and why rows would be rejected (the count per rule with the first rows; with --json, one NDJSON line per change and per rejected row with its reasons, then the summary, always last). A reject export from 'tally rejects --format csv' can be fed back: its _reject_* columns are not imported, the run is linked to the rejects' run and the rows it accepts are counted as recovered. Exit 0: committed clean; 65: committed with rejects or conflicts, or an input changed while it was read (nothing committed); 1: failed, nothing committed; 64: a bad command line, map or store; 66: an input or the store is missing; 75: another process holds the store.",
+        discussion: "Each row is mapped, validated and reconciled; rejected rows are kept with a reason (see 'tally rejects'). A file whose SHA-256 was already committed for the entity and source is skipped unless --force is given. --dry-run prints what would change, record by record, and why rows would be rejected (the count per rule with the first rows; with --json, one NDJSON line per change and per rejected row with its reasons, then the summary, always last). A reject export from 'tally rejects --format csv' can be fed back: its _reject_* columns are not imported, the run is linked to the rejects' run and the rows it accepts are counted as recovered. --deletes reads an export of sys_audit_delete (tablename, documentkey, sys_created_on): each record a row names is kept, marked deleted at that time (and retired), audited and counted updated and retired; already deleted: unchanged; deleted before its stored version: skipped_stale; not in the store: unchanged with a warning; no documentkey or an unknown table: rejected. Exit 0: committed clean; 65: committed with rejects or conflicts, or an input changed while it was read (nothing committed); 1: failed, nothing committed; 64: a bad command line, map or store; 66: an input or the store is missing; 75: another process holds the store.",
         arguments: [ArgumentSpec(name: "file", help: "Exports to import ('-' reads standard input).", isRepeating: true)],
         options: [
             OptionSpec(name: "entity", short: "e", valueName: "ENTITY",
@@ -19,6 +19,7 @@ struct ImportCommand: Command {
             OptionSpec(name: "precedence", valueName: "FILE", help: "A precedence file (JSON): which source may change which attribute."),
             OptionSpec(name: "as-of", valueName: "TIME",
                        help: "When the exports were taken (UTC, e.g. 2026-12-01 06:00:00): the version of rows with no sys_updated_on, such as a list view's (default: each file's modification time)."),
+            .flag("deletes", help: "The inputs are exports of sys_audit_delete: mark each record a row names deleted at its sys_created_on (its entity from the row's tablename, or --entity)."),
             .flag("snapshot", help: "The inputs are a full snapshot: retire the source's records they no longer contain."),
             OptionSpec(name: "max-retire", valueName: "FRACTION", help: "With --snapshot: abort if more than this share would be retired (default 0.10)."),
             OptionSpec(name: "expect-rows", valueName: "N", help: "With --snapshot: abort if the inputs hold fewer rows than N."),
@@ -35,10 +36,13 @@ struct ImportCommand: Command {
     var json: Bool
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
-        guard let entity = arguments.value("entity") else {
+        // `--entity sys_audit_delete` is the platform's table of deletes: the same as `--deletes`.
+        let deletes = arguments.has("deletes") || arguments.value("entity") == ImportRequest.deletesTable
+        let named = arguments.value("entity").flatMap { $0 == ImportRequest.deletesTable ? nil : $0 }
+        guard let entity = named ?? (deletes ? "" : nil) else {
             throw UsageError(message: "missing --entity (one of: \(EntityRegistry.standard.names.joined(separator: ", ")))", command: Self.spec.name)
         }
-        _ = try arguments.entity(named: entity, command: Self.spec.name)
+        if !entity.isEmpty { _ = try arguments.entity(named: entity, command: Self.spec.name) }
         let format = ReadChoices.format(named: arguments.value("format"))
         let encoding = arguments.value("encoding").flatMap(TransformMap.Encoding.init(rawValue:))
         request = ImportRequest(
@@ -46,6 +50,12 @@ struct ImportCommand: Command {
             mapPath: arguments.value("map"), format: format, encoding: encoding,
             dryRun: arguments.has("dry-run"), force: arguments.has("force"),
             command: typedCommandLine)
+        if deletes {
+            request.settings.deletes = true
+            for option in ["snapshot", "map", "precedence", "as-of"] where arguments.has(option) || arguments.value(option) != nil {
+                throw UsageError(message: "'--\(option)' does not go with --deletes: a deletes export is read as sys_audit_delete rows (tablename, documentkey, sys_created_on)", command: Self.spec.name)
+            }
+        }
         if arguments.has("snapshot") {
             var snapshot = SnapshotOptions()
             if let text = arguments.value("max-retire") {
@@ -111,6 +121,7 @@ enum ImportSummary {
         }
         let c = result.counts
         lines.append("Total: \(c.text())")
+        if c.retired > 0 { lines.append("Retired: \(c.retired) record(s) (a snapshot no longer held them, or the platform deleted them).") }
         if let message = result.message { lines.append("Note: \(message)") }
         if c.recovered > 0, let parent = result.parentRun {
             lines.append("Recovered \(c.recovered) row(s) that run \(parent) rejected.")

@@ -49,6 +49,18 @@ final class StoreHarness {
         return try Importer(database: database).run(request)
     }
 
+    /// Writes `text` (a `sys_audit_delete` export) to a new file and imports it with `--deletes`.
+    @discardableResult
+    func importDeletes(_ text: String, entity: String = "", source: String? = nil, dryRun: Bool = false,
+                       fileExtension: String = "csv") throws -> ImportResult {
+        fileCount += 1
+        let path = folder.appendingPathComponent("deletes-\(fileCount).\(fileExtension)").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var request = ImportRequest(paths: [path], entity: entity, source: source, dryRun: dryRun, command: "test --deletes")
+        request.settings.deletes = true
+        return try Importer(database: database).run(request)
+    }
+
     func value(_ sql: String, _ values: [SQLValue] = []) throws -> String? {
         try connection.scalar(sql, values).text
     }

@@ -56,8 +56,9 @@ struct AuditSpanTests {
     }
 
     /// A store written before the ranges (schema version 1, with the `audit_run` index), made by
-    /// taking the ranges (and versions 3 to 8: the major-case tables, the reject follow-up columns, `audit.input_row`,
-    /// the report indexes and kept readings, explain's `stale_rows` and `conflicts.input_row`, the dedupe tables) off a current one.
+    /// taking the ranges (and versions 3 to 9: the major-case tables, the reject follow-up columns, `audit.input_row`,
+    /// the report indexes and kept readings, explain's `stale_rows` and `conflicts.input_row`, the dedupe tables,
+    /// the delete tombstones) off a current one.
     func downgradeToVersion1(_ path: String) throws {
         let connection = try Connection(path: path)
         try connection.execute("""
@@ -77,6 +78,7 @@ struct AuditSpanTests {
             ALTER TABLE conflicts DROP COLUMN input_row;
             DROP TABLE ci_distinct;
             DROP TABLE cmdb_health_history;
+            DROP TABLE delete_tombstones;
             PRAGMA user_version = 1;
             """)
     }
@@ -87,7 +89,7 @@ struct AuditSpanTests {
         let path = store.database.path
         try downgradeToVersion1(path)
         let reopened = try TallyDatabase.open(path: path)
-        #expect(reopened.appliedMigrations == [2, 3, 4, 5, 6, 7, 8])
+        #expect(reopened.appliedMigrations == [2, 3, 4, 5, 6, 7, 8, 9])
         #expect(try reopened.connection.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'audit_run'").integer == 0)
         let migrated = try reopened.connection.rows("SELECT id, audit_first, audit_last FROM runs ORDER BY id").map { row in
             "\(row[0].integer ?? -1):\(row[1].integer ?? -1)…\(row[2].integer ?? -1)"
