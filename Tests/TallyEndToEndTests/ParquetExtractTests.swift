@@ -89,8 +89,8 @@ struct ParquetExtractTests {
     }
 
     /// DuckDB and pyarrow (installed from PyPI into `.build/` by the script when missing) read every
-    /// cell of every extract back equal to the CSV and NDJSON, for the fixtures, the hostile store
-    /// and a feed pickup. Set `TALLY_SKIP_PARQUET_READERS=1` where PyPI cannot be reached.
+    /// cell of every extract back equal to the CSV and NDJSON, for the fixtures, the hostile store,
+    /// a feed pickup and a version history. Set `TALLY_SKIP_PARQUET_READERS=1` where PyPI cannot be reached.
     @Test(.disabled(if: ProcessInfo.processInfo.environment["TALLY_SKIP_PARQUET_READERS"] == "1",
                     "TALLY_SKIP_PARQUET_READERS=1: DuckDB and pyarrow do not check the Parquet files"))
     func realReadersReadEveryCellBackEqualToTheCSV() throws {
@@ -103,10 +103,13 @@ struct ParquetExtractTests {
                 guard folder == hostile else { continue }  // a pickup writes its cursor: never in the shared store
                 let feed = try TallyProcess.run(["extract", "incident", "--feed", "wh", "--full", "--out", "feed", "--db", database] + format, in: folder)
                 #expect(feed.status == 0, "\(feed.stderr)")
+                let history = try TallyProcess.run(["extract", "incident", "--history", "--out", "history", "--db", database] + format, in: folder)
+                #expect(history.status == 0, "\(history.stderr)")
             }
         }
         var checked: [String] = []
-        for folder in [fixtures.appendingPathComponent("all"), hostile.appendingPathComponent("all"), hostile.appendingPathComponent("feed")] {
+        for folder in [fixtures.appendingPathComponent("all"), hostile.appendingPathComponent("all"), hostile.appendingPathComponent("feed"),
+                       hostile.appendingPathComponent("history")] {
             let (status, output) = try Self.runReaders(folder)
             if status == 3 {
                 Issue.record("the real-reader check could not run: \(output) — set TALLY_SKIP_PARQUET_READERS=1 to skip it knowingly")
