@@ -123,6 +123,7 @@ package final class Importer {
                 pipeline.writer.trackSeen = request.settings.snapshot != nil
                 pipeline.probesStore = firstLoad == nil
                 pipeline.asOf = request.settings.asOf
+                let readIndexes = try DeferredReadIndexes(database.registry.table(for: plan.entity), connection: connection)
                 var inputs: [RunInput] = []
                 var total = RunCounts()
                 for (position, input) in pending.enumerated() {
@@ -143,6 +144,12 @@ package final class Importer {
                     total = total + result.counts
                 }
                 guard total.isConserved else { throw ImportFailure(.failed, "internal error: the run's counts do not add up; nothing was committed") }
+                if !readIndexes.isEmpty {
+                    // The sort that builds an index takes memory up to the page cache's size: the import's is given back first.
+                    database.setCache(kiB: TallyDatabase.defaultCacheKiB)
+                    FreedMemory.release()
+                    try clock.time("build indexes") { try readIndexes.rebuild() }
+                }
                 if let snapshot = request.settings.snapshot {
                     total.retired = try clock.time("retire") {
                         try SnapshotRetirement(connection: connection, entity: plan.entity, source: plan.source, run: runID)

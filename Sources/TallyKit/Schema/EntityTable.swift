@@ -14,10 +14,29 @@ package struct EntityTable: Sendable {
     /// Fields indexed on their own because rules look records up by them (a case's related
     /// records, a request's case).
     package let indexedFields: [String]
+    /// Fields indexed for reads only (each reference to a CI: the CMDB reports ask of every CI
+    /// what points at it); an import never looks records up by them (see ``readIndexes``).
+    package let readIndexedFields: [String]
 
-    package init(_ entity: EntityDefinition, indexedFields: [String] = []) {
+    package init(_ entity: EntityDefinition, indexedFields: [String] = [], readIndexedFields: [String] = []) {
         self.entity = entity
         self.indexedFields = indexedFields
+        self.readIndexedFields = readIndexedFields.filter { !indexedFields.contains($0) }
+    }
+
+    /// An index: its name and the statement that builds it.
+    package struct Index: Sendable {
+        package var name: String
+        package var sql: String
+    }
+
+    /// The indexes of ``readIndexedFields``, which an import into an empty table may build once
+    /// at its end instead of row by row (``DeferredReadIndexes``).
+    package var readIndexes: [Index] { readIndexedFields.map(index(on:)) }
+
+    private func index(on field: String) -> Index {
+        let index = "\(name)_by_\(field)"
+        return Index(name: index, sql: "CREATE INDEX IF NOT EXISTS \(index) ON \(name) (\(Self.quoted(field)))")
     }
 
     package var name: String { "entity_\(entity.name)" }
@@ -55,10 +74,7 @@ package struct EntityTable: Sendable {
         if let display = entity.displayField, !entity.identifierRules.contains([display]) {
             statements.append("CREATE INDEX IF NOT EXISTS \(name)_display ON \(name) (\(Self.quoted(display)))")
         }
-        for field in indexedFields {
-            statements.append("CREATE INDEX IF NOT EXISTS \(name)_by_\(field) ON \(name) (\(Self.quoted(field)))")
-        }
-        return statements
+        return statements + (indexedFields + readIndexedFields).map { index(on: $0).sql }
     }
 
     /// Whether the table, every column and every index already exist (checked read-only, so
@@ -106,14 +122,15 @@ extension EntityRegistry {
     /// each reference to a CI: the CMDB reports ask of every CI whether anything points at it.
     package func table(for entity: EntityDefinition) -> EntityTable {
         var indexed: [String] = []
+        var read: [String] = []
         let ci = self.entity(named: "ci")?.name
         for field in entity.fields {
-            if case .reference(let target) = field.type, target == ci { indexed.append(field.name) }
+            if case .reference(let target) = field.type, target == ci { read.append(field.name) }
         }
         if let rules = entity.caseRules { indexed += rules.relatedFields + [rules.parentField] }
         for rules in entities.compactMap(\.caseRules) where rules.requestLink.entity == entity.name {
             indexed.append(rules.requestLink.field)
         }
-        return EntityTable(entity, indexedFields: indexed)
+        return EntityTable(entity, indexedFields: indexed, readIndexedFields: read)
     }
 }
