@@ -123,29 +123,12 @@ extension Importer {
                 try ledger.finish(run: runID, status: .committed, counts: total, audit: audit)
                 var result = ImportResult(run: runID, status: .committed, entity: entityName, source: source, inputs: entries, counts: total)
                 result.parentRun = request.parentRun ?? (Set(fedBack.map(\.run)).count == 1 ? fedBack.first?.run : nil)
-                if request.dryRun {
-                    result.changes = try RecordChange.of(run: runID, connection: connection)
-                    result.rejects = try RejectStore(database).rejects(run: runID)
-                    result.run = nil
-                    result.status = .dryRun
-                    outcome = result
-                    return .rollback
-                }
-                outcome = result
-                return .commit
+                let completion: TransactionCompletion
+                (outcome, completion) = try ending(result, request: request, run: runID)
+                return completion
             }
         } catch {
-            guard began else {
-                if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: "\(error)") }
-                throw ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot lock the store for writing: \(error)", run: request.dryRun ? nil : runID)
-            }
-            let message: String
-            if let failure = error as? ImportFailure { message = failure.message }
-            else if let issue = error as? ReadIssue { message = "\(issue.description); the input cannot be read past this point, so nothing was committed" }
-            else { message = "\(ErrorText.describe(error)); nothing was committed" }
-            if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: message) }
-            let kind: ImportFailure.Kind = (error as? ImportFailure)?.kind == .inputChanged ? .inputChanged : .failed
-            throw ImportFailure(kind, message, run: request.dryRun ? nil : runID)
+            throw failure(of: error, began: began, request: request, run: runID, ledger: ledger)
         }
         return outcome!
     }

@@ -184,31 +184,42 @@ package final class Importer {
                 }
                 result.parentRun = parentRun
                 result.firstLoad = firstLoad != nil
-                if request.dryRun {
-                    result.changes = try RecordChange.of(run: runID, connection: connection)
-                    result.rejects = try RejectStore(database).rejects(run: runID)
-                    result.run = nil
-                    result.status = .dryRun
-                    outcome = result
-                    return .rollback
-                }
-                outcome = result
-                return .commit
+                let completion: TransactionCompletion
+                (outcome, completion) = try ending(result, request: request, run: runID)
+                return completion
             }
         } catch {
-            guard began else {
-                if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: "\(error)") }
-                throw ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot lock the store for writing: \(error)", run: request.dryRun ? nil : runID)
-            }
-            let message: String
-            if let failure = error as? ImportFailure { message = failure.message }
-            else if let issue = error as? ReadIssue { message = "\(issue.description); the input cannot be read past this point, so nothing was committed" }
-            else { message = "\(ErrorText.describe(error)); nothing was committed" }
-            if !request.dryRun { try? ledger.finishSeparately(run: runID, status: .failed, counts: RunCounts(), message: message) }
-            let kind: ImportFailure.Kind = (error as? ImportFailure)?.kind == .inputChanged ? .inputChanged : .failed
-            throw ImportFailure(kind, message, run: request.dryRun ? nil : runID)
+            throw failure(of: error, began: began, request: request, run: runID, ledger: ledger)
         }
         return outcome!
+    }
+
+    /// How a run's transaction ends, and with what result: a dry run's changes and rejects are
+    /// read back, then rolled back; any other run commits.
+    func ending(_ result: ImportResult, request: ImportRequest, run: Int64) throws -> (ImportResult, TransactionCompletion) {
+        guard request.dryRun else { return (result, .commit) }
+        var result = result
+        result.changes = try RecordChange.of(run: run, connection: connection)
+        result.rejects = try RejectStore(database).rejects(run: run)
+        result.run = nil
+        result.status = .dryRun
+        return (result, .rollback)
+    }
+
+    /// The failure a run that did not commit ends in; its ledger row is marked failed (a dry run has none).
+    func failure(of error: any Error, began: Bool, request: ImportRequest, run: Int64, ledger: RunLedger) -> ImportFailure {
+        let ledgerRun = request.dryRun ? nil : run
+        guard began else {
+            if let ledgerRun { try? ledger.finishSeparately(run: ledgerRun, status: .failed, counts: RunCounts(), message: "\(error)") }
+            return ImportFailure(Self.isBusy(error) ? .locked : .failed, "cannot lock the store for writing: \(error)", run: ledgerRun)
+        }
+        let message: String
+        if let failure = error as? ImportFailure { message = failure.message }
+        else if let issue = error as? ReadIssue { message = "\(issue.description); the input cannot be read past this point, so nothing was committed" }
+        else { message = "\(ErrorText.describe(error)); nothing was committed" }
+        if let ledgerRun { try? ledger.finishSeparately(run: ledgerRun, status: .failed, counts: RunCounts(), message: message) }
+        let kind: ImportFailure.Kind = (error as? ImportFailure)?.kind == .inputChanged ? .inputChanged : .failed
+        return ImportFailure(kind, message, run: ledgerRun)
     }
 
     /// Rows the parent run rejected that this run accepted: for a rerun, by input position and
