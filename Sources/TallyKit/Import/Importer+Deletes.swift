@@ -17,15 +17,7 @@ extension Importer {
             entity = named
         }
         let source = settings.source ?? "default"
-        var inputs: [StagedInput] = []
-        do {
-            for path in request.paths { inputs.append(try StagedInput(path: path, followSymlinks: request.followSymlinks)) }
-            for stored in request.storedInputs { inputs.append(try StagedInput(stored: stored)) }
-        } catch {
-            inputs.forEach { $0.cleanUp() }
-            if let failure = error as? ImportFailure { throw failure }
-            throw ImportFailure(.inputMissing, ErrorText.describe(error))
-        }
+        let inputs = try stagedInputs(request)
         defer { inputs.forEach { $0.cleanUp() } }
         let ledger = RunLedger(database)
         let entityName = entity?.name ?? ImportRequest.deletesTable

@@ -58,6 +58,12 @@ package final class Importer {
         }
         let map = try loadMap(settings, entity: entity)
         let precedence = try loadPrecedence(settings)
+        let inputs = try stagedInputs(request)
+        return Plan(entity: entity, map: map, precedence: precedence, source: settings.source ?? map.source, inputs: inputs)
+    }
+
+    /// The request's files and kept inputs, staged; none left behind when one cannot be.
+    func stagedInputs(_ request: ImportRequest) throws(ImportFailure) -> [StagedInput] {
         var inputs: [StagedInput] = []
         do {
             for path in request.paths { inputs.append(try StagedInput(path: path, followSymlinks: request.followSymlinks)) }
@@ -67,7 +73,7 @@ package final class Importer {
             if let failure = error as? ImportFailure { throw failure }
             throw ImportFailure(.inputMissing, ErrorText.describe(error))
         }
-        return Plan(entity: entity, map: map, precedence: precedence, source: settings.source ?? map.source, inputs: inputs)
+        return inputs
     }
 
     /// Every input was already committed: record a skipped run (unless dry) and say so.
