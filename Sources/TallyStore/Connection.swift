@@ -31,17 +31,12 @@ public final class Connection {
         public var busyTimeoutMilliseconds: Int32 = 5_000
         /// `cache_size` in KiB (negative pragma value); a large cache speeds up bulk imports.
         public var cacheKiB: Int = 16 * 1024
-        /// The page size a new, empty file is given (a power of two from 512 to 65536); an existing
-        /// store keeps the size it was made with. Nil: SQLite's default (4096).
-        public var pageSize: Int? = nil
 
-        public init(readOnly: Bool = false, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5_000, cacheKiB: Int = 16 * 1024,
-                    pageSize: Int? = nil) {
+        public init(readOnly: Bool = false, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5_000, cacheKiB: Int = 16 * 1024) {
             self.readOnly = readOnly
             self.create = create
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.cacheKiB = cacheKiB
-            self.pageSize = pageSize
         }
     }
 
@@ -86,11 +81,6 @@ public final class Connection {
                     throw StoreError(extendedCode: SQLITE_READONLY, message: Self.readOnlyMessage(path))
                 }
                 do throws(StoreError) {
-                    // Before WAL: a WAL file's page size is fixed. Only an empty file takes it.
-                    if let pageSize = options.pageSize, (512...65536).contains(pageSize), pageSize & (pageSize - 1) == 0,
-                       try scalar("PRAGMA page_count").integer == 0 {
-                        try execute("PRAGMA page_size=\(pageSize)")
-                    }
                     try execute("PRAGMA journal_mode=WAL")
                 } catch {
                     if error.isBusy {

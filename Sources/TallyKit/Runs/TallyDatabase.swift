@@ -26,8 +26,7 @@ package final class TallyDatabase {
             let readOnly = access == .read
             // A small page cache by default: SQLite gives every sorter of a report query as much
             // memory as the cache, so a big cache multiplies (an import raises it for its run).
-            let connection = try Connection(path: path, options: .init(readOnly: readOnly, create: access == .create, cacheKiB: defaultCacheKiB,
-                                                                     pageSize: pageSize))
+            let connection = try Connection(path: path, options: .init(readOnly: readOnly, create: access == .create, cacheKiB: defaultCacheKiB))
             let applied = readOnly ? [] : try StoreSchema.migrator.migrate(connection)
             // Only a store that lacks a table, column or index takes the write lock here: opening a
             // current store must not wait behind (or fail because of) a long import.
@@ -60,9 +59,6 @@ package final class TallyDatabase {
 
     /// The page cache of a store connection, in KiB.
     package static let defaultCacheKiB = 4 * 1024
-    /// The page size of a new store: 8 KiB pages took a first import of 1M incidents from 1.33×
-    /// sqlite3's `.import` to 1.17× (4 alternated runs; 16 KiB measured no better).
-    package static let pageSize = 8192
     /// The page cache while an import runs: it keeps the key indexes of a large import hot.
     package static let importCacheKiB = 32 * 1024
 
