@@ -90,12 +90,19 @@ final class RecordDeletion {
                                   value: key, provenance: place)
             return Applied(outcome: .unchanged, findings: [finding])
         }
-        if stored.deletedAt != nil { return Applied(outcome: .unchanged) }
+        let inputRow = AuditTrail.inputRow(position: inputPosition, record: place.record)
+        if let previous = stored.deletedAt {
+            // Deleted again later (restored and changed in between on the platform): the later time
+            // stands, so a version from between the two deletes stays stale instead of reviving it.
+            guard deletedAt > previous else { return Applied(outcome: .unchanged) }
+            try moveDeletion(stored, of: target, from: previous, to: deletedAt, inputRow: inputRow)
+            return Applied(outcome: .updated(fields: [BookkeepingColumn.deletedAt.name]))
+        }
         if let updated = target.index(ofField: target.updatedField).flatMap({ stored.values[$0].canonicalText }), deletedAt < updated {
             // Deleted, then restored and changed on the platform: the stored version is newer.
             return Applied(outcome: .skippedStale)
         }
-        try markDeleted(stored, of: target, at: deletedAt, inputRow: AuditTrail.inputRow(position: inputPosition, record: place.record))
+        try markDeleted(stored, of: target, at: deletedAt, inputRow: inputRow)
         deletedFrom.insert(target.name)
         return Applied(outcome: .updated(fields: [BookkeepingColumn.deletedAt.name]), deleted: true)
     }
@@ -120,6 +127,15 @@ final class RecordDeletion {
         try connection.run("UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE _id = ?", bindings + [.integer(stored.id)])
         let values = try EntityWriter.rehash(entity, id: stored.id, connection: connection)
         try audit.recordChanges(entity: entity, id: stored.id, values: values, inputRow: inputRow, changes)
+    }
+
+    /// Moves a deleted record's deletion time to a later delete of it, audited (a rollback moves it back).
+    private func moveDeletion(_ stored: StoredRecord, of entity: EntityDefinition, from previous: String, to time: String, inputRow: Int64) throws {
+        try connection.run("UPDATE \(EntityTable(entity).name) SET \(BookkeepingColumn.deletedAt.name) = ?, _updated_run = ? WHERE _id = ?",
+                           [.text(time), .integer(run), .integer(stored.id)])
+        let values = try EntityWriter.rehash(entity, id: stored.id, connection: connection)
+        try audit.recordChanges(entity: entity, id: stored.id, values: values, inputRow: inputRow,
+                                [(BookkeepingColumn.deletedAt.name, previous, time)])
     }
 
     private func record(of entity: EntityDefinition, sysID: String) throws -> StoredRecord? {

@@ -143,6 +143,33 @@ struct DeletesTests {
         #expect(try holds(store))
     }
 
+    /// Deleted, restored and changed on the platform, then deleted again: the later delete time
+    /// stands, so a late export of the version between the two deletes does not bring it back.
+    @Test func aLaterDeleteOfADeletedRecordMovesItsTimeAndARollbackMovesItBack() throws {
+        let store = try storeWithIncidents()
+        try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A")]))
+        let again = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A", at: "2026-01-09 08:00:00")]))
+        #expect(again.counts.updated == 1 && again.counts.retired == 0 && again.counts.isConserved)
+        #expect(try store.value("SELECT _deleted_at FROM entity_incident WHERE number = 'INC0000001'") == "2026-01-09 08:00:00")
+        // The same delete time again, or an earlier one, changes nothing.
+        let same = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A", at: "2026-01-09 08:00:00"), deleteRow("A")]))
+        #expect(same.counts.unchanged == 2)
+        let between = try store.importText(csv(Self.header, ["\(sysID("A")),INC0000001,3,true,2026-01-06 00:00:00,5"]), entity: "incident")
+        #expect(between.counts.skippedStale == 1)
+        #expect(try !store.extract("incident").contains("INC0000001"))
+        #expect(try holds(store))
+        // Rolling the second delete back puts the first time back; the version in between then restores it.
+        let secondRun = try #require(again.run)
+        _ = try store.rollback(secondRun + 2)   // the runs after it (the unchanged deletes, the stale import) first
+        _ = try store.rollback(secondRun + 1)
+        _ = try store.rollback(secondRun)
+        #expect(try store.value("SELECT _deleted_at FROM entity_incident WHERE number = 'INC0000001'") == "2026-01-05 08:00:00")
+        #expect(try holds(store))
+        let restored = try store.importText(csv(Self.header, ["\(sysID("A")),INC0000001,3,true,2026-01-06 00:00:00,5"]), entity: "incident")
+        #expect(restored.counts.updated == 1)
+        #expect(try store.extract("incident").contains("INC0000001"))
+    }
+
     @Test func extractsLeaveDeletedRecordsOutUnlessAsked() throws {
         let store = try storeWithIncidents()
         try store.importDeletes(csv(Self.deletesHeader, [deleteRow("B")]))
