@@ -8,7 +8,8 @@ package enum StoreAccess: Sendable {
     case create
     /// Read and write a store that exists (`rollback`, `rerun`, `prune`, `settings set`).
     case write
-    /// Read a store that exists, opened read-only so the file is never changed (`runs`, `extract`).
+    /// Read a store that exists, opened read-only (`runs`, `extract`); the one write it may make
+    /// is adding columns an older Tally's store lacks, when the file can be written.
     case read
 }
 

@@ -43,11 +43,12 @@ package final class TallyDatabase {
     /// A store an older Tally wrote may lack a column the reads name (`_deleted_at`, a field the
     /// registry gained): a read adds them when the file can be written — a short write of its own,
     /// never waiting long for another writer — so `tally extract` works on it before any import.
-    /// Where it cannot (a read-only file, a busy store) the store is read as it is.
+    /// It adds columns only: an index over a large table would hold the store for seconds, so the
+    /// next write builds those. Where it cannot (a read-only file, a busy store) the store is read as it is.
     private static func completeTables(path: String, registry: EntityRegistry, seenBy connection: Connection) throws {
         guard try !registry.tablesAreCurrent(in: connection), FileManager.default.isWritableFile(atPath: path) else { return }
         guard let writer = try? Connection(path: path, options: .init(readOnly: false, create: false, busyTimeoutMilliseconds: 250)) else { return }
-        try? writer.transaction { try registry.ensureTables(in: writer) }
+        try? writer.transaction { try registry.addMissingColumns(in: writer) }
     }
 
     init(connection: Connection, path: String, registry: EntityRegistry, appliedMigrations: [Int]) {

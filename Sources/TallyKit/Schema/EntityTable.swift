@@ -96,6 +96,13 @@ package struct EntityTable: Sendable {
 
     /// Creates the table if missing and adds columns for fields the registry gained since.
     package func ensure(in connection: Connection) throws {
+        try addMissingColumns(in: connection)
+        for statement in indexSQL { try connection.execute(statement) }
+    }
+
+    /// Creates the table, or adds the columns it lacks (a field the registry gained): quick
+    /// statements, unlike an index built over a large table.
+    package func addMissingColumns(in connection: Connection) throws {
         try connection.execute(createSQL)
         var existing = Set<String>()
         try connection.forEachRow("SELECT name FROM pragma_table_info(?)", [.text(name)]) { existing.insert($0.text(0) ?? "") }
@@ -103,7 +110,6 @@ package struct EntityTable: Sendable {
         for (column, type) in wanted where !existing.contains(column) {
             try connection.execute("ALTER TABLE \(name) ADD COLUMN \(Self.quoted(column)) \(type)")
         }
-        for statement in indexSQL { try connection.execute(statement) }
     }
 }
 
@@ -116,6 +122,11 @@ extension EntityRegistry {
     /// Creates or extends every entity's table.
     package func ensureTables(in connection: Connection) throws {
         for entity in entities { try table(for: entity).ensure(in: connection) }
+    }
+
+    /// Adds the columns the entity tables lack, and no index (see ``EntityTable/addMissingColumns(in:)``).
+    package func addMissingColumns(in connection: Connection) throws {
+        for entity in entities { try table(for: entity).addMissingColumns(in: connection) }
     }
 
     /// The entity's table, with the extra indexes the case rules look records up by, and one on

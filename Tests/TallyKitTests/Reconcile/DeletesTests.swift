@@ -298,6 +298,20 @@ struct DeletesTests {
         #expect(try store.count("SELECT count(*) FROM pragma_table_info('entity_incident') WHERE name = '_deleted_at'") == 1)
     }
 
+    /// A read adds a missing column but builds no index (that could hold the store for seconds);
+    /// the next open for writing does.
+    @Test func aReadAddsColumnsButLeavesIndexesToTheNextWrite() throws {
+        let store = try storeWithIncidents()
+        try store.connection.execute("ALTER TABLE entity_incident DROP COLUMN _deleted_at")
+        try store.connection.execute("DROP INDEX entity_incident_by_cmdb_ci")
+        let index = "SELECT count(*) FROM sqlite_master WHERE name = 'entity_incident_by_cmdb_ci'"
+        _ = try TallyDatabase.open(path: store.database.path, readOnly: true)
+        #expect(try store.count("SELECT count(*) FROM pragma_table_info('entity_incident') WHERE name = '_deleted_at'") == 1)
+        #expect(try store.count(index) == 0)
+        _ = try TallyDatabase.open(path: store.database.path, access: .write)
+        #expect(try store.count(index) == 1)
+    }
+
     @Test func explainNamesTheDeleteAndTheRestore() throws {
         let store = try storeWithIncidents()
         let deleted = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A")]))
