@@ -1,3 +1,4 @@
+import Foundation
 import TallyFormats
 import TallyStore
 
@@ -18,6 +19,9 @@ final class RecordDeletion {
     let entity: EntityDefinition?
     private let audit: AuditTrail
     private let parser: DateTimeParser?
+    /// The latest delete time taken: a day past the run's start (clock skew). A later one would
+    /// keep the record stale until that time, so it is refused instead.
+    private let latestTime: String
     private var inputPosition = 0
     /// The entities whose records this run deleted.
     private(set) var deletedFrom = Set<String>()
@@ -39,6 +43,7 @@ final class RecordDeletion {
         self.entity = entity
         audit = AuditTrail(connection: connection, run: run, source: source)
         parser = try? DateTimeParser()
+        latestTime = CivilDate.canonical(secondsSinceEpoch: Int(Date().timeIntervalSince1970) + 86_400)
     }
 
     func beginInput(position: Int) { inputPosition = position }
@@ -80,6 +85,9 @@ final class RecordDeletion {
         }
         guard let parser, case .success(let deletedAt) = parser.parse(timeText) else {
             return refuse(Self.badTime, "sys_created_on", "sys_created_on '\(timeText)' is not a date and time (e.g. 2026-11-30 10:15:00, UTC)", value: timeText)
+        }
+        guard deletedAt <= latestTime else {
+            return refuse(Self.badTime, "sys_created_on", "sys_created_on '\(timeText)' is in the future: the record would stay deleted against every version until then; check the export's clock or time zone, fix the time and import the row again", value: timeText)
         }
         guard let stored = try record(of: target, sysID: key) else {
             // Kept as a tombstone: a later import of a version no newer than the delete is then stale.

@@ -298,6 +298,16 @@ struct DeletesTests {
         #expect(try store.count("SELECT count(*) FROM pragma_table_info('entity_incident') WHERE name = '_deleted_at'") == 1)
     }
 
+    /// A delete time in the future would keep the record stale against every version until then: refused.
+    @Test func aDeleteTimeInTheFutureIsRejectedAndTheRecordStaysLive() throws {
+        let store = try storeWithIncidents()
+        let result = try store.importDeletes(csv(Self.deletesHeader, [deleteRow("A", at: "9999-12-31 23:59:59")]))
+        #expect(result.counts.rejected == 1 && result.counts.isConserved)
+        #expect(try store.value("SELECT _deleted_at FROM entity_incident WHERE number = 'INC0000001'") == nil)
+        #expect(try store.count("SELECT count(*) FROM findings WHERE rule = 'delete.time' AND message LIKE '%in the future%'") == 1)
+        #expect(try holds(store))
+    }
+
     /// A read adds a missing column but builds no index (that could hold the store for seconds);
     /// the next open for writing does.
     @Test func aReadAddsColumnsButLeavesIndexesToTheNextWrite() throws {
