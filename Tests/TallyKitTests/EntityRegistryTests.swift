@@ -32,7 +32,7 @@ struct EntityRegistryTests {
 
     @Test("unknown names are nil")
     func unknown() {
-        #expect(registry.entity(named: "work_order") == nil)
+        #expect(registry.entity(named: "timecard") == nil)
         #expect(registry.entity(named: "") == nil)
     }
 
@@ -149,8 +149,8 @@ struct EntityRegistryTests {
         for entity in registry.entities {
             for (index, field) in entity.fields.enumerated() {
                 #expect(entity.index(ofField: field.name) == index)
-                if case .reference(let target) = field.type {
-                    #expect(registry.entity(named: target) != nil, "\(entity.name).\(field.name) → \(target)")
+                for target in field.type.referenceTargets {
+                    #expect(registry.entity(named: target)?.name == target, "\(entity.name).\(field.name) → \(target)")
                 }
             }
             #expect(entity.index(ofField: "no_such_field") == nil)
@@ -160,7 +160,7 @@ struct EntityRegistryTests {
     @Test("adding an entity is one definition")
     func addingAnEntity() throws {
         let workOrder = EntityDefinition(
-            name: "work_order", table: "wm_order", aliases: ["wo"],
+            name: "work_order_copy", table: "wm_order_copy", aliases: ["wo"],
             fields: [
                 FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
                 FieldDefinition("number", .text, required: true, labels: ["Number"], pattern: .number(prefix: "WO")),
@@ -169,7 +169,7 @@ struct EntityRegistryTests {
             ],
             identifierRules: [["sys_id"], ["number"]], numberPrefix: "WO")
         let extended = EntityRegistry(entities: EntityRegistry.standard.entities + [workOrder])
-        #expect(extended.entity(named: "wo")?.table == "wm_order")
+        #expect(extended.entity(named: "wo")?.table == "wm_order_copy")
         let mapper = try RecordMapper(map: TransformMap(entity: "wo"), registry: extended, header: ["Number", "Updated"])
         let record = mapper.map(RawRecord(names: ["Number", "Updated"], values: ["WO0000001", "2026-01-02 03:04:05"],
                                           provenance: Provenance(file: "wo.csv", record: 1, line: 2)))

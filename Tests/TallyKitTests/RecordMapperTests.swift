@@ -259,7 +259,7 @@ struct RecordMapperTests {
     }
 
     @Test("map mistakes stop before any row", arguments: [
-        (TransformMap(entity: "work_order"), "the map's entity 'work_order' is not known (known: case, incident, problem, change, request, ci, ci_relationship)"),
+        (TransformMap(entity: "timecard"), "the map's entity 'timecard' is not known (known: case, incident, problem, change, request, ci, ci_relationship, task_sla, work_order, work_task, knowledge, kb_citation)"),
         (TransformMap(entity: "incident", columns: ["x": .init(field: "nope")]), "column 'x' names 'nope', which is not a field of incident"),
         (TransformMap(entity: "incident", columns: ["x": .init(field: "number", formats: ["yyyy"])]), "column 'x' gives date formats or a timezone, but incident.number is text, not a datetime"),
         (TransformMap(entity: "incident", columns: ["x": .init(field: "caller_id", choices: ["a": .integer(1)])]), "column 'x' gives choices, but incident.caller_id is text, not a choice"),

@@ -4,7 +4,7 @@ import TestSupport
 @testable import TallyKit
 import TallyStore
 
-/// One registry entry is all an entity takes: the test-only ``WorkOrder`` imports, validates,
+/// One registry entry is all an entity takes: the work order (`wm_order`) imports, validates,
 /// reconciles (references resolved in a later run, stale rows skipped) and extracts through the
 /// Kit, with no other code knowing it.
 @Suite("A work order: an entity that is one registry entry")
@@ -19,7 +19,7 @@ struct WorkOrderTests {
     }
 
     @Test func importValidateReconcileAndExtractAWorkOrder() throws {
-        let store = try StoreHarness(registry: WorkOrder.registry)
+        let store = try StoreHarness()
         #expect(try store.count("SELECT count(*) FROM entity_work_order") == 0)
 
         // Run 1: the work orders arrive before their incidents; two rows break the entry's rules.

@@ -8,10 +8,7 @@ package enum CMDBHealthHistory {
     package static func tracks(_ entity: EntityDefinition, in registry: EntityRegistry) -> Bool {
         guard let ci = registry.entity(named: "ci") else { return false }
         if entity.name == ci.name { return true }
-        let references = entity.fields.compactMap { field -> String? in
-            if case .reference(let target) = field.type { return target }
-            return nil
-        }
+        let references = entity.fields.flatMap(\.type.referenceTargets)
         // A relationship: references to CIs alone (a task, which has a number, is no part of the CMDB).
         return entity.numberPrefix == nil && !references.isEmpty && references.allSatisfy { $0 == ci.name }
     }

@@ -67,8 +67,8 @@ package struct EntityExtract: Sendable {
     private var fieldColumns: [ReportColumn] {
         entity.fields.map { field in
             switch field.type {
-            case .text, .reference: ReportColumn(field.name)
-            case .integer: ReportColumn(field.name, .integer)
+            case .text, .reference, .references: ReportColumn(field.name)
+            case .integer, .duration: ReportColumn(field.name, .integer)
             case .decimal: ReportColumn(field.name, .decimal)
             case .boolean: ReportColumn(field.name, .boolean)
             case .datetime: ReportColumn(field.name, .datetime)

@@ -43,7 +43,7 @@ struct ReportSQL {
         var result: [(EntityDefinition, FieldDefinition)] = []
         for entity in registry.entities {
             for field in entity.fields {
-                if case .reference(let name) = field.type, name == targetName { result.append((entity, field)) }
+                if field.type.referenceTargets.contains(targetName) { result.append((entity, field)) }
             }
         }
         return result

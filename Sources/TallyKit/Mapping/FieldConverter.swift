@@ -9,6 +9,7 @@ final class FieldConverter: Sendable {
         case reference
         case integer
         case decimal
+        case duration
         case boolean
         case datetime(DateTimeParser)
         case choice(ChoiceList, translations: [String: FieldValue], unknown: TransformMap.UnknownChoice)
@@ -50,9 +51,10 @@ final class FieldConverter: Sendable {
 
         switch field.type {
         case .text: kind = field.externalTable == nil ? .text : .reference
-        case .reference: kind = .reference
+        case .reference, .references: kind = .reference
         case .integer: kind = .integer
         case .decimal: kind = .decimal
+        case .duration: kind = .duration
         case .boolean: kind = .boolean
         case .datetime:
             do {
@@ -113,6 +115,11 @@ final class FieldConverter: Sendable {
             if let number = FieldConverter.decimal(trimmed) { return .text(number) }
             findings.append(error(.typeDecimal, raw,
                 "\(field.name) '\(raw)' is not a number (digits, an optional fraction, thousands separated by commas); fix the row"))
+            return nil
+        case .duration:
+            if let seconds = DurationText.seconds(trimmed) { return .integer(seconds) }
+            findings.append(error(.typeDuration, raw,
+                "\(field.name) '\(raw)' is not a duration (seconds, 1970-01-01 HH:MM:SS as the Table API writes it, or 2 Days 4 Hours 30 Minutes); fix the row"))
             return nil
         case .boolean:
             if let flag = FieldConverter.boolean(trimmed) { return .boolean(flag) }

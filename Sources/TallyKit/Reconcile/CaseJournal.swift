@@ -15,8 +15,10 @@ final class CaseJournal {
     let run: Int64
     /// Case fields that point at this entity (`incident`; `change_request` and `caused_by`).
     private let caseFields: [String]
-    /// This entity's field pointing at its case, when it has one (`request.parent`).
+    /// This entity's field pointing at its case, when it has one (`request.parent`, `work_order.initiated_from`).
     private let backLinkIndex: Int?
+    /// The back link's name in notes and `case_fields_to_sync` (`requests`, `work_orders`).
+    private let backLinkName: String
     private let syncEnabled: Bool
     private let syncedFields: Set<String>
     private let caseTable: String
@@ -26,20 +28,20 @@ final class CaseJournal {
     static func make(for entity: EntityDefinition, registry: EntityRegistry, connection: Connection, run: Int64) -> CaseJournal? {
         guard let caseEntity = registry.entities.first(where: { $0.caseRules != nil }), let rules = caseEntity.caseRules else { return nil }
         let caseFields = rules.relatedFields.filter { field in
-            if case .reference(let target)? = caseEntity.field(named: field)?.type { return target == entity.name }
-            return false
+            caseEntity.field(named: field)?.type.referenceTargets.contains(entity.name) ?? false
         }
-        let backLink = rules.requestLink.entity == entity.name ? entity.index(ofField: rules.requestLink.field) : nil
+        let link = rules.backLink(of: entity.name)
+        let backLink = link.flatMap { entity.index(ofField: $0.field) }
         guard !caseFields.isEmpty || backLink != nil else { return nil }
         // A run writes one entity, so a store without cases gets none during it: nothing to journal.
         let caseTable = EntityTable(caseEntity).name
         guard (try? connection.holdsRows(caseTable)) != false else { return nil }
         return CaseJournal(connection: connection, entity: entity, caseEntity: caseEntity, rules: rules, run: run,
-                           caseFields: caseFields, backLinkIndex: backLink)
+                           caseFields: caseFields, backLinkIndex: backLink, backLinkName: link?.syncName)
     }
 
     private init(connection: Connection, entity: EntityDefinition, caseEntity: EntityDefinition, rules: CaseRules,
-                 run: Int64, caseFields: [String], backLinkIndex: Int?) {
+                 run: Int64, caseFields: [String], backLinkIndex: Int?, backLinkName: String?) {
         self.connection = connection
         self.entity = entity
         self.caseEntity = caseEntity
@@ -47,6 +49,7 @@ final class CaseJournal {
         self.run = run
         self.caseFields = caseFields
         self.backLinkIndex = backLinkIndex
+        self.backLinkName = backLinkName ?? rules.requestLink.syncName
         let settings = StoreSettings(connection: connection)
         syncEnabled = (try? settings.bool(StoreSettings.syncEnabled)) ?? false
         syncedFields = Set((try? settings.list(StoreSettings.caseFieldsToSync)) ?? [])
@@ -78,7 +81,7 @@ final class CaseJournal {
         }
         if let backLinkIndex, let caseKey = values[backLinkIndex].canonicalText, !caseKey.isEmpty {
             let cases = try cases(whereAnyOf: ["sys_id", caseEntity.displayField ?? "number"], in: [caseKey])
-            try write(news, to: cases, field: rules.requestLink.syncName, relatedRecord: record, relatedLabel: label)
+            try write(news, to: cases, field: backLinkName, relatedRecord: record, relatedLabel: label)
         }
     }
 

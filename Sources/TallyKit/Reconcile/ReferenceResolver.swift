@@ -8,16 +8,36 @@ import TallyStore
 struct ReferenceResolver {
     /// A reference field of the entity being written, with how to look its target up.
     struct Slot {
+        /// One entity the field may point at, with the statements that find a record of it.
+        struct Target {
+            /// The target entity's name (the slot keeps no copy of its definition: a slot is read
+            /// for every row).
+            var name: String
+            var bySysIDSQL: String
+            var byDisplaySQL: String?
+            /// The target's number prefix (`INC`): a number with another prefix is not looked up in it.
+            var numberPrefix: String?
+            /// The target is another entity that held no record when the resolver was made: a run
+            /// writes one entity, so such references cannot resolve during it and are not looked up.
+            var wasEmpty = false
+        }
+
         var index: Int
         var field: String
-        /// The target entity's name (the slot keeps no copy of its definition: a slot is read
-        /// for every row).
-        var target: String
-        var bySysIDSQL: String
-        var byDisplaySQL: String?
-        /// The target is another entity that held no record when the resolver was made: a run
-        /// writes one entity, so such references cannot resolve during it and are not looked up.
-        var targetWasEmpty = false
+        /// The entities it may point at, in the registry's order for the field (one, for most).
+        var targets: [Target]
+
+        /// The target as pending rows name it: the entity, or the candidates joined by `|` for a
+        /// reference to one of several (`case|incident|problem|change|request`).
+        var target: String { targets.map(\.name).joined(separator: "|") }
+
+        /// The target a pending row of `raw` names: the one entity whose number prefix `raw`
+        /// carries, else ``target``.
+        func pendingTarget(for raw: String) -> String {
+            guard targets.count > 1 else { return target }
+            let byPrefix = targets.filter { $0.numberPrefix.map { raw.hasPrefix($0) } ?? false }
+            return byPrefix.count == 1 ? byPrefix[0].name : target
+        }
     }
 
     /// A reference that did not resolve.
@@ -50,13 +70,17 @@ struct ReferenceResolver {
               display_value = excluded.display_value, resolved_in_run = NULL
             """, on: connection)
         slots = entity.fields.enumerated().compactMap { index, field in
-            guard case .reference(let targetName) = field.type, let target = registry.entity(named: targetName) else { return nil }
-            let table = EntityTable(target).name
-            return Slot(
-                index: index, field: field.name, target: target.name,
-                bySysIDSQL: "SELECT 1 FROM \(table) WHERE \"sys_id\" = ? LIMIT 1",
-                byDisplaySQL: target.displayField.map { "SELECT \"sys_id\", _id FROM \(table) WHERE \(EntityTable.quoted($0)) = ? LIMIT 2" },
-                targetWasEmpty: target.name != entity.name && (try? connection.holdsRows(table)) == false)
+            let targets = field.type.referenceTargets.compactMap { registry.entity(named: $0) }
+            guard !targets.isEmpty else { return nil }
+            return Slot(index: index, field: field.name, targets: targets.map { target in
+                let table = EntityTable(target).name
+                return Slot.Target(
+                    name: target.name,
+                    bySysIDSQL: "SELECT 1 FROM \(table) WHERE \"sys_id\" = ? LIMIT 1",
+                    byDisplaySQL: target.displayField.map { "SELECT \"sys_id\", _id FROM \(table) WHERE \(EntityTable.quoted($0)) = ? LIMIT 2" },
+                    numberPrefix: target.numberPrefix,
+                    wasEmpty: target.name != entity.name && (try? connection.holdsRows(table)) == false)
+            })
         }
     }
 
@@ -78,14 +102,14 @@ struct ReferenceResolver {
         for position in slots.indices {  // slots[position] read in place: a slot copied a row retains its strings
             let index = slots[position].index
             guard case .text(let raw)? = values[index], !raw.isEmpty else { continue }
-            switch slots[position].targetWasEmpty ? .missing : try lookUp(raw, in: slots[position]) {
+            switch try lookUp(raw, in: slots[position]) {
             case .found(let sysID):
                 if let sysID, sysID != raw { replacements.append(Replacement(index: index, sysID: sysID)) }
                 if sysID == nil { provisional = true }
             case .missing:
                 let field = slots[position].field
                 let display = displayValues.isEmpty ? nil : displayValues.first { $0.field == field }?.value
-                unresolved.append(Unresolved(field: field, target: slots[position].target, raw: raw, display: display))
+                unresolved.append(Unresolved(field: field, target: slots[position].pendingTarget(for: raw), raw: raw, display: display))
             }
         }
         return (unresolved, replacements, provisional)
@@ -99,15 +123,18 @@ struct ReferenceResolver {
     enum Lookup { case found(String?), missing }
 
     /// Finds the target of `raw`: `.found(sysID)` (nil when the target has no sys_id, so the raw
-    /// value stays), or `.missing`.
+    /// value stays), or `.missing`. Of several possible targets, the first that holds it; a
+    /// number is looked up only in the target whose prefix it carries.
     func lookUp(_ raw: String, in slot: Slot) throws -> Lookup {
-        if Validator.isSysID(raw) {
-            if try !connection.scalar(slot.bySysIDSQL, [.text(raw)]).isNull { return .found(raw) }
+        let isSysID = Validator.isSysID(raw)
+        for target in slot.targets where !target.wasEmpty {
+            if isSysID, try !connection.scalar(target.bySysIDSQL, [.text(raw)]).isNull { return .found(raw) }
+            if slot.targets.count > 1, let prefix = target.numberPrefix, !raw.hasPrefix(prefix) { continue }
+            guard let sql = target.byDisplaySQL else { continue }
+            let rows = try connection.rows(sql, [.text(raw)])
+            if rows.count == 1 { return .found(rows[0][0].text) }
         }
-        guard let sql = slot.byDisplaySQL else { return .missing }
-        let rows = try connection.rows(sql, [.text(raw)])
-        guard rows.count == 1 else { return .missing }
-        return .found(rows[0][0].text)
+        return .missing
     }
 
     /// Records the unresolved references of one record (replacing what it had pending before),
@@ -157,10 +184,11 @@ extension ReferenceResolver {
         var resolvers: [String: ReferenceResolver] = [:]
         let audit = AuditTrail(connection: connection, run: run, source: source)
         var resolved = 0
+        let names = pendingNames(of: target, in: registry)
         try connection.forEachPage("""
             SELECT id, entity, record, field, raw_value FROM pending_references
-            WHERE target_entity = ? AND resolved_in_run IS NULL AND id > ? ORDER BY id LIMIT ?
-            """, [.text(target.name)], pageSize: pageSize) { row in
+            WHERE target_entity IN (\(names.map { _ in "?" }.joined(separator: ", "))) AND resolved_in_run IS NULL AND id > ? ORDER BY id LIMIT ?
+            """, names.map(SQLValue.text), pageSize: pageSize) { row in
             let pending = (id: row[0].integer ?? 0, entity: row[1].text ?? "", record: row[2].integer ?? 0,
                            field: row[3].text ?? "", raw: row[4].text ?? "")
             guard let entity = registry.entity(named: pending.entity) else { return }
@@ -186,5 +214,20 @@ extension ReferenceResolver {
             resolved += 1
         }
         return resolved
+    }
+
+    /// The names pending rows give `target`: its own, and that of each reference to one of
+    /// several entities that include it (`case|incident|…`).
+    static func pendingNames(of target: EntityDefinition, in registry: EntityRegistry) -> [String] {
+        var names = [target.name]
+        for entity in registry.entities {
+            for field in entity.fields {
+                let targets = field.type.referenceTargets
+                guard targets.count > 1, targets.contains(target.name) else { continue }
+                let joined = targets.joined(separator: "|")
+                if !names.contains(joined) { names.append(joined) }
+            }
+        }
+        return names
     }
 }

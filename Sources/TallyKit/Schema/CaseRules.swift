@@ -59,9 +59,17 @@ package struct CaseRules: Sendable, Hashable {
     package var resolutionField: String
     package var requirements: [Requirement]
     package var requestLink: BackLink
+    /// Other records that point at their case and are its related records for journal purposes
+    /// (a work order initiated from a case): their updates write notes to the case.
+    package var journalLinks: [BackLink] = []
 
-    /// The names `case_fields_to_sync` accepts: the related fields and the request link's.
-    package var syncableFields: [String] { relatedFields + [requestLink.syncName] }
+    /// The names `case_fields_to_sync` accepts: the related fields and the back links'.
+    package var syncableFields: [String] { relatedFields + [requestLink.syncName] + journalLinks.map(\.syncName) }
+
+    /// The back link by which records of `entity` point at their case, if any.
+    package func backLink(of entity: String) -> BackLink? {
+        ([requestLink] + journalLinks).first { $0.entity == entity }
+    }
 
     package static let standard = CaseRules(
         relatedFields: ["incident", "problem", "change_request", "caused_by"],
@@ -82,5 +90,6 @@ package struct CaseRules: Sendable, Hashable {
             Requirement(code: "related_request_closed_complete", entity: "request", caseField: nil, stateField: "request_state",
                         states: .anyOf(["closed_complete"]), summary: "at least one request in closed_complete"),
         ],
-        requestLink: BackLink(entity: "request", field: "parent", syncName: "requests"))
+        requestLink: BackLink(entity: "request", field: "parent", syncName: "requests"),
+        journalLinks: [BackLink(entity: "work_order", field: "initiated_from", syncName: "work_orders")])
 }

@@ -49,6 +49,9 @@ package struct EntityDefinition: Sendable, Hashable {
     package let caseRules: CaseRules?
     /// Fields a complete record carries besides the required ones, by class (CMDB completeness).
     package let recommendedFields: [RecommendedFields]
+    /// Fields the reports join or filter on that nothing else indexes (a task SLA's `task`): each
+    /// gets a read index, built at the end of a first load (see `DeferredReadIndexes`).
+    package let lookupFields: [String]
     private let indexByName: [String: Int]
 
     package init(
@@ -57,7 +60,7 @@ package struct EntityDefinition: Sendable, Hashable {
         retireRule: RetireRule? = nil, updatedField: String = "sys_updated_on",
         modCountField: String = "sys_mod_count", displayField: String? = nil, caseRules: CaseRules? = nil,
         distinguishingRules: [[String]] = [["sys_id"]], collisionRules: [[String]] = [],
-        recommendedFields: [RecommendedFields] = [], doc: String = ""
+        recommendedFields: [RecommendedFields] = [], lookupFields: [String] = [], doc: String = ""
     ) {
         // An external reference's display value follows it (caller_id, caller_id_display).
         let fields = fields.flatMap { field in [field] + (field.displayCompanion().map { [$0] } ?? []) }
@@ -67,7 +70,7 @@ package struct EntityDefinition: Sendable, Hashable {
             index[field.name] = position
         }
         let referenced = identifierRules.flatMap { $0 } + temporalOrder + [updatedField, modCountField]
-            + (retireRule.map { [$0.field] } ?? []) + recommendedFields.flatMap(\.fields)
+            + (retireRule.map { [$0.field] } ?? []) + recommendedFields.flatMap(\.fields) + lookupFields
         for field in referenced {
             precondition(index[field] != nil, "\(name): rule names unknown field \(field)")
         }
@@ -87,6 +90,7 @@ package struct EntityDefinition: Sendable, Hashable {
         self.displayField = displayField ?? (numberPrefix != nil ? "number" : nil)
         self.caseRules = caseRules
         self.recommendedFields = recommendedFields
+        self.lookupFields = lookupFields
         self.indexByName = index
     }
 

@@ -33,11 +33,12 @@ extension EntityRegistry {
     /// The targets of `entity`'s reference fields, in field order, without the back links that
     /// case rules read the other way.
     private func references(of entity: EntityDefinition) -> [String] {
-        entity.fields.compactMap { field -> String? in
-            guard case .reference(let target) = field.type, let targetEntity = self.entity(named: target),
-                  targetEntity.name != entity.name else { return nil }
-            if let rules = targetEntity.caseRules, rules.requestLink.entity == entity.name, rules.requestLink.field == field.name { return nil }
-            return targetEntity.name
+        entity.fields.flatMap { field in
+            field.type.referenceTargets.compactMap { target -> String? in
+                guard let targetEntity = self.entity(named: target), targetEntity.name != entity.name else { return nil }
+                if let rules = targetEntity.caseRules, rules.requestLink.entity == entity.name, rules.requestLink.field == field.name { return nil }
+                return targetEntity.name
+            }
         }
     }
 }

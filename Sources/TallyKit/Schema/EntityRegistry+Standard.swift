@@ -1,4 +1,5 @@
-/// The seven standard entities, as data.
+/// The standard entities, as data: the case, ITSM and CMDB records, and the SLAs, field-service
+/// work and knowledge around them.
 ///
 /// To add an entity, append one `EntityDefinition(...)` to the list in ``standard``; the default
 /// transform map, validation rules and identification follow from it.
@@ -219,11 +220,159 @@ extension EntityRegistry {
             ],
             identifierRules: [["sys_id"], ["parent", "child", "type"]],
             doc: "A typed link between two CIs (parent → child)."),
+
+        EntityDefinition(
+            name: "task_sla", table: "task_sla",
+            fields: [
+                FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
+                FieldDefinition("task", .references(anyOf: StandardEntities.tasks), required: true, labels: ["Task"],
+                                doc: "The case, incident, problem, change or request the SLA is attached to."),
+                FieldDefinition("sla", .text, required: true, labels: ["SLA definition", "SLA"], external: "contract_sla",
+                                doc: "Its definition; a list export gives the definition's name."),
+                FieldDefinition(
+                    "stage",
+                    // source: the Task SLA table's stage values (Breached: the 2010 SLA engine's).
+                    .choice(ChoiceList(text: [("in_progress", "In progress"), ("paused", "Paused"), ("completed", "Completed"),
+                                              ("cancelled", "Cancelled"), ("breached", "Breached")],
+                                       aliases: ["in_progress": ["In Progress"]])),
+                    labels: ["Stage"]),
+                FieldDefinition("has_breached", .boolean, labels: ["Has breached", "Breached"]),
+                FieldDefinition("active", .boolean, labels: ["Active"]),
+                FieldDefinition("start_time", .datetime, labels: ["Start time"]),
+                FieldDefinition("end_time", .datetime, labels: ["Stop time", "End time"]),
+                FieldDefinition("planned_end_time", .datetime, labels: ["Breach time", "Planned end time"]),
+                FieldDefinition("pause_duration", .duration, labels: ["Pause duration"]),
+                FieldDefinition("duration", .duration, labels: ["Actual elapsed time"]),
+                FieldDefinition("percentage", .decimal, labels: ["Actual elapsed percentage"]),
+                FieldDefinition("business_duration", .duration, labels: ["Business elapsed time"]),
+                FieldDefinition("business_percentage", .decimal, labels: ["Business elapsed percentage"]),
+                FieldDefinition("sys_created_on", .datetime, labels: ["Created"]),
+                FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
+                FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
+            ],
+            // A list export has no sys_id: one definition attaches to a task once per start.
+            identifierRules: [["sys_id"], ["task", "sla", "start_time"]],
+            temporalOrder: ["start_time", "end_time"],
+            lookupFields: ["task"],
+            doc: "An SLA attached to a task, with its stage, breach flag and elapsed time (the platform's task_sla)."),
+
+        StandardEntities.fieldService(
+            name: "work_order", table: "wm_order", prefix: "WO",
+            // Labels: the FSM documentation's work order states; codes as wm_order's sys_choice.
+            states: [(1, "Draft"), (2, "Awaiting Qualification"), (9, "Qualified"), (10, "Ready for Dispatch"),
+                     (16, "Assigned"), (17, "Accepted"), (18, "Work in Progress"), (3, "Closed Complete"),
+                     (4, "Closed Incomplete"), (7, "Canceled")],
+            stateAliases: [7: ["Cancelled"]],
+            extra: [
+                FieldDefinition("initiated_from", .references(anyOf: ["case", "incident"]), labels: ["Initiated from"],
+                                doc: "The case or incident the work order was raised from."),
+                FieldDefinition("caller", .text, labels: ["Caller"], external: "sys_user"),
+                FieldDefinition("account", .text, labels: ["Account"], external: "customer_account"),
+            ],
+            lookupFields: ["initiated_from"],
+            doc: "A field-service work order: physical work, raised from a case or an incident, on a CI or an asset."),
+
+        StandardEntities.fieldService(
+            name: "work_task", table: "wm_task", prefix: "WOT",
+            // Labels: the FSM documentation's work order task states; codes as wm_task's sys_choice.
+            states: [(1, "Draft"), (10, "Pending Dispatch"), (15, "Scheduled"), (16, "Assigned"), (17, "Accepted"),
+                     (18, "Work in Progress"), (3, "Closed Complete"), (4, "Closed Incomplete"), (7, "Cancelled")],
+            stateAliases: [7: ["Canceled"]],
+            extra: [
+                FieldDefinition("parent", .reference("work_order"), required: true, labels: ["Work order", "Parent"],
+                                doc: "Its work order."),
+                FieldDefinition("dispatch_group", .text, labels: ["Dispatch group"], external: "sys_user_group"),
+            ],
+            lookupFields: ["parent"],
+            doc: "A work order task: one visit or job of a work order, scheduled and assigned to an agent."),
+
+        EntityDefinition(
+            name: "knowledge", table: "kb_knowledge",
+            fields: [
+                FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
+                FieldDefinition("number", .text, required: true, labels: ["Number"], pattern: .number(prefix: "KB")),
+                FieldDefinition("short_description", .text, labels: ["Short description", "Title"]),
+                FieldDefinition(
+                    "workflow_state",
+                    // source: kb_knowledge.workflow_state.
+                    .choice(ChoiceList(text: [("draft", "Draft"), ("review", "Review"), ("published", "Published"),
+                                              ("pending_retirement", "Pending retirement"), ("retired", "Retired"),
+                                              ("outdated", "Outdated")])),
+                    labels: ["Workflow", "Workflow state"]),
+                FieldDefinition("kb_knowledge_base", .text, labels: ["Knowledge base"], external: "kb_knowledge_base"),
+                FieldDefinition("kb_category", .text, labels: ["Category"], external: "kb_category"),
+                FieldDefinition("author", .text, labels: ["Author"], external: "sys_user"),
+                FieldDefinition("published", .datetime, labels: ["Published"], doc: "A date: stored at midnight UTC."),
+                FieldDefinition("valid_to", .datetime, labels: ["Valid to"], doc: "A date: stored at midnight UTC."),
+                FieldDefinition("sys_view_count", .integer, labels: ["View count", "Views"]),
+                FieldDefinition("use_count", .integer, labels: ["Use count"]),
+                FieldDefinition("sys_created_on", .datetime, labels: ["Created"]),
+                FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
+                FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
+            ],
+            identifierRules: [["sys_id"], ["number"]], numberPrefix: "KB",
+            retireRule: .init(field: "workflow_state", value: "retired"),
+            doc: "A knowledge article; its versions are one record, as the platform's number names them."),
+
+        EntityDefinition(
+            name: "kb_citation", table: "m2m_kb_task",
+            fields: [
+                FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
+                FieldDefinition("kb_knowledge", .reference("knowledge"), required: true, labels: ["Knowledge", "Article"]),
+                FieldDefinition("task", .references(anyOf: StandardEntities.tasks), required: true, labels: ["Task"]),
+                FieldDefinition("sys_created_on", .datetime, labels: ["Created"]),
+                FieldDefinition("sys_created_by", .text, labels: ["Created by"]),
+                FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
+                FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
+            ],
+            identifierRules: [["sys_id"], ["kb_knowledge", "task"]],
+            lookupFields: ["kb_knowledge", "task"],
+            doc: "An article cited by a task (the platform's m2m_kb_task): one row per article and case or incident."),
     ])
 }
 
 /// Builders for the shapes the standard entities share.
 enum StandardEntities {
+    /// The task entities a reference to the platform's `task` table may point at.
+    static let tasks = ["case", "incident", "problem", "change", "request"]
+
+    /// A field-service entity (`wm_order`, `wm_task`): a task with the place, the asset and the
+    /// schedule of physical work, then `extra`.
+    static func fieldService(
+        name: String, table: String, prefix: String, states: [(Int, String)], stateAliases: [Int: [String]] = [:],
+        extra: [FieldDefinition], lookupFields: [String], doc: String
+    ) -> EntityDefinition {
+        let head: [FieldDefinition] = [
+            FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
+            FieldDefinition("number", .text, required: true, labels: ["Number"], pattern: .number(prefix: prefix)),
+            FieldDefinition("short_description", .text, labels: ["Short description"]),
+            FieldDefinition("state", .choice(ChoiceList(states, aliases: stateAliases)), labels: ["State"]),
+            FieldDefinition("active", .boolean, labels: ["Active"]),
+            FieldDefinition("priority", .choice(priority), labels: ["Priority"]),
+            FieldDefinition("cmdb_ci", .reference("ci"), labels: ["Configuration item"]),
+            FieldDefinition("asset", .text, labels: ["Asset"], external: "alm_asset"),
+            FieldDefinition("location", .text, labels: ["Location"], external: "cmn_location"),
+            FieldDefinition("assignment_group", .text, labels: ["Assignment group"], external: "sys_user_group"),
+            FieldDefinition("assigned_to", .text, labels: ["Assigned to"], external: "sys_user"),
+            FieldDefinition("opened_at", .datetime, labels: ["Opened"]),
+            FieldDefinition("expected_start", .datetime, labels: ["Expected start"]),
+            FieldDefinition("estimated_end", .datetime, labels: ["Estimated end"]),
+            FieldDefinition("work_start", .datetime, labels: ["Actual work start", "Work start"]),
+            FieldDefinition("work_end", .datetime, labels: ["Actual work end", "Work end"]),
+            FieldDefinition("closed_at", .datetime, labels: ["Closed"]),
+        ]
+        let tail: [FieldDefinition] = [
+            FieldDefinition("sys_created_on", .datetime, labels: ["Created"]),
+            FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
+            FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
+        ]
+        return EntityDefinition(
+            name: name, table: table, fields: head + extra + tail,
+            identifierRules: [["sys_id"], ["number"]], numberPrefix: prefix,
+            temporalOrder: ["opened_at", "closed_at"],
+            retireRule: .init(field: "active", value: "false"), lookupFields: lookupFields, doc: doc)
+    }
+
     /// source: task.priority.
     static let priority = ChoiceList([(1, "Critical"), (2, "High"), (3, "Moderate"), (4, "Low"), (5, "Planning")])
     /// source: the `sys_db_object` labels of the base system's common CMDB classes. Open: an instance's

@@ -44,10 +44,10 @@ package struct EntityTable: Sendable {
     /// The SQL column type of a field: integers, booleans and integer choices are INTEGER.
     package static func columnType(of type: FieldType) -> String {
         switch type {
-        case .integer, .boolean: "INTEGER"
+        case .integer, .boolean, .duration: "INTEGER"
         case .decimal: "REAL"
         case .choice(let list): list.kind == .integer ? "INTEGER" : "TEXT"
-        case .text, .datetime, .reference: "TEXT"
+        case .text, .datetime, .reference, .references: "TEXT"
         }
     }
 
@@ -130,13 +130,15 @@ extension EntityRegistry {
     }
 
     /// The entity's table, with the extra indexes the case rules look records up by, and one on
-    /// each reference to a CI: the CMDB reports ask of every CI whether anything points at it.
+    /// each reference to a CI (the CMDB reports ask of every CI whether anything points at it) and
+    /// on the entity's ``EntityDefinition/lookupFields``.
     package func table(for entity: EntityDefinition) -> EntityTable {
         var indexed: [String] = []
         var read: [String] = []
         let ci = self.entity(named: "ci")?.name
         for field in entity.fields {
-            if case .reference(let target) = field.type, target == ci { read.append(field.name) }
+            let pointsAtCI = ci.map { field.type.referenceTargets.contains($0) } ?? false
+            if pointsAtCI || entity.lookupFields.contains(field.name) { read.append(field.name) }
         }
         if let rules = entity.caseRules { indexed += rules.relatedFields + [rules.parentField] }
         for rules in entities.compactMap(\.caseRules) where rules.requestLink.entity == entity.name {

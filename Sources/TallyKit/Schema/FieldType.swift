@@ -9,6 +9,9 @@ package enum FieldType: Sendable, Hashable {
     case decimal
     /// `true`/`false` (inputs also say `1`/`0`, `yes`/`no`).
     case boolean
+    /// A length of time, stored as whole seconds: the Table API writes it as a time after the
+    /// epoch (`1970-01-03 04:00:00`), a list export as words (`2 Days 4 Hours`), see ``DurationText``.
+    case duration
     /// A UTC instant stored as `YYYY-MM-DD HH:MM:SS`.
     case datetime
     /// One of a fixed list of codes, stored as the code.
@@ -16,6 +19,19 @@ package enum FieldType: Sendable, Hashable {
     /// A pointer at another entity (by its registry name), stored as text until reconciliation
     /// resolves it to a sys_id.
     case reference(String)
+    /// A pointer at a record of any of several entities (a task SLA's `task`: a case, incident,
+    /// problem, change or request), as the platform's references to `task` are: looked up in
+    /// each in turn, a number only in the entity whose prefix it carries.
+    case references(anyOf: [String])
+
+    /// The entities a reference may point at; empty for a field that is no reference.
+    package var referenceTargets: [String] {
+        switch self {
+        case .reference(let target): [target]
+        case .references(let targets): targets
+        default: []
+        }
+    }
 
     /// A short name for messages and docs: `text`, `integer`, `choice`, `reference to ci`.
     package var summary: String {
@@ -24,9 +40,11 @@ package enum FieldType: Sendable, Hashable {
         case .integer: "integer"
         case .decimal: "decimal"
         case .boolean: "boolean"
+        case .duration: "duration (seconds)"
         case .datetime: "datetime"
         case .choice(let list): list.kind == .integer ? "choice (integer codes)" : "choice (text codes)"
         case .reference(let entity): "reference to \(entity)"
+        case .references(let targets): "reference to " + targets.dropLast().joined(separator: ", ") + " or " + (targets.last ?? "")
         }
     }
 }

@@ -27,6 +27,7 @@ package struct RuleID: RawRepresentable, Sendable, Hashable, Codable, Comparable
     package static let typeBoolean: RuleID = "type.boolean"
     package static let typeDatetime: RuleID = "type.datetime"
     package static let typeDecimal: RuleID = "type.decimal"
+    package static let typeDuration: RuleID = "type.duration"
     /// A value is not one of the field's choices (dbt `accepted_values`).
     package static let choice: RuleID = "choice"
     package static let patternSysID: RuleID = "pattern.sys_id"

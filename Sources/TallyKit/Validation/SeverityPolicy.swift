@@ -24,7 +24,7 @@ package struct SeverityPolicy: Sendable, Equatable {
 
     /// The rules and families a map may name (a family covers its `family.*` rules).
     package static let knownRules: [RuleID] = [
-        .required, "type", .typeInteger, .typeBoolean, .typeDatetime, .typeDecimal, .choice, "pattern", .patternNumber,
+        .required, "type", .typeInteger, .typeBoolean, .typeDatetime, .typeDecimal, .typeDuration, .choice, "pattern", .patternNumber,
         .temporalOrder, .dstGap, .dstAmbiguous, "resolution", "identity", "identity.collision",
     ] + alwaysErrors
 

@@ -1,0 +1,36 @@
+/// Reads the platform's duration values as whole seconds. The Table API writes a duration as the
+/// instant that far after the epoch (`1970-01-03 04:00:00` is 2 days 4 hours); a list export
+/// writes its display value (`2 Days 4 Hours 30 Minutes`, `1 Hour`, `45 Seconds`); a plain
+/// number is taken as seconds.
+enum DurationText {
+    static func seconds(_ text: String) -> Int64? {
+        if let plain = Int64(text), plain >= 0 { return plain }
+        if text.hasPrefix("1970-01-") { return sinceEpoch(text) }
+        return words(text)
+    }
+
+    /// `1970-01-DD HH:MM:SS` (or `…THH:MM:SS`): (DD − 1) days plus the time of day.
+    private static func sinceEpoch(_ text: String) -> Int64? {
+        let parts = text.dropFirst(8).split(whereSeparator: { $0 == " " || $0 == "T" || $0 == ":" })
+        guard parts.count == 4, let day = Int64(parts[0]), (1...31).contains(day),
+              let hours = Int64(parts[1]), let minutes = Int64(parts[2]), let seconds = Int64(parts[3]),
+              (0..<24).contains(hours), (0..<60).contains(minutes), (0..<60).contains(seconds) else { return nil }
+        return (day - 1) * 86_400 + hours * 3_600 + minutes * 60 + seconds
+    }
+
+    /// `N Days N Hours N Minutes N Seconds`, any of them, each once, singular or plural, any case.
+    private static func words(_ text: String) -> Int64? {
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "," })
+        guard !tokens.isEmpty, tokens.count.isMultiple(of: 2) else { return nil }
+        let units: [String: Int64] = ["day": 86_400, "hour": 3_600, "minute": 60, "second": 1]
+        var total: Int64 = 0
+        var seen = Set<String>()
+        for pair in stride(from: 0, to: tokens.count, by: 2) {
+            var unit = tokens[pair + 1].lowercased()
+            if unit.hasSuffix("s") { unit.removeLast() }
+            guard let count = Int64(tokens[pair]), count >= 0, let size = units[unit], seen.insert(unit).inserted else { return nil }
+            total += count * size
+        }
+        return total
+    }
+}
