@@ -80,7 +80,14 @@ final class CaseJournal {
             try write(news, to: cases, field: field, relatedRecord: record, relatedLabel: label)
         }
         if let backLinkIndex, let caseKey = values[backLinkIndex].canonicalText, !caseKey.isEmpty {
-            let cases = try cases(whereAnyOf: ["sys_id", caseEntity.displayField ?? "number"], in: [caseKey])
+            var cases = try cases(whereAnyOf: ["sys_id", caseEntity.displayField ?? "number"], in: [caseKey])
+            // A record of an accepted major case is news for its children too, through the major case.
+            let majorKeys = cases.filter { $0.majorState == rules.acceptedMajorState }
+                .flatMap { [$0.sysID, $0.number].compactMap { $0 }.filter { !$0.isEmpty } }
+            if !majorKeys.isEmpty {
+                let known = Set(cases.map(\.id))
+                cases += try self.cases(whereAnyOf: [rules.parentField], in: majorKeys).filter { !known.contains($0.id) }
+            }
             try write(news, to: cases, field: backLinkName, relatedRecord: record, relatedLabel: label)
         }
     }
