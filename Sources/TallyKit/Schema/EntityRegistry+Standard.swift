@@ -227,8 +227,8 @@ extension EntityRegistry {
                 FieldDefinition("sys_id", .text, labels: ["Sys ID"], pattern: .sysID),
                 FieldDefinition("task", .references(anyOf: StandardEntities.tasks), required: true, labels: ["Task"],
                                 doc: "The case, incident, problem, change or request the SLA is attached to."),
-                FieldDefinition("sla", .text, required: true, labels: ["SLA definition", "SLA"], external: "contract_sla",
-                                doc: "Its definition; a list export gives the definition's name."),
+                FieldDefinition("sla", .text, labels: ["SLA definition", "SLA"], external: "contract_sla",
+                                doc: "Its definition's sys_id; a list export gives the definition's name, kept in sla_display."),
                 FieldDefinition(
                     "stage",
                     // source: the Task SLA table's stage values (Breached: the 2010 SLA engine's).
@@ -250,8 +250,9 @@ extension EntityRegistry {
                 FieldDefinition("sys_updated_on", .datetime, required: true, labels: ["Updated"]),
                 FieldDefinition("sys_mod_count", .integer, labels: ["Updates"]),
             ],
-            // A list export has no sys_id: one definition attaches to a task once per start.
-            identifierRules: [["sys_id"], ["task", "sla", "start_time"]],
+            // A list export has no sys_id, and names the definition (sla_display) where the Table API
+            // gives its sys_id: one definition attaches to a task once per start.
+            identifierRules: [["sys_id"], ["task", "sla", "start_time"], ["task", "sla_display", "start_time"]],
             temporalOrder: ["start_time", "end_time"],
             lookupFields: ["task"],
             doc: "An SLA attached to a task, with its stage, breach flag and elapsed time (the platform's task_sla)."),
