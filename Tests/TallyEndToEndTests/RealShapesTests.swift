@@ -244,3 +244,209 @@ struct RealShapesTests {
         #expect(try store.count("entity_ci", "serial_number = 'L3BB911'") >= 1)
     }
 }
+
+/// Issue 30's entities in the same shapes: Table API exports with `{"link", "value"}` references to
+/// the incidents above (and one to a case no file holds), list views with labels and numbers.
+extension RealShapesTests {
+    /// The records of a Table API fixture.
+    static func records(_ file: String) throws -> [[String: Any]] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: realShape(file)))
+        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["result"] as? [[String: Any]] ?? []
+    }
+
+    /// A field of record `index` of a Table API fixture: the sys_id of a reference object, else the string.
+    static func value(_ file: String, _ index: Int, _ field: String) throws -> String? {
+        let value = try records(file)[index][field]
+        return (value as? [String: Any])?["value"] as? String ?? value as? String
+    }
+
+    /// An incident's sys_id, as the incident export holds it.
+    static func incident(_ number: String) throws -> String? {
+        try records("incident-table-api.json").first { $0["number"] as? String == number }?["sys_id"] as? String
+    }
+
+    /// The case no fixture holds, which the new entities point at: its sys_id as the exports give it.
+    static let missingCase = "15a85232351d7085774dc9b7672324d2"  // md5("tally-real-shapes/sn_customerservice_case/CS0001042")
+
+    /// Imports `name` and checks the run's counts add up and nothing was rejected; returns the counts.
+    /// `status`: 0, or 65 for a run that committed with conflicts.
+    static func importLanding(_ name: String, _ entity: String, in folder: URL, _ extra: [String] = [], status: Int32 = 0,
+                              sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Int] {
+        let (result, c) = try importShape(name, entity, in: folder, extra)
+        #expect(result.status == status, "\(result.stderr)", sourceLocation: sourceLocation)
+        let outcomes = ["inserted", "updated", "unchanged", "skipped_stale", "rejected"].map { c[$0] ?? -1 }.reduce(0, +)
+        #expect(c["read"] == outcomes, "read = inserted + updated + unchanged + skipped_stale + rejected: \(c)", sourceLocation: sourceLocation)
+        #expect(c["rejected"] == 0, "\(c)", sourceLocation: sourceLocation)
+        return c
+    }
+
+    static func openPending(_ store: StoreProbe, _ entity: String) throws -> [[String?]] {
+        try store.rows("SELECT field, target_entity, raw_value FROM pending_references WHERE entity = ? AND resolved_in_run IS NULL ORDER BY id",
+                       [.text(entity)])
+    }
+
+    @Test func aTaskSLAExportLandsWithDurationsInSecondsAndItsTasksResolvedWhenTheyArrive() throws {
+        let folder = try Paths.makeTempDirectory()
+        let file = "task-sla-table-api.json"
+        // The task's link names its own table, as the platform's references to `task` do.
+        #expect((try Self.records(file).last?["task"] as? [String: Any])?["link"] as? String
+                == "https://dev00000.service-now.example/api/now/table/sn_customerservice_case/\(Self.missingCase)")
+        // Before their incidents: every task is pending, on every task table the field may point at.
+        let c = try Self.importLanding(file, "task_sla", in: folder)
+        #expect(c["read"] == 11 && c["inserted"] == 11 && c["warnings"] == 0)
+        let store = try StoreProbe(folder)
+        #expect(try store.count("findings") == 0)
+        #expect(try store.count("pending_references", "entity = 'task_sla' AND target_entity = 'case|incident|problem|change|request'") == 11)
+
+        _ = try Self.importLanding("incident-table-api.json", "incident", in: folder)
+        // The incidents resolve ten; the case's stays pending.
+        #expect(try Self.openPending(store, "task_sla") == [["task", "case|incident|problem|change|request", Self.missingCase]])
+        #expect(try store.count("entity_task_sla", "task IN (SELECT sys_id FROM entity_incident)") == 10)
+        let first = try #require(try Self.value(file, 0, "sys_id"))
+        #expect(try store.rows("SELECT task, sla, sla_display, stage, has_breached, business_duration, duration, pause_duration, typeof(duration), business_percentage FROM entity_task_sla WHERE sys_id = ?", [.text(first)])
+                == [[try Self.incident("INC0010001"), try Self.value(file, 0, "sla"), nil, "completed", "0", "5400", "5400", "0", "integer", "75.0"]])
+        // 1970-01-01 09:15:00 and a paused hour; a breach; a day and more.
+        #expect(try store.rows("SELECT stage, has_breached, business_duration, pause_duration, end_time FROM entity_task_sla WHERE task = ? ORDER BY start_time",
+                               [.text(try #require(try Self.incident("INC0010003")))]) == [["paused", "0", "14400", "3600", nil]])
+        #expect(try store.rows("SELECT stage, has_breached, business_duration FROM entity_task_sla WHERE task = ? AND stage <> 'completed'",
+                               [.text(try #require(try Self.incident("INC0010002")))]) == [["breached", "1", "33300"]])
+        #expect(try store.text("SELECT business_duration FROM entity_task_sla WHERE task = ?", [.text(try #require(try Self.incident("INC0010007")))]) == "106200")
+        // Fields the registry has no column for are kept on the record.
+        #expect(try store.text("SELECT json_extract(_extra, '$.timezone') FROM entity_task_sla WHERE sys_id = ?", [.text(first)]) == "US/Pacific")
+    }
+
+    /// A task SLA list names its definition (`SLA definition`: a name, no sys_id): the row can fill
+    /// neither the required `sla` (an external reference: the name goes to `sla_display`) nor the
+    /// identification rule `task + sla + start_time`, so with the built-in map every row is rejected.
+    @Test func aTaskSLAListViewLandsWithLabelsAndDurationsInWords() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try Self.importLanding("incident-table-api.json", "incident", in: folder)
+        let (result, c) = try Self.importShape("task-sla-list-view.csv", "task_sla", in: folder)
+        #expect(c["read"] == 11 && c["read"] == ["inserted", "updated", "unchanged", "skipped_stale", "rejected"].map { c[$0] ?? -1 }.reduce(0, +))
+        let store = try StoreProbe(folder)
+        // BUG (core, registry entry task_sla): a list view cannot land; see the report of issue 30's real shapes.
+        withKnownIssue("task_sla: a list export's SLA definition is a name, so `sla` (required, identifying) is empty and every row is rejected") { () throws in
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(c["inserted"] == 11 && c["rejected"] == 0)
+            #expect(try store.rows("SELECT task, sla_display, stage, has_breached, start_time, business_duration, duration FROM entity_task_sla ORDER BY start_time LIMIT 2")
+                    == [[try Self.incident("INC0010001"), "Incident response (2 hour)", "completed", "0", "2026-03-01 09:53:04", "5400", "5400"],
+                        [try Self.incident("INC0010001"), "P3 resolution (3 day)", "in_progress", "0", "2026-03-01 09:53:04", "9000", nil]])
+            #expect(try Self.openPending(store, "task_sla") == [["task", "case", "CS0001042"]])
+        }
+    }
+
+    @Test func aWorkOrderExportLandsWithItsStateCodesAndItsIncidents() throws {
+        let folder = try Paths.makeTempDirectory()
+        let file = "work-order-table-api.json"
+        _ = try Self.importLanding("incident-table-api.json", "incident", in: folder)
+        let c = try Self.importLanding(file, "work_order", in: folder)
+        #expect(c["read"] == 6 && c["inserted"] == 6 && c["warnings"] == 0)
+        let store = try StoreProbe(folder)
+        #expect(try store.count("findings", "run = 2") == 0)
+        #expect(try store.rows("SELECT number, state, active, priority FROM entity_work_order ORDER BY number")
+                == [["WO0010001", "3", "0", "2"], ["WO0010002", "3", "0", "3"], ["WO0010003", "18", "1", "4"],
+                    ["WO0010004", "16", "1", "2"], ["WO0010005", "7", "0", "3"], ["WO0010006", "10", "1", "4"]])
+        #expect(try store.rows("SELECT initiated_from, location, location_display, work_start FROM entity_work_order WHERE number = 'WO0010003'")
+                == [[try Self.incident("INC0010008"), try Self.value(file, 2, "location"), nil, "2026-03-16 11:16:04"]])
+        // Initiated from the case no file holds: pending, on both entities the field may point at.
+        #expect(try Self.openPending(store, "work_order") == [["initiated_from", "case|incident", Self.missingCase]])
+    }
+
+    @Test func aWorkOrderListViewLandsWithLabelsAndIncidentNumbersResolved() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try Self.importLanding("incident-table-api.json", "incident", in: folder)
+        let c = try Self.importLanding("work-order-list-view.csv", "work_order", in: folder)
+        #expect(c["read"] == 6 && c["inserted"] == 6 && c["warnings"] == 0)
+        let store = try StoreProbe(folder)
+        // "Work in Progress", "Canceled", "Ready for Dispatch"; "2 - High"; "Riverside DC" beside the (empty) reference.
+        #expect(try store.rows("SELECT number, state, priority, location, location_display FROM entity_work_order WHERE number IN ('WO0010002', 'WO0010003', 'WO0010005', 'WO0010006') ORDER BY number")
+                == [["WO0010002", "3", "3", nil, "Riverside DC"], ["WO0010003", "18", "4", nil, "Lakeside Office"],
+                    ["WO0010005", "7", "3", nil, "Riverside DC"], ["WO0010006", "10", "4", nil, "Lakeside Office"]])
+        // A number is looked up in the entity its prefix names: INC0010003 is the incident's sys_id now.
+        #expect(try store.text("SELECT initiated_from FROM entity_work_order WHERE number = 'WO0010001'") == (try Self.incident("INC0010003")))
+        #expect(try store.count("entity_work_order", "initiated_from IN (SELECT sys_id FROM entity_incident)") == 5)
+        // CS0001042 is no incident: pending as a case.
+        #expect(try Self.openPending(store, "work_order") == [["initiated_from", "case", "CS0001042"]])
+        #expect(try store.text("SELECT opened_at FROM entity_work_order WHERE number = 'WO0010002'") == "2026-03-09 09:04:59")  // "9:04:59"
+    }
+
+    @Test func aWorkTaskExportAndListViewLandUnderTheirWorkOrders() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try Self.importLanding("work-order-table-api.json", "work_order", in: folder)
+        let c = try Self.importLanding("work-task-table-api.json", "work_task", in: folder)
+        #expect(c["read"] == 9 && c["inserted"] == 9 && c["warnings"] == 0)
+        let store = try StoreProbe(folder)
+        #expect(try store.count("findings", "run = 2") == 0)
+        #expect(try store.rows("SELECT t.number, o.number, t.state FROM entity_work_task t JOIN entity_work_order o ON o.sys_id = t.parent ORDER BY t.number")
+                == [["WOT0010001", "WO0010001", "3"], ["WOT0010002", "WO0010001", "3"], ["WOT0010003", "WO0010002", "3"],
+                    ["WOT0010004", "WO0010003", "18"], ["WOT0010005", "WO0010003", "15"], ["WOT0010006", "WO0010004", "16"],
+                    ["WOT0010007", "WO0010005", "7"], ["WOT0010008", "WO0010006", "10"]])
+        // WO0010099 is in no file; a duration the registry has no field for is kept as it came.
+        let orphan = try #require(try Self.value("work-task-table-api.json", 8, "parent"))
+        #expect(try Self.openPending(store, "work_task") == [["parent", "work_order", orphan]])
+        #expect(try store.text("SELECT json_extract(_extra, '$.estimated_travel_duration') FROM entity_work_task WHERE number = 'WOT0010002'") == "1970-01-01 00:40:00")
+
+        // The list view of the same tasks: labels ("Scheduled", "Cancelled"), parents by number, more values, no new record.
+        let list = try Self.importLanding("work-task-list-view.csv", "work_task", in: folder, status: 65)
+        #expect(list["read"] == 9 && list["inserted"] == 0 && list["updated"] == 9 && list["conflicts"] == 1)
+        // The orphan's parent: a sys_id in the export, a number in the list, at the same version: a conflict.
+        #expect(try store.rows("SELECT rule, field FROM conflicts WHERE run = 3") == [["same_version", "parent"]])
+        #expect(try store.count("entity_work_task") == 9)
+        #expect(try store.rows("SELECT state, dispatch_group_display, expected_start FROM entity_work_task WHERE number = 'WOT0010001'")
+                == [["3", "Field Dispatch", "2026-03-06 07:01:29"]])  // "2026-03-06 7:01:29"
+        #expect(try store.count("entity_work_task", "parent IN (SELECT sys_id FROM entity_work_order)") == 8)
+        // The orphan's parent as the list names it (the larger of the two same-version values), still pending.
+        #expect(try Self.openPending(store, "work_task") == [["parent", "work_order", "WO0010099"]])
+    }
+
+    @Test func aKnowledgeExportAndListViewLandWithEveryWorkflowState() throws {
+        let folder = try Paths.makeTempDirectory()
+        let c = try Self.importLanding("knowledge-list-view.csv", "knowledge", in: folder)
+        #expect(c["read"] == 9 && c["inserted"] == 9 && c["warnings"] == 0)
+        let store = try StoreProbe(folder)
+        #expect(try store.rows("SELECT workflow_state FROM entity_knowledge ORDER BY number").map { $0[0] }
+                == ["published", "published", "retired", "published", "review", "published", "draft", "outdated", "pending_retirement"])
+        #expect(try store.rows("SELECT published, valid_to, sys_view_count, typeof(sys_view_count), kb_knowledge_base, kb_knowledge_base_display FROM entity_knowledge WHERE number = 'KB0010009'")
+                == [["2025-11-22 00:00:00", "2100-01-01 00:00:00", "336", "integer", nil, "Facilities"]])
+
+        // The Table API export of the same articles: identified by number, each gains its sys_id; a
+        // reference that moves from none to a sys_id drops the name the list gave beside it, as any moved
+        // reference without its display value does (aReferenceMovedWithoutItsDisplayValueDropsTheOldOne).
+        let api = try Self.importLanding("knowledge-table-api.json", "knowledge", in: folder)
+        #expect(api["read"] == 9 && api["inserted"] == 0 && api["updated"] == 9)
+        #expect(try store.count("entity_knowledge") == 9)
+        #expect(try store.rows("SELECT sys_id, kb_knowledge_base, kb_knowledge_base_display, workflow_state FROM entity_knowledge WHERE number = 'KB0010003'")
+                == [[try Self.value("knowledge-table-api.json", 2, "sys_id"), try Self.value("knowledge-table-api.json", 2, "kb_knowledge_base"), nil, "retired"]])
+    }
+
+    @Test func citationsLandWithTheirArticlesAndTasksResolved() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try Self.importLanding("incident-table-api.json", "incident", in: folder)
+        _ = try Self.importLanding("knowledge-table-api.json", "knowledge", in: folder)
+        let c = try Self.importLanding("kb-citation-table-api.json", "kb_citation", in: folder)
+        #expect(c["read"] == 9 && c["inserted"] == 9 && c["warnings"] == 0)
+        let store = try StoreProbe(folder)
+        #expect(try store.count("findings", "run = 3") == 0)
+        #expect(try store.rows("""
+            SELECT k.number, i.number FROM entity_kb_citation c JOIN entity_knowledge k ON k.sys_id = c.kb_knowledge
+            JOIN entity_incident i ON i.sys_id = c.task WHERE k.workflow_state = 'retired' ORDER BY i.number
+            """) == [["KB0010003", "INC0010003"], ["KB0010003", "INC0010009"]])
+        #expect(try store.count("entity_kb_citation", "task IN (SELECT sys_id FROM entity_incident)") == 8)
+        #expect(try Self.openPending(store, "kb_citation") == [["task", "case|incident|problem|change|request", Self.missingCase]])
+    }
+
+    @Test func aCitationListViewLandsByNumbersVersionedByTheExportsTime() throws {
+        let folder = try Paths.makeTempDirectory()
+        _ = try Self.importLanding("incident-table-api.json", "incident", in: folder)
+        _ = try Self.importLanding("knowledge-list-view.csv", "knowledge", in: folder)
+        let c = try Self.importLanding("kb-citation-list-view.csv", "kb_citation", in: folder, ["--as-of", "2026-12-01 08:00:00"])
+        #expect(c["read"] == 9 && c["inserted"] == 9 && c["warnings"] == 0)
+        let store = try StoreProbe(folder)
+        #expect(try store.count("entity_kb_citation", "sys_id IS NULL AND sys_updated_on = '2026-12-01 08:00:00'") == 9)
+        // The article by its number (the knowledge list has no sys_id: the reference holds the number, found).
+        #expect(try store.count("entity_kb_citation", "kb_knowledge IN (SELECT number FROM entity_knowledge)") == 9)
+        #expect(try store.rows("SELECT kb_knowledge, task, sys_created_on FROM entity_kb_citation WHERE kb_knowledge = 'KB0010002' ORDER BY sys_created_on")
+                == [["KB0010002", try Self.incident("INC0010002"), "2026-03-03 09:56:55"], ["KB0010002", try Self.incident("INC0010012"), "2026-03-23 02:28:52"]])
+        #expect(try Self.openPending(store, "kb_citation") == [["task", "case", "CS0001042"]])
+    }
+}

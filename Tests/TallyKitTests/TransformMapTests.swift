@@ -99,7 +99,7 @@ struct TransformMapTests {
         let doc = try String(contentsOfFile: Paths.packageRoot.appendingPathComponent("docs/transform-maps.md").path,
                              encoding: .utf8)
         let blocks = doc.components(separatedBy: "```json\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
-        #expect(blocks.count == 8)  // one per entity, and the severities example
+        #expect(blocks.count == 13)  // one per entity, and the severities example
         var entities: Set<String> = []
         for block in blocks {
             let map = try decode(block)

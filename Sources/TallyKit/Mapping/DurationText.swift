@@ -29,7 +29,11 @@ enum DurationText {
             var unit = tokens[pair + 1].lowercased()
             if unit.hasSuffix("s") { unit.removeLast() }
             guard let count = Int64(tokens[pair]), count >= 0, let size = units[unit], seen.insert(unit).inserted else { return nil }
-            total += count * size
+            // Past Int64 is no duration (and must not trap the import).
+            let (part, tooLong) = count.multipliedReportingOverflow(by: size)
+            let (sum, tooMuch) = total.addingReportingOverflow(part)
+            guard !tooLong, !tooMuch else { return nil }
+            total = sum
         }
         return total
     }
