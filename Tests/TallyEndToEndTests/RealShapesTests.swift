@@ -324,15 +324,16 @@ extension RealShapesTests {
         let (result, c) = try Self.importShape("task-sla-list-view.csv", "task_sla", in: folder)
         #expect(c["read"] == 11 && c["read"] == ["inserted", "updated", "unchanged", "skipped_stale", "rejected"].map { c[$0] ?? -1 }.reduce(0, +))
         let store = try StoreProbe(folder)
-        // BUG (core, registry entry task_sla): a list view cannot land; see the report of issue 30's real shapes.
-        withKnownIssue("task_sla: a list export's SLA definition is a name, so `sla` (required, identifying) is empty and every row is rejected") { () throws in
-            #expect(result.status == 0, "\(result.stderr)")
-            #expect(c["inserted"] == 11 && c["rejected"] == 0)
-            #expect(try store.rows("SELECT task, sla_display, stage, has_breached, start_time, business_duration, duration FROM entity_task_sla ORDER BY start_time LIMIT 2")
-                    == [[try Self.incident("INC0010001"), "Incident response (2 hour)", "completed", "0", "2026-03-01 09:53:04", "5400", "5400"],
-                        [try Self.incident("INC0010001"), "P3 resolution (3 day)", "in_progress", "0", "2026-03-01 09:53:04", "9000", nil]])
-            #expect(try Self.openPending(store, "task_sla") == [["task", "case", "CS0001042"]])
-        }
+        // The SLA definition comes as a name: kept in sla_display, and with task and start time it identifies the row.
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(c["inserted"] == 11 && c["rejected"] == 0)
+        #expect(try store.rows("SELECT task, sla, sla_display, stage, has_breached, start_time, business_duration, duration FROM entity_task_sla ORDER BY start_time, sla_display LIMIT 2")
+                == [[try Self.incident("INC0010001"), nil, "Incident response (2 hour)", "completed", "0", "2026-03-01 09:53:04", "5400", "5400"],
+                    [try Self.incident("INC0010001"), nil, "P3 resolution (3 day)", "in_progress", "0", "2026-03-01 09:53:04", "9000", nil]])
+        #expect(try Self.openPending(store, "task_sla") == [["task", "case", "CS0001042"]])
+        // The same list again is unchanged: the name identifies each SLA.
+        let (_, again) = try Self.importShape("task-sla-list-view.csv", "task_sla", in: folder, ["--force"])
+        #expect(again["unchanged"] == 11 && again["inserted"] == 0)
     }
 
     @Test func aWorkOrderExportLandsWithItsStateCodesAndItsIncidents() throws {
@@ -409,14 +410,15 @@ extension RealShapesTests {
         #expect(try store.rows("SELECT published, valid_to, sys_view_count, typeof(sys_view_count), kb_knowledge_base, kb_knowledge_base_display FROM entity_knowledge WHERE number = 'KB0010009'")
                 == [["2025-11-22 00:00:00", "2100-01-01 00:00:00", "336", "integer", nil, "Facilities"]])
 
-        // The Table API export of the same articles: identified by number, each gains its sys_id; a
-        // reference that moves from none to a sys_id drops the name the list gave beside it, as any moved
-        // reference without its display value does (aReferenceMovedWithoutItsDisplayValueDropsTheOldOne).
+        // The Table API export of the same articles at the same version: identified by number, each
+        // gains its sys_id, and keeps the name the list gave beside its references (the same version
+        // names the same record; a newer version moving a reference drops it, see
+        // aReferenceMovedWithoutItsDisplayValueDropsTheOldOne).
         let api = try Self.importLanding("knowledge-table-api.json", "knowledge", in: folder)
         #expect(api["read"] == 9 && api["inserted"] == 0 && api["updated"] == 9)
         #expect(try store.count("entity_knowledge") == 9)
         #expect(try store.rows("SELECT sys_id, kb_knowledge_base, kb_knowledge_base_display, workflow_state FROM entity_knowledge WHERE number = 'KB0010003'")
-                == [[try Self.value("knowledge-table-api.json", 2, "sys_id"), try Self.value("knowledge-table-api.json", 2, "kb_knowledge_base"), nil, "retired"]])
+                == [[try Self.value("knowledge-table-api.json", 2, "sys_id"), try Self.value("knowledge-table-api.json", 2, "kb_knowledge_base"), "IT", "retired"]])
     }
 
     @Test func citationsLandWithTheirArticlesAndTasksResolved() throws {

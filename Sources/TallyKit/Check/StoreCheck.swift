@@ -274,7 +274,36 @@ package struct StoreCheck {
                 }
             }
         }
+        problems += try recordsSharingAnIdentity()
         return .init(check: .references, summary: "\(open) pending, \(resolved) resolved" + (resolvable > 0 ? ", \(resolvable) resolvable now" : ""), problems: problems)
+    }
+
+    /// Records that share an identifier rule made of references once those resolved, one of them
+    /// without a sys_id: the same platform record given by number in one input (a list view) and by
+    /// sys_id in another, both before their targets, could match neither way and was stored twice. Undone by rolling the later run back
+    /// and importing its input again, now that the references resolve.
+    func recordsSharingAnIdentity() throws -> [StoreCheckReport.Problem] {
+        var problems: [StoreCheckReport.Problem] = []
+        for entity in database.registry.entities {
+            for rule in entity.identifierRules where rule.contains(where: { !(entity.field(named: $0)?.type.referenceTargets.isEmpty ?? true) }) {
+                let columns = rule.map(EntityTable.quoted)
+                let table = EntityTable(entity).name
+                try connection.forEachRow("""
+                    SELECT count(*), min(_id), max(_id), max(\(BookkeepingColumn.createdRun.name)) FROM \(table)
+                    WHERE \(columns.map { "\($0) IS NOT NULL" }.joined(separator: " AND ")) AND \(BookkeepingColumn.deletedAt.name) IS NULL
+                    GROUP BY \(columns.joined(separator: ", ")) HAVING count(*) > 1 AND sum("sys_id" IS NULL) > 0 ORDER BY min(_id) LIMIT 20
+                    """, []) { row in
+                    let run = row.isNull(3) ? "the later run" : "run \(row.int64(3))"
+                    let command = row.isNull(3) ? "" : " (`tally rollback \(row.int64(3)) --force`: the changes since are its references resolving)"
+                    problems.append(.init(check: .references, severity: .warning, message: """
+                        \(row.int64(0)) \(entity.name) records (#\(row.int64(1)) and #\(row.int64(2))) share \(rule.joined(separator: " + ")): \
+                        one record of the platform given by number and by sys_id before its targets were loaded; \
+                        roll back \(run) and import its input again\(command) — its references resolve now, and its rows match
+                        """))
+                }
+            }
+        }
+        return problems
     }
 
     // MARK: - Processes

@@ -49,9 +49,11 @@ struct RecordMerger {
     /// row's version is the export's time, no change by itself.
     func merge(_ values: [FieldValue?], extra incomingExtra: String?, into stored: StoredRecord,
                versionIsExportTime: Bool) throws -> Outcome {
-        let current = version(of: stored.values.map(Optional.some))
-        // A part of the version the row does not carry (an export without sys_mod_count) is not compared.
+        var current = version(of: stored.values.map(Optional.some))
+        // A part of the version the row does not carry (an export without sys_mod_count) is not
+        // compared, nor one the stored record lacks (a list view stored, an export of it now).
         let incoming = version(of: values, partsMissingFrom: current)
+        if current.modCount == nil { current.modCount = incoming.modCount }
         if incoming < current { return .stale(version: incoming.updated) }
         // A deleted record comes back only with a version newer than its delete (restored on the platform).
         if let deletedAt = stored.deletedAt, (incoming.updated ?? "") <= deletedAt { return .stale(version: incoming.updated) }
@@ -61,15 +63,16 @@ struct RecordMerger {
         if stored.deletedAt != nil { try restoreRetiredField(stored: stored, incoming: values, merged: &merged) }
         var notes = try cases.protect(stored: stored, incoming: values, merged: &merged)
         notes += try applyPrecedence(stored: stored, merged: &merged)
-        // A reference that moves to another record, from an input without its display column,
-        // drops the old display value: it named the record the reference no longer points at.
-        for index in externalIndexes where values[index] != nil && values[index + 1] == nil && merged[index] != stored.values[index] {
-            merged[index + 1] = .null
-        }
         // Same version, other content: a tie no arrival order may decide (whether the stored side
         // came from an earlier run or an earlier row of this one). A retired record seen again comes
         // back even at the same version: retiring it was our change, not the source's.
         let tie = incoming == current && stored.retiredInRun == nil
+        // A reference that moves to another record, from an input without its display column,
+        // drops the old display value: it named the record the reference no longer points at. Not
+        // in a tie: the same version names the same record (a list view's name, an export's sys_id).
+        for index in externalIndexes where !tie && values[index] != nil && values[index + 1] == nil && merged[index] != stored.values[index] {
+            merged[index + 1] = .null
+        }
         // Unknown columns merge like fields: one the input lacks keeps its stored value.
         let extra = ExtraColumns.merge(stored: stored.extra, incoming: incomingExtra, tie: tie)
         var changed = merged.indices.filter { merged[$0] != stored.values[$0] }
