@@ -5,11 +5,7 @@ extension ReportCatalogue {
     /// 1-based rank by value, and `n`, the group's size), with two decimals: the interpolation of
     /// ``percentileHours(_:)`` (R-7, integer positions) for plain numbers.
     static func percentile(_ percent: Int, of value: String) -> String {
-        let lower = "(1 + (\(percent) * (n - 1)) / 100)"
-        let fraction = "(((\(percent) * (n - 1)) % 100) / 100.0)"
-        let low = "max(CASE WHEN rn = \(lower) THEN \(value) END)"
-        let high = "coalesce(max(CASE WHEN rn = \(lower) + 1 THEN \(value) END), \(low))"
-        return "printf('%.2f', \(low) + \(fraction) * (\(high) - \(low)))"
+        "printf('%.2f', \(interpolatedPercentile(percent, of: value)))"
     }
 
     /// The windows `sla_attainment` counts over, in days before its `as_of`.
