@@ -36,7 +36,9 @@ if [ -z "$store" ]; then
     for pair in cmdb/cmdb_ci.csv:ci cmdb/cmdb_ci_labels.csv:ci cmdb/cmdb_rel_ci.json:ci_relationship \
                 itsm/problem.json:problem itsm/change_request.json:change itsm/incident.csv:incident \
                 itsm/incident_labels.csv:incident itsm/sc_request.ndjson:request \
-                csm/sn_customerservice_case.xml:case csm/case_updates.csv:case; do
+                csm/sn_customerservice_case.xml:case csm/case_updates.csv:case sla/task_sla.json:task_sla \
+                fsm/wm_order.csv:work_order fsm/wm_task.json:work_task knowledge/kb_knowledge.csv:knowledge \
+                knowledge/m2m_kb_task.json:kb_citation; do
         "$tally" import "$root/fixtures/${pair%%:*}" --entity "${pair##*:}" --db "$store" >/dev/null 2>&1 || [ $? -eq 65 ]
     done
     for file in "$root"/fixtures/rejects/*.csv; do

@@ -17,6 +17,8 @@ enum ExtractFixtureStore {
         ("itsm/incident.csv", "incident"), ("itsm/incident_labels.csv", "incident"),
         ("itsm/sc_request.ndjson", "request"),
         ("csm/sn_customerservice_case.xml", "case"), ("csm/case_updates.csv", "case"),
+        ("sla/task_sla.json", "task_sla"), ("fsm/wm_order.csv", "work_order"), ("fsm/wm_task.json", "work_task"),
+        ("knowledge/kb_knowledge.csv", "knowledge"), ("knowledge/m2m_kb_task.json", "kb_citation"),
         ("rejects/bad-sys-id.csv", "incident"), ("rejects/bad-number.csv", "incident"),
         ("rejects/unknown-state.csv", "incident"), ("rejects/bad-datetime.csv", "incident"),
     ]

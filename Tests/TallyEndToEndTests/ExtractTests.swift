@@ -74,6 +74,63 @@ struct ExtractReportTests {
         #expect(cases == ["CS0001010", "CS0001011", "CS0001012", "CS0001013", "CS0001014"])
     }
 
+    /// Numbers worked out from `fixtures/sla/task_sla.json` and the tasks' priorities (the
+    /// newest start_time is 2026-10-30 10:26:46; windows count starts after as_of minus the days).
+    @Test func slaAttainmentCountsTheFixtureSLAs() throws {
+        let (result, _) = try extractFromFixtures(["sla_attainment", "--format", "csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").dropFirst().map(String.init)
+        #expect(lines.count == 21)
+        #expect(lines.allSatisfy { $0.hasSuffix(",2026-10-30 10:26:46") }, "as_of is the newest start_time, on every row")
+        // P2 incidents in 90 days: 4 SLAs, 1 met, 3 breached (one still running): 75% of the decided ones.
+        #expect(lines.contains("90d,incident,2,Priority 2 resolution (8 hour),4,4,1,3,1,0,75.0,355.88,476.87,2026-10-30 10:26:46"))
+        // INC0010101 is in no file: its SLA counts, under no task type and no priority.
+        #expect(lines.contains("30d,(unresolved),,Priority 3 resolution (2 business days),1,1,0,0,1,0,,37.20,37.20,2026-10-30 10:26:46"))
+        // A cancelled SLA is neither met nor breached and has no elapsed percentile.
+        #expect(lines.contains("90d,case,5,Case resolution (3 business days),1,1,0,0,0,1,,,,2026-10-30 10:26:46"))
+        // INC0010011's paused SLA is in progress, not breached.
+        #expect(lines.contains("90d,incident,4,Priority 4 resolution (5 business days),11,11,5,0,5,1,0.0,11.38,27.18,2026-10-30 10:26:46"))
+    }
+
+    /// The work-order stories of `fixtures/README.md`.
+    @Test func caseFulfilmentFollowsEachCaseToItsWorkOrders() throws {
+        let (result, _) = try extractFromFixtures(["case_fulfilment", "--format", "csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").dropFirst().map(String.init)
+        func row(_ number: String) -> String { lines.first { $0.hasPrefix(number + ",") } ?? "" }
+        #expect(lines.count == 40)
+        // 2026-07-12 13:57:18 → 2026-07-13 20:08:42 is 30 h 11 min.
+        #expect(row("CS0001008").contains(",1,\"WO0010001 Closed Complete (opened 2026-07-12 15:50:30, closed 2026-07-13 20:08:42)\",2,"))
+        #expect(row("CS0001008").hasSuffix(",P1000231 - Kiosk terminal K-12,2026-07-13 20:08:42,30.19,false"))
+        // Two work orders, one cancelled: the last closed ends the chain (77 h 30 min).
+        #expect(row("CS0001021").contains("WO0010004 Closed Complete (opened 2026-07-16 14:14:21, closed 2026-07-19 14:54:05); WO0010005 Canceled"))
+        #expect(row("CS0001021").hasSuffix(",2026-07-19 14:54:05,77.51,false"))
+        // WO0010002 was raised from INC0010010, the incident of both CS0001015 and CS0001016: open, no elapsed time.
+        for number in ["CS0001015", "CS0001016"] {
+            #expect(row(number).contains(",1,WO0010002 Work in Progress (opened 2026-07-17 00:25:25),2,"), "\(number)")
+            #expect(row(number).hasSuffix(",lnx-web-02,P0044120 - PowerEdge R650,,,true"), "\(number)")
+        }
+        #expect(row("CS0001026").contains(",1,WO0010007 Draft (opened 2026-06-18 01:52:52),0,"))
+        // INC0010019's work order is on no case's chain; a closed case without work is not open.
+        #expect(!result.stdout.contains("WO0010006"))
+        #expect(row("CS0001009").hasSuffix(",0,,0,,,,,,false"))
+        #expect(lines.filter { $0.hasSuffix(",true") }.count == 21)
+    }
+
+    @Test func knowledgeUseFlagsTheRetiredAndTheExpiredArticleStillCited() throws {
+        let (result, _) = try extractFromFixtures(["knowledge_use", "--format", "csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == """
+            knowledge_base,workflow_state,articles,articles_cited,citations,citations_by_incidents,citations_by_cases,retired_or_expired_cited,retired_or_expired_numbers,as_of
+            Customer Service,published,4,3,6,2,4,0,,2026-10-20 05:30:03
+            Customer Service,retired,1,1,3,1,2,1,KB0010009,2026-10-20 05:30:03
+            IT,draft,1,0,0,0,0,0,,2026-10-20 05:30:03
+            IT,published,5,5,10,7,2,1,KB0010004,2026-10-20 05:30:03
+            IT,review,1,0,0,0,0,0,,2026-10-20 05:30:03
+
+            """)
+    }
+
     @Test func theMajorCaseHasItsThreeChildren() throws {
         let (result, _) = try extractFromFixtures(["case_links", "--format", "csv"])
         let lines = result.stdout.split(separator: "\n").map(String.init)

@@ -102,20 +102,27 @@ struct JobTests {
         #expect(folder.exists("tally.db") && folder.exists("out/manifest.json"))
         let second = try folder.run(job: "jobs/demo.json")
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(second.stderr.contains("0 run(s) committed, 10 skipped"))
+        #expect(second.stderr.contains("0 run(s) committed, 15 skipped"))
         #expect(folder.exists("fixtures/itsm/incident.csv"), "the demo never moves the fixtures")
 
         // The page after a run with nothing new still covers the job's runs of the last 30 days:
-        // the ten runs of the first job run, none of the ten skipped ones, and says nothing is new.
+        // the fifteen runs of the first job run, none of the fifteen skipped ones, and says nothing is new.
         let page = ReportPage(try String(contentsOf: folder.url.appendingPathComponent("out/report.html"), encoding: .utf8))
-        #expect(page.rows("runs-table").map(\.key) == (1...10).map(String.init))
-        #expect(page.html.contains("Job run 2 brought nothing new: its 10 inputs had been imported already (skipped). The page covers the job&#39;s runs of the 30 days up to it; the previous job run (1) started "))
+        #expect(page.rows("runs-table").map(\.key) == (1...15).map(String.init))
+        #expect(page.html.contains("Job run 2 brought nothing new: its 15 inputs had been imported already (skipped). The page covers the job&#39;s runs of the 30 days up to it; the previous job run (1) started "))
         #expect(page.html.range(of: #"the previous job run \(1\) started \d{4}-\d\d-\d\d \d\d:\d\d UTC\."#, options: .regularExpression) != nil,
                 "the time reads like the runs table's")
-        #expect(page.html.contains("10 skipped runs (inputs already imported, nothing done) are left out."))
-        #expect(page.html.contains("<strong>Last run:</strong> run 10 "), "a skipped run is never the last run")
-        #expect(page.html.components(separatedBy: "<text class=\"axis total\"").count - 1 == 10, "ten columns in the chart")
+        #expect(page.html.contains("15 skipped runs (inputs already imported, nothing done) are left out."))
+        #expect(page.html.contains("<strong>Last run:</strong> run 15 "), "a skipped run is never the last run")
+        #expect(page.html.components(separatedBy: "<text class=\"axis total\"").count - 1 == 15, "fifteen columns in the chart")
         #expect(!page.html.contains("● "), "nothing is marked new")
+        // The SLA and fulfilment panels, and the three service reports beside the page.
+        #expect(page.html.contains("<svg id=\"chart-sla-priority\"") && page.html.contains("<svg id=\"chart-sla-trend\""))
+        #expect(page.rows("fulfilment-table").first?.key == "CS0001019", "the oldest open chain first")
+        #expect(page.html.contains("<p id=\"fulfilment-summary\"><strong>21</strong> of 40 cases have a chain still open"))
+        for report in ["sla_attainment", "case_fulfilment", "knowledge_use"] {
+            #expect(folder.exists("out/\(report).csv"), "\(report)")
+        }
 
         // A new export arrives: the next page marks its run new, beside the earlier ones.
         try folder.copy(fixture: "itsm/incident.csv", to: "fixtures/itsm/incident-more.csv")
@@ -125,13 +132,13 @@ struct JobTests {
         let third = try folder.run(job: "jobs/demo.json")
         #expect(third.status == 0, "\(third.stderr)")
         let next = ReportPage(try String(contentsOf: folder.url.appendingPathComponent("out/report.html"), encoding: .utf8))
-        #expect(next.rows("runs-table").map(\.key) == (1...10).map(String.init) + ["26"], "incident-more.csv sorts first of the incident files: run 26")
-        #expect(next.row("runs-table", "26")?.first == "26")
-        #expect(next.html.contains("<strong>● 26</strong> <span class=\"hint\">new</span>"))
+        #expect(next.rows("runs-table").map(\.key) == (1...15).map(String.init) + ["36"], "incident-more.csv sorts first of the incident files: run 36")
+        #expect(next.row("runs-table", "36")?.first == "36")
+        #expect(next.html.contains("<strong>● 36</strong> <span class=\"hint\">new</span>"))
         #expect(next.html.contains("<strong>●</strong> new since the previous job run (its number in bold)"))
         #expect(!next.html.contains("● 12"), "the legend names no run that is not new")
-        #expect(next.html.contains("Job run 3 brought 1 new run, marked ● new below; 10 inputs had been imported already (skipped)."))
-        #expect(next.html.contains("<strong>Last run:</strong> run 26 "))
+        #expect(next.html.contains("Job run 3 brought 1 new run, marked ● new below; 15 inputs had been imported already (skipped)."))
+        #expect(next.html.contains("<strong>Last run:</strong> run 36 "))
     }
 
     @Test func theArchiveGetsEachFileOnlyAfterItsRunCommits() throws {

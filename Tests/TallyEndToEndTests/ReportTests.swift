@@ -113,10 +113,10 @@ struct ReportTests {
     @Test func hasEverySectionAndTheHeaderCounts() throws {
         let html = Self.page.html
         #expect(html.hasPrefix("<!DOCTYPE html>"))
-        for id in ["runs", "rejects", "conflicts", "dangling", "cmdb", "service", "resolution", "next", "overall-status", "generated-at"] {
+        for id in ["runs", "rejects", "conflicts", "dangling", "cmdb", "service", "resolution", "sla", "fulfilment", "next", "overall-status", "generated-at"] {
             #expect(html.contains("id=\"\(id)\""), "no element with id \(id)")
         }
-        for table in ["runs-table", "rejects-table", "cmdb-table", "incidents-table", "resolution-codes-table", "violations-table", "changes-table"] {
+        for table in ["runs-table", "rejects-table", "cmdb-table", "incidents-table", "resolution-codes-table", "violations-table", "changes-table", "sla-priority-table", "sla-table", "fulfilment-table"] {
             #expect(Self.page.table(table) != nil, "no table \(table)")
         }
         #expect(html.contains("data-status=\"attention\""))
@@ -204,13 +204,30 @@ struct ReportTests {
         }
     }
 
+    @Test func slaAndFulfilmentEqualTheExtracts() throws {
+        let slas = try extractRows("sla_attainment").filter { $0["window"] == "90d" }
+        #expect(!slas.isEmpty)
+        #expect(Self.page.rows("sla-table").map(\.key) == slas.map { "\($0["task_type"]!):\($0["priority"]!):\($0["sla_definition"]!)" })
+        for row in slas {
+            let key = "\(row["task_type"]!):\(row["priority"]!):\(row["sla_definition"]!)"
+            let cells = try #require(Self.page.row("sla-table", key))
+            #expect(cells[4] == row["met"]! && cells[5] == row["breached"]! && cells[8] == row["median_business_pct"]!, "\(key)")
+        }
+        let breachedP2 = slas.filter { $0["priority"] == "2" }.map { Int($0["breached"]!)! }.reduce(0, +)
+        #expect(Self.page.row("sla-priority-table", "2")?[3] == String(breachedP2))
+
+        let open = try extractRows("case_fulfilment").filter { $0["open_chain"] == "true" }
+            .sorted { ($0["opened_at"]!, $0["case_number"]!) < ($1["opened_at"]!, $1["case_number"]!) }
+        #expect(Self.page.rows("fulfilment-table").map(\.key) == open.map { $0["case_number"]! })
+    }
+
     @Test func whatToDoNextWritesTheCommandsOut() throws {
         let html = Self.page.html
-        // Run 11 imported bad-sys-id.csv: two rejects.
-        #expect(html.contains("tally rejects --run 11 --format csv --out rejects-11.csv"))
-        #expect(html.contains("tally import rejects-11.csv --entity incident"))
-        #expect(html.contains("tally rerun 11 --map FIXED-MAP.json --dry-run"))
-        #expect(html.contains("tally rollback 11 --dry-run"))
+        // Run 16 imported bad-sys-id.csv: two rejects.
+        #expect(html.contains("tally rejects --run 16 --format csv --out rejects-16.csv"))
+        #expect(html.contains("tally import rejects-16.csv --entity incident"))
+        #expect(html.contains("tally rerun 16 --map FIXED-MAP.json --dry-run"))
+        #expect(html.contains("tally rollback 16 --dry-run"))
         #expect(!html.contains("tally rejects --run 1 "), "run 1 has no rejects")
         #expect(html.contains("export TALLY_DB=&#39;"), "a store other than ./tally.db is named once")
     }
@@ -231,12 +248,12 @@ struct ReportTests {
     }
 
     @Test func runNarrowsTheRunSections() throws {
-        let (result, page, _) = try renderReport(["--run", "11"])
+        let (result, page, _) = try renderReport(["--run", "16"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(page.rows("runs-table").map(\.key) == ["11"])
+        #expect(page.rows("runs-table").map(\.key) == ["16"])
         #expect(page.count("rejects") == 2)
         #expect(page.rows("rejects-table").map(\.key) == ["incident|pattern.sys_id|sys_id"])
-        #expect(page.html.contains("covers run 11"))
+        #expect(page.html.contains("covers run 16"))
         #expect(page.count("resolution") == 5, "the store's state is the whole store's")
     }
 

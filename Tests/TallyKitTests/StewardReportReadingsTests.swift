@@ -16,7 +16,8 @@ struct StewardReportReadingsTests {
         let database = try TallyDatabase.open(path: path)
         for (file, entity) in [("cmdb/cmdb_ci.csv", "ci"), ("cmdb/cmdb_rel_ci.json", "ci_relationship"), ("itsm/problem.json", "problem"),
                                ("itsm/change_request.json", "change"), ("itsm/incident.csv", "incident"), ("itsm/sc_request.ndjson", "request"),
-                               ("csm/sn_customerservice_case.xml", "case"), ("rejects/bad-sys-id.csv", "incident")] {
+                               ("csm/sn_customerservice_case.xml", "case"), ("rejects/bad-sys-id.csv", "incident"),
+                               ("sla/task_sla.json", "task_sla"), ("fsm/wm_order.csv", "work_order"), ("fsm/wm_task.json", "work_task")] {
             _ = try Importer(database: database).run(ImportRequest(paths: [Paths.fixture(file)], entity: entity, command: "test"))
         }
         return (folder, path)

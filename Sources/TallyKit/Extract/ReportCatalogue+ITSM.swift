@@ -8,11 +8,16 @@ extension ReportCatalogue {
     /// two decimals. Linear interpolation between closest ranks (the "R-7" / Excel PERCENTILE.INC
     /// definition: position 1 + p·(n−1)), computed with integer positions so it is exact.
     static func percentileHours(_ percent: Int) -> String {
+        "printf('%.2f', \(interpolatedPercentile(percent, of: "seconds")) / 3600.0)"
+    }
+
+    /// The `percent`th percentile of `value` over `ranked`, unrounded (see ``percentileHours(_:)``).
+    static func interpolatedPercentile(_ percent: Int, of value: String) -> String {
         let lower = "(1 + (\(percent) * (n - 1)) / 100)"
         let fraction = "(((\(percent) * (n - 1)) % 100) / 100.0)"
-        let low = "max(CASE WHEN rn = \(lower) THEN seconds END)"
-        let high = "coalesce(max(CASE WHEN rn = \(lower) + 1 THEN seconds END), \(low))"
-        return "printf('%.2f', (\(low) + \(fraction) * (\(high) - \(low))) / 3600.0)"
+        let low = "max(CASE WHEN rn = \(lower) THEN \(value) END)"
+        let high = "coalesce(max(CASE WHEN rn = \(lower) + 1 THEN \(value) END), \(low))"
+        return "(\(low) + \(fraction) * (\(high) - \(low)))"
     }
 
     static func incidentMetrics(_ sql: ReportSQL) -> ReportDefinition {

@@ -125,6 +125,14 @@ struct StewardReportData {
         var inconsistent: Int
     }
 
+    /// Task SLAs started in one week (Monday first): how many, met and breached.
+    struct SLAWeek {
+        var week: String
+        var slas, met, breached: Int
+        /// Breached of those decided (met or breached), in %; nil when none is decided.
+        var breachRate: Double? { met + breached > 0 ? 100 * Double(breached) / Double(met + breached) : nil }
+    }
+
     /// A job's page: which job run it was written for and what came before.
     struct JobContext {
         var job: String
@@ -172,6 +180,11 @@ struct StewardReportData {
     let incidentMetrics: ReportTable
     /// `change_impact`, first rows kept (``changeLimit``), every row counted.
     let changeImpact: ReportTable
+    let slaAttainment: ReportTable
+    let slaWeeks: [SLAWeek]
+    /// `case_fulfilment` rows whose chain is still open, oldest case first (``chainLimit`` kept, all counted), of `fulfilmentCases`.
+    let openChains: ReportTable
+    let fulfilmentCases: Int
     /// Runs that need a person, newest first: the input of "What to do next".
     let runsNeedingAction: [Run]
     /// Runs that needed a person and were followed up by a committed rerun or reject re-import.
@@ -182,6 +195,7 @@ struct StewardReportData {
     static let violationLimit = 50
     static let changeLimit = 25
     static let actionLimit = 20
+    static let chainLimit = 25
 
     var overallStatus: Status {
         if let lastRun, lastRun.isFailed { return .failed }
@@ -215,6 +229,9 @@ struct StewardReportData {
         let service = try StewardReportServiceQuery(query)
         (violations, resolutionCodes, casesWithoutCode, incidentMetrics, changeImpact) =
             (service.violations, service.resolutionCodes, service.casesWithoutCode, service.incidentMetrics, service.changeImpact)
+        let fulfilment = try StewardReportFulfilmentQuery(query)
+        (slaAttainment, slaWeeks, openChains, fulfilmentCases) =
+            (fulfilment.slaAttainment, fulfilment.slaWeeks, fulfilment.openChains, fulfilment.cases)
         let cmdb = try StewardReportCMDBQuery(query)
         (cmdbHealth, missingByClass) = (cmdb.health, cmdb.missingByClass)
         (relationshipHealth, cmdbTrend, duplicatePairs) = (cmdb.relationships, cmdb.trend, cmdb.duplicatePairs)

@@ -6,7 +6,7 @@ struct StewardReportPage {
     let generatedAt: String
 
     func render() -> HTML {
-        let sections: [HTML] = [runsSection(), rejectsSection(), cmdbSection(), serviceSection(), nextStepsSection()]
+        let sections: [HTML] = [runsSection(), rejectsSection(), cmdbSection(), serviceSection(), slaSection(), nextStepsSection()]
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -24,13 +24,14 @@ struct StewardReportPage {
             <nav aria-label="Sections"><ol>\
             <li><a href="#runs">Runs over time</a></li><li><a href="#rejects">Rejects and conflicts</a></li>\
             <li><a href="#cmdb">CMDB health</a></li><li><a href="#service">Service picture</a></li>\
+            <li><a href="#sla">SLAs and fulfilment</a></li>\
             <li><a href="#next">What to do next</a></li></ol></nav>
             <main>
             \(sections.joined(separator: "\n"))
             </main>
             <footer><p>Numbers come from the report catalogue, read in one snapshot of the store: \
             <code>run_summary</code>, <code>rejects_by_rule</code>, <code>dangling_references</code>, <code>cmdb_health</code>, <code>cmdb_exceptions</code>, \
-            <code>incident_metrics</code>, <code>resolution_consistency</code>, <code>change_impact</code>. \
+            <code>incident_metrics</code>, <code>resolution_consistency</code>, <code>change_impact</code>, <code>sla_attainment</code>, <code>case_fulfilment</code>. \
             <code>tally extract NAME --format csv --out DIR</code> gives their rows. Lists of examples are capped; every count is whole.</p></footer>
             </div>
             <script>\(Self.script)</script>

@@ -28,6 +28,9 @@ package final class StewardReportReadings: ReportRowObserver {
     /// `dangling_references` by entity, field and target, in first-seen order.
     private(set) var dangling = StewardReportData.Dangling()
     private var danglingIndex: [String: Int] = [:]
+    /// `case_fulfilment` rows whose chain is still open, the oldest cases first: at most
+    /// ``StewardReportData/chainLimit`` kept, every one counted.
+    private(set) var openChains = ReportTable(columns: [])
 
     /// Rows kept of each report the page reads (the others are only tallied).
     static let kept: [String: Int] = [
@@ -35,6 +38,7 @@ package final class StewardReportReadings: ReportRowObserver {
         "resolution_consistency": StewardReportData.violationLimit, "change_impact": StewardReportData.changeLimit,
         "cmdb_exceptions": 0, "dangling_references": 0,
         "ci_relationship_health": .max, "cmdb_health_trend": .max, "ci_duplicates": 0,
+        "sla_attainment": .max, "case_fulfilment": 0,
     ]
 
     package init(catalogue: ReportCatalogue = .standard, parameters: ReportParameters = ReportParameters(), examples: Int = 3) {
@@ -100,6 +104,8 @@ package final class StewardReportReadings: ReportRowObserver {
         var inconsistentByCode: [String: Int]?
         var danglingTotal: Int?
         var danglingGroups: [Group]?
+        var openChainTotal: Int?
+        var openChains: [[String?]]?
     }
 
     private func stored(_ report: ReportDefinition) -> Stored {
@@ -114,6 +120,9 @@ package final class StewardReportReadings: ReportRowObserver {
                 Stored.Group(entity: group.entity, field: group.field, target: group.target, count: group.count,
                              examples: group.examples.map { Stored.Example(run: $0.run, place: $0.place, message: $0.message) })
             }
+        case "case_fulfilment":
+            stored.openChainTotal = openChains.total
+            stored.openChains = openChains.rows.map(\.values)
         default: break
         }
         return stored
@@ -127,6 +136,10 @@ package final class StewardReportReadings: ReportRowObserver {
         tables[report.name] = table
         if let missing = stored.missingByClass { missingByClass = missing }
         if let codes = stored.inconsistentByCode { inconsistentByCode = codes }
+        if let rows = stored.openChains {
+            openChains = ReportTable(columns: columns, rows: rows.map { ReportTable.Row(columns: columns, values: $0) })
+            openChains.total = stored.openChainTotal ?? rows.count
+        }
         if let groups = stored.danglingGroups {
             dangling.total = stored.danglingTotal ?? 0
             dangling.groups = groups.map { group in
@@ -153,6 +166,8 @@ package final class StewardReportReadings: ReportRowObserver {
             inconsistentByCode[row["resolution_code"] ?? "", default: 0] += 1
         case "dangling_references":
             tallyDangling(row)
+        case "case_fulfilment":
+            keepIfOpen(row)
         default:
             break
         }
@@ -170,8 +185,21 @@ package final class StewardReportReadings: ReportRowObserver {
         case "cmdb_exceptions": missingByClass = [:]
         case "resolution_consistency": inconsistentByCode = [:]
         case "dangling_references": (dangling, danglingIndex) = (StewardReportData.Dangling(), [:])
+        case "case_fulfilment": openChains = ReportTable(columns: report.columns.map(\.name))
         default: break
         }
+    }
+
+    /// Counts a case whose chain is open, keeping it among the oldest (by opened_at, then number).
+    private func keepIfOpen(_ row: ReportTable.Row) {
+        guard row["open_chain"] == "true" else { return }
+        func key(_ row: ReportTable.Row) -> (String, String) { (row["opened_at"] ?? "", row["case_number"] ?? "") }
+        var rows = openChains.rows
+        let at = rows.firstIndex { key(row) < key($0) } ?? rows.count
+        rows.insert(row, at: at)
+        let total = openChains.total + 1
+        openChains = ReportTable(columns: row.columns, rows: Array(rows.prefix(StewardReportData.chainLimit)))
+        openChains.total = total
     }
 
     private func tallyDangling(_ row: ReportTable.Row) {

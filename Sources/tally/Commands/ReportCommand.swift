@@ -10,7 +10,8 @@ struct ReportCommand: Command {
             The page shows the store's status and the counts that need a person (outstanding rejected rows, conflicts, dangling references, \
             resolution-code violations); runs over time; rejects by rule and conflicts by field with examples; CMDB health \
             per CI class against targets; the service picture (incident backlog, time to resolve, cases by resolution code, \
-            changes that caused incidents or cases); and the commands to run next. Its numbers come from the extract \
+            changes that caused incidents or cases); SLA breaches by priority and per week, and the case chains still open; \
+            and the commands to run next. Its numbers come from the extract \
             catalogue's reports. It carries its CSS and SVG charts inline and fetches nothing. The file is written \
             atomically; the same store gives the same page apart from its generated-at time. --run and --job narrow the \
             run-based sections (runs, rejects, conflicts, next steps): --run to one run, --job to the job's runs of the --days before \
