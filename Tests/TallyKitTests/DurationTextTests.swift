@@ -7,6 +7,7 @@ struct DurationTextTests {
     static let epochForms: [(String, Int64)] = [
         ("1970-01-01 04:00:00", 14_400), ("1970-01-03 04:00:00", 187_200), ("1970-01-01 00:00:00", 0),
         ("1970-01-01T00:00:45", 45), ("1970-01-02 05:30:00", 106_200), ("1970-01-31 23:59:59", 2_678_399),
+        ("1970-02-10 00:00:00", 40 * 86_400), ("1971-01-01 00:00:00", 365 * 86_400), ("1973-03-01 00:00:00", (365 * 3 + 1 + 59) * 86_400),
     ]
     static let wordForms: [(String, Int64)] = [
         ("2 Hours 30 Minutes", 9_000), ("1 Hour", 3_600), ("45 Seconds", 45), ("1 Second", 1),
@@ -30,7 +31,8 @@ struct DurationTextTests {
     }
 
     @Test("what is no duration", arguments: [
-        "1970-02-01 00:00:00",  // a month past the epoch: a date, not a duration
+        "1980-01-01 00:00:00",  // past the 1970s: a date, not a duration
+        "1970-02-30 00:00:00", "1970-2-01 00:00:00",
         "1970-01-32 00:00:00", "1970-01-01 24:00:00", "1970-01-01 04:00", "1970-01-01 04:60:00",
         "2 Fortnights", "Hours 2", "2 Hours 3 Hours", "1 Hour 1 Hours", "2 Hours 30",
         "-5", "-1 Hours", "2 Hours -30 Minutes", "", "soon",

@@ -165,7 +165,7 @@ struct PlatformEntityOrderTests {
         let list = Input(file: "knowledge-list-view.csv", entity: "knowledge")
         let listLast = try Self.importing([api, list]).1
         #expect(listLast.rows["knowledge"]?.count == 9)
-        #expect(try listLast.rows["knowledge"]?.first.map { row in row.contains("'Finance'") } == true)
+        #expect(listLast.rows["knowledge"]?.first.map { row in row.contains("'Finance'") } == true)
         let apiLast = try Self.importing([list, api]).1
         #expect(apiLast.rows["knowledge"] == listLast.rows["knowledge"])
     }
