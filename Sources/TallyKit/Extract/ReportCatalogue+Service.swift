@@ -3,7 +3,7 @@
 extension ReportCatalogue {
     /// The `percent`th percentile (0…100) of `value` within each group of `ranked` (columns `rn`,
     /// 1-based rank by value, and `n`, the group's size), with two decimals: the interpolation of
-    /// ``percentileHours(_:)`` (R-7, integer positions) for plain numbers.
+    /// ``interpolatedPercentile(_:of:)`` (R-7, integer positions) for plain numbers.
     static func percentile(_ percent: Int, of value: String) -> String {
         "printf('%.2f', \(interpolatedPercentile(percent, of: value)))"
     }
