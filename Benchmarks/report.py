@@ -14,7 +14,10 @@ MiB = 1024.0
 
 
 def load(path):
+    """Samples by key. Steps measured again in a later session (APPEND=1, after a `#note` line)
+    replace that key's earlier samples: a median never mixes two versions of the code."""
     meta, notes, samples, order = {}, [], {}, []
+    session = 0
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
@@ -24,14 +27,16 @@ def load(path):
                 key, _, value = line[1:].partition("\t")
                 if key == "note":
                     notes.append(value)
+                    session += 1
                 else:
                     meta[key] = value
                 continue
             parts = line.split("\t")
             key, label, _run, wall, user, sys_, rss, rc = parts[:8]
             if key not in samples:
-                samples[key] = {"label": label, "wall": [], "cpu": [], "rss": [], "rc": [], "load": []}
                 order.append(key)
+            if key not in samples or samples[key]["session"] < session:
+                samples[key] = {"label": label, "wall": [], "cpu": [], "rss": [], "rc": [], "load": [], "session": session}
             if len(parts) > 8:  # the 1-minute load average right after the run
                 samples[key]["load"].append(float(parts[8]))
             s = samples[key]
