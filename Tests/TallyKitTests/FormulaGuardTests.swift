@@ -84,7 +84,8 @@ struct ReportCatalogueTests {
         for report in ReportCatalogue.standard.reports {
             var rows = 0
             try report.forEachRow(in: database.connection, parameters: ReportParameters()) { _ in rows += 1 }
-            #expect(report.sql.contains("ORDER BY"), "\(report.name) needs a stable order")
+            // A report made in Swift (`rows`) orders its rows itself; a query must say its order.
+            #expect(report.rows != nil || report.sql.contains("ORDER BY"), "\(report.name) needs a stable order")
             #expect(rows == 0 || report.name == "cmdb_health", "\(report.name)")
         }
     }
