@@ -12,6 +12,9 @@ Writes into OUTDIR:
   case.csv / case.json   ROWS/10 customer-service cases (some linking an incident)
   ci.csv / ci.json       --cis configuration items (default max(1000, ROWS/20)); incidents and cases
                          point at them (run.sh gives ROWS/10: 200,000 incidents point at 20,000 CIs)
+  task_sla.csv           one resolution SLA per incident (its definition by priority; completed,
+                         in progress, paused or cancelled as the incident stands; ~15% breached),
+                         from a generator of its own, so the other files stay as they were
 
 Realism: 28 incident columns; ~3% of rows carry quotes, commas, embedded newlines (CRLF and LF)
 and non-ASCII text in short_description/description; names with accents everywhere; state,
@@ -252,6 +255,29 @@ class Out:
             os.replace(name + ".tmp", name)
 
 
+SLA_FIELDS = ["sys_id", "task", "sla", "stage", "has_breached", "start_time", "end_time",
+              "business_percentage", "business_duration", "sys_updated_on"]
+SLA_TARGET_HOURS = {1: 4, 2: 8, 3: 24, 4: 72, 5: 120}
+
+
+def task_sla(r, incident):
+    """The resolution SLA of an incident row: stage from its state, elapsed % against its
+    priority's target (breached past 100 %)."""
+    sys_id, state, priority, opened = incident[0], int(incident[4]), int(incident[6]), incident[11]
+    resolved, updated = incident[13], incident[25]
+    target = SLA_TARGET_HOURS[priority] * 3600
+    if state in (6, 7) and resolved:
+        stage, end = "completed", resolved
+        elapsed = calendar.timegm(time.strptime(resolved, "%Y-%m-%d %H:%M:%S")) - calendar.timegm(time.strptime(opened, "%Y-%m-%d %H:%M:%S"))
+        elapsed = int(elapsed * r.uniform(0.2, 0.6))  # business hours only
+    else:
+        stage, end = ("cancelled" if state == 8 else "paused" if state == 3 else "in_progress"), ""
+        elapsed = r.randrange(0, 2 * target)
+    pct = 100.0 * elapsed / target
+    return ["%032x" % r.getrandbits(128), sys_id, "Priority %d resolution (%d hour)" % (priority, SLA_TARGET_HOURS[priority]),
+            stage, "true" if pct > 100 else "false", opened, end, "%.2f" % pct, str(elapsed), updated]
+
+
 def main():
     args = sys.argv[1:]
     seed = 20260101
@@ -276,6 +302,8 @@ def main():
         ci.write(g.ci(i))
     ci.close()
 
+    sla = Out(outdir, "task_sla", SLA_FIELDS, with_json=False)
+    sla_rng = random.Random(seed + 2)
     inc = Out(outdir, "incident", INCIDENT_FIELDS)
     changed = Out(outdir, "incident_changed", INCIDENT_FIELDS, with_json=False)
     keep_ids = max(1, rows // 10)
@@ -283,6 +311,7 @@ def main():
     for i in range(rows):
         row = g.incident(i)
         inc.write(row)
+        sla.write(task_sla(sla_rng, row))
         if i % 10 == 0 and len(g.incident_ids) < keep_ids:
             g.incident_ids.append(row[0])
         if pick.random() < 0.05:
@@ -294,6 +323,7 @@ def main():
         changed.write(g.incident(i))
     inc.close()
     changed.close()
+    sla.close()
 
     case = Out(outdir, "case", CASE_FIELDS)
     for i in range(max(100, rows // 10)):
