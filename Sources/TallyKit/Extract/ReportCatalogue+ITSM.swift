@@ -3,18 +3,6 @@ extension ReportCatalogue {
     /// Incident states that are no longer backlog: Resolved, Closed, Canceled.
     static let incidentDoneStates = "6, 7, 8"
 
-    /// The `percent`th percentile (0…100) of `value` within each group of `ranked` (columns `rn`,
-    /// 1-based rank by value, and `n`, the group's size), unrounded: linear interpolation between
-    /// closest ranks (the "R-7" / Excel PERCENTILE.INC definition: position 1 + p·(n−1)), with
-    /// integer positions so it is exact (``IncidentMetrics/percentileHours(_:of:)`` in Swift).
-    static func interpolatedPercentile(_ percent: Int, of value: String) -> String {
-        let lower = "(1 + (\(percent) * (n - 1)) / 100)"
-        let fraction = "(((\(percent) * (n - 1)) % 100) / 100.0)"
-        let low = "max(CASE WHEN rn = \(lower) THEN \(value) END)"
-        let high = "coalesce(max(CASE WHEN rn = \(lower) + 1 THEN \(value) END), \(low))"
-        return "(\(low) + \(fraction) * (\(high) - \(low)))"
-    }
-
     static func incidentMetrics(_ sql: ReportSQL) -> ReportDefinition {
         let rowsSQL = IncidentMetrics.rowsSQL(sql)
         return ReportDefinition(

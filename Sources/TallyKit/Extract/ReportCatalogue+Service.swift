@@ -1,28 +1,12 @@
 /// Service reports around the tasks: SLA attainment, the fulfilment chain of each case, and the
 /// use of knowledge articles.
 extension ReportCatalogue {
-    /// The `percent`th percentile (0…100) of `value` within each group of `ranked` (columns `rn`,
-    /// 1-based rank by value, and `n`, the group's size), with two decimals: the interpolation of
-    /// ``interpolatedPercentile(_:of:)`` (R-7, integer positions) for plain numbers.
-    static func percentile(_ percent: Int, of value: String) -> String {
-        "printf('%.2f', \(interpolatedPercentile(percent, of: value)))"
-    }
-
     /// The windows `sla_attainment` counts over, in days before its `as_of`.
     static let slaWindows = [30, 90]
 
     static func slaAttainment(_ sql: ReportSQL) -> ReportDefinition {
-        let s = { sql.column("s", $0, of: "task_sla") }
         // The task's entity is the one whose table holds it; a task in none (a pending reference) is "(unresolved)".
-        let targets = sql.entity("task_sla").field(named: "task")?.type.referenceTargets ?? []
-        let aliases = targets.indices.map { "t\($0)" }
-        let joins = zip(targets, aliases).map { target, alias in
-            "LEFT JOIN \(sql.table(target)) \(alias) ON \(sql.refers(s("task"), to: alias, of: target))"
-        }
-        let taskType = "CASE " + zip(targets, aliases).map { "WHEN \($1)._id IS NOT NULL THEN \(ReportSQL.literal($0))" }.joined(separator: " ")
-            + " ELSE '(unresolved)' END"
-        let priority = "coalesce(" + zip(targets, aliases).map { sql.column($1, "priority", of: $0) }.joined(separator: ", ") + ")"
-        let group = "win, task_type, priority, definition"
+        let attainment = SLAAttainment(sql)
         return ReportDefinition(
             name: "sla_attainment",
             summary: "Task SLAs per window (30d, 90d of start_time up to as_of, the newest start_time), task type, task priority and SLA definition: met, breached, breach rate % of those decided, median and p90 business elapsed %.",
@@ -33,42 +17,8 @@ extension ReportCatalogue {
                 ReportColumn("breach_rate_pct", .decimal), ReportColumn("median_business_pct", .decimal),
                 ReportColumn("p90_business_pct", .decimal), ReportColumn("as_of", .datetime),
             ],
-            sql: """
-                WITH slas AS (
-                    SELECT \(s("task")) AS task, coalesce(nullif(\(s("sla_display")), ''), \(s("sla"))) AS definition,
-                           \(s("stage")) AS stage, coalesce(\(s("has_breached")), 0) AS has_breached, \(s("start_time")) AS start_time,
-                           \(s("business_percentage")) AS business_pct, \(taskType) AS task_type, \(priority) AS priority
-                    FROM \(sql.table("task_sla")) s
-                    \(joins.joined(separator: "\n        "))
-                ),
-                as_of AS (SELECT max(start_time) AS as_of FROM slas),
-                scoped AS (
-                \(Self.slaWindows.map { days in """
-                    SELECT '\(days)d' AS win, slas.* FROM slas, as_of WHERE start_time > datetime(as_of.as_of, '-\(days) days')
-                """ }.joined(separator: "    UNION ALL\n"))
-                ),
-                measures AS (
-                    SELECT \(group), count(*) AS task_slas, count(DISTINCT task) AS tasks,
-                           sum(stage = 'completed' AND has_breached = 0) AS met, sum(has_breached = 1) AS breached,
-                           sum(stage IN ('in_progress', 'paused')) AS open, sum(stage = 'cancelled') AS cancelled
-                    FROM scoped GROUP BY \(group)
-                ),
-                ranked AS (
-                    SELECT \(group), business_pct,
-                           row_number() OVER (PARTITION BY \(group) ORDER BY business_pct) AS rn,
-                           count(*) OVER (PARTITION BY \(group)) AS n
-                    FROM scoped WHERE business_pct IS NOT NULL AND coalesce(stage, '') <> 'cancelled'
-                ),
-                percentiles AS (
-                    SELECT \(group), \(percentile(50, of: "business_pct")) AS median, \(percentile(90, of: "business_pct")) AS p90
-                    FROM ranked GROUP BY \(group)
-                )
-                SELECT m.win, m.task_type, m.priority, m.definition, m.task_slas, m.tasks, m.met, m.breached, m.open, m.cancelled,
-                       \(ReportSQL.percent("m.breached", of: "m.met + m.breached")), p.median, p.p90, (SELECT as_of FROM as_of)
-                FROM measures m
-                LEFT JOIN percentiles p ON p.win = m.win AND p.task_type = m.task_type AND p.priority IS m.priority AND p.definition IS m.definition
-                ORDER BY m.win, m.task_type, m.priority, m.definition
-                """)
+            sql: attainment.rowsSQL,
+            rows: { connection, _, body in try attainment.rows(connection, body) })
     }
 
     /// `NUMBER State (opened …, resolved …, closed …)`: a record of a case's chain in one column.
