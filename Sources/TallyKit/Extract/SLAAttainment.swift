@@ -47,13 +47,29 @@ struct SLAAttainment {
         var definition: String?
     }
 
+    /// A task as `count(DISTINCT task)` tells them apart: a stored task by its table and id, a
+    /// pending one by the reference it holds.
+    enum TaskKey: Hashable {
+        case resolved(Int64)
+        case unresolved(String)
+    }
+
     /// What a group counts. A flag that is NULL for every SLA of the group sums to NULL, as in SQL.
     struct Group {
         var slas = 0
-        var tasks = Set<Int64>()
-        var unresolvedTasks = Set<String>()
+        var tasks = Set<TaskKey>()
         var met: Int?, breached: Int?, open: Int?, cancelled: Int?
         var businessPercentages: [Double] = []
+
+        mutating func add(task: TaskKey?, met: Int?, breached: Int?, open: Int?, cancelled: Int?, percentage: Double?) {
+            slas += 1
+            if let task { tasks.insert(task) }
+            self.met = SLAAttainment.add(met, to: self.met)
+            self.breached = SLAAttainment.add(breached, to: self.breached)
+            self.open = SLAAttainment.add(open, to: self.open)
+            self.cancelled = SLAAttainment.add(cancelled, to: self.cancelled)
+            if let percentage { businessPercentages.append(percentage) }
+        }
     }
 
     func rows(_ connection: Connection, _ body: ([String?]) throws -> Void) throws {
@@ -76,17 +92,11 @@ struct SLAAttainment {
             func flag(_ column: Int32) -> Int? { row.isNull(column) ? nil : Int(row.int64(column)) }
             let (met, breached, open, cancelled) = (flag(3), flag(4), flag(5), flag(6))
             let percentage: Double? = !row.isNull(7) && row.int64(8) == 1 ? row.double(7) : nil
+            let taskKey: TaskKey? = id.map { .resolved(Int64(type) << 48 | $0) } ?? task.map(TaskKey.unresolved)
             for window in inWindows {
-                let key = Key(window: window.name, taskType: taskType, priority: priority, definition: definition)
-                var group = groups[key] ?? Group()
-                group.slas += 1
-                if let id { group.tasks.insert(Int64(type) << 48 | id) } else if let task { group.unresolvedTasks.insert(task) }
-                group.met = Self.add(met, to: group.met)
-                group.breached = Self.add(breached, to: group.breached)
-                group.open = Self.add(open, to: group.open)
-                group.cancelled = Self.add(cancelled, to: group.cancelled)
-                if let percentage { group.businessPercentages.append(percentage) }
-                groups[key] = group
+                // Modified in place: a copy of the group would copy its sets for every row.
+                groups[Key(window: window.name, taskType: taskType, priority: priority, definition: definition), default: Group()]
+                    .add(task: taskKey, met: met, breached: breached, open: open, cancelled: cancelled, percentage: percentage)
             }
         }
         let format = try connection.prepare("SELECT printf('%.2f', ?)")
@@ -112,7 +122,7 @@ struct SLAAttainment {
             case .blob(let bytes): String(decoding: bytes, as: UTF8.self)
             }
             try body([key.window, key.taskType, priority, key.definition, String(group.slas),
-                      String(group.tasks.count + group.unresolvedTasks.count),
+                      String(group.tasks.count),
                       group.met.map(String.init), group.breached.map(String.init), group.open.map(String.init),
                       group.cancelled.map(String.init), breachRate, percentiles[0], percentiles[1], asOf.text])
         }
