@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import TallyKit
 
 /// Each spelling a real CMDB holds, one case at a time, against the key it must meet under.
@@ -44,5 +45,25 @@ struct CIIdentityNormalizerTests {
     ] as [(String, String?)])
     func ip(_ raw: String, _ key: String?) {
         #expect(CIIdentityNormalizer.ip(raw) == key)
+    }
+
+    /// An ASCII value is read byte by byte; it must give what the Character-by-Character reading
+    /// (kept for other values) gives. Random values over the characters that matter: digits, hex
+    /// letters in both cases, the separators, spaces, tabs, line ends, signs and other letters.
+    @Test func theASCIIPathGivesWhatTheUnicodePathGives() {
+        var generator = SeededGenerator(seed: 28)
+        let alphabet = Array("0123456789abcdefABCDEFxyzXYZ:-._/ \t\r\n+,")
+        let shapes: [[Character]] = [alphabet, Array("0123456789."), Array("0123456789abcdefABCDEF:.- "), Array("abcWEB01.-")]
+        for round in 0..<20_000 {
+            let pool = shapes[round % shapes.count]
+            let value = String((0..<Int.random(in: 0...20, using: &generator)).map { _ in pool.randomElement(using: &generator)! })
+            #expect(CIIdentityNormalizer.serial(value) == CIIdentityNormalizer.serialUnicode(value), "serial \(value.debugDescription)")
+            #expect(CIIdentityNormalizer.mac(value) == CIIdentityNormalizer.macUnicode(value), "mac \(value.debugDescription)")
+            #expect(CIIdentityNormalizer.host(value) == CIIdentityNormalizer.hostUnicode(value), "host \(value.debugDescription)")
+            #expect(CIIdentityNormalizer.fqdn(value) == CIIdentityNormalizer.fqdnUnicode(value), "fqdn \(value.debugDescription)")
+            #expect(CIIdentityNormalizer.ip(value) == CIIdentityNormalizer.ipUnicode(value), "ip \(value.debugDescription)")
+        }
+        // A value with another character takes the Unicode path: `ÿ` upper-cases to `Ÿ`.
+        #expect(CIIdentityNormalizer.serial("ab-ÿ") == "ABŸ")
     }
 }
