@@ -67,4 +67,20 @@ struct WorkOrderTests {
             ["work_order", "WO0010002", "initiated_from", "incident", "INC0000002"],
         ])
     }
+
+    /// A work order task list view without the work order column (as a view a steward trimmed
+    /// gives it) lands by number: the platform holds those tasks, so nothing keeps them out, and a
+    /// later export with the column fills the parent.
+    @Test func aWorkTaskListWithoutItsWorkOrderLands() throws {
+        let store = try StoreHarness()
+        let first = try store.importText(csv("Number,State,Short description,Updated", [
+            "WOT0010001,Assigned,Fit the new fuser,2026-02-01 10:00:00",
+            "WOT0010002,Work in Progress,Swap the battery,2026-02-01 11:00:00",
+        ]), entity: "wm_task")
+        #expect((first.counts.read, first.counts.inserted, first.counts.rejected) == (2, 2, 0))
+        #expect(try store.value("SELECT state FROM entity_work_task WHERE number = 'WOT0010002'") == "18")
+        let second = try store.importText(csv("Number,Work order,Updated", ["WOT0010001,WO0010001,2026-02-02 10:00:00"]), entity: "wm_task")
+        #expect(second.counts.updated == 1)
+        #expect(try store.value("SELECT parent FROM entity_work_task WHERE number = 'WOT0010001'") == "WO0010001")
+    }
 }

@@ -12,6 +12,9 @@ struct SLAAttainment {
     let asOfSQL: String
     /// Per target: the SQL that finds a task by its business key (a pending reference's number).
     let byNumberSQL: [String]
+    /// Per target: its number prefix; a number is looked up only in the entity whose prefix it
+    /// carries, as `ReferenceResolver` does (a pending sys_id costs no lookup at all).
+    let prefixes: [String?]
 
     init(_ sql: ReportSQL) {
         let s = { sql.column("s", $0, of: "task_sla") }
@@ -33,6 +36,7 @@ struct SLAAttainment {
             \(joins.joined(separator: "\n"))
             """
         asOfSQL = "SELECT max(\(s("start_time"))) FROM \(sql.table("task_sla")) s"
+        prefixes = targets.map { sql.entity($0).numberPrefix }
         byNumberSQL = targets.map { target in
             "SELECT _id, \(sql.column("t", "priority", of: target)) FROM \(sql.table(target)) t "
                 + "WHERE \(sql.column("t", sql.businessKey(of: target), of: target)) = ? ORDER BY _id LIMIT 1"
@@ -130,7 +134,7 @@ struct SLAAttainment {
 
     /// A pending task reference (a number): the first task entity holding that number.
     private func lookUpByNumber(_ number: String, in connection: Connection) throws(StoreError) -> (type: Int, id: Int64, priority: SQLValue)? {
-        for (type, sql) in byNumberSQL.enumerated() {
+        for (type, sql) in byNumberSQL.enumerated() where prefixes[type].map(number.hasPrefix) ?? true {
             let rows = try connection.rows(sql, [.text(number)])
             if let row = rows.first, let id = row[0].integer { return (type, id, row[1]) }
         }

@@ -280,8 +280,8 @@ extension EntityRegistry {
                      (18, "Work in Progress"), (3, "Closed Complete"), (4, "Closed Incomplete"), (7, "Cancelled")],
             stateAliases: [7: ["Canceled"]],
             extra: [
-                FieldDefinition("parent", .reference("work_order"), required: true, labels: ["Work order", "Parent"],
-                                doc: "Its work order."),
+                FieldDefinition("parent", .reference("work_order"), labels: ["Work order", "Parent"],
+                                doc: "Its work order (not required: a list view without the column still lands, by number)."),
                 FieldDefinition("dispatch_group", .text, labels: ["Dispatch group"], external: "sys_user_group"),
             ],
             lookupFields: ["parent"],
